@@ -1,0 +1,36 @@
+import { INestApplication } from '@nestjs/common';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import express from 'express';
+import { bootApp, createRegistry, NatsClient } from '@epara/nats';
+import { bodyParserErrors } from './common/http-errors';
+import { GatewayConfig } from './config';
+import { GatewayModule } from './gateway.module';
+
+/** Routes whose body is passed on as raw bytes (tensors, msgpack, images), limited to the NATS max payload. */
+const RAW_BODY_ROUTES = ['/v1/functions/:name/invoke', '/v1/functions/:name/async', '/v2/models/:name/infer'];
+
+export async function startGateway(config: GatewayConfig): Promise<INestApplication> {
+  const registry = createRegistry('gateway');
+  return bootApp(GatewayModule.forRoot(config, registry), {
+    name: 'gateway',
+    port: config.port,
+    host: config.host,
+    json: config.json,
+    bodyParser: false,
+    configure: (app) => {
+      const nats = app.get(NatsClient);
+      // Leave room for the headers the gateway adds when it forwards the body over NATS.
+      const limit = Math.max(1024, (nats.nc.info?.max_payload ?? 1024 * 1024) - 4096);
+      const raw = express.raw({ type: () => true, limit });
+      for (const route of RAW_BODY_ROUTES) app.use(route, raw);
+      app.use(express.json({ limit: '1mb' }));
+      app.use(bodyParserErrors);
+      const doc = new DocumentBuilder()
+        .setTitle('Epara gateway')
+        .setDescription('Deploy and invoke AI inference functions. NATS subjects and headers: see the README.')
+        .setVersion('0.1.0')
+        .build();
+      SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, doc));
+    },
+  });
+}

@@ -1,0 +1,36 @@
+import { Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { ClusterState, NatsClient } from '@epara/nats';
+
+/** A heartbeat older than this makes a device unroutable here, ms (three missed 1 s heartbeats). */
+export const STALE_AFTER_MS = 3_500;
+
+/** The gateway's local view of the cluster, plus the requests this gateway has in flight per device. */
+@Injectable()
+export class ClusterView implements OnModuleInit, OnApplicationShutdown {
+  readonly state: ClusterState;
+  private readonly inflight = new Map<string, number>();
+
+  constructor(nats: NatsClient) {
+    this.state = new ClusterState(nats);
+  }
+
+  async onModuleInit(): Promise<void> {
+    await this.state.start();
+  }
+
+  onApplicationShutdown(): void {
+    this.state.stop();
+  }
+
+  inflightOn(device: string): number {
+    return this.inflight.get(device) ?? 0;
+  }
+
+  begin(device: string): void {
+    this.inflight.set(device, (this.inflight.get(device) ?? 0) + 1);
+  }
+
+  end(device: string): void {
+    this.inflight.set(device, Math.max(0, (this.inflight.get(device) ?? 1) - 1));
+  }
+}

@@ -1,0 +1,29 @@
+import { Controller, Get } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import { DevicePlacement, DeviceState } from '@epara/contracts';
+import { ClusterView, STALE_AFTER_MS } from './cluster-view.service';
+
+@ApiTags('cluster')
+@Controller('v1')
+export class ClusterController {
+  constructor(private readonly cluster: ClusterView) {}
+
+  /** Devices with their last heartbeat; `live` is false once heartbeats stopped. */
+  @Get('devices')
+  devices(): { devices: (DeviceState & { live: boolean; ageMs: number })[] } {
+    return {
+      devices: this.cluster.state
+        .allDevices()
+        .map((d) => {
+          const ageMs = this.cluster.state.ageMs(d.device);
+          return { ...d, live: ageMs <= STALE_AFTER_MS, ageMs: Number.isFinite(ageMs) ? ageMs : -1 };
+        })
+        .sort((a, b) => a.device.localeCompare(b.device)),
+    };
+  }
+
+  @Get('placement')
+  placement(): { placement: DevicePlacement[] } {
+    return { placement: this.cluster.state.placement() };
+  }
+}

@@ -1,0 +1,35 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Counter, Histogram, Registry } from 'prom-client';
+import { METRICS } from '@epara/nats';
+
+/** Latency buckets in seconds, from sub-millisecond (tiny models over NATS) to tens of seconds. */
+export const LATENCY_BUCKETS_S = [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 30];
+
+@Injectable()
+export class GatewayMetrics {
+  readonly requests: Counter<'function' | 'transport' | 'outcome'>;
+  readonly latency: Histogram<'function' | 'transport'>;
+  readonly goodRequests: Counter<'function'>;
+
+  constructor(@Inject(METRICS) registry: Registry) {
+    this.requests = new Counter({
+      name: 'epara_gateway_requests_total',
+      help: 'Invocations handled by the gateway, by function, transport (http|nats) and outcome (ok, slo_missed, or the error code)',
+      labelNames: ['function', 'transport', 'outcome'],
+      registers: [registry],
+    });
+    this.latency = new Histogram({
+      name: 'epara_gateway_request_duration_seconds',
+      help: 'End-to-end latency seen by the gateway, seconds',
+      labelNames: ['function', 'transport'],
+      buckets: LATENCY_BUCKETS_S,
+      registers: [registry],
+    });
+    this.goodRequests = new Counter({
+      name: 'epara_gateway_good_requests_total',
+      help: 'Invocations completed within their SLO (goodput = rate of this counter)',
+      labelNames: ['function'],
+      registers: [registry],
+    });
+  }
+}

@@ -1,0 +1,62 @@
+import { Transform } from 'class-transformer';
+import { IsBoolean, IsOptional, IsString } from 'class-validator';
+import { CommonEnv, IntEnv, loadEnv } from '@epara/contracts';
+
+export class GatewayEnv extends CommonEnv {
+  /** HTTP port. Default 8080. */
+  @IntEnv(0, 65535)
+  EPARA_GATEWAY_PORT: number = 8080;
+
+  /** HTTP bind address. Default 0.0.0.0. */
+  @IsString()
+  EPARA_GATEWAY_HOST: string = '0.0.0.0';
+
+  /** Largest model upload, MiB. Default 512. */
+  @IntEnv(1, 16384)
+  EPARA_MAX_MODEL_MB: number = 512;
+
+  /**
+   * Forward NATS invocations with the producer's reply inbox so the worker answers the producer directly
+   * (1.5 hops). `false` makes the gateway wait for the reply itself (2 round trips, retries possible). Default true.
+   */
+  @Transform(({ value }) => (value === undefined || value === '' ? true : value === true || value === 'true' || value === '1'))
+  @IsBoolean()
+  EPARA_DIRECT_REPLY: boolean = true;
+
+  /** Extra time past the deadline the gateway waits for a reply before answering 504, ms. Default 250. */
+  @IntEnv(0, 60000)
+  EPARA_REPLY_GRACE_MS: number = 250;
+
+  @IsOptional()
+  @IsString()
+  EPARA_GATEWAY_NAME?: string;
+}
+
+export interface GatewayConfig {
+  natsUrl: string;
+  port: number;
+  host: string;
+  maxModelBytes: number;
+  directReply: boolean;
+  replyGraceMs: number;
+  cacheDir?: string;
+  json: boolean;
+  name: string;
+}
+
+export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
+  const e = loadEnv(GatewayEnv, env);
+  return Object.freeze({
+    natsUrl: e.NATS_URL,
+    port: e.EPARA_GATEWAY_PORT,
+    host: e.EPARA_GATEWAY_HOST,
+    maxModelBytes: e.EPARA_MAX_MODEL_MB * 1024 * 1024,
+    directReply: e.EPARA_DIRECT_REPLY,
+    replyGraceMs: e.EPARA_REPLY_GRACE_MS,
+    cacheDir: e.EPARA_CACHE_DIR,
+    json: e.EPARA_LOG_FORMAT === 'json',
+    name: e.EPARA_GATEWAY_NAME ?? `epara-gateway-${process.pid}`,
+  });
+}
+
+export const GATEWAY_CONFIG = Symbol('GATEWAY_CONFIG');

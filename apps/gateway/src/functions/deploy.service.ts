@@ -1,0 +1,171 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import {
+  DeployFunctionDto,
+  EparaError,
+  EventKind,
+  FunctionKind,
+  FunctionRecord,
+  ModelInfo,
+  PatchFunctionDto,
+  subjects,
+  validateDto,
+} from '@epara/contracts';
+import { NatsClient } from '@epara/nats';
+import { categorize } from '@epara/policy';
+import { bundledModelPath, inspectModel, kindHandler, sha256Of } from '@epara/runtime';
+import { ClusterView } from '../cluster/cluster-view.service';
+import { GATEWAY_CONFIG, GatewayConfig } from '../config';
+import { FunctionRegistry } from './function-registry.service';
+
+/** Capacity assumed for categorization before any worker has reported, bytes (a small edge box). */
+const DEFAULT_DEVICE_MEMORY = 2 * 1024 ** 3;
+
+function bytesStream(bytes: Uint8Array): ReadableStream<Uint8Array> {
+  return new ReadableStream({
+    start(c) {
+      c.enqueue(bytes);
+      c.close();
+    },
+  });
+}
+
+/**
+ * Deploys functions: validates the spec, proves the model loads in onnxruntime, stores it once by
+ * sha256 in the object store, categorizes it (provisional until a worker has profiled it) and writes
+ * the record. Everything it writes lives in NATS, so any gateway can serve it afterwards.
+ */
+@Injectable()
+export class DeployService {
+  private readonly logger = new Logger(DeployService.name);
+
+  constructor(
+    private readonly nats: NatsClient,
+    private readonly registry: FunctionRegistry,
+    private readonly cluster: ClusterView,
+    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+  ) {}
+
+  parseSpec(raw: unknown): DeployFunctionDto {
+    let plain = raw;
+    if (typeof raw === 'string' || Buffer.isBuffer(raw)) {
+      try {
+        plain = JSON.parse(raw.toString());
+      } catch (e) {
+        throw EparaError.badInput(`spec is not valid JSON: ${(e as Error).message}`, { field: 'spec' });
+      }
+    }
+    if (plain === undefined || plain === null) throw EparaError.badInput('missing "spec": send the function spec as JSON (multipart field "spec", or the JSON body)', { field: 'spec' });
+    return validateDto(DeployFunctionDto, plain, 'spec');
+  }
+
+  private async modelBytes(spec: DeployFunctionDto, upload?: Uint8Array): Promise<{ bytes?: Uint8Array; sha256: string; source: string }> {
+    if (upload && upload.byteLength > 0) return { bytes: upload, sha256: sha256Of(upload), source: 'upload' };
+    if (spec.model?.bundled) {
+      const path = bundledModelPath(spec.model.bundled, this.config.cacheDir);
+      if (!existsSync(path)) {
+        throw EparaError.badInput(`bundled model "${spec.model.bundled}" is not on this gateway (${path}); run "npm run fetch-models" or upload the model file`, { field: 'model.bundled' });
+      }
+      const bytes = await readFile(path);
+      return { bytes, sha256: sha256Of(bytes), source: `bundled:${spec.model.bundled}` };
+    }
+    if (spec.model?.sha256) {
+      const os = await this.nats.modelStore();
+      const info = await os.info(spec.model.sha256);
+      if (!info || info.deleted) throw EparaError.badInput(`no stored model has sha256 ${spec.model.sha256}`, { field: 'model.sha256' });
+      const bytes = await os.getBlob(spec.model.sha256);
+      if (!bytes) throw EparaError.badInput(`stored model ${spec.model.sha256} could not be read`, { field: 'model.sha256' });
+      return { bytes, sha256: spec.model.sha256, source: 'stored' };
+    }
+    throw EparaError.badInput('no model: upload it as the multipart file field "model", or set spec.model.bundled or spec.model.sha256', { field: 'model' });
+  }
+
+  private async store(sha256: string, bytes: Uint8Array): Promise<void> {
+    const os = await this.nats.modelStore();
+    const info = await os.info(sha256);
+    if (info && !info.deleted && info.size === bytes.byteLength) return;
+    await os.put({ name: sha256, description: 'onnx model' }, bytesStream(bytes));
+  }
+
+  private categorizeFirst(spec: DeployFunctionDto, model: ModelInfo): FunctionRecord['category'] {
+    const devices = this.cluster.state.liveDevices(60_000);
+    const d = categorize({
+      slo: { latencyMs: spec.slo.latencyMs },
+      expectedRps: spec.expected?.rps,
+      modelSizeBytes: model.sizeBytes,
+      devices: devices.length ? devices.map((x) => ({ memoryBytes: x.memoryBytes, memoryFreeBytes: x.memoryFreeBytes })) : [{ memoryBytes: DEFAULT_DEVICE_MEMORY, memoryFreeBytes: DEFAULT_DEVICE_MEMORY }],
+      hints: spec.hints,
+      kindCanSplit: kindHandler(spec.kind).canSplit,
+    });
+    return { sensitivity: d.sensitivity, footprint: d.footprint, mode: d.mode, reason: d.reason, provisional: d.provisional, pinned: d.pinned, decidedAt: Date.now() };
+  }
+
+  async deploy(rawSpec: unknown, upload?: Uint8Array): Promise<FunctionRecord> {
+    const spec = this.parseSpec(rawSpec);
+    if (this.registry.find(spec.name)) throw new EparaError(409, `function "${spec.name}" already exists: PATCH it, or DELETE it first`, { function: spec.name });
+    const { bytes, sha256, source } = await this.modelBytes(spec, upload);
+    const signature = await inspectModel(bytes!);
+    if (spec.kind === FunctionKind.TextDetection && (signature.inputs.length !== 1 || signature.inputs[0].datatype !== 'FP32' || signature.inputs[0].shape.length !== 4)) {
+      throw EparaError.badInput(`a text-detection function needs a model with one FP32 input [N,3,H,W] (a PP-OCR detector); this model's inputs are ${signature.inputs.map((i) => `${i.name} ${i.datatype} [${i.shape}]`).join(', ')}`, { field: 'kind' });
+    }
+    await this.store(sha256, bytes!);
+    const model: ModelInfo = { sha256, sizeBytes: bytes!.byteLength, format: 'onnx', ...signature, source };
+    const now = Date.now();
+    const record: FunctionRecord = {
+      name: spec.name,
+      kind: spec.kind,
+      ...(spec.description ? { description: spec.description } : {}),
+      slo: { latencyMs: spec.slo.latencyMs },
+      ...(spec.hints ? { hints: { ...spec.hints } } : {}),
+      ...(spec.expected ? { expected: { ...spec.expected } } : {}),
+      model,
+      category: this.categorizeFirst(spec, model),
+      profiles: {},
+      createdAt: now,
+      updatedAt: now,
+    };
+    await this.registry.create(record);
+    this.announce(EventKind.Deployed, { function: record.name, sha256, category: record.category });
+    this.logger.log(`deployed ${record.name} (${record.kind}, ${(model.sizeBytes / 1e6).toFixed(1)} MB, ${record.category.mode}): ${record.category.reason}`);
+    return record;
+  }
+
+  async patch(name: string, raw: unknown): Promise<FunctionRecord> {
+    const patch = validateDto(PatchFunctionDto, raw, 'patch');
+    const { record, revision } = await this.registry.fetch(name);
+    const next: FunctionRecord = {
+      ...record,
+      ...(patch.description !== undefined ? { description: patch.description } : {}),
+      ...(patch.slo ? { slo: { latencyMs: patch.slo.latencyMs } } : {}),
+      ...(patch.hints ? { hints: { ...record.hints, ...patch.hints } } : {}),
+      ...(patch.expected ? { expected: { ...record.expected, ...patch.expected } } : {}),
+      updatedAt: Date.now(),
+    };
+    // The scheduler re-categorizes with the profile; here the category follows pins and the new SLO at once.
+    const d = categorize({
+      slo: next.slo,
+      expectedRps: next.expected?.rps,
+      observedRps: next.observed?.rps,
+      modelSizeBytes: next.model.sizeBytes,
+      profile: Object.values(next.profiles)[0],
+      devices: this.cluster.state.liveDevices(60_000).map((x) => ({ memoryBytes: x.memoryBytes, memoryFreeBytes: x.memoryFreeBytes })),
+      hints: next.hints,
+      kindCanSplit: kindHandler(next.kind).canSplit,
+    });
+    next.category = { sensitivity: d.sensitivity, footprint: d.footprint, mode: d.mode, reason: d.reason, provisional: d.provisional, pinned: d.pinned, decidedAt: Date.now() };
+    await this.registry.update(next, revision);
+    this.announce(EventKind.Updated, { function: name, category: next.category });
+    return next;
+  }
+
+  async remove(name: string): Promise<void> {
+    await this.registry.delete(name);
+    this.announce(EventKind.Deleted, { function: name });
+    this.logger.log(`deleted ${name}`);
+  }
+
+  private announce(kind: EventKind, data: Record<string, unknown>): void {
+    this.nats.nc.publish(subjects.event(kind), Buffer.from(JSON.stringify({ kind, at: Date.now(), ...data })));
+  }
+}

@@ -1,0 +1,54 @@
+import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Req, Res, UploadedFile, UseInterceptors } from '@nestjs/common';
+import { FileInterceptor } from '@nestjs/platform-express';
+import { ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Request, Response } from 'express';
+import { FunctionRecord } from '@epara/contracts';
+import { InvokeService } from '../invoke/invoke.service';
+import { DeployService } from './deploy.service';
+import { FunctionRegistry } from './function-registry.service';
+import { invokeRequestFrom, sendReply } from '../invoke/http-invoke';
+
+@ApiTags('functions')
+@Controller('v1/functions')
+export class FunctionsController {
+  constructor(
+    private readonly deployer: DeployService,
+    private readonly registry: FunctionRegistry,
+    private readonly invoker: InvokeService,
+  ) {}
+
+  @Post()
+  @ApiOperation({ summary: 'Deploy a function: multipart (spec JSON + model file) or a JSON spec naming a stored or bundled model' })
+  @ApiConsumes('multipart/form-data', 'application/json')
+  @UseInterceptors(FileInterceptor('model'))
+  deploy(@Body() body: Record<string, unknown>, @UploadedFile() model?: Express.Multer.File): Promise<FunctionRecord> {
+    return this.deployer.deploy(body && 'spec' in body ? body.spec : body, model?.buffer);
+  }
+
+  @Get()
+  list(): { functions: FunctionRecord[] } {
+    return { functions: this.registry.list() };
+  }
+
+  @Get(':name')
+  get(@Param('name') name: string): FunctionRecord {
+    return this.registry.get(name);
+  }
+
+  @Patch(':name')
+  patch(@Param('name') name: string, @Body() body: unknown): Promise<FunctionRecord> {
+    return this.deployer.patch(name, body);
+  }
+
+  @Delete(':name')
+  @HttpCode(204)
+  remove(@Param('name') name: string): Promise<void> {
+    return this.deployer.remove(name);
+  }
+
+  @Post(':name/invoke')
+  @ApiOperation({ summary: 'Invoke synchronously: Open Inference Protocol JSON, msgpack, or media bytes by Content-Type' })
+  async invoke(@Param('name') name: string, @Req() req: Request, @Res() res: Response): Promise<void> {
+    sendReply(res, await this.invoker.invoke(name, invokeRequestFrom(req), 'http'));
+  }
+}

@@ -1,0 +1,212 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { headers as natsHeaders, Msg, MsgHdrs, nuid } from 'nats';
+import { EparaError, Footprint, FunctionRecord, Header, MediaType, Mode, SERVING_HEADERS, subjects } from '@epara/contracts';
+import { NatsClient, natsFailure, replyError, ReplicaView, respondError } from '@epara/nats';
+import { chooseBatchReplica, chooseReplica } from '@epara/policy';
+import { ClusterView, STALE_AFTER_MS } from '../cluster/cluster-view.service';
+import { GATEWAY_CONFIG, GatewayConfig } from '../config';
+import { FunctionRegistry } from '../functions/function-registry.service';
+import { GatewayMetrics } from '../common/gateway-metrics';
+
+/** What a caller sent, transport-neutral. */
+export interface InvokeRequest {
+  body: Uint8Array;
+  contentType?: string;
+  accept?: string;
+  /** Client's own deadline, epoch ms; the earlier of it and arrival + SLO wins. */
+  deadlineEpochMs?: number;
+  requestId?: string;
+  priority?: string;
+}
+
+export interface InvokeReply {
+  body: Uint8Array;
+  contentType: string;
+  /** Serving headers from the worker (`Epara-Device`, `Epara-Batch-Size`, ...). */
+  headers: Record<string, string>;
+}
+
+interface Route {
+  subject: string;
+  device?: string;
+  mode: Mode;
+  reason: string;
+}
+
+/**
+ * The distributed request handler on the gateway: gives every request a deadline, picks a replica
+ * from local state (power of two choices over the load workers report plus this gateway's in-flight
+ * count) and sends it there; retries once elsewhere when nobody answered the subject.
+ */
+@Injectable()
+export class InvokeService {
+  private readonly logger = new Logger(InvokeService.name);
+
+  constructor(
+    private readonly nats: NatsClient,
+    private readonly registry: FunctionRegistry,
+    private readonly cluster: ClusterView,
+    private readonly metrics: GatewayMetrics,
+    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+  ) {}
+
+  private deadlineOf(record: FunctionRecord, arrivalMs: number, clientDeadline?: number): number {
+    const own = arrivalMs + record.slo.latencyMs;
+    return clientDeadline && clientDeadline > 0 ? Math.min(own, clientDeadline) : own;
+  }
+
+  private checkServable(record: FunctionRecord): void {
+    if (record.category.footprint === Footprint.Multi) {
+      throw new EparaError(501, `function "${record.name}" is categorized ${record.category.sensitivity} × multi (${record.category.mode}); multi-device modes are not available yet`, {
+        category: record.category,
+      });
+    }
+  }
+
+  /** Chooses where a request goes. `exclude` skips a device that just failed. */
+  route(record: FunctionRecord, exclude?: string): Route {
+    const replicas = this.cluster.state.replicas(record.name);
+    if (replicas.length === 0) {
+      throw EparaError.noCapacity(`function "${record.name}" has no replica placed yet: no worker has room for it, or the scheduler is not running`, { function: record.name });
+    }
+    const candidates = replicas
+      .filter((r) => r.device !== exclude)
+      .map((r: ReplicaView) => {
+        const load = r.state?.functions.find((f) => f.fn === record.name);
+        return {
+          device: r.device,
+          ready: load?.ready ?? false,
+          ageMs: r.ageMs,
+          // The device total: functions on one device share its compute.
+          queued: r.state?.queued ?? 0,
+          running: r.state?.running ?? 0,
+          localInflight: this.cluster.inflightOn(r.device),
+          execMsEwma: load?.execMsEwma ?? 0,
+          fnQueued: load?.queued ?? 0,
+          preferredBatchSize: load?.preferredBatchSize ?? 1,
+        };
+      });
+    const params = { staleAfterMs: STALE_AFTER_MS };
+    const d = replicas[0].mode === Mode.Batch ? chooseBatchReplica(candidates, Math.random, params) : chooseReplica(candidates, Math.random, params);
+    const mode = replicas[0].mode;
+    if (d.kind === 'none') {
+      // Nobody looks ready from here (heartbeats lag a fresh placement): let the queue group decide.
+      return { subject: subjects.mode(mode, record.name), mode, reason: `fallback to queue group: ${d.reason}` };
+    }
+    const chosen = replicas.find((r) => r.device === d.device)!;
+    return { subject: subjects.device(chosen.mode, record.name, chosen.device), device: chosen.device, mode: chosen.mode, reason: d.reason };
+  }
+
+  private workerHeaders(req: InvokeRequest, deadline: number, requestId: string): MsgHdrs {
+    const h = natsHeaders();
+    h.set(Header.ContentType, req.contentType ?? MediaType.Json);
+    if (req.accept) h.set(Header.Accept, req.accept);
+    h.set(Header.Deadline, String(deadline));
+    h.set(Header.RequestId, requestId);
+    if (req.priority) h.set(Header.Priority, req.priority);
+    return h;
+  }
+
+  /** HTTP and relayed NATS invocations: the gateway waits for the worker's reply. */
+  async invoke(fn: string, req: InvokeRequest, transport: 'http' | 'nats'): Promise<InvokeReply> {
+    const arrival = Date.now();
+    const record = this.registry.get(fn);
+    let outcome = 'ok';
+    try {
+      this.checkServable(record);
+      const deadline = this.deadlineOf(record, arrival, req.deadlineEpochMs);
+      if (deadline <= arrival) throw EparaError.deadline('deadline passed before the request reached the gateway');
+      const requestId = req.requestId || nuid.next();
+      const h = this.workerHeaders(req, deadline, requestId);
+      let route = this.route(record);
+      let reply: Msg;
+      try {
+        reply = await this.send(route, req.body, h, deadline);
+      } catch (e) {
+        if (!natsFailure.isNoResponders(e)) throw e;
+        // Nothing ran (no subscriber): safe to retry once, on another replica or the whole queue group.
+        this.logger.warn(`no responders on ${route.subject} for ${fn} (request ${requestId}); retrying once`);
+        route = route.device ? this.route(record, route.device) : route;
+        if (!route.device) route = { ...route, subject: subjects.mode(route.mode, fn) };
+        reply = await this.send(route, req.body, h, deadline).catch((e2) => {
+          if (natsFailure.isNoResponders(e2)) throw EparaError.noCapacity(`no worker answered for function "${fn}"; it may be reloading`, { function: fn });
+          throw e2;
+        });
+      }
+      const err = replyError(reply);
+      if (err) throw err;
+      const headers: Record<string, string> = {};
+      for (const name of SERVING_HEADERS) {
+        const v = reply.headers?.get(name);
+        if (v) headers[name] = v;
+      }
+      headers[Header.RequestId] = requestId;
+      const latencyMs = Date.now() - arrival;
+      if (latencyMs > record.slo.latencyMs) outcome = 'slo_missed';
+      else this.metrics.goodRequests.inc({ function: fn });
+      return { body: reply.data, contentType: reply.headers?.get(Header.ContentType) || MediaType.Json, headers };
+    } catch (e) {
+      outcome = e instanceof EparaError ? String(e.code) : '500';
+      throw e;
+    } finally {
+      this.metrics.requests.inc({ function: fn, transport, outcome });
+      this.metrics.latency.observe({ function: fn, transport }, (Date.now() - arrival) / 1000);
+    }
+  }
+
+  private async send(route: Route, body: Uint8Array, h: MsgHdrs, deadline: number): Promise<Msg> {
+    const timeout = Math.max(1, deadline - Date.now() + this.config.replyGraceMs);
+    if (route.device) this.cluster.begin(route.device);
+    try {
+      return await this.nats.nc.request(route.subject, body, { timeout, headers: h, noMux: false });
+    } catch (e) {
+      if (natsFailure.isTimeout(e)) throw EparaError.deadline(`no reply within the deadline (${route.device ?? route.subject})`);
+      if ((e as Error).message?.includes('MAX_PAYLOAD')) throw new EparaError(413, `request is larger than the NATS max payload (${this.nats.nc.info?.max_payload} bytes)`);
+      throw e;
+    } finally {
+      if (route.device) this.cluster.end(route.device);
+    }
+  }
+
+  /**
+   * NATS invocations on `epara.v1.invoke.<fn>`. With direct reply (default) the request is forwarded with
+   * the producer's reply subject, so the worker answers the producer itself (1.5 hops); errors found
+   * here are answered here.
+   */
+  handleNats(msg: Msg): void {
+    const fn = msg.subject.split('.')[3] ?? '';
+    const req: InvokeRequest = {
+      body: msg.data,
+      contentType: msg.headers?.get(Header.ContentType) || undefined,
+      accept: msg.headers?.get(Header.Accept) || undefined,
+      deadlineEpochMs: Number(msg.headers?.get(Header.Deadline)) || undefined,
+      requestId: msg.headers?.get(Header.RequestId) || undefined,
+      priority: msg.headers?.get(Header.Priority) || undefined,
+    };
+    if (!this.config.directReply || !msg.reply) {
+      this.invoke(fn, req, 'nats')
+        .then((r) => {
+          if (!msg.reply) return;
+          const h = natsHeaders();
+          h.set(Header.ContentType, r.contentType);
+          for (const [k, v] of Object.entries(r.headers)) h.set(k, v);
+          msg.respond(r.body, { headers: h });
+        })
+        .catch((e) => respondError(msg, e, req.requestId));
+      return;
+    }
+    const arrival = Date.now();
+    try {
+      const record = this.registry.get(fn);
+      this.checkServable(record);
+      const deadline = this.deadlineOf(record, arrival, req.deadlineEpochMs);
+      const requestId = req.requestId || nuid.next();
+      const route = this.route(record);
+      this.nats.nc.publish(route.subject, msg.data, { reply: msg.reply, headers: this.workerHeaders(req, deadline, requestId) });
+      this.metrics.requests.inc({ function: fn, transport: 'nats', outcome: 'forwarded' });
+    } catch (e) {
+      const err = respondError(msg, e, req.requestId);
+      this.metrics.requests.inc({ function: fn, transport: 'nats', outcome: String(err.code) });
+    }
+  }
+}

@@ -1,0 +1,66 @@
+import { Controller, Get, HttpException, Param, Post, Req, Res } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import type { Request, Response } from 'express';
+import { NatsClient } from '@epara/nats';
+import { FunctionRegistry } from '../functions/function-registry.service';
+import { ClusterView, STALE_AFTER_MS } from '../cluster/cluster-view.service';
+import { InvokeService } from '../invoke/invoke.service';
+import { invokeRequestFrom, sendReply } from '../invoke/http-invoke';
+
+const VERSION = '0.1.0';
+
+/** Open Inference Protocol (KServe v2) routes, so Triton/KServe clients can call Epara functions. */
+@ApiTags('open-inference-protocol')
+@Controller('v2')
+export class KserveController {
+  constructor(
+    private readonly registry: FunctionRegistry,
+    private readonly cluster: ClusterView,
+    private readonly invoker: InvokeService,
+    private readonly nats: NatsClient,
+  ) {}
+
+  @Get()
+  server() {
+    return { name: 'epara', version: VERSION, extensions: ['epara-async', 'epara-categories'] };
+  }
+
+  @Get('health/live')
+  live() {
+    return { live: true };
+  }
+
+  @Get('health/ready')
+  ready() {
+    if (!this.nats.isConnected) throw new HttpException({ ready: false, reason: 'NATS connection is down' }, 503);
+    return { ready: true };
+  }
+
+  @Get('models/:name')
+  model(@Param('name') name: string) {
+    const r = this.registry.get(name);
+    const dims = (shape: (number | string)[]) => shape.map((d) => (typeof d === 'number' ? d : -1));
+    return {
+      name: r.name,
+      versions: ['1'],
+      platform: 'onnxruntime_onnx',
+      inputs: r.model.inputs.map((t) => ({ name: t.name, datatype: t.datatype, shape: dims(t.shape) })),
+      outputs: r.model.outputs.map((t) => ({ name: t.name, datatype: t.datatype, shape: dims(t.shape) })),
+      parameters: { kind: r.kind, mode: r.category.mode, category: `${r.category.sensitivity} × ${r.category.footprint}` },
+    };
+  }
+
+  /** Ready when at least one replica has the model loaded and reports it ready. */
+  @Get('models/:name/ready')
+  modelReady(@Param('name') name: string) {
+    this.registry.get(name);
+    const ready = this.cluster.state.replicas(name).some((r) => r.ageMs <= STALE_AFTER_MS && r.state?.functions.some((f) => f.fn === name && f.ready));
+    if (!ready) throw new HttpException({ name, ready: false }, 503);
+    return { name, ready: true };
+  }
+
+  @Post('models/:name/infer')
+  async infer(@Param('name') name: string, @Req() req: Request, @Res() res: Response): Promise<void> {
+    sendReply(res, await this.invoker.invoke(name, invokeRequestFrom(req), 'http'));
+  }
+}

@@ -1,0 +1,16 @@
+import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
+import { listeningPort } from '@epara/nats';
+import { startGateway } from './app';
+import { loadGatewayConfig } from './config';
+
+async function main(): Promise<void> {
+  const config = loadGatewayConfig();
+  const app = await startGateway(config);
+  new Logger('gateway').log(`gateway listening on http://localhost:${listeningPort(app)} (NATS ${config.natsUrl})`);
+}
+
+main().catch((e) => {
+  console.error(`gateway failed to start: ${(e as Error).message}`);
+  process.exit(1);
+});

@@ -1,0 +1,49 @@
+import { IsOptional, IsString } from 'class-validator';
+import { CommonEnv, IntEnv, loadEnv } from '@epara/contracts';
+
+export class SchedulerEnv extends CommonEnv {
+  /** Placement period, ms. Also recomputed at once on deploy, delete, device joined or lost. Default 10000. */
+  @IntEnv(200, 3_600_000)
+  EPARA_PLACEMENT_PERIOD_MS: number = 10_000;
+
+  /** A device whose last heartbeat is older than this is lost, ms. Default 3500 (three missed beats). */
+  @IntEnv(500, 600_000)
+  EPARA_DEVICE_LOST_MS: number = 3_500;
+
+  /** Leader lock refresh period, ms; the lock expires after 3 missed refreshes. Default 2000. */
+  @IntEnv(100, 60_000)
+  EPARA_LEADER_REFRESH_MS: number = 2_000;
+
+  /** HTTP port for /health and /metrics. Default 0 (any free port). */
+  @IntEnv(0, 65535)
+  EPARA_SCHEDULER_PORT: number = 0;
+
+  @IsOptional()
+  @IsString()
+  EPARA_SCHEDULER_ID?: string;
+}
+
+export interface SchedulerConfig {
+  natsUrl: string;
+  periodMs: number;
+  deviceLostMs: number;
+  leaderRefreshMs: number;
+  port: number;
+  id: string;
+  json: boolean;
+}
+
+export function loadSchedulerConfig(env: NodeJS.ProcessEnv = process.env): SchedulerConfig {
+  const e = loadEnv(SchedulerEnv, env);
+  return Object.freeze({
+    natsUrl: e.NATS_URL,
+    periodMs: e.EPARA_PLACEMENT_PERIOD_MS,
+    deviceLostMs: e.EPARA_DEVICE_LOST_MS,
+    leaderRefreshMs: e.EPARA_LEADER_REFRESH_MS,
+    port: e.EPARA_SCHEDULER_PORT,
+    id: e.EPARA_SCHEDULER_ID ?? `scheduler-${process.pid}`,
+    json: e.EPARA_LOG_FORMAT === 'json',
+  });
+}
+
+export const SCHEDULER_CONFIG = Symbol('SCHEDULER_CONFIG');

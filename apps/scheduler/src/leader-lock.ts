@@ -1,0 +1,47 @@
+import { Logger } from '@nestjs/common';
+import { KV } from 'nats';
+
+const LOCK_KEY = 'scheduler';
+
+/**
+ * One active scheduler at a time: the holder keeps the key `scheduler` of the TTL'd bucket
+ * `epara_leader` fresh; a standby takes it with a compare-and-set create once it has expired.
+ */
+export class LeaderLock {
+  private readonly logger = new Logger(LeaderLock.name);
+  private revision = 0;
+  private leader = false;
+
+  constructor(
+    private readonly kv: KV,
+    private readonly id: string,
+  ) {}
+
+  get isLeader(): boolean {
+    return this.leader;
+  }
+
+  /** Tries to take or keep the lock; returns whether this instance leads now. */
+  async tick(): Promise<boolean> {
+    const value = Buffer.from(JSON.stringify({ id: this.id, at: Date.now() }));
+    try {
+      if (this.leader) {
+        this.revision = await this.kv.update(LOCK_KEY, value, this.revision);
+      } else {
+        this.revision = await this.kv.create(LOCK_KEY, value);
+        this.logger.log(`${this.id} is now the active scheduler`);
+      }
+      this.leader = true;
+    } catch {
+      if (this.leader) this.logger.warn(`${this.id} lost the scheduler lock; standing by`);
+      this.leader = false;
+    }
+    return this.leader;
+  }
+
+  async release(): Promise<void> {
+    if (!this.leader) return;
+    this.leader = false;
+    await this.kv.delete(LOCK_KEY, { previousSeq: this.revision }).catch(() => undefined);
+  }
+}

@@ -1,0 +1,233 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { KV } from 'nats';
+import {
+  Assignment,
+  Bucket,
+  DevicePlacement,
+  DeviceState,
+  EventKind,
+  Footprint,
+  FunctionRecord,
+  Mode,
+  Profile,
+  subjects,
+} from '@epara/contracts';
+import { ClusterState, KvMirror, NatsClient } from '@epara/nats';
+import { categorize, chooseBatchParams, place, PlacementDecision, PlacementFunction } from '@epara/policy';
+import { kindHandler } from '@epara/runtime';
+import { SCHEDULER_CONFIG, SchedulerConfig } from './config';
+import { LeaderLock } from './leader-lock';
+import { RateTracker } from './rate-tracker';
+
+/** Weight of a model load (ms) against goodput (req/s) in placement: a move must pay for itself. */
+const MOVE_COST_WEIGHT = 0.001;
+/** Devices run at most this share of their compute, so queues stay short. */
+const HEADROOM = 0.8;
+
+/**
+ * The state-aware scheduler (the coarse time scale): tracks devices and function load, re-categorizes
+ * functions when their profile arrives or their load drifts, recomputes placement every period and on
+ * events, and writes it to `epara_placement` (one key per device). Only the lock holder acts.
+ */
+@Injectable()
+export class SchedulerService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(SchedulerService.name);
+  private functions!: KvMirror<FunctionRecord>;
+  private functionsKv!: KV;
+  private placementKv!: KV;
+  private cluster!: ClusterState;
+  private lock!: LeaderLock;
+  private timers: NodeJS.Timeout[] = [];
+  private running: Promise<void> = Promise.resolve();
+  private pending = false;
+  private readonly rates = new RateTracker();
+  private knownDevices = new Set<string>();
+  lastDecision?: { at: number; reason: string; changes: number };
+
+  constructor(
+    private readonly nats: NatsClient,
+    @Inject(SCHEDULER_CONFIG) private readonly config: SchedulerConfig,
+  ) {}
+
+  get isLeader(): boolean {
+    return this.lock?.isLeader ?? false;
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    this.functionsKv = await this.nats.kv(Bucket.Functions);
+    this.placementKv = await this.nats.kv(Bucket.Placement);
+    this.lock = new LeaderLock(await this.nats.kv(Bucket.Leader), this.config.id);
+    this.functions = await new KvMirror<FunctionRecord>(this.functionsKv).start();
+    this.cluster = await new ClusterState(this.nats).start();
+    this.cluster.onHeartbeat((s) => {
+      this.rates.observe(s, Date.now());
+      if (!this.knownDevices.has(s.device)) {
+        this.knownDevices.add(s.device);
+        this.trigger(`device ${s.device} joined`);
+      }
+    });
+    this.functions.onChange((c) => this.trigger(c.value ? `function ${c.key} changed` : `function ${c.key} deleted`));
+    await this.lock.tick();
+    this.timers.push(setInterval(() => void this.lock.tick().then((leads) => leads && this.checkLostDevices()), this.config.leaderRefreshMs));
+    this.timers.push(setInterval(() => this.trigger('period'), this.config.periodMs));
+    this.trigger('start');
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    for (const t of this.timers) clearInterval(t);
+    await this.running.catch(() => undefined);
+    await this.lock?.release();
+    this.functions?.stop();
+    this.cluster?.stop();
+  }
+
+  private checkLostDevices(): void {
+    for (const id of [...this.knownDevices]) {
+      if (this.cluster.ageMs(id) > this.config.deviceLostMs) {
+        this.knownDevices.delete(id);
+        this.cluster.forget(id);
+        this.nats.nc.publish(subjects.event(EventKind.DeviceLost), Buffer.from(JSON.stringify({ kind: EventKind.DeviceLost, at: Date.now(), device: id })));
+        this.logger.warn(`device ${id} lost (no heartbeat for ${this.config.deviceLostMs} ms); re-placing its work`);
+        this.trigger(`device ${id} lost`);
+      }
+    }
+  }
+
+  /** Runs one placement round soon; rounds never overlap, and triggers during a round fold into one more. */
+  trigger(why: string): void {
+    if (this.pending) return;
+    this.pending = true;
+    this.running = this.running
+      .then(async () => {
+        this.pending = false;
+        if (this.lock.isLeader) await this.round(why);
+      })
+      .catch((e) => this.logger.error(`placement round failed: ${(e as Error).stack}`));
+  }
+
+  /** Waits for the rounds in flight (tests). */
+  settled(): Promise<void> {
+    return this.running;
+  }
+
+  private liveDevices(): DeviceState[] {
+    return this.cluster.liveDevices(this.config.deviceLostMs).filter((d) => !d.draining);
+  }
+
+  private async round(why: string): Promise<void> {
+    const devices = this.liveDevices();
+    await this.recategorize(devices);
+    const decision = this.decide(devices);
+    const changes = await this.write(decision, devices, why);
+    this.lastDecision = { at: Date.now(), reason: decision.reason, changes };
+  }
+
+  private profileOf(r: FunctionRecord): Profile | undefined {
+    return Object.values(r.profiles)[0];
+  }
+
+  /** Re-categorizes with the profile and the observed rate; hysteresis lives in the policy. */
+  private async recategorize(devices: DeviceState[]): Promise<void> {
+    for (const r of this.functions.all()) {
+      const profile = this.profileOf(r);
+      const observedRps = this.rates.rps(r.name, Date.now());
+      const d = categorize({
+        slo: r.slo,
+        expectedRps: r.expected?.rps,
+        observedRps: observedRps > 0 ? observedRps : undefined,
+        profile,
+        modelSizeBytes: r.model.sizeBytes,
+        devices: devices.map((x) => ({ memoryBytes: x.memoryBytes, memoryFreeBytes: x.memoryBytes })),
+        hints: r.hints,
+        kindCanSplit: kindHandler(r.kind).canSplit,
+        previous: r.category.provisional ? undefined : { sensitivity: r.category.sensitivity, footprint: r.category.footprint },
+      });
+      const c = r.category;
+      if (d.mode === c.mode && d.sensitivity === c.sensitivity && d.footprint === c.footprint && d.provisional === c.provisional) continue;
+      const e = await this.functionsKv.get(r.name);
+      if (!e || e.operation !== 'PUT') continue;
+      const fresh = JSON.parse(Buffer.from(e.value).toString('utf8')) as FunctionRecord;
+      fresh.category = { sensitivity: d.sensitivity, footprint: d.footprint, mode: d.mode, reason: d.reason, provisional: d.provisional, pinned: d.pinned, decidedAt: Date.now() };
+      fresh.observed = observedRps > 0 ? { rps: observedRps, at: Date.now() } : fresh.observed;
+      fresh.updatedAt = Date.now();
+      try {
+        await this.functionsKv.update(r.name, Buffer.from(JSON.stringify(fresh)), e.revision);
+        this.functions.remember(r.name, fresh);
+        this.nats.nc.publish(subjects.event(EventKind.Recategorized), Buffer.from(JSON.stringify({ kind: EventKind.Recategorized, at: Date.now(), function: r.name, from: c, to: fresh.category })));
+        this.logger.log(`recategorized ${r.name}: ${c.sensitivity}×${c.footprint}→${c.mode} ⇒ ${d.sensitivity}×${d.footprint}→${d.mode}: ${d.reason}`);
+      } catch {
+        /* the record changed meanwhile; the next round sees the new one */
+      }
+    }
+  }
+
+  private decide(devices: DeviceState[]): PlacementDecision {
+    const current: Record<string, string[]> = {};
+    for (const p of this.cluster.placement()) current[p.device] = p.assignments.map((a) => a.fn);
+    const functions: PlacementFunction[] = this.functions
+      .all()
+      .filter((r) => r.category.footprint === Footprint.Single)
+      .map((r) => {
+        const profile = this.profileOf(r);
+        const exec = profile?.execMsByBatch ?? {};
+        const exec1 = exec['1'] ?? 1;
+        let best = 1 / exec1;
+        for (const [b, ms] of Object.entries(exec)) if (ms <= r.slo.latencyMs / 2) best = Math.max(best, Number(b) / ms);
+        return {
+          name: r.name,
+          mode: r.category.mode,
+          memoryBytes: r.hints?.memoryBytes ?? profile?.memoryBytes ?? 2 * r.model.sizeBytes,
+          loadMs: profile?.loadMs ?? 200,
+          execMsBatch1: exec1,
+          bestThroughputPerMs: best,
+          rps: this.rates.rps(r.name, Date.now()) || r.expected?.rps || 0,
+          sloMs: r.slo.latencyMs,
+        };
+      });
+    return place({
+      functions,
+      devices: devices.map((d) => ({ id: d.device, memoryBytes: d.memoryBytes, computeScale: 1, lost: false })),
+      current,
+      params: { moveCostWeight: MOVE_COST_WEIGHT, maxReplicasPerFunction: devices.length, headroom: HEADROOM },
+    });
+  }
+
+  private assignment(r: FunctionRecord): Assignment {
+    const mode = r.category.mode === Mode.Batch ? Mode.Batch : Mode.Dp;
+    const chosen = chooseBatchParams({
+      execMsByBatch: this.profileOf(r)?.execMsByBatch,
+      sloMs: r.slo.latencyMs,
+      mode: mode === Mode.Batch ? 'batch' : 'dp',
+      hints: r.hints,
+      batchable: r.model.batchable,
+    });
+    return { fn: r.name, mode, sha256: r.model.sha256, maxBatchSize: chosen.maxBatchSize, maxQueueDelayMs: chosen.maxQueueDelayMs };
+  }
+
+  /** Writes only the device keys whose assignments changed; removes keys of devices that are gone. */
+  private async write(decision: PlacementDecision, devices: DeviceState[], why: string): Promise<number> {
+    let changed = 0;
+    const live = new Set(devices.map((d) => d.device));
+    for (const d of devices) {
+      const assignments = (decision.byDevice[d.device] ?? [])
+        .map((fn) => this.functions.get(fn))
+        .filter((r): r is FunctionRecord => !!r)
+        .map((r) => this.assignment(r))
+        .sort((a, b) => a.fn.localeCompare(b.fn));
+      const prev = this.cluster.placementOf(d.device);
+      if (prev && JSON.stringify(prev.assignments) === JSON.stringify(assignments)) continue;
+      const value: DevicePlacement = { device: d.device, assignments, reason: `${why}: ${decision.reason}`, at: Date.now() };
+      await this.placementKv.put(d.device, Buffer.from(JSON.stringify(value)));
+      changed++;
+      this.nats.nc.publish(subjects.event(EventKind.Placed), Buffer.from(JSON.stringify({ kind: EventKind.Placed, ...value })));
+      this.logger.log(`placed on ${d.device}: [${assignments.map((a) => `${a.fn}/${a.mode}`).join(', ')}] (${why})`);
+    }
+    for (const p of this.cluster.placement()) {
+      if (!live.has(p.device)) {
+        await this.placementKv.delete(p.device);
+        changed++;
+      }
+    }
+    return changed;
+  }
+}

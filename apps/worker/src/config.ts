@@ -1,0 +1,101 @@
+import { Transform } from 'class-transformer';
+import { IsIn, IsOptional, IsString, Matches } from 'class-validator';
+import { hostname, totalmem } from 'node:os';
+import { CommonEnv, IntEnv, loadEnv, NAME_PATTERN } from '@epara/contracts';
+import { ExecutionProvider } from '@epara/runtime';
+
+export class WorkerEnv extends CommonEnv {
+  /** Accelerator slot this worker serves: `cpu:N` or `cuda:N`. Default `cpu:0`. */
+  @Matches(/^(cpu|cuda|webgpu):\d+$/, { message: 'EPARA_DEVICE must look like cpu:0, cuda:1 or webgpu:0' })
+  EPARA_DEVICE: string = 'cpu:0';
+
+  /** Device id: subject token and KV key. Default: the slot with ':' → '-' (cpu-0). Prefix the host when several hosts share a NATS. */
+  @IsOptional()
+  @Matches(NAME_PATTERN, { message: "EPARA_DEVICE_ID must be 1-63 characters of a-z, 0-9, '-' and '_'" })
+  EPARA_DEVICE_ID?: string;
+
+  /** onnxruntime intra-op threads per session. Default 1 (fastest for small models on 2 cores). */
+  @IntEnv(1, 256)
+  EPARA_THREADS: number = 1;
+
+  /** Memory this device offers to models, MiB. Default: a quarter of the host's memory for a CPU slot. */
+  @IsOptional()
+  @IntEnv(16, 10_000_000)
+  EPARA_DEVICE_MEMORY_MB?: number;
+
+  /** Batches run at once on this device. Default 1: the device picks the next batch by deadline. */
+  @IntEnv(1, 64)
+  EPARA_DEVICE_CONCURRENCY: number = 1;
+
+  /** Requests queued per function before new ones are shed with 429. Default 1024. */
+  @IntEnv(1, 1_000_000)
+  EPARA_MAX_QUEUE: number = 1024;
+
+  /** Heartbeat period, ms. Default 1000. */
+  @IntEnv(100, 60_000)
+  EPARA_HEARTBEAT_MS: number = 1000;
+
+  /** HTTP port for /health and /metrics. Default 0 (any free port; logged at start). */
+  @IntEnv(0, 65535)
+  EPARA_WORKER_PORT: number = 0;
+
+  /** Measure a profile when a function is loaded without one for this device class. Default true. */
+  @Transform(({ value }) => value === undefined || value === '' || value === true || value === 'true' || value === '1')
+  EPARA_PROFILE: boolean = true;
+
+  /** Batching off (every request runs alone): the `naive` baseline. Default false. */
+  @Transform(({ value }) => value === true || value === 'true' || value === '1')
+  EPARA_BATCHING_OFF: boolean = false;
+
+  @IsOptional()
+  @IsIn(['cpu', 'cuda', 'webgpu'])
+  EPARA_PROVIDER?: ExecutionProvider;
+
+  @IsOptional()
+  @IsString()
+  EPARA_HOST_NAME?: string;
+}
+
+export interface WorkerConfig {
+  natsUrl: string;
+  device: string;
+  slot: string;
+  host: string;
+  provider: ExecutionProvider;
+  deviceIndex: number;
+  threads: number;
+  memoryBytes: number;
+  concurrency: number;
+  maxQueue: number;
+  heartbeatMs: number;
+  port: number;
+  profile: boolean;
+  batchingOff: boolean;
+  cacheDir?: string;
+  json: boolean;
+}
+
+export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
+  const e = loadEnv(WorkerEnv, env);
+  const [kind, index] = e.EPARA_DEVICE.split(':');
+  return Object.freeze({
+    natsUrl: e.NATS_URL,
+    slot: e.EPARA_DEVICE,
+    device: e.EPARA_DEVICE_ID ?? e.EPARA_DEVICE.replace(':', '-'),
+    host: e.EPARA_HOST_NAME ?? hostname(),
+    provider: e.EPARA_PROVIDER ?? (kind as ExecutionProvider),
+    deviceIndex: Number(index),
+    threads: e.EPARA_THREADS,
+    memoryBytes: (e.EPARA_DEVICE_MEMORY_MB ?? Math.floor(totalmem() / 4 / 1024 / 1024)) * 1024 * 1024,
+    concurrency: e.EPARA_DEVICE_CONCURRENCY,
+    maxQueue: e.EPARA_MAX_QUEUE,
+    heartbeatMs: e.EPARA_HEARTBEAT_MS,
+    port: e.EPARA_WORKER_PORT,
+    profile: e.EPARA_PROFILE,
+    batchingOff: e.EPARA_BATCHING_OFF,
+    cacheDir: e.EPARA_CACHE_DIR,
+    json: e.EPARA_LOG_FORMAT === 'json',
+  });
+}
+
+export const WORKER_CONFIG = Symbol('WORKER_CONFIG');

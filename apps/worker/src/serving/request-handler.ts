@@ -1,0 +1,98 @@
+import { Logger } from '@nestjs/common';
+import { headers as natsHeaders, Msg, nuid } from 'nats';
+import { asEparaError, decodeInvocation, EparaError, encodeResult, FunctionRecord, Header, Mode } from '@epara/contracts';
+import { respondError } from '@epara/nats';
+import { LoadedModel } from '@epara/runtime';
+import { DeviceExecutor } from '../execution/device-executor';
+import { PendingRequest, ServedInfo } from '../execution/pending-request';
+import { WorkerMetrics } from '../state/worker-metrics';
+
+/** What the handler needs to know about a function placed here. */
+export interface ServedFunction {
+  record: FunctionRecord;
+  mode: Mode;
+  model: LoadedModel;
+}
+
+const fmt = (ms: number) => ms.toFixed(3);
+
+/**
+ * Turns NATS requests for placed functions into queued work and answers them: a passed deadline is
+ * answered 504 before anything runs, bad input 400 (naming what is wrong), a full queue 429.
+ * Replies go to the message's reply subject: the gateway's inbox, or the producer's own when the
+ * gateway forwarded it (1.5 hops).
+ */
+export class RequestHandler {
+  private readonly logger = new Logger(RequestHandler.name);
+
+  constructor(
+    private readonly device: string,
+    private readonly executor: DeviceExecutor,
+    private readonly metrics: WorkerMetrics,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  handle(msg: Msg, fn: ServedFunction): void {
+    const arrivalMs = this.now();
+    const requestId = msg.headers?.get(Header.RequestId) || nuid.next();
+    const accept = msg.headers?.get(Header.Accept) || msg.headers?.get(Header.ContentType) || undefined;
+    const name = fn.record.name;
+    const deadlineHeader = Number(msg.headers?.get(Header.Deadline));
+    const deadlineMs = deadlineHeader > 0 ? deadlineHeader : arrivalMs + fn.record.slo.latencyMs;
+    const fail = (e: unknown) => {
+      const err = respondError(msg, e, requestId);
+      this.metrics.requests.inc({ function: name, outcome: String(err.code) });
+      if (err.code >= 500) this.logger.error(`${name} request ${requestId} failed: ${(e as Error)?.stack ?? String(e)}`);
+    };
+    if (deadlineMs <= arrivalMs) return fail(EparaError.deadline('deadline passed before the request reached the worker; it did not run'));
+    let invocation;
+    try {
+      invocation = decodeInvocation(msg.data, msg.headers?.get(Header.ContentType) || undefined);
+    } catch (e) {
+      return fail(e);
+    }
+    fn.model.kind
+      .prepare(invocation, fn.model.info)
+      .then((prepared) => {
+        const pending: PendingRequest = {
+          fn: name,
+          prepared,
+          requestId,
+          arrivalMs,
+          deadlineMs,
+          settle: (outcome) => {
+            if ('error' in outcome) return fail(outcome.error);
+            this.reply(msg, fn, outcome.result, outcome.served, requestId, accept, invocation.type === 'tensors' ? invocation.id : undefined, arrivalMs, deadlineMs);
+          },
+        };
+        this.executor.enqueue(pending);
+      })
+      .catch(fail);
+  }
+
+  private reply(msg: Msg, fn: ServedFunction, result: Parameters<typeof encodeResult>[0], served: ServedInfo, requestId: string, accept: string | undefined, id: string | undefined, arrivalMs: number, deadlineMs: number): void {
+    const name = fn.record.name;
+    try {
+      const { body, contentType } = encodeResult(result, { modelName: name, id }, accept);
+      const h = natsHeaders();
+      h.set(Header.ContentType, contentType);
+      h.set(Header.RequestId, requestId);
+      h.set(Header.Device, this.device);
+      h.set(Header.Mode, fn.mode);
+      h.set(Header.BatchSize, String(served.batchSize));
+      h.set(Header.QueueMs, fmt(served.queueMs));
+      h.set(Header.ExecMs, fmt(served.execMs));
+      if (msg.reply) msg.respond(body, { headers: h });
+      const done = this.now();
+      const good = done <= deadlineMs;
+      this.metrics.requests.inc({ function: name, outcome: good ? 'ok' : 'slo_missed' });
+      if (good) this.metrics.good.inc({ function: name });
+      this.metrics.latency.observe({ function: name }, (done - arrivalMs) / 1000);
+      this.metrics.queueTime.observe({ function: name }, served.queueMs / 1000);
+    } catch (e) {
+      const err = asEparaError(e);
+      respondError(msg, err, requestId);
+      this.metrics.requests.inc({ function: name, outcome: String(err.code) });
+    }
+  }
+}

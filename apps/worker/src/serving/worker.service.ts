@@ -1,0 +1,319 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { KV, Service } from 'nats';
+import {
+  Assignment,
+  Bucket,
+  DevicePlacement,
+  EparaError,
+  EventKind,
+  FunctionLoad,
+  FunctionRecord,
+  functionQueue,
+  Mode,
+  Profile,
+  subjects,
+} from '@epara/contracts';
+import { KvMirror, NatsClient } from '@epara/nats';
+import { AdaptiveExecEstimator, chooseBatchParams } from '@epara/policy';
+import { measureExecTimes } from '@epara/runtime';
+import { WORKER_CONFIG, WorkerConfig } from '../config';
+import { DeviceExecutor, FunctionBatching } from '../execution/device-executor';
+import { PendingRequest } from '../execution/pending-request';
+import { ModelManager } from '../models/model-manager';
+import { WorkerMetrics } from '../state/worker-metrics';
+import { RequestHandler, ServedFunction } from './request-handler';
+
+export const WORKER_VERSION = '0.1.0';
+
+interface Placed extends ServedFunction {
+  assignment: Assignment;
+  estimator: AdaptiveExecEstimator;
+  memoryBytes: number;
+}
+
+/** How long a removed function may take to finish its queue before it is unloaded anyway, ms. */
+const DRAIN_TIMEOUT_MS = 10_000;
+
+/**
+ * The worker's control loop: reconciles what runs here with this device's key in `epara_placement`
+ * (load and warm a model before subscribing; stop taking requests, drain, then unload), registers the
+ * device as a NATS service whose endpoints are its functions, and runs batches.
+ */
+@Injectable()
+export class WorkerService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(WorkerService.name);
+  readonly executor: DeviceExecutor;
+  private readonly handler: RequestHandler;
+  private readonly placed = new Map<string, Placed>();
+  private functions!: KvMirror<FunctionRecord>;
+  private placement!: KvMirror<DevicePlacement>;
+  private functionsKv!: KV;
+  private service?: Service;
+  private reconciling: Promise<void> = Promise.resolve();
+  private stopping = false;
+  /** The provider sessions actually run on, and why it differs from the configured one. */
+  provider: string;
+  providerNote?: string;
+
+  constructor(
+    private readonly nats: NatsClient,
+    private readonly models: ModelManager,
+    readonly metrics: WorkerMetrics,
+    @Inject(WORKER_CONFIG) readonly config: WorkerConfig,
+  ) {
+    this.executor = new DeviceExecutor(config.concurrency, config.maxQueue);
+    this.handler = new RequestHandler(config.device, this.executor, metrics);
+    this.provider = config.provider;
+  }
+
+  /** Devices of one class share profiles: same provider, same thread count. */
+  get deviceClass(): string {
+    return `${this.config.provider}-t${this.config.threads}`;
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    this.functionsKv = await this.nats.kv(Bucket.Functions);
+    this.functions = await new KvMirror<FunctionRecord>(this.functionsKv).start();
+    this.placement = await new KvMirror<DevicePlacement>(await this.nats.kv(Bucket.Placement), this.config.device).start();
+    this.placement.onChange(() => this.scheduleReconcile());
+    this.functions.onChange((c) => {
+      if (this.placed.has(c.key)) this.scheduleReconcile();
+    });
+    await this.publishService();
+    this.scheduleReconcile();
+  }
+
+  private scheduleReconcile(): void {
+    this.reconciling = this.reconciling.then(() => this.reconcile()).catch((e) => this.logger.error(`reconcile failed: ${(e as Error).stack}`));
+  }
+
+  /** Waits for the reconcile in progress (tests, shutdown). */
+  settled(): Promise<void> {
+    return this.reconciling;
+  }
+
+  private async reconcile(): Promise<void> {
+    if (this.stopping) return;
+    const wanted = new Map((this.placement.get(this.config.device)?.assignments ?? []).map((a) => [a.fn, a]));
+    let endpointsChanged = false;
+    for (const [fn, p] of this.placed) {
+      const a = wanted.get(fn);
+      if (!a || a.sha256 !== p.assignment.sha256 || !this.functions.get(fn)) {
+        this.placed.delete(fn);
+        endpointsChanged = true;
+        void this.retire(fn, p);
+      }
+    }
+    const added: string[] = [];
+    for (const [fn, a] of wanted) {
+      const record = this.functions.get(fn);
+      if (!record || record.model.sha256 !== a.sha256) continue;
+      const current = this.placed.get(fn);
+      if (current) {
+        if (current.mode !== a.mode) endpointsChanged = true;
+        current.record = record;
+        current.mode = a.mode;
+        current.assignment = a;
+        this.executor.retune(fn, this.batchingFor(current));
+        continue;
+      }
+      try {
+        await this.load(record, a);
+        added.push(fn);
+        endpointsChanged = true;
+      } catch (e) {
+        this.logger.error(`cannot load ${fn} on ${this.config.device}: ${(e as Error).message}`);
+      }
+    }
+    if (endpointsChanged) await this.publishService();
+    for (const fn of added) this.announce(EventKind.ModelLoaded, { function: fn, device: this.config.device });
+  }
+
+  private batchingFor(p: Pick<Placed, 'record' | 'assignment' | 'estimator' | 'mode' | 'model'>): FunctionBatching {
+    if (this.config.batchingOff) return { maxBatchSize: 1, preferredBatchSize: 1, maxQueueDelayMs: 0 };
+    const chosen = chooseBatchParams({
+      execMsByBatch: p.estimator.snapshot(),
+      sloMs: p.record.slo.latencyMs,
+      mode: p.mode === Mode.Batch ? 'batch' : 'dp',
+      hints: { maxBatchSize: p.assignment.maxBatchSize, maxQueueDelayMs: p.assignment.maxQueueDelayMs },
+      batchable: p.model.info.batchable,
+    });
+    return { maxBatchSize: chosen.maxBatchSize, preferredBatchSize: chosen.preferredBatchSize, maxQueueDelayMs: chosen.maxQueueDelayMs };
+  }
+
+  private async load(record: FunctionRecord, assignment: Assignment): Promise<void> {
+    const { model, loadMs, memoryBytes } = await this.models.load(record);
+    if (model.providerNote) this.providerNote = model.providerNote;
+    this.provider = model.provider;
+    let profile: Profile | undefined = record.profiles[this.deviceClass];
+    if (!profile && this.config.profile) profile = await this.profile(record, model, loadMs, memoryBytes);
+    const estimator = new AdaptiveExecEstimator(profile?.execMsByBatch);
+    const placed: Placed = { record, mode: assignment.mode, model, assignment, estimator, memoryBytes };
+    this.executor.register(record.name, {
+      batching: this.batchingFor(placed),
+      estimator,
+      run: (batch) => this.runBatch(placed, batch),
+    });
+    this.placed.set(record.name, placed);
+    this.logger.log(`loaded ${record.name} on ${this.config.device} (${model.provider}) in ${loadMs.toFixed(0)} ms, mode ${assignment.mode}`);
+  }
+
+  /** Measures exec time per batch size and stores it in the function record for this device class. */
+  private async profile(record: FunctionRecord, model: ServedFunction['model'], loadMs: number, memoryBytes: number): Promise<Profile | undefined> {
+    try {
+      const execMsByBatch = await measureExecTimes(model, model.kind.sample(model.info));
+      const sample = model.kind.sample(model.info);
+      const profile: Profile = {
+        deviceClass: this.deviceClass,
+        execMsByBatch,
+        memoryBytes,
+        loadMs: Math.round(loadMs),
+        shapeClass: sample.inputs[0]?.shape.slice(1).join('x') ?? '',
+        measuredAt: Date.now(),
+        device: this.config.device,
+      };
+      await this.saveProfile(record.name, profile);
+      this.announce(EventKind.Profiled, { function: record.name, device: this.config.device, profile });
+      this.logger.log(`profiled ${record.name} on ${this.deviceClass}: ${JSON.stringify(execMsByBatch)} ms per batch size`);
+      return profile;
+    } catch (e) {
+      this.logger.warn(`could not profile ${record.name} with synthetic inputs (${(e as Error).message}); batch times will be learned from live requests`);
+      return undefined;
+    }
+  }
+
+  private async saveProfile(fn: string, profile: Profile): Promise<void> {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const e = await this.functionsKv.get(fn);
+      if (!e || e.operation !== 'PUT') return;
+      const record = JSON.parse(Buffer.from(e.value).toString('utf8')) as FunctionRecord;
+      record.profiles = { ...record.profiles, [profile.deviceClass]: profile };
+      record.updatedAt = Date.now();
+      try {
+        await this.functionsKv.update(fn, Buffer.from(JSON.stringify(record)), e.revision);
+        return;
+      } catch {
+        /* someone else updated the record meanwhile: read again */
+      }
+    }
+    this.logger.warn(`gave up storing the profile of ${fn} after 5 conflicting updates`);
+  }
+
+  private async runBatch(p: Placed, batch: PendingRequest[]): Promise<void> {
+    const start = Date.now();
+    const t0 = performance.now();
+    let outputs;
+    try {
+      outputs = await p.model.run(batch.map((r) => r.prepared));
+    } catch (e) {
+      const err = e instanceof EparaError ? e : new EparaError(500, `model run failed: ${(e as Error).message?.split('\n')[0]}`);
+      for (const r of batch) r.settle({ error: err });
+      return;
+    }
+    const execMs = performance.now() - t0;
+    const items = batch.reduce((n, r) => n + r.prepared.items, 0);
+    p.estimator.observe(items, execMs);
+    const fn = p.record.name;
+    this.metrics.execTime.observe({ function: fn }, execMs / 1000);
+    this.metrics.batchSize.observe({ function: fn }, batch.length);
+    for (let i = 0; i < batch.length; i++) {
+      const r = batch[i];
+      const served = { batchSize: batch.length, queueMs: Math.max(0, start - r.arrivalMs), execMs };
+      try {
+        const result = await p.model.kind.finish(outputs[i], r.prepared);
+        r.settle({ result, served });
+      } catch (e) {
+        r.settle({ error: e instanceof EparaError ? e : new EparaError(500, `post-processing failed: ${(e as Error).message}`), served });
+      }
+    }
+  }
+
+  /** Stops taking requests for a function, lets its queue finish, then unloads it. */
+  private async retire(fn: string, p: Placed): Promise<void> {
+    const until = Date.now() + DRAIN_TIMEOUT_MS;
+    while (Date.now() < until) {
+      const l = this.executor.load(fn);
+      if (l.queued === 0 && l.running === 0) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    if (!this.placed.has(fn)) this.executor.unregister(fn, EparaError.noCapacity(`function "${fn}" was moved off device ${this.config.device}; retry`));
+    await p.model.release().catch(() => undefined);
+    this.logger.log(`unloaded ${fn} from ${this.config.device}`);
+  }
+
+  /**
+   * Re-registers the NATS service with one endpoint pair per function: `epara.v1.<mode>.<fn>` and
+   * `epara.v1.<mode>.<fn>.<device>`, both in queue group `epara.<fn>`. The new service starts before the
+   * old one stops, and both subjects share the queue group, so no request is lost or answered twice.
+   */
+  private async publishService(): Promise<void> {
+    const old = this.service;
+    const fns = [...this.placed.keys()].sort();
+    const svc = await this.nats.nc.services.add({
+      name: 'epara-worker',
+      version: WORKER_VERSION,
+      description: `Epara worker for device ${this.config.device}`,
+      metadata: { device: this.config.device, slot: this.config.slot, host: this.config.host, provider: this.provider, functions: fns.join(',') },
+      statsHandler: async () => this.stats(),
+    });
+    for (const fn of fns) {
+      const p = this.placed.get(fn)!;
+      const handle = (err: Error | null, msg: Parameters<RequestHandler['handle']>[0]) => {
+        if (err) return;
+        const current = this.placed.get(fn);
+        if (!current) {
+          msg.respond(Buffer.from(JSON.stringify(EparaError.noCapacity(`function "${fn}" is no longer on ${this.config.device}`).toBody())));
+          return;
+        }
+        this.handler.handle(msg, current);
+      };
+      const queue = functionQueue(fn);
+      svc.addEndpoint(fn, { handler: handle, subject: subjects.mode(p.mode, fn), queue, metadata: { function: fn, mode: p.mode, route: 'queue-group' } });
+      svc.addEndpoint(`${fn}-on-${this.config.device}`, { handler: handle, subject: subjects.device(p.mode, fn, this.config.device), queue, metadata: { function: fn, mode: p.mode, route: 'device' } });
+    }
+    this.service = svc;
+    if (old) await old.stop().catch(() => undefined);
+  }
+
+  private stats() {
+    return { device: this.config.device, queued: this.executor.queued, running: this.executor.running, functions: this.functionLoads() };
+  }
+
+  functionLoads(): FunctionLoad[] {
+    return [...this.placed.values()].map((p) => {
+      const l = this.executor.load(p.record.name);
+      return { fn: p.record.name, mode: p.mode, queued: l.queued, running: l.running, completed: l.completed, execMsEwma: p.estimator.execMs(1), preferredBatchSize: this.executor.batching(p.record.name)?.preferredBatchSize ?? 1, ready: true };
+    });
+  }
+
+  /** Memory the loaded models take, bytes. */
+  usedMemoryBytes(): number {
+    let n = 0;
+    for (const p of this.placed.values()) n += p.memoryBytes;
+    return n;
+  }
+
+  /** Adapts batch limits to measured times (called every heartbeat). */
+  retuneAll(): void {
+    for (const [fn, p] of this.placed) this.executor.retune(fn, this.batchingFor(p));
+  }
+
+  placedFunctions(): string[] {
+    return [...this.placed.keys()];
+  }
+
+  private announce(kind: EventKind, data: Record<string, unknown>): void {
+    this.nats.nc.publish(subjects.event(kind), Buffer.from(JSON.stringify({ kind, at: Date.now(), ...data })));
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopping = true;
+    await this.service?.stop().catch(() => undefined);
+    const until = Date.now() + 5_000;
+    while (this.executor.queued + this.executor.running > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+    this.executor.stop(EparaError.noCapacity(`worker ${this.config.device} is shutting down; retry`));
+    this.functions?.stop();
+    this.placement?.stop();
+    await Promise.all([...this.placed.values()].map((p) => p.model.release().catch(() => undefined)));
+  }
+}

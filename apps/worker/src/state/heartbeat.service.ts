@@ -1,0 +1,81 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { KV } from 'nats';
+import { Bucket, DeviceState, EventKind, subjects } from '@epara/contracts';
+import { NatsClient } from '@epara/nats';
+import { WORKER_CONFIG, WorkerConfig } from '../config';
+import { WORKER_VERSION, WorkerService } from '../serving/worker.service';
+import { WorkerMetrics } from './worker-metrics';
+
+/**
+ * State sync (the middle time scale): every period the worker publishes its state on
+ * `epara.v1.state.<device>` (gateways route by it) and puts it in the TTL'd KV `epara_devices`
+ * (the scheduler and `nats kv` read it). A device whose heartbeats stop disappears by itself.
+ */
+@Injectable()
+export class HeartbeatService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(HeartbeatService.name);
+  private timer?: NodeJS.Timeout;
+  private kv!: KV;
+  private readonly startedAt = Date.now();
+  private lastBeatMs = performance.now();
+  private draining = false;
+
+  constructor(
+    private readonly nats: NatsClient,
+    private readonly worker: WorkerService,
+    private readonly metrics: WorkerMetrics,
+    @Inject(WORKER_CONFIG) private readonly config: WorkerConfig,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    this.kv = await this.nats.kv(Bucket.Devices);
+    await this.beat();
+    this.nats.nc.publish(subjects.event(EventKind.DeviceJoined), Buffer.from(JSON.stringify({ kind: EventKind.DeviceJoined, at: Date.now(), device: this.config.device })));
+    this.timer = setInterval(() => this.beat().catch((e) => this.logger.warn(`heartbeat failed: ${(e as Error).message}`)), this.config.heartbeatMs);
+  }
+
+  state(): DeviceState {
+    const now = performance.now();
+    const intervalMs = Math.max(1, now - this.lastBeatMs);
+    this.lastBeatMs = now;
+    const utilization = Math.min(1, this.worker.executor.takeBusyMs() / intervalMs / this.config.concurrency);
+    const functions = this.worker.functionLoads();
+    const used = this.worker.usedMemoryBytes();
+    return {
+      device: this.config.device,
+      slot: this.config.slot,
+      host: this.config.host,
+      deviceClass: this.worker.deviceClass,
+      executionProvider: this.worker.provider,
+      ...(this.worker.providerNote ? { providerNote: this.worker.providerNote } : {}),
+      memoryBytes: this.config.memoryBytes,
+      memoryFreeBytes: Math.max(0, this.config.memoryBytes - used),
+      threads: this.config.threads,
+      utilization: Math.round(utilization * 1000) / 1000,
+      queued: this.worker.executor.queued,
+      running: this.worker.executor.running,
+      functions,
+      draining: this.draining,
+      startedAt: this.startedAt,
+      at: Date.now(),
+      version: WORKER_VERSION,
+    };
+  }
+
+  async beat(): Promise<void> {
+    this.worker.retuneAll();
+    const s = this.state();
+    this.metrics.utilization.set(s.utilization);
+    for (const f of s.functions) this.metrics.queueDepth.set({ function: f.fn }, f.queued);
+    const bytes = Buffer.from(JSON.stringify(s));
+    this.nats.nc.publish(subjects.state(this.config.device), bytes);
+    await this.kv.put(this.config.device, bytes);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.draining = true;
+    // Leave at once rather than after the TTL: the scheduler re-places this device's work now.
+    await this.kv?.delete(this.config.device).catch(() => undefined);
+  }
+}

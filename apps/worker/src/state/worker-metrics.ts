@@ -1,0 +1,29 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { METRICS } from '@epara/nats';
+
+const MS_BUCKETS_S = [0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5];
+
+@Injectable()
+export class WorkerMetrics {
+  readonly requests: Counter<'function' | 'outcome'>;
+  readonly good: Counter<'function'>;
+  readonly latency: Histogram<'function'>;
+  readonly queueTime: Histogram<'function'>;
+  readonly execTime: Histogram<'function'>;
+  readonly batchSize: Histogram<'function'>;
+  readonly queueDepth: Gauge<'function'>;
+  readonly utilization: Gauge;
+
+  constructor(@Inject(METRICS) registry: Registry) {
+    const registers = [registry];
+    this.requests = new Counter({ name: 'epara_worker_requests_total', help: 'Requests answered by this device, by function and outcome (ok, slo_missed, or the error code)', labelNames: ['function', 'outcome'], registers });
+    this.good = new Counter({ name: 'epara_worker_good_requests_total', help: 'Requests answered within their deadline (goodput = rate of this counter)', labelNames: ['function'], registers });
+    this.latency = new Histogram({ name: 'epara_worker_request_duration_seconds', help: 'Arrival on this worker to reply, seconds', labelNames: ['function'], buckets: MS_BUCKETS_S, registers });
+    this.queueTime = new Histogram({ name: 'epara_worker_queue_duration_seconds', help: 'Time waiting in the batcher, seconds', labelNames: ['function'], buckets: MS_BUCKETS_S, registers });
+    this.execTime = new Histogram({ name: 'epara_worker_exec_duration_seconds', help: 'onnxruntime run time per batch, seconds', labelNames: ['function'], buckets: MS_BUCKETS_S, registers });
+    this.batchSize = new Histogram({ name: 'epara_worker_batch_size', help: 'Requests per batch', labelNames: ['function'], buckets: [1, 2, 4, 8, 16, 32, 64, 128], registers });
+    this.queueDepth = new Gauge({ name: 'epara_worker_queue_depth', help: 'Requests waiting in the batcher', labelNames: ['function'], registers });
+    this.utilization = new Gauge({ name: 'epara_worker_utilization', help: 'Fraction of the last heartbeat interval the device spent running batches', registers });
+  }
+}

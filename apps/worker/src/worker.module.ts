@@ -1,0 +1,20 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { Registry } from 'prom-client';
+import { HealthController, MetricsModule, NatsModule } from '@epara/nats';
+import { WORKER_CONFIG, WorkerConfig } from './config';
+import { ModelManager } from './models/model-manager';
+import { WorkerService } from './serving/worker.service';
+import { HeartbeatService } from './state/heartbeat.service';
+import { WorkerMetrics } from './state/worker-metrics';
+
+@Module({})
+export class WorkerModule {
+  static forRoot(config: WorkerConfig, registry: Registry): DynamicModule {
+    return {
+      module: WorkerModule,
+      imports: [NatsModule.forRoot({ servers: config.natsUrl, name: `epara-worker-${config.device}` }), MetricsModule.forRoot(registry)],
+      controllers: [HealthController],
+      providers: [{ provide: WORKER_CONFIG, useValue: config }, WorkerMetrics, ModelManager, WorkerService, HeartbeatService],
+    };
+  }
+}

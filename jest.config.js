@@ -1,0 +1,18 @@
+// Unit tests: pure logic, no server. Integration/e2e: real nats-server started by the test on a free port.
+const base = {
+  moduleFileExtensions: ['js', 'json', 'ts'],
+  rootDir: '.',
+  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.spec.json' }] },
+  moduleNameMapper: {
+    '^@epara/(contracts|nats|policy|runtime)$': '<rootDir>/libs/$1/src',
+    '^@epara/(contracts|nats|policy|runtime)/(.*)$': '<rootDir>/libs/$1/src/$2',
+  },
+  // onnxruntime-node tensors and msgpackr typed arrays need the host realm's typed-array constructors.
+  testEnvironment: '<rootDir>/test/support/node-realm-env.js',
+};
+module.exports = {
+  projects: [
+    { ...base, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,bench}/**/*.spec.ts'] },
+    { ...base, displayName: 'e2e', testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'], testTimeout: 120000 },
+  ],
+};

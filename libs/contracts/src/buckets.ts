@@ -1,0 +1,12 @@
+/** JetStream buckets and streams (DESIGN.md §5). Everything important lives here, not in a process. */
+export const Bucket = {
+  Functions: 'epara_functions',
+  Placement: 'epara_placement',
+  Devices: 'epara_devices',
+  Requests: 'epara_requests',
+  Leader: 'epara_leader',
+} as const;
+export type Bucket = (typeof Bucket)[keyof typeof Bucket];
+
+export const ObjectBucket = { Models: 'epara_models' } as const;
+export const Stream = { Async: 'EPARA_ASYNC' } as const;

@@ -1,0 +1,121 @@
+import 'reflect-metadata';
+import { Type } from 'class-transformer';
+import { IsDefined, IsIn, IsInt, IsNumber, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
+import { NAME_PATTERN } from '../subjects';
+import { Footprint, FUNCTION_KINDS, FunctionKind, Mode, MODES, Sensitivity } from '../vocabulary';
+
+export class SloDto {
+  /** End-to-end latency objective, ms. Min 1, max 600000. */
+  @IsNumber({ allowNaN: false, allowInfinity: false }, { message: 'slo.latencyMs must be a number of milliseconds' })
+  @Min(1)
+  @Max(600_000)
+  latencyMs!: number;
+}
+
+export class HintsDto {
+  @IsOptional()
+  @IsIn(MODES)
+  mode?: Mode;
+
+  @IsOptional()
+  @IsIn(Object.values(Sensitivity))
+  sensitivity?: Sensitivity;
+
+  @IsOptional()
+  @IsIn(Object.values(Footprint))
+  footprint?: Footprint;
+
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(1024)
+  maxBatchSize?: number;
+
+  @IsOptional()
+  @IsNumber()
+  @Min(0)
+  @Max(10_000)
+  maxQueueDelayMs?: number;
+
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  memoryBytes?: number;
+}
+
+export class ExpectedDto {
+  @IsOptional()
+  @IsNumber()
+  @Min(0)
+  rps?: number;
+}
+
+/** Refers to a model already in the object store (by sha256) or bundled with Epara (by name). */
+export class ModelRefDto {
+  @IsOptional()
+  @Matches(/^[a-f0-9]{64}$/, { message: 'model.sha256 must be 64 lower-case hex characters' })
+  sha256?: string;
+
+  @IsOptional()
+  @IsString()
+  @Matches(/^[a-z0-9][a-z0-9._-]{0,63}$/, { message: 'model.bundled must name a bundled model, e.g. "ppocr-det"' })
+  bundled?: string;
+}
+
+/** The `spec` of `POST /v1/functions`. */
+export class DeployFunctionDto {
+  @IsString()
+  @Matches(NAME_PATTERN, { message: "name must be 1-63 characters of a-z, 0-9, '-' and '_', starting with a letter or digit" })
+  name!: string;
+
+  @IsIn(FUNCTION_KINDS, { message: `kind must be one of: ${FUNCTION_KINDS.join(', ')}` })
+  kind!: FunctionKind;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(500)
+  description?: string;
+
+  @IsDefined({ message: 'slo is required, e.g. {"latencyMs": 100}' })
+  @ValidateNested()
+  @Type(() => SloDto)
+  slo!: SloDto;
+
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => HintsDto)
+  hints?: HintsDto;
+
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => ExpectedDto)
+  expected?: ExpectedDto;
+
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => ModelRefDto)
+  model?: ModelRefDto;
+}
+
+/** `PATCH /v1/functions/:name`: what may change without a new model. */
+export class PatchFunctionDto {
+  @IsOptional()
+  @IsString()
+  @MaxLength(500)
+  description?: string;
+
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => SloDto)
+  slo?: SloDto;
+
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => HintsDto)
+  hints?: HintsDto;
+
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => ExpectedDto)
+  expected?: ExpectedDto;
+}

@@ -1,0 +1,43 @@
+/** Header names shared by HTTP and NATS (NATS headers are case-sensitive: use these spellings). */
+export const Header = {
+  ContentType: 'Content-Type',
+  Accept: 'Accept',
+  RequestId: 'Epara-Request-Id',
+  /** Absolute deadline, epoch milliseconds. Workers answer 504 without running once it has passed. */
+  Deadline: 'Epara-Deadline',
+  Priority: 'Epara-Priority',
+  InputRef: 'Epara-Input-Ref',
+  Device: 'Epara-Device',
+  BatchSize: 'Epara-Batch-Size',
+  QueueMs: 'Epara-Queue-Ms',
+  ExecMs: 'Epara-Exec-Ms',
+  Mode: 'Epara-Mode',
+  Function: 'Epara-Function',
+  ServiceError: 'Nats-Service-Error',
+  ServiceErrorCode: 'Nats-Service-Error-Code',
+} as const;
+
+export const MediaType = {
+  Json: 'application/json',
+  Msgpack: 'application/msgpack',
+  OctetStream: 'application/octet-stream',
+} as const;
+
+/** The reply headers that describe how a request was served; the gateway copies them to HTTP. */
+export const SERVING_HEADERS = [Header.Device, Header.BatchSize, Header.QueueMs, Header.ExecMs, Header.Mode, Header.RequestId] as const;
+
+/** `application/msgpack; charset=x` → `application/msgpack`; undefined stays undefined. */
+export function baseMediaType(contentType: string | undefined | null): string | undefined {
+  if (!contentType) return undefined;
+  return contentType.split(';')[0].trim().toLowerCase();
+}
+
+export function isMsgpack(contentType: string | undefined | null): boolean {
+  const t = baseMediaType(contentType);
+  return t === MediaType.Msgpack || t === 'application/x-msgpack' || t === 'application/vnd.msgpack';
+}
+
+export function isJson(contentType: string | undefined | null): boolean {
+  const t = baseMediaType(contentType);
+  return t === undefined || t === MediaType.Json || (t.startsWith('application/') && t.endsWith('+json'));
+}

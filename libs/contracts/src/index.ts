@@ -1,0 +1,12 @@
+import 'reflect-metadata';
+export * from './vocabulary';
+export * from './errors';
+export * from './subjects';
+export * from './headers';
+export * from './tensor';
+export * from './inference-codec';
+export * from './records';
+export * from './buckets';
+export * from './validate';
+export * from './dto/deploy-function.dto';
+export * from './config/common-env';

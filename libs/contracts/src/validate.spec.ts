@@ -1,0 +1,30 @@
+import { DeployFunctionDto } from './dto/deploy-function.dto';
+import { EparaError } from './errors';
+import { validateDto } from './validate';
+
+describe(validateDto.name, () => {
+  const ok = { name: 'ocr', kind: 'text-detection', slo: { latencyMs: 100 } };
+
+  it('accepts a minimal spec', () => {
+    expect(validateDto(DeployFunctionDto, ok, 'spec').slo.latencyMs).toBe(100);
+  });
+
+  it.each([
+    [{ ...ok, name: 'Bad Name' }, /name must be/],
+    [{ ...ok, kind: 'video' }, /kind must be one of: tensor, text-detection/],
+    [{ ...ok, slo: { latencyMs: -1 } }, /slo\.latencyMs/],
+    [{ ...ok, slo: undefined }, /slo/],
+    [{ ...ok, hints: { mode: 'warp' } }, /hints\.mode/],
+    [{ ...ok, surprise: 1 }, /surprise/],
+  ])('%o → 400 naming the field', (spec, message) => {
+    let err: unknown;
+    try {
+      validateDto(DeployFunctionDto, spec, 'spec');
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(EparaError);
+    expect((err as EparaError).code).toBe(400);
+    expect((err as EparaError).message).toMatch(message);
+  });
+});

@@ -1,0 +1,35 @@
+/** Parallel mode a function's requests are served in (DESIGN.md §4). */
+export const Mode = { Dp: 'dp', Batch: 'batch', Pp: 'pp', Sp: 'sp' } as const;
+export type Mode = (typeof Mode)[keyof typeof Mode];
+export const MODES: readonly Mode[] = Object.values(Mode);
+
+/** What decides whether a function meets its SLO: the latency of one request, or throughput at its rate. */
+export const Sensitivity = { Latency: 'latency', Frequency: 'frequency' } as const;
+export type Sensitivity = (typeof Sensitivity)[keyof typeof Sensitivity];
+
+/** Whether one device can hold and serve the function, or it needs several. */
+export const Footprint = { Single: 'single', Multi: 'multi' } as const;
+export type Footprint = (typeof Footprint)[keyof typeof Footprint];
+
+/**
+ * Built-in kinds own pre/post-processing so that functions stay declarative.
+ * - `tensor`: raw tensors in, raw tensors out (Open Inference Protocol layout).
+ * - `text-detection`: PNG/JPEG bytes in, text boxes out (PP-OCR DBNet detector).
+ */
+export const FunctionKind = { Tensor: 'tensor', TextDetection: 'text-detection' } as const;
+export type FunctionKind = (typeof FunctionKind)[keyof typeof FunctionKind];
+export const FUNCTION_KINDS: readonly FunctionKind[] = Object.values(FunctionKind);
+
+/** Lifecycle events announced on `epara.v1.events.<kind>`. */
+export const EventKind = {
+  Deployed: 'deployed',
+  Updated: 'updated',
+  Deleted: 'deleted',
+  Placed: 'placed',
+  ModelLoaded: 'model-loaded',
+  DeviceJoined: 'device-joined',
+  DeviceLost: 'device-lost',
+  Recategorized: 'recategorized',
+  Profiled: 'profiled',
+} as const;
+export type EventKind = (typeof EventKind)[keyof typeof EventKind];

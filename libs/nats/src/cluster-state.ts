@@ -1,0 +1,140 @@
+import { Logger } from '@nestjs/common';
+import { Subscription } from 'nats';
+import { Bucket, DevicePlacement, DeviceState, Mode, subjects } from '@epara/contracts';
+import { KvMirror } from './kv-mirror';
+import { NatsClient } from './nats-client';
+
+/** One replica of a function as the cluster state sees it. */
+export interface ReplicaView {
+  device: string;
+  mode: Mode;
+  state?: DeviceState;
+  /** Age of the device's last heartbeat, ms; Infinity when none was seen. */
+  ageMs: number;
+}
+
+/**
+ * What gateways and the scheduler know of the cluster: device heartbeats (the `epara.v1.state.*`
+ * subject, seeded from KV `epara_devices`) and the placement (KV `epara_placement`). Reads are memory only.
+ */
+export class ClusterState {
+  private readonly logger = new Logger(ClusterState.name);
+  private readonly devices = new Map<string, DeviceState>();
+  private readonly seenAt = new Map<string, number>();
+  private placements!: KvMirror<DevicePlacement>;
+  /** fn → replicas, rebuilt when the placement changes. */
+  private replicasByFn = new Map<string, { device: string; mode: Mode }[]>();
+  private sub?: Subscription;
+  private readonly heartbeatListeners: ((s: DeviceState) => void)[] = [];
+  private readonly placementListeners: (() => void)[] = [];
+
+  constructor(
+    private readonly nats: NatsClient,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async start(): Promise<this> {
+    this.sub = this.nats.nc.subscribe(subjects.stateAny, {
+      callback: (err, msg) => {
+        if (err) return;
+        try {
+          this.observe(JSON.parse(Buffer.from(msg.data).toString('utf8')) as DeviceState);
+        } catch {
+          this.logger.warn(`ignoring malformed heartbeat on ${msg.subject}`);
+        }
+      },
+    });
+    const devicesKv = await this.nats.kv(Bucket.Devices);
+    for await (const key of await devicesKv.keys()) {
+      const e = await devicesKv.get(key);
+      if (e?.operation === 'PUT') {
+        try {
+          const s = JSON.parse(Buffer.from(e.value).toString('utf8')) as DeviceState;
+          if (!this.devices.has(s.device)) {
+            this.devices.set(s.device, s);
+            this.seenAt.set(s.device, s.at);
+          }
+        } catch {
+          /* an unreadable entry expires with the bucket TTL */
+        }
+      }
+    }
+    this.placements = await new KvMirror<DevicePlacement>(await this.nats.kv(Bucket.Placement)).start();
+    this.rebuildReplicas();
+    this.placements.onChange(() => {
+      this.rebuildReplicas();
+      for (const l of this.placementListeners) l();
+    });
+    return this;
+  }
+
+  stop(): void {
+    this.sub?.unsubscribe();
+    this.placements?.stop();
+  }
+
+  /** Records a heartbeat (also called by tests and by a worker for itself). */
+  observe(s: DeviceState): void {
+    this.devices.set(s.device, s);
+    this.seenAt.set(s.device, this.now());
+    for (const l of this.heartbeatListeners) l(s);
+  }
+
+  onHeartbeat(listener: (s: DeviceState) => void): void {
+    this.heartbeatListeners.push(listener);
+  }
+
+  onPlacement(listener: () => void): void {
+    this.placementListeners.push(listener);
+  }
+
+  forget(device: string): void {
+    this.devices.delete(device);
+    this.seenAt.delete(device);
+  }
+
+  private rebuildReplicas(): void {
+    const next = new Map<string, { device: string; mode: Mode }[]>();
+    for (const p of this.placements.all()) {
+      for (const a of p.assignments) {
+        let list = next.get(a.fn);
+        if (!list) next.set(a.fn, (list = []));
+        list.push({ device: p.device, mode: a.mode });
+      }
+    }
+    this.replicasByFn = next;
+  }
+
+  /** Age of a device's last heartbeat as seen here, ms. */
+  ageMs(device: string): number {
+    const t = this.seenAt.get(device);
+    return t === undefined ? Infinity : this.now() - t;
+  }
+
+  device(id: string): DeviceState | undefined {
+    return this.devices.get(id);
+  }
+
+  /** Devices heard from within `maxAgeMs`. */
+  liveDevices(maxAgeMs: number): DeviceState[] {
+    return [...this.devices.values()].filter((d) => this.ageMs(d.device) <= maxAgeMs);
+  }
+
+  allDevices(): DeviceState[] {
+    return [...this.devices.values()];
+  }
+
+  placement(): DevicePlacement[] {
+    return this.placements.all().sort((a, b) => a.device.localeCompare(b.device));
+  }
+
+  placementOf(device: string): DevicePlacement | undefined {
+    return this.placements.get(device);
+  }
+
+  replicas(fn: string): ReplicaView[] {
+    const list = this.replicasByFn.get(fn);
+    if (!list) return [];
+    return list.map((r) => ({ ...r, state: this.devices.get(r.device), ageMs: this.ageMs(r.device) }));
+  }
+}

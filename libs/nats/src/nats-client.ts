@@ -1,0 +1,107 @@
+import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { connect, JetStreamClient, JetStreamManager, KV, KvOptions, NatsConnection, ObjectStore } from 'nats';
+import { Bucket, ObjectBucket } from '@epara/contracts';
+
+export const NATS_OPTIONS = Symbol('NATS_OPTIONS');
+
+export interface NatsOptions {
+  /** Comma-separated server URLs, e.g. `nats://127.0.0.1:4222`. */
+  servers: string;
+  /** Connection name operators see in `nats server report connections`. */
+  name: string;
+}
+
+/** Bucket settings: what lives how long. Devices expire so that a dead worker disappears by itself. */
+export const BUCKET_OPTIONS: Record<string, Partial<KvOptions>> = {
+  [Bucket.Functions]: { history: 5, description: 'Epara function records, by function name' },
+  [Bucket.Placement]: { history: 5, description: 'Epara placement, one key per device' },
+  [Bucket.Devices]: { history: 1, ttl: 15_000, description: 'Epara device heartbeats (expire after 15 s)' },
+  [Bucket.Requests]: { history: 1, ttl: 3_600_000, description: 'Epara async request status and results (1 h)' },
+  [Bucket.Leader]: { history: 1, ttl: 6_000, description: 'Epara scheduler leader lock' },
+};
+
+/**
+ * Connects to NATS with endless reconnects, creates the JetStream buckets Epara needs when they are
+ * missing, and drains on shutdown so in-flight replies are not lost.
+ */
+export async function connectNats(options: NatsOptions, logger = new Logger('Nats')): Promise<NatsConnection> {
+  let nc: NatsConnection;
+  try {
+    nc = await connect({
+      servers: options.servers.split(',').map((s) => s.trim()),
+      name: options.name,
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: 500,
+      pingInterval: 10_000,
+    });
+  } catch (e) {
+    throw new Error(`cannot connect to NATS at ${options.servers}: ${(e as Error).message}. Is nats-server running (with -js)? Set NATS_URL to its address.`, { cause: e });
+  }
+  (async () => {
+    for await (const s of nc.status()) {
+      if (s.type === 'disconnect' || s.type === 'reconnect' || s.type === 'error') logger.warn(`NATS ${s.type}: ${String(s.data)}`);
+    }
+  })().catch((e) => logger.error(`NATS status loop ended: ${(e as Error).message}`));
+  return nc;
+}
+
+@Injectable()
+export class NatsClient implements OnApplicationShutdown {
+  private readonly logger = new Logger(NatsClient.name);
+  readonly js: JetStreamClient;
+  private readonly kvs = new Map<string, Promise<KV>>();
+  private models?: Promise<ObjectStore>;
+
+  constructor(
+    readonly nc: NatsConnection,
+    @Inject(NATS_OPTIONS) readonly options: NatsOptions,
+  ) {
+    this.js = nc.jetstream();
+  }
+
+  jsm(): Promise<JetStreamManager> {
+    return this.nc.jetstreamManager();
+  }
+
+  /** Opens (creating when missing) one of Epara's KV buckets. Cached per bucket. */
+  kv(bucket: Bucket): Promise<KV> {
+    let kv = this.kvs.get(bucket);
+    if (!kv) {
+      kv = this.js.views.kv(bucket, BUCKET_OPTIONS[bucket]);
+      kv.catch(() => this.kvs.delete(bucket));
+      this.kvs.set(bucket, kv);
+    }
+    return kv;
+  }
+
+  /** Object store `epara_models`, created when missing. */
+  modelStore(): Promise<ObjectStore> {
+    if (!this.models) {
+      this.models = this.js.views.os(ObjectBucket.Models, { description: 'Epara model artifacts, named by sha256' });
+      this.models.catch(() => (this.models = undefined));
+    }
+    return this.models;
+  }
+
+  /** Creates every bucket up front, so a missing JetStream fails at start with a clear message. */
+  async ensureBuckets(): Promise<void> {
+    try {
+      await Promise.all([...Object.values(Bucket).map((b) => this.kv(b)), this.modelStore()]);
+    } catch (e) {
+      throw new Error(`JetStream is not available on ${this.options.servers} (${(e as Error).message}): start nats-server with -js, or use config/nats-server.conf`, { cause: e });
+    }
+  }
+
+  get isConnected(): boolean {
+    return !this.nc.isClosed() && !this.nc.isDraining();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.nc.isClosed()) return;
+    try {
+      await this.nc.drain();
+    } catch (e) {
+      this.logger.warn(`drain failed: ${(e as Error).message}`);
+    }
+  }
+}

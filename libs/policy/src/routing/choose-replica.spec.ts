@@ -1,0 +1,90 @@
+import { chooseReplica, loadScore } from './choose-replica';
+import { ReplicaLoad, RouteDecision } from './types';
+
+function replica(device: string, over: Partial<ReplicaLoad> = {}): ReplicaLoad {
+  return { device, ready: true, ageMs: 500, queued: 0, running: 0, localInflight: 0, execMsEwma: 10, ...over };
+}
+
+/** A random() that returns the given values in turn; a call past the end fails the test. */
+function randoms(...values: number[]): () => number {
+  let i = 0;
+  return () => {
+    if (i >= values.length) throw new Error('random() called more often than the test expects');
+    return values[i++];
+  };
+}
+
+/** Small deterministic LCG for the many-request tests. */
+function seeded(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
+}
+
+describe(chooseReplica.name, () => {
+  it.each<[string, ReplicaLoad[], number[], Partial<RouteDecision>]>([
+    ['none placed', [], [], { kind: 'none', reason: 'no replica placed' }],
+    [
+      'none eligible',
+      [replica('a', { ready: false }), replica('b', { ageMs: 5000 }), replica('c', { ready: false, ageMs: 9000 })],
+      [],
+      { kind: 'none', reason: 'no eligible replica of 3: 2 not ready, 1 stale (state older than 3000 ms)' },
+    ],
+    ['one', [replica('a')], [], { kind: 'replica', index: 0, device: 'a', reason: 'only eligible replica' }],
+    [
+      'one eligible among excluded',
+      [replica('a', { ready: false }), replica('b'), replica('c', { ageMs: 3001 })],
+      [],
+      { kind: 'replica', index: 1, device: 'b', reason: 'only eligible replica; 2 excluded (not ready or stale)' },
+    ],
+    [
+      'the less loaded of two',
+      [replica('a', { queued: 3, running: 1 }), replica('b', { queued: 1, localInflight: 1 })],
+      [0.1, 0.1],
+      { kind: 'replica', index: 1, device: 'b', reason: 'p2c: b (load 2) over a (load 4)' },
+    ],
+    [
+      'tie → lower exec time',
+      [replica('a', { queued: 1, execMsEwma: 12 }), replica('b', { running: 1, execMsEwma: 8 })],
+      [0.9, 0.9],
+      { kind: 'replica', index: 1, device: 'b' },
+    ],
+    ['full tie → first', [replica('a'), replica('b')], [0.9, 0.2], { kind: 'replica', index: 0, device: 'a' }],
+    // ordinals: i = floor(0.99 × 3) = 2, j = floor(0.99 × 2) = 1 → c vs b; b is less loaded.
+    [
+      'samples two distinct replicas',
+      [replica('a'), replica('b', { queued: 1 }), replica('c', { queued: 2 })],
+      [0.99, 0.99],
+      { kind: 'replica', index: 1, device: 'b', reason: 'p2c: b (load 1) over c (load 2)' },
+    ],
+    // i = 0, j = 0 → skips to 1: a vs b, never a vs a.
+    ['j skips i', [replica('a', { queued: 5 }), replica('b', { queued: 1 }), replica('c')], [0, 0], { kind: 'replica', index: 1, device: 'b' }],
+    ['random() = 1 is clamped', [replica('a', { queued: 1 }), replica('b')], [1, 1], { kind: 'replica', index: 1, device: 'b' }],
+    [
+      'ordinals count eligible replicas only',
+      [replica('x', { ready: false }), replica('a', { queued: 2 }), replica('y', { ageMs: 1e6 }), replica('b', { queued: 1 })],
+      [0, 0],
+      { kind: 'replica', index: 3, device: 'b', reason: 'p2c: b (load 1) over a (load 2); 2 excluded (not ready or stale)' },
+    ],
+  ])('%s', (_name, candidates, rs, expected) => expect(chooseReplica(candidates, randoms(...rs))).toMatchObject(expected));
+
+  it('honours staleAfterMs', () => {
+    const d = chooseReplica([replica('a', { ageMs: 200 }), replica('b', { ageMs: 50 })], randoms(), { staleAfterMs: 100 });
+    expect(d).toMatchObject({ kind: 'replica', device: 'b' });
+  });
+
+  it('keeps replicas evenly loaded over many requests (the power of two choices)', () => {
+    const replicas = Array.from({ length: 10 }, (_, i) => replica(`d${i}`));
+    const random = seeded(42);
+    for (let r = 0; r < 10_000; r++) {
+      const d = chooseReplica(replicas, random);
+      if (d.kind !== 'replica') throw new Error(d.reason);
+      replicas[d.index].localInflight++;
+    }
+    const loads = replicas.map(loadScore);
+    // 1000 each on average; p2c keeps the spread to a few requests (random choice would spread ~±100).
+    expect(Math.max(...loads) - Math.min(...loads)).toBeLessThanOrEqual(3);
+  });
+});

@@ -1,0 +1,91 @@
+import { DEFAULT_ROUTE_PARAMS, ReplicaLoad, RouteDecision, RouteParams } from './types';
+
+/** Whether the gateway may send to a replica: ready and its state fresh. */
+export function isEligible(c: ReplicaLoad, params: RouteParams): boolean {
+  return c.ready && c.ageMs <= params.staleAfterMs;
+}
+
+/** Load score for routing: requests ahead of a new one there. */
+export function loadScore(c: ReplicaLoad): number {
+  return c.queued + c.running + c.localInflight;
+}
+
+/** Why nothing is eligible, counting each cause. */
+export function noReplicaReason(candidates: readonly ReplicaLoad[], params: RouteParams): string {
+  if (candidates.length === 0) return 'no replica placed';
+  let notReady = 0;
+  let stale = 0;
+  for (const c of candidates) {
+    if (!c.ready) notReady++;
+    else if (c.ageMs > params.staleAfterMs) stale++;
+  }
+  return `no eligible replica of ${candidates.length}: ${notReady} not ready, ${stale} stale (state older than ${params.staleAfterMs} ms)`;
+}
+
+/** True when `a` is the better target: lower load score, then lower exec time; else keep the first. */
+function isBetter(a: ReplicaLoad, b: ReplicaLoad): boolean {
+  const la = loadScore(a);
+  const lb = loadScore(b);
+  return la < lb || (la === lb && a.execMsEwma < b.execMsEwma);
+}
+
+/**
+ * Power of two choices (Mitzenmacher, "The Power of Two Choices in Randomized Load Balancing", 2001):
+ * sample two distinct eligible replicas, send to the less loaded. Nearly as good as least-loaded with
+ * far less herding when many gateways share stale state. O(n), two calls to `random`, no arrays.
+ */
+export function chooseReplica(
+  candidates: readonly ReplicaLoad[],
+  random: () => number,
+  params: RouteParams = DEFAULT_ROUTE_PARAMS,
+): RouteDecision {
+  return powerOfTwoChoices(candidates, random, params, '');
+}
+
+/** chooseReplica with a prefix on the reason (for callers that fall back to it). */
+export function powerOfTwoChoices(
+  candidates: readonly ReplicaLoad[],
+  random: () => number,
+  params: RouteParams,
+  reasonPrefix: string,
+): RouteDecision {
+  let n = 0;
+  let only = -1;
+  for (let i = 0; i < candidates.length; i++) {
+    if (isEligible(candidates[i], params)) {
+      n++;
+      only = i;
+    }
+  }
+  if (n === 0) return { kind: 'none', reason: noReplicaReason(candidates, params) };
+  const excluded = candidates.length - n;
+  const note = excluded > 0 ? `; ${excluded} excluded (not ready or stale)` : '';
+  if (n === 1) return { kind: 'replica', index: only, device: candidates[only].device, reason: `${reasonPrefix}only eligible replica${note}` };
+
+  // Two distinct ordinals among the eligible: j skips i.
+  const i = Math.min(n - 1, Math.floor(random() * n));
+  let j = Math.min(n - 2, Math.floor(random() * (n - 1)));
+  if (j >= i) j++;
+  const lo = i < j ? i : j;
+  const hi = i < j ? j : i;
+  let a = -1;
+  let b = -1;
+  for (let k = 0, ord = 0; k < candidates.length && b < 0; k++) {
+    if (!isEligible(candidates[k], params)) continue;
+    if (ord === lo) a = k;
+    else if (ord === hi) b = k;
+    ord++;
+  }
+  // a precedes b in the list, so ties go to the first.
+  const bWins = isBetter(candidates[b], candidates[a]);
+  const win = bWins ? b : a;
+  const lose = bWins ? a : b;
+  const w = candidates[win];
+  const l = candidates[lose];
+  return {
+    kind: 'replica',
+    index: win,
+    device: w.device,
+    reason: `${reasonPrefix}p2c: ${w.device} (load ${loadScore(w)}) over ${l.device} (load ${loadScore(l)})${note}`,
+  };
+}

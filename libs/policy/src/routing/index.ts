@@ -1,0 +1,3 @@
+export * from './types';
+export * from './choose-replica';
+export * from './choose-batch-replica';

@@ -1,0 +1,4 @@
+export { DET_INPUT_NAME, DET_MEAN, DET_STD, DET_STRIDE, preprocessImage } from './preprocess';
+export type { DetectionContext, PreprocessOptions, PreprocessedImage } from './preprocess';
+export { boxesDocument, postprocessBoxes } from './postprocess';
+export type { BoxesDocument, PostprocessOptions, TextBox } from './postprocess';

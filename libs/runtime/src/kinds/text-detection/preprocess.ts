@@ -1,0 +1,107 @@
+// Sub-path imports keep this pure kind free of the contracts barrel's DTOs (class-validator decorators
+// that need reflect-metadata loaded first); they are the same modules the barrel re-exports.
+import { EparaError } from '@epara/contracts/errors';
+import { Datatype, type Tensor } from '@epara/contracts/tensor';
+import sharp, { type Metadata } from 'sharp';
+
+/** PP-OCR detection normalization (ImageNet statistics), applied per channel in the model's B, G, R order. */
+export const DET_MEAN = [0.485, 0.456, 0.406] as const;
+export const DET_STD = [0.229, 0.224, 0.225] as const;
+/** DBNet downsamples by 32, so both input sides must be multiples of it. */
+export const DET_STRIDE = 32;
+export const DET_INPUT_NAME = 'x';
+
+const ACCEPTED_FORMATS = new Set(['png', 'jpeg', 'webp']);
+
+export interface PreprocessOptions {
+  /** The longer side is scaled down to at most this many pixels (never up). */
+  maxSide?: number;
+  /** Each side is at least this many pixels (rounded up to a multiple of 32). */
+  minSide?: number;
+}
+
+/** Maps the model's probability map back to the original image. */
+export interface DetectionContext {
+  /** Original-image pixels per model-input pixel, horizontally. */
+  scaleX: number;
+  /** Original-image pixels per model-input pixel, vertically. */
+  scaleY: number;
+  /** Original image size (after EXIF orientation). */
+  width: number;
+  height: number;
+}
+
+export interface PreprocessedImage extends DetectionContext {
+  /** `x`, FP32 [1, 3, H, W], BGR, normalized, H and W multiples of 32. */
+  tensor: Tensor;
+}
+
+/** A side scaled by `ratio` and snapped to a multiple of 32 within [minSide, maxSide]. */
+function snappedSide(side: number, ratio: number, minSide: number, maxSide: number): number {
+  const lower = Math.ceil(minSide / DET_STRIDE) * DET_STRIDE;
+  const upper = Math.max(lower, Math.floor(maxSide / DET_STRIDE) * DET_STRIDE);
+  const snapped = Math.round((side * ratio) / DET_STRIDE) * DET_STRIDE;
+  return Math.min(upper, Math.max(lower, snapped));
+}
+
+function notAnImage(reason: string): EparaError {
+  return EparaError.badInput(`image input is not a PNG, JPEG or WebP image that can be decoded (${reason})`);
+}
+
+/**
+ * Decodes an image and turns it into the PP-OCR detector's input. As PaddleOCR does, the image is
+ * stretched to the snapped size (so the aspect ratio changes by at most half a stride per side)
+ * rather than padded, and the scales map the probability map back to original pixels.
+ */
+export async function preprocessImage(bytes: Uint8Array, opts: PreprocessOptions = {}): Promise<PreprocessedImage> {
+  const { maxSide = 960, minSide = DET_STRIDE } = opts;
+  if (!(maxSide > 0) || !(minSide > 0)) throw EparaError.badInput(`maxSide (${maxSide}) and minSide (${minSide}) must be positive`);
+
+  let meta: Metadata;
+  try {
+    meta = await sharp(bytes, { autoOrient: true }).metadata();
+  } catch (e) {
+    throw notAnImage(e instanceof Error ? e.message : String(e));
+  }
+  // sharp also reads SVG, GIF, TIFF, HEIF...: accept only what the API documents.
+  if (!ACCEPTED_FORMATS.has(meta.format)) throw notAnImage(`format ${meta.format}`);
+  const { width, height } = meta.autoOrient;
+
+  const ratio = Math.min(1, maxSide / Math.max(width, height));
+  const inputWidth = snappedSide(width, ratio, minSide, maxSide);
+  const inputHeight = snappedSide(height, ratio, minSide, maxSide);
+
+  let rgb: Buffer;
+  try {
+    ({ data: rgb } = await sharp(bytes, { autoOrient: true })
+      // Transparent pixels become white paper, not black ink (removeAlpha alone would leave them black).
+      .flatten({ background: '#ffffff' })
+      // Grayscale and CMYK inputs become 3-channel sRGB, so the loop below always sees RGB.
+      .toColourspace('srgb')
+      // Bilinear, like the cv2.resize PaddleOCR trains and infers with.
+      .resize(inputWidth, inputHeight, { fit: 'fill', kernel: 'linear' })
+      .raw()
+      .toBuffer({ resolveWithObject: true }));
+  } catch (e) {
+    throw notAnImage(e instanceof Error ? e.message : String(e));
+  }
+
+  const plane = inputWidth * inputHeight;
+  const data = new Float32Array(3 * plane);
+  // Output channel c takes RGB channel 2 - c (BGR), normalized with DET_MEAN[c] / DET_STD[c].
+  const scale = DET_STD.map((s) => 1 / (255 * s));
+  const offset = DET_MEAN.map((m, c) => m / DET_STD[c]);
+  for (let i = 0; i < plane; i++) {
+    const px = i * 3;
+    data[i] = rgb[px + 2] * scale[0] - offset[0];
+    data[plane + i] = rgb[px + 1] * scale[1] - offset[1];
+    data[2 * plane + i] = rgb[px] * scale[2] - offset[2];
+  }
+  return {
+    tensor: { name: DET_INPUT_NAME, datatype: Datatype.Fp32, shape: [1, 3, inputHeight, inputWidth], data },
+    scaleX: width / inputWidth,
+    scaleY: height / inputHeight,
+    width,
+    height,
+  };
+}

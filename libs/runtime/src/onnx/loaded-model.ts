@@ -1,0 +1,68 @@
+import * as ort from 'onnxruntime-node';
+import { datatypeFromOrt, EparaError, ModelInfo, Tensor, TypedArray } from '@epara/contracts';
+import { splitTensor, stackTensors } from '../batching/stack';
+import { KindHandler, PreparedRequest } from '../kinds/types';
+import { CreatedSession } from './session-factory';
+
+/**
+ * One function's model on one device: runs a batch of prepared requests as a single onnxruntime call
+ * and hands each request its slice of the outputs. `session.run` executes on libuv's pool, so the event
+ * loop (and the NATS connection) stays responsive while a batch runs.
+ */
+export class LoadedModel {
+  constructor(
+    readonly info: ModelInfo,
+    readonly kind: KindHandler,
+    private readonly created: CreatedSession,
+  ) {}
+
+  get provider(): string {
+    return this.created.provider;
+  }
+
+  get providerNote(): string | undefined {
+    return this.created.note;
+  }
+
+  /** Runs the requests (all of one group key) together; returns outputs per request, in model output order. */
+  async run(batch: readonly PreparedRequest[]): Promise<Tensor[][]> {
+    const feeds: Record<string, ort.Tensor> = {};
+    this.info.inputs.forEach((spec, i) => {
+      const t = stackTensors(
+        batch.map((r) => r.inputs[i]),
+        spec,
+      );
+      feeds[spec.name] = new ort.Tensor(ortTypeOf(t), t.data as never, t.shape);
+    });
+    const results = await this.created.session.run(feeds);
+    const counts = batch.map((r) => r.items);
+    const perOutput = this.info.outputs.map((spec) => {
+      const value = results[spec.name];
+      const datatype = datatypeFromOrt(value.type);
+      if (!datatype) throw new EparaError(500, `output "${spec.name}" has type ${value.type}, which Epara cannot carry`);
+      const tensor: Tensor = { name: spec.name, datatype, shape: value.dims.slice(), data: value.data as TypedArray };
+      return splitTensor(tensor, spec, counts);
+    });
+    return batch.map((_, r) => perOutput.map((parts) => parts[r]));
+  }
+
+  async release(): Promise<void> {
+    await this.created.session.release();
+  }
+}
+
+function ortTypeOf(t: Tensor): ort.Tensor.Type {
+  switch (t.datatype) {
+    case 'FP32': return 'float32';
+    case 'FP64': return 'float64';
+    case 'INT64': return 'int64';
+    case 'UINT64': return 'uint64';
+    case 'INT32': return 'int32';
+    case 'UINT32': return 'uint32';
+    case 'INT16': return 'int16';
+    case 'UINT16': return 'uint16';
+    case 'INT8': return 'int8';
+    case 'UINT8': return 'uint8';
+    case 'BOOL': return 'bool';
+  }
+}
