@@ -63,7 +63,7 @@ export class NatsTransport extends Server implements CustomTransportStrategy {
     };
     run().catch((e) => {
       const err = respondError(msg, e);
-      if (err.code >= 500) this.logger.error(`handler for ${msg.subject} failed: ${(e as Error)?.stack ?? String(e)}`);
+      if (err.code === 500) this.logger.error(`handler for ${msg.subject} failed: ${(e as Error)?.stack ?? String(e)}`);
     });
   }
 

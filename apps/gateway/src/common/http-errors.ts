@@ -31,8 +31,13 @@ export class HttpErrorFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const res = host.switchToHttp().getResponse<Response>();
     const req = host.switchToHttp().getRequest<Request>();
+    if (exception instanceof HttpException && typeof exception.getResponse() === 'object' && !('message' in (exception.getResponse() as object))) {
+      // A status document (health, readiness): sent as the controller shaped it.
+      res.status(exception.getStatus()).json(exception.getResponse());
+      return;
+    }
     const err = toHttpError(exception);
-    if (err.code >= 500) this.logger.error(`${req.method} ${req.url} failed (request ${req.headers['epara-request-id'] ?? '-'}): ${(exception as Error)?.stack ?? String(exception)}`);
+    if (err.code === 500) this.logger.error(`${req.method} ${req.url} failed (request ${req.headers['epara-request-id'] ?? '-'}): ${(exception as Error)?.stack ?? String(exception)}`);
     send(res, err);
   }
 }

@@ -42,7 +42,7 @@ export class RequestHandler {
     const fail = (e: unknown) => {
       const err = respondError(msg, e, requestId);
       this.metrics.requests.inc({ function: name, outcome: String(err.code) });
-      if (err.code >= 500) this.logger.error(`${name} request ${requestId} failed: ${(e as Error)?.stack ?? String(e)}`);
+      if (err.code === 500) this.logger.error(`${name} request ${requestId} failed: ${(e as Error)?.stack ?? String(e)}`);
     };
     if (deadlineMs <= arrivalMs) return fail(EparaError.deadline('deadline passed before the request reached the worker; it did not run'));
     let invocation;

@@ -138,7 +138,7 @@ describe(place.name, () => {
     // Both of a's replicas are idle extras; ties go to the lower device id.
     expect(d.byDevice).toEqual({ x: ['b'], y: ['a'] });
     expect(d.changes).toEqual({ added: [['b', 'x']], removed: [['a', 'x']] });
-    expect(d.reason).toContain('unloaded idle replicas for room: a@x');
+    expect(d.reason).toContain('unloaded extra replicas for room: a@x');
   });
 
   it('keeps busy replicas rather than unloading them', () => {

@@ -4,88 +4,106 @@ import { placementOutput } from './placement-output';
 import { PlacementState } from './placement-state';
 import { PlacementDecision, PlacementInput, PlacementParams } from './types';
 
-/** Gains below this, requests/s, are noise from floating point, not a reason to move a model. */
+/** Gains below this, requests/s, are floating-point noise, not a reason to load a model. */
 const GAIN_EPSILON_RPS = 1e-6;
-/** Removal that loses at most this much goodput, requests/s, counts as losing nothing. */
+/** A removal that loses at most this, requests/s, loses nothing: the replica is an idle extra. */
 const ZERO_LOSS_RPS = 1e-6;
-/** Bound on greedy passes; each pass after the first only picks up gains earlier additions raised. */
-const MAX_GREEDY_PASSES = 8;
+/** Bound on greedy passes; a pass after the first picks up gains that earlier additions raised. */
+const MAX_GREEDY_PASSES = 64;
+/** Bound on greedy ↔ first-replica rounds (each round places at least one more function). */
+const MAX_ROUNDS = 4;
 
 /**
  * State-aware placement: which function replicas run on which device, maximising estimated goodput
  * (requests/s within SLO, see PlacementState) with the greedy for monotone submodular maximisation
- * (Nemhauser, Wolsey & Fisher 1978; the EPARA notes' "Submodular full model placement"), evaluated
- * lazily (Minoux's accelerated greedy, 1978): a candidate's stale gain bounds its fresh one.
+ * (Nemhauser, Wolsey & Fisher 1978; the "Submodular full model placement" of the EPARA notes,
+ * reference/epara-paper.md §4.5), evaluated lazily (Minoux's accelerated greedy, 1978).
  *
- * 1. Sticky start: keep `current` on live devices within memory (over memory: drop what loses least).
+ * 1. Sticky start: keep `current` on live devices within memory and replica limits (when over, drop
+ *    what loses least).
  * 2. Every function gets one replica (its pinned count if pinned) where it gains most, if it fits
- *    anywhere, making room by unloading idle extra replicas (removal loses nothing) if it must.
+ *    anywhere; to make room, unload extra replicas (never a function's last), idle ones first.
  * 3. Repeatedly add the replica with the best gain minus move cost (loadMs × moveCostWeight) while
- *    positive; a candidate that does not fit may unload idle extra replicas on its device.
+ *    positive; one that does not fit may unload idle extra replicas (removal loses nothing) there.
+ * 2 and 3 repeat while 2 still places functions (so a steady input gives a fixed point: stickiness).
  * Never exceeds a device's memory. Deterministic: ties break by function name, then device id.
- * Cost ≈ passes × functions × devices × replicas per function.
+ * Cost ≈ passes × (functions × devices + candidates × replicas per function × log candidates).
  */
 export function place(input: PlacementInput): PlacementDecision {
   const params = checkParams(input.params);
   const st = new PlacementState(input.functions, input.devices, params.headroom);
   const { nF, nD } = st;
-  const pinned = (f: number): number | undefined => {
+  const pinnedCount = new Int32Array(nF).fill(-1);
+  for (let f = 0; f < nF; f++) {
     const p = st.fns[f].pinnedReplicas;
-    return p !== undefined && p >= 0 ? Math.floor(p) : undefined;
-  };
-  const limit = (f: number): number => pinned(f) ?? params.maxReplicasPerFunction;
+    if (p !== undefined && p >= 0) pinnedCount[f] = Math.floor(p);
+  }
+  const isPinned = (f: number): boolean => pinnedCount[f] >= 0;
+  const limit = (f: number): number => (isPinned(f) ? pinnedCount[f] : params.maxReplicasPerFunction);
   const moveCost = new Float64Array(nF);
   for (let f = 0; f < nF; f++) moveCost[f] = Math.max(0, st.fns[f].loadMs) * params.moveCostWeight;
+  /** An extra replica: may be unloaded for room (not pinned, not the function's last). */
+  const isExtra = (g: number): boolean => !isPinned(g) && st.replicas[g].length > 1;
 
   const notes: string[] = [];
-  const evicted: string[] = [];
+  const unloaded: string[] = [];
   const label = (f: number, d: number): string => `${st.fns[f].name}@${st.devs[d].id}`;
 
-  /** Removes f's replica on d that loses least (ties → lower name). */
-  const removeCheapest = (candidates: readonly number[], d: number): number => {
-    let best = -1;
-    let bestLoss = Infinity;
-    for (const f of candidates) {
-      const loss = st.lossRemove(f, d);
-      if (loss < bestLoss || (loss === bestLoss && f < best)) {
-        best = f;
-        bestLoss = loss;
-      }
-    }
-    st.remove(best, d);
-    return best;
-  };
-
   /**
-   * Frees `needBytes` on d by unloading extra replicas (never a function's last, never pinned ones,
-   * never `keep`) whose removal loses nothing. All or nothing. Returns false if it cannot.
+   * Frees `needBytes` on d by unloading extra replicas (never `keep`), each time the one that loses
+   * least (idle ones lose nothing; then larger first, then by name), none losing more than
+   * `maxLossRps`. All or nothing; returns the goodput lost, or -1 (state unchanged) if it cannot.
    */
-  const makeRoom = (d: number, needBytes: number, keep: number): boolean => {
+  const freeMemory = (d: number, needBytes: number, keep: number, maxLossRps: number, dryRun: boolean): number => {
     let freeable = st.memFree[d];
-    for (const g of st.fnsOn[d]) if (g !== keep && pinned(g) === undefined && st.replicas[g].length > 1) freeable += st.mem[g];
-    if (freeable < needBytes) return false;
+    for (const g of st.fnsOn[d]) if (g !== keep && isExtra(g)) freeable += st.mem[g];
+    if (freeable < needBytes) return -1;
     const undo: number[] = [];
+    let lost = 0;
     while (st.memFree[d] < needBytes) {
       let pick = -1;
+      let pickLoss = 0;
       for (const g of st.fnsOn[d]) {
-        if (g === keep || pinned(g) !== undefined || st.replicas[g].length < 2) continue;
-        if (st.lossRemove(g, d) > ZERO_LOSS_RPS) continue;
-        if (pick < 0 || st.mem[g] > st.mem[pick] || (st.mem[g] === st.mem[pick] && g < pick)) pick = g;
+        if (g === keep || !isExtra(g)) continue;
+        const raw = st.lossRemove(g, d);
+        const loss = raw <= ZERO_LOSS_RPS ? 0 : raw;
+        if (loss > maxLossRps) continue;
+        if (pick < 0 || loss < pickLoss || (loss === pickLoss && (st.mem[g] > st.mem[pick] || (st.mem[g] === st.mem[pick] && g < pick)))) {
+          pick = g;
+          pickLoss = loss;
+        }
       }
       if (pick < 0) break;
       st.remove(pick, d);
       undo.push(pick);
+      lost += pickLoss;
     }
-    if (st.memFree[d] >= needBytes) {
-      for (const g of undo) evicted.push(label(g, d));
-      return true;
+    const ok = st.memFree[d] >= needBytes;
+    if (ok && !dryRun) {
+      for (const g of undo) unloaded.push(label(g, d));
+      return lost;
     }
-    for (const g of undo) st.add(g, d);
+    for (let i = undo.length - 1; i >= 0; i--) st.add(undo[i], d);
+    return ok ? lost : -1;
+  };
+
+  // A failed idle-only freeMemory(d, need) fails again for any need ≥ it until the placement changes.
+  let version = 0;
+  const failedAt = new Float64Array(nD).fill(-1);
+  const failedNeed = new Float64Array(nD);
+  const freeIdleMemory = (d: number, needBytes: number, keep: number): boolean => {
+    if (failedAt[d] === version && needBytes >= failedNeed[d]) return false;
+    if (freeMemory(d, needBytes, keep, 0, false) >= 0) return true;
+    failedAt[d] = version;
+    failedNeed[d] = needBytes;
     return false;
+  };
+  const add = (f: number, d: number): void => {
+    st.add(f, d);
+    version++;
   };
 
   // 1. Sticky start.
-  let kept = 0;
   for (const dev of Object.keys(input.current).sort()) {
     const d = st.dIndex.get(dev);
     if (d === undefined || !st.live[d]) continue;
@@ -95,73 +113,82 @@ export function place(input: PlacementInput): PlacementDecision {
     }
   }
   for (let d = 0; d < nD; d++) {
-    while (st.memFree[d] < 0) notes.push(`over memory, dropped ${label(removeCheapest(st.fnsOn[d], d), d)}`);
+    while (st.memFree[d] < 0) notes.push(`over memory, dropped ${label(cheapestOnDevice(st, d), d)}`);
   }
+  let kept = 0;
   for (let f = 0; f < nF; f++) {
-    while (st.replicas[f].length > limit(f)) {
-      const d = cheapestReplica(st, f);
-      st.remove(f, d);
-      notes.push(`over replica limit, dropped ${label(f, d)}`);
-    }
+    while (st.replicas[f].length > limit(f)) notes.push(`over replica limit, dropped ${label(f, cheapestReplica(st, f))}`);
     kept += st.replicas[f].length;
   }
 
-  // 2. Every function gets its first replica (or its pinned count), heaviest first.
-  const order: number[] = [];
-  for (let f = 0; f < nF; f++) if (st.replicas[f].length < (pinned(f) ?? 1)) order.push(f);
-  order.sort((a, b) => st.rps[b] * st.work[b] - st.rps[a] * st.work[a] || a - b);
-  const unplaced: string[] = [];
-  const outsideSlo: string[] = [];
-  for (const f of order) {
-    const target = pinned(f) ?? 1;
-    while (st.replicas[f].length < target) {
-      let d = bestFirstDevice(st, f);
-      if (d < 0) d = roomByEviction(st, f, makeRoom);
-      if (d < 0) break;
-      if (!st.meetsSlo(f, d)) outsideSlo.push(st.fns[f].name);
-      st.add(f, d);
+  // 2. First replicas (or pinned counts), heaviest function first. Returns how many it added.
+  const ensure = (): number => {
+    const order: number[] = [];
+    for (let f = 0; f < nF; f++) if (st.replicas[f].length < (isPinned(f) ? pinnedCount[f] : 1)) order.push(f);
+    order.sort((a, b) => st.rps[b] * st.work[b] - st.rps[a] * st.work[a] || a - b);
+    let added = 0;
+    for (const f of order) {
+      const target = isPinned(f) ? pinnedCount[f] : 1;
+      while (st.replicas[f].length < target) {
+        let d = bestFirstDevice(st, f);
+        if (d < 0) d = deviceByUnloading(st, f, freeMemory);
+        if (d < 0) break;
+        add(f, d);
+        added++;
+      }
     }
-    if (st.replicas[f].length === 0) {
-      let largest = 0;
-      for (let d = 0; d < nD; d++) if (st.live[d] && st.memCap[d] > largest) largest = st.memCap[d];
-      unplaced.push(`${st.fns[f].name} (needs ${fmtBytes(st.mem[f])}, largest live device ${fmtBytes(largest)})`);
-    }
-  }
+    return added;
+  };
 
-  // 3. Lazy greedy on gain − move cost. A pass ends when no candidate gains; another pass picks up
-  //    candidates whose gain rose since (adding g can raise f's gain), until a pass adds nothing.
+  // 3. Lazy greedy on gain − move cost. A pass ends when no candidate gains; the next picks up
+  //    candidates whose gain rose since (adding g can raise f's), until a pass adds nothing.
   const heap = new CandidateHeap(Math.min(nF * nD, 1 << 16));
+  const roomBytes = new Float64Array(nD);
   let greedyAdded = 0;
-  for (let pass = 0; pass < MAX_GREEDY_PASSES; pass++) {
-    heap.clear();
-    for (let f = 0; f < nF; f++) {
-      const n = st.replicas[f].length;
-      if (n === 0 || n >= limit(f) || pinned(f) !== undefined || st.rps[f] === 0) continue;
+  const greedy = (): void => {
+    for (let pass = 0; pass < MAX_GREEDY_PASSES; pass++) {
+      heap.clear();
+      // Memory a candidate could get on each device: free plus the extra replicas there.
       for (let d = 0; d < nD; d++) {
-        if (!st.live[d] || st.isOn(f, d) || st.memCap[d] < st.mem[f] || !st.meetsSlo(f, d)) continue;
+        let bytes = st.memFree[d];
+        for (const g of st.fnsOn[d]) if (isExtra(g)) bytes += st.mem[g];
+        roomBytes[d] = bytes;
+      }
+      for (let f = 0; f < nF; f++) {
+        const n = st.replicas[f].length;
+        if (n === 0 || n >= limit(f) || isPinned(f) || st.rps[f] === 0) continue;
+        for (let d = 0; d < nD; d++) {
+          if (!st.live[d] || roomBytes[d] < st.mem[f] || st.isOn(f, d) || !st.meetsSlo(f, d)) continue;
+          const gain = st.gainAdd(f, d) - moveCost[f];
+          if (gain > GAIN_EPSILON_RPS) heap.append(gain, f, d);
+        }
+      }
+      heap.heapify();
+      let added = 0;
+      while (heap.size > 0) {
+        const f = heap.topF();
+        const d = heap.topD();
+        heap.pop();
+        if (st.isOn(f, d) || st.replicas[f].length >= limit(f)) continue;
         const gain = st.gainAdd(f, d) - moveCost[f];
-        if (gain > GAIN_EPSILON_RPS) heap.append(gain, f, d);
+        if (gain <= GAIN_EPSILON_RPS) continue;
+        if (!heap.beatsTop(gain, f, d)) {
+          heap.push(gain, f, d); // stale: its fresh gain no longer leads
+          continue;
+        }
+        if (st.memFree[d] < st.mem[f] && !freeIdleMemory(d, st.mem[f], f)) continue;
+        add(f, d);
+        added++;
       }
+      greedyAdded += added;
+      if (added === 0) return;
     }
-    heap.heapify();
-    let addedThisPass = 0;
-    while (heap.size > 0) {
-      const f = heap.topF();
-      const d = heap.topD();
-      heap.pop();
-      if (st.isOn(f, d) || st.replicas[f].length >= limit(f)) continue;
-      const gain = st.gainAdd(f, d) - moveCost[f];
-      if (gain <= GAIN_EPSILON_RPS) continue;
-      if (!heap.beatsTop(gain, f, d)) {
-        heap.push(gain, f, d); // stale: its fresh gain no longer leads
-        continue;
-      }
-      if (st.memFree[d] < st.mem[f] && !makeRoom(d, st.mem[f], f)) continue;
-      st.add(f, d);
-      addedThisPass++;
-    }
-    greedyAdded += addedThisPass;
-    if (addedThisPass === 0) break;
+  };
+
+  ensure();
+  for (let round = 0; round < MAX_ROUNDS; round++) {
+    greedy();
+    if (ensure() === 0) break;
   }
 
   const out = placementOutput(st, input.current, '');
@@ -170,11 +197,17 @@ export function place(input: PlacementInput): PlacementDecision {
     `greedy placement: ${kept} kept, ${out.changes.added.length} added (${greedyAdded} for goodput), ${out.changes.removed.length} removed`,
     `goodput ≈ ${fmtNum(out.estimatedGoodput)} of ${fmtNum(demand)} rps${demand > 0 ? ` (${fmtNum((100 * out.estimatedGoodput) / demand)}%)` : ''}`,
   ];
-  const lost = lostDevices(st, input.current);
-  if (lost.length) parts.push(`gone devices: ${fmtList(lost)}`);
-  if (evicted.length) parts.push(`unloaded idle replicas for room: ${fmtList(evicted)}`);
+  const gone = goneDevices(st, input.current);
+  if (gone.length) parts.push(`gone devices: ${fmtList(gone)}`);
+  if (unloaded.length) parts.push(`unloaded extra replicas for room: ${fmtList(unloaded)}`);
   if (notes.length) parts.push(fmtList(notes));
+  const unplaced = unplacedReasons(st);
   if (unplaced.length) parts.push(`unplaced: ${fmtList(unplaced)}`);
+  const outsideSlo: string[] = [];
+  for (let f = 0; f < nF; f++) {
+    const reps = st.replicas[f];
+    if (reps.length > 0 && reps.every((d) => !st.meetsSlo(f, d))) outsideSlo.push(st.fns[f].name);
+  }
   if (outsideSlo.length) parts.push(`no device meets the SLO at batch 1, placed anyway: ${fmtList(outsideSlo)}`);
   out.reason = parts.join('; ');
   return out;
@@ -189,7 +222,22 @@ function checkParams(p: PlacementParams): PlacementParams {
   return p;
 }
 
-/** f's replica whose removal loses least (ties → lower device id). */
+/** Removes and returns the function on d whose removal loses least (ties → lower name). */
+function cheapestOnDevice(st: PlacementState, d: number): number {
+  let best = -1;
+  let bestLoss = Infinity;
+  for (const f of st.fnsOn[d]) {
+    const loss = st.lossRemove(f, d);
+    if (loss < bestLoss || (loss === bestLoss && f < best)) {
+      best = f;
+      bestLoss = loss;
+    }
+  }
+  st.remove(best, d);
+  return best;
+}
+
+/** Removes and returns f's replica whose removal loses least (ties → lower device id). */
 function cheapestReplica(st: PlacementState, f: number): number {
   let best = -1;
   let bestLoss = Infinity;
@@ -200,6 +248,7 @@ function cheapestReplica(st: PlacementState, f: number): number {
       bestLoss = loss;
     }
   }
+  st.remove(f, best);
   return best;
 }
 
@@ -221,8 +270,7 @@ function bestFirstDevice(st: PlacementState, f: number): number {
       best < 0 ||
       (slo && !bestSlo) ||
       (slo === bestSlo &&
-        (gain > bestGain ||
-          (gain === bestGain && (util < bestUtil || (util === bestUtil && st.memFree[d] > st.memFree[best])))));
+        (gain > bestGain || (gain === bestGain && (util < bestUtil || (util === bestUtil && st.memFree[d] > st.memFree[best])))));
     if (better) {
       best = d;
       bestSlo = slo;
@@ -233,19 +281,48 @@ function bestFirstDevice(st: PlacementState, f: number): number {
   return best;
 }
 
-/** A device where unloading idle extra replicas makes room for f: SLO-meeting devices first, then by id. */
-function roomByEviction(st: PlacementState, f: number, makeRoom: (d: number, needBytes: number, keep: number) => boolean): number {
+type FreeMemory = (d: number, needBytes: number, keep: number, maxLossRps: number, dryRun: boolean) => number;
+
+/**
+ * A device where unloading extra replicas makes room for f's must-have replica, losing least goodput
+ * (SLO-meeting devices first, ties → lower id); the room is made. -1 if there is none.
+ */
+function deviceByUnloading(st: PlacementState, f: number, freeMemory: FreeMemory): number {
   for (const wantSlo of [true, false]) {
+    let best = -1;
+    let bestLoss = Infinity;
     for (let d = 0; d < st.nD; d++) {
       if (!st.live[d] || st.isOn(f, d) || st.memCap[d] < st.mem[f] || st.meetsSlo(f, d) !== wantSlo) continue;
-      if (makeRoom(d, st.mem[f], f)) return d;
+      const loss = freeMemory(d, st.mem[f], f, Infinity, true);
+      if (loss >= 0 && loss < bestLoss) {
+        best = d;
+        bestLoss = loss;
+      }
     }
+    if (best >= 0 && freeMemory(best, st.mem[f], f, Infinity, false) >= 0) return best;
   }
   return -1;
 }
 
+/** Functions without a replica, and why. */
+function unplacedReasons(st: PlacementState): string[] {
+  let largest = 0;
+  for (let d = 0; d < st.nD; d++) if (st.live[d] && st.memCap[d] > largest) largest = st.memCap[d];
+  const out: string[] = [];
+  for (let f = 0; f < st.nF; f++) {
+    if (st.replicas[f].length > 0) continue;
+    const need = fmtBytes(st.mem[f]);
+    out.push(
+      st.mem[f] > largest
+        ? `${st.fns[f].name} (needs ${need}, largest live device ${fmtBytes(largest)})`
+        : `${st.fns[f].name} (needs ${need}, no device has room beyond functions' only replicas)`,
+    );
+  }
+  return out;
+}
+
 /** Devices in `current` that are lost or no longer known, with how many replicas they held. */
-function lostDevices(st: PlacementState, current: Readonly<Record<string, readonly string[]>>): string[] {
+function goneDevices(st: PlacementState, current: Readonly<Record<string, readonly string[]>>): string[] {
   const out: string[] = [];
   for (const dev of Object.keys(current).sort()) {
     const d = st.dIndex.get(dev);

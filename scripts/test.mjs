@@ -1,0 +1,33 @@
+#!/usr/bin/env node
+// `npm test`: installs dependencies when needed, makes sure a nats-server binary exists (the integration
+// tests start their own servers on free ports; they never use 4222), fetches the real models, then runs
+// jest. Extra arguments go to jest: `npm test -- --selectProjects unit --testPathPatterns libs/policy`.
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { relative } from 'node:path';
+import { ensureDeps, ensureModels, ensureNatsServerBinary, localBin, repoRoot, runMain, ScriptError } from './lib/index.mjs';
+
+function jestArgs(argv) {
+  const args = argv[0] === '--' ? argv.slice(1) : argv;
+  const hasWorkers = args.some((a) => /^(--maxWorkers|-w|--runInBand|-i)(=|$)/.test(a));
+  return ['--ci', ...(hasWorkers ? [] : ['--maxWorkers=2']), ...args];
+}
+
+function runJest(args, env) {
+  if (!existsSync(localBin.jest)) throw new ScriptError(`${relative(repoRoot, localBin.jest)} is missing: dependencies are not installed (npm ci)`);
+  const jest = spawn(process.execPath, [localBin.jest, ...args], { cwd: repoRoot, env, stdio: 'inherit' });
+  // A Ctrl-C reaches jest through the terminal's process group; a SIGTERM sent to this script alone is passed on.
+  for (const signal of ['SIGTERM', 'SIGHUP']) process.on(signal, () => jest.kill(signal));
+  process.on('SIGINT', () => {}); // jest got it too and ends on its own; wait for its exit code
+  return new Promise((resolve, reject) => {
+    jest.once('error', (e) => reject(new ScriptError(`could not run jest: ${e.message}`)));
+    jest.once('exit', (code, signal) => resolve(code ?? (signal ? 128 + ({ SIGINT: 2, SIGTERM: 15, SIGHUP: 1, SIGKILL: 9 }[signal] ?? 0) : 1)));
+  });
+}
+
+runMain(async () => {
+  ensureDeps();
+  const natsServerBin = ensureNatsServerBinary();
+  ensureModels();
+  return runJest(jestArgs(process.argv.slice(2)), { ...process.env, NATS_SERVER_BIN: natsServerBin });
+});
