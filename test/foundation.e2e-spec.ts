@@ -211,8 +211,8 @@ describe('foundation: deploy → invoke over HTTP and NATS → delete, against r
     const svc = c.client.services.client();
     const infos = [];
     for await (const i of await svc.info('epara-worker')) infos.push(i);
-    expect(infos.map((i) => i.metadata.device).sort()).toEqual(['cpu-0', 'cpu-1']);
-    expect(infos[0].metadata.functions.split(',')).toEqual(expect.arrayContaining(['add']));
+    expect(infos.map((i) => i.metadata?.device).sort()).toEqual(['cpu-0', 'cpu-1']);
+    expect(infos[0].metadata?.functions.split(',')).toEqual(expect.arrayContaining(['add']));
     expect(infos[0].endpoints.map((e) => e.subject)).toEqual(expect.arrayContaining([expect.stringMatching(/^epara\.v1\.dp\.add(\.cpu-[01])?$/)]));
   });
 

@@ -1,4 +1,5 @@
-import { PlacementDevice, PlacementFunction, PlacementInput, PlacementParams } from './types';
+/** Builders shared by the placement specs (outside src/, so the library build leaves them out). */
+import { PlacementDevice, PlacementFunction, PlacementInput, PlacementParams } from '../src/placement/types';
 
 export const GB = 1e9;
 

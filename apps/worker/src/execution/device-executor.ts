@@ -1,5 +1,5 @@
 import { EparaError } from '@epara/contracts';
-import { AdaptiveExecEstimator, BatchParams, canStillMeet, decideBatch, pickNextQueue, QueueCandidate } from '@epara/policy';
+import { AdaptiveExecEstimator, BatchParams, canStillMeet, pickNextQueue, QueueCandidate, toQueueCandidate } from '@epara/policy';
 import { FunctionQueue } from './function-queue';
 import { PendingRequest } from './pending-request';
 
@@ -147,10 +147,12 @@ export class DeviceExecutor {
         if (s.queue.size === 0) continue;
         this.dropHopeless(s, now);
         for (const [group, view] of s.queue.views()) {
-          candidates.push({ key: fn + KEY_SEPARATOR + group, decision: decideBatch(view, s.params, now), earliestDeadlineMs: view.earliestDeadlineMs });
+          candidates.push(toQueueCandidate(fn + KEY_SEPARATOR + group, view, s.params, now));
         }
       }
-      const next = pickNextQueue(candidates);
+      // With one batch at a time, pass the clock: a waiting queue that cannot wait behind the chosen
+      // batch runs first (policy's latest-start rule). With several at once that rule does not hold.
+      const next = pickNextQueue(candidates, this.concurrency === 1 ? now : undefined);
       if (next.kind === 'idle') return;
       if (next.kind === 'wait') {
         this.arm(next.forMs);

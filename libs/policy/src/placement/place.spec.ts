@@ -1,5 +1,5 @@
 import { place } from './place';
-import { dev, fn, GB, input, memoryUsed, params, randomCluster, seeded } from './test-fixtures';
+import { dev, fn, GB, input, memoryUsed, params, randomCluster, seeded } from '../../test/placement-fixtures';
 import { PlacementDecision, PlacementInput } from './types';
 
 const replicasOf = (d: PlacementDecision, name: string): string[] =>
@@ -32,7 +32,7 @@ describe(place.name, () => {
     expect(d.byDevice).toEqual({ x: ['b'] });
     expect(d.changes).toEqual({ added: [], removed: [['a', 'x']] });
     expect(d.reason).toContain('over memory, dropped a@x');
-    expect(d.reason).toContain('unplaced: a (needs 5 GB, largest live device 8 GB)');
+    expect(d.reason).toContain("unplaced: a (needs 5 GB, no room: devices hold other functions' only replicas)");
   });
 
   it.each([
@@ -141,12 +141,19 @@ describe(place.name, () => {
     expect(d.reason).toContain('unloaded extra replicas for room: a@x');
   });
 
-  it('keeps busy replicas rather than unloading them', () => {
-    // a needs both its replicas (150 rps > 80 per device): b stays unplaced.
+  it('a function’s first replica comes before another’s busy extra replica', () => {
+    // a needs both its replicas (150 rps > 80 per device), but b must run somewhere.
     const functions = [fn('a', { memoryBytes: 8 * GB, rps: 150 }), fn('b', { memoryBytes: 8 * GB, rps: 1 })];
     const d = place(input({ functions, devices: [dev('x'), dev('y')], current: { x: ['a'], y: ['a'] } }));
-    expect(d.byDevice).toEqual({ x: ['a'], y: ['a'] });
-    expect(d.reason).toContain('unplaced: b');
+    expect(d.changes).toEqual({ added: [['b', 'x']], removed: [['a', 'x']] });
+  });
+
+  it('does not unload busy replicas to add more of another function', () => {
+    // a wants a second replica (150 rps) but z holds b's busy extra and y b's only one.
+    const functions = [fn('a', { memoryBytes: 8 * GB, rps: 150 }), fn('b', { memoryBytes: 8 * GB, rps: 150 })];
+    const current = { x: ['a'], y: ['b'], z: ['b'] };
+    const d = place(input({ functions, devices: [dev('x'), dev('y'), dev('z')], current }));
+    expect(d.changes).toEqual({ added: [], removed: [] });
   });
 
   it('estimates goodput within capacity', () => {

@@ -144,21 +144,29 @@ export function place(input: PlacementInput): PlacementDecision {
   //    candidates whose gain rose since (adding g can raise f's), until a pass adds nothing.
   const heap = new CandidateHeap(Math.min(nF * nD, 1 << 16));
   const roomBytes = new Float64Array(nD);
+  const byRoom = new Int32Array(nD);
   let greedyAdded = 0;
   const greedy = (): void => {
     for (let pass = 0; pass < MAX_GREEDY_PASSES; pass++) {
       heap.clear();
-      // Memory a candidate could get on each device: free plus the extra replicas there.
+      // Memory a candidate could get on each device: free plus the extra replicas there. Live
+      // devices by that room, descending, so each function scans only those it could fit on.
+      let nLive = 0;
       for (let d = 0; d < nD; d++) {
+        if (!st.live[d]) continue;
         let bytes = st.memFree[d];
         for (const g of st.fnsOn[d]) if (isExtra(g)) bytes += st.mem[g];
         roomBytes[d] = bytes;
+        byRoom[nLive++] = d;
       }
+      byRoom.subarray(0, nLive).sort((a, b) => roomBytes[b] - roomBytes[a] || a - b);
       for (let f = 0; f < nF; f++) {
         const n = st.replicas[f].length;
         if (n === 0 || n >= limit(f) || isPinned(f) || st.rps[f] === 0) continue;
-        for (let d = 0; d < nD; d++) {
-          if (!st.live[d] || roomBytes[d] < st.mem[f] || st.isOn(f, d) || !st.meetsSlo(f, d)) continue;
+        for (let k = 0; k < nLive; k++) {
+          const d = byRoom[k];
+          if (roomBytes[d] < st.mem[f]) break;
+          if (st.isOn(f, d) || !st.meetsSlo(f, d)) continue;
           const gain = st.gainAdd(f, d) - moveCost[f];
           if (gain > GAIN_EPSILON_RPS) heap.append(gain, f, d);
         }
@@ -310,12 +318,12 @@ function unplacedReasons(st: PlacementState): string[] {
   for (let d = 0; d < st.nD; d++) if (st.live[d] && st.memCap[d] > largest) largest = st.memCap[d];
   const out: string[] = [];
   for (let f = 0; f < st.nF; f++) {
-    if (st.replicas[f].length > 0) continue;
+    if (st.replicas[f].length > 0 || st.fns[f].pinnedReplicas === 0) continue;
     const need = fmtBytes(st.mem[f]);
     out.push(
       st.mem[f] > largest
         ? `${st.fns[f].name} (needs ${need}, largest live device ${fmtBytes(largest)})`
-        : `${st.fns[f].name} (needs ${need}, no device has room beyond functions' only replicas)`,
+        : `${st.fns[f].name} (needs ${need}, no room: devices hold other functions' only replicas)`,
     );
   }
   return out;

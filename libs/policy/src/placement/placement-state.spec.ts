@@ -1,5 +1,5 @@
 import { PlacementState } from './placement-state';
-import { dev, fn, randomCluster, seeded } from './test-fixtures';
+import { dev, fn, randomCluster, seeded } from '../../test/placement-fixtures';
 
 describe(PlacementState.name, () => {
   it.each([

@@ -1,5 +1,5 @@
 import { simplePlacement } from './simple-placement';
-import { dev, fn, GB, memoryUsed } from './test-fixtures';
+import { dev, fn, GB, memoryUsed } from '../../test/placement-fixtures';
 
 describe(simplePlacement.name, () => {
   it('puts every function on every live device where it fits', () => {

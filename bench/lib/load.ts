@@ -1,0 +1,285 @@
+/**
+ * Load generators: sequential (1 in flight), closed loop (C in flight for D seconds) and open loop
+ * (Poisson arrivals at rate R for D seconds; arrivals never wait for answers, latency counts from the
+ * scheduled arrival so a slow server cannot hide queueing — no coordinated omission). They drive any
+ * `Invoke`: NATS request/reply, HTTP (keep-alive), or an in-process onnxruntime session.
+ */
+import * as http from 'node:http';
+import { MsgHdrs, NatsConnection, headers as natsHeaders } from 'nats';
+import * as ort from 'onnxruntime-node';
+
+/** One request. Resolves when it succeeded; rejects with an InvokeError (or any error) when it did not. */
+export type Invoke = () => Promise<void>;
+
+export class InvokeError extends Error {
+  constructor(
+    /** `429`, `504`, `timeout`, `http-500`, ... : what the error table groups by. */
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface RunResult {
+  /** Latency of each successful request in the measurement window, ms. */
+  latenciesMs: number[];
+  /** Requests started in the window. */
+  sent: number;
+  /** Successful completions in the window. */
+  ok: number;
+  /** Failures by code. */
+  errors: Record<string, number>;
+  /** First error message of each code (to show what went wrong). */
+  errorSamples: Record<string, string>;
+  /** Measurement window, ms (throughput = ok / window). */
+  windowMs: number;
+  /** Open loop: arrivals the generator itself could not issue on time (client saturated), ms of lag p99. */
+  clientLagP99Ms?: number;
+}
+
+const now = () => performance.now();
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+class Recorder {
+  latenciesMs: number[] = [];
+  sent = 0;
+  ok = 0;
+  errors: Record<string, number> = {};
+  errorSamples: Record<string, string> = {};
+  error(e: unknown): void {
+    const code = e instanceof InvokeError ? e.code : /timeout/i.test(String((e as Error)?.message ?? e)) ? 'timeout' : 'error';
+    this.errors[code] = (this.errors[code] ?? 0) + 1;
+    if (!this.errorSamples[code]) this.errorSamples[code] = String((e as Error)?.message ?? e).slice(0, 300);
+  }
+  result(windowMs: number, extra: Partial<RunResult> = {}): RunResult {
+    return { latenciesMs: this.latenciesMs, sent: this.sent, ok: this.ok, errors: this.errors, errorSamples: this.errorSamples, windowMs, ...extra };
+  }
+}
+
+/** Runs `invoke` `warmup` times, then `requests` times one after another (1 in flight). */
+export async function sequential(invoke: Invoke, o: { requests: number; warmup?: number }): Promise<RunResult> {
+  for (let i = 0; i < (o.warmup ?? Math.min(200, o.requests)); i++) await invoke().catch(() => undefined);
+  const r = new Recorder();
+  const t0 = now();
+  for (let i = 0; i < o.requests; i++) {
+    const s = now();
+    r.sent++;
+    try {
+      await invoke();
+      r.latenciesMs.push(now() - s);
+      r.ok++;
+    } catch (e) {
+      r.error(e);
+    }
+  }
+  return r.result(now() - t0);
+}
+
+/**
+ * Closed loop: `concurrency` callers, each sends its next request when its last one is answered, for
+ * `durationMs` after `warmupMs`. Only requests started and finished inside the window count.
+ */
+export async function closedLoop(invoke: Invoke, o: { concurrency: number; durationMs: number; warmupMs?: number }): Promise<RunResult> {
+  const r = new Recorder();
+  const start = now();
+  const windowStart = start + (o.warmupMs ?? 1000);
+  const end = windowStart + o.durationMs;
+  const caller = async () => {
+    while (now() < end) {
+      const s = now();
+      const counted = s >= windowStart;
+      if (counted) r.sent++;
+      try {
+        await invoke();
+        const e = now();
+        if (counted && e <= end) {
+          r.latenciesMs.push(e - s);
+          r.ok++;
+        }
+      } catch (err) {
+        if (counted && now() <= end) r.error(err);
+        else if (!counted) await sleep(1); // failing fast during warm-up must not spin
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: o.concurrency }, caller));
+  return r.result(o.durationMs);
+}
+
+/** Deterministic PRNG for arrivals (mulberry32), so two runs at the same rate see the same gaps. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * Open loop: Poisson arrivals at `ratePerSec` for `durationMs`; each arrival is sent at its scheduled
+ * time whether or not earlier ones were answered. Latency = completion − scheduled arrival (client
+ * timer lateness included, so it is never flattering). Afterwards waits up to `drainMs` for stragglers;
+ * throughput is measured over max(duration, last completion). Timers have ~1 ms granularity, so
+ * arrivals less than 1 ms apart leave together.
+ */
+export async function openLoop(invoke: Invoke, o: { ratePerSec: number; durationMs: number; drainMs?: number; seed?: number; maxOutstanding?: number }): Promise<RunResult> {
+  const r = new Recorder();
+  const rand = prng(o.seed ?? 42);
+  const gap = () => (-Math.log(1 - rand()) * 1000) / o.ratePerSec;
+  const maxOutstanding = o.maxOutstanding ?? 50_000;
+  let outstanding = 0;
+  let lastDone = 0;
+  const lags: number[] = [];
+  const start = now();
+  const end = start + o.durationMs;
+  let next = start + gap();
+  let allDone: () => void = () => undefined;
+  const drained = new Promise<void>((res) => (allDone = res));
+  let firing = true;
+  const fire = (scheduled: number) => {
+    r.sent++;
+    if (outstanding >= maxOutstanding) {
+      r.error(new InvokeError('client-overflow', `more than ${maxOutstanding} requests outstanding; the client dropped this arrival`));
+      return;
+    }
+    outstanding++;
+    invoke().then(
+      () => {
+        const t = now();
+        r.latenciesMs.push(t - scheduled);
+        r.ok++;
+        lastDone = t;
+      },
+      (e) => {
+        r.error(e);
+        lastDone = now();
+      },
+    ).finally(() => {
+      if (--outstanding === 0 && !firing) allDone();
+    });
+  };
+  await new Promise<void>((resolve) => {
+    const tick = () => {
+      const t = now();
+      while (next <= t && next < end) {
+        lags.push(t - next);
+        fire(next);
+        next += gap();
+      }
+      if (next >= end) {
+        firing = false;
+        resolve();
+        return;
+      }
+      setTimeout(tick, Math.max(0, Math.floor(next - now())));
+    };
+    tick();
+  });
+  if (outstanding > 0) await Promise.race([drained, sleep(o.drainMs ?? 5000)]);
+  const unanswered = outstanding;
+  if (unanswered > 0) {
+    r.errors['unanswered'] = (r.errors['unanswered'] ?? 0) + unanswered;
+    r.errorSamples['unanswered'] = `${unanswered} requests had no answer ${o.drainMs ?? 5000} ms after the last arrival`;
+  }
+  lags.sort((a, b) => a - b);
+  return r.result(Math.max(o.durationMs, lastDone - start), { clientLagP99Ms: lags.length ? lags[Math.floor(lags.length * 0.99)] : 0 });
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Invokers
+
+export interface NatsInvokeOptions {
+  contentType?: string;
+  accept?: string;
+  timeoutMs?: number;
+  /** Extra headers per request (e.g. a fresh deadline); called for every request when given. */
+  headers?: () => Record<string, string>;
+}
+
+/** NATS request/reply; a reply with `Nats-Service-Error-Code` counts as a failure with that code. */
+export function natsInvoker(nc: NatsConnection, subject: string, body: Uint8Array, o: NatsInvokeOptions = {}): Invoke {
+  const fixed: MsgHdrs = natsHeaders();
+  if (o.contentType) fixed.set('Content-Type', o.contentType);
+  if (o.accept) fixed.set('Accept', o.accept);
+  const timeout = o.timeoutMs ?? 10_000;
+  return async () => {
+    let h = fixed;
+    if (o.headers) {
+      h = natsHeaders();
+      if (o.contentType) h.set('Content-Type', o.contentType);
+      if (o.accept) h.set('Accept', o.accept);
+      for (const [k, v] of Object.entries(o.headers())) h.set(k, v);
+    }
+    let m;
+    try {
+      m = await nc.request(subject, body, { timeout, headers: h });
+    } catch (e) {
+      const msg = (e as Error).message ?? String(e);
+      throw new InvokeError(/timeout/i.test(msg) ? 'timeout' : /no responders/i.test(msg) ? 'no-responders' : 'nats-error', msg);
+    }
+    const code = m.headers?.get('Nats-Service-Error-Code');
+    if (code) throw new InvokeError(code, m.headers?.get('Nats-Service-Error') || Buffer.from(m.data).toString('utf8').slice(0, 300));
+  };
+}
+
+/** A keep-alive agent sized for `sockets` concurrent requests (one connection each). */
+export function keepAliveAgent(sockets = 64): http.Agent {
+  return new http.Agent({ keepAlive: true, maxSockets: sockets, maxFreeSockets: sockets, scheduling: 'lifo' });
+}
+
+/**
+ * HTTP POST over a keep-alive node:http agent (lighter on the client's CPU than fetch, which matters
+ * on 2 cores); a status other than 200 counts as a failure `http-<status>`.
+ */
+export function httpInvoker(url: string, body: Uint8Array | string, headers: Record<string, string>, agent: http.Agent, timeoutMs = 10_000): Invoke {
+  const u = new URL(url);
+  const payload = typeof body === 'string' ? Buffer.from(body) : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  const hdrs = { ...headers, 'content-length': String(payload.length) };
+  return () =>
+    new Promise<void>((resolve, reject) => {
+      const req = http.request({ host: u.hostname, port: u.port, path: u.pathname + u.search, method: 'POST', headers: hdrs, agent, timeout: timeoutMs }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          if (res.statusCode === 200) resolve();
+          else reject(new InvokeError(`http-${res.statusCode}`, Buffer.concat(chunks).toString('utf8').slice(0, 300)));
+        });
+        res.on('error', reject);
+      });
+      req.on('timeout', () => req.destroy(new InvokeError('timeout', `no HTTP answer in ${timeoutMs} ms`)));
+      req.on('error', (e) => reject(e instanceof InvokeError ? e : new InvokeError('http-error', e.message)));
+      req.end(payload);
+    });
+}
+
+/** One POST with the whole reply (for checking a path works before loading it). */
+export function httpPostOnce(url: string, body: Uint8Array | string, headers: Record<string, string>, agent: http.Agent): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> {
+  const u = new URL(url);
+  const payload = typeof body === 'string' ? Buffer.from(body) : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: u.hostname, port: u.port, path: u.pathname, method: 'POST', headers: { ...headers, 'content-length': String(payload.length) }, agent }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+    });
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
+
+/** In-process onnxruntime: `session.run(feeds())`. `feeds` builds fresh ort.Tensors over prepared data. */
+export function ortInvoker(session: ort.InferenceSession, feeds: () => Record<string, ort.Tensor>): Invoke {
+  return async () => {
+    await session.run(feeds());
+  };
+}
+
+/** intraOpNumThreads 1, sequential, all graph optimizations: what a CPU worker's session uses. */
+export async function rawSession(model: Uint8Array | string, threads = 1): Promise<ort.InferenceSession> {
+  const opts: ort.InferenceSession.SessionOptions = { intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all', executionMode: 'sequential', executionProviders: ['cpu'] };
+  return typeof model === 'string' ? ort.InferenceSession.create(model, opts) : ort.InferenceSession.create(model, opts);
+}

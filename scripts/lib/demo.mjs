@@ -1,0 +1,136 @@
+// The demo functions npm start deploys through the gateway's HTTP API, and the banner that shows how to call them.
+import { createRequire } from 'node:module';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { compiledRuntimeModule } from './build.mjs';
+import { color, ScriptError, step, warn } from './log.mjs';
+import { fromRoot } from './paths.mjs';
+
+const DEPLOY_TIMEOUT_MS = 120_000;
+
+/** The synthetic MLP (256 → 512 → 512 → 10), built by the compiled runtime and written to .epara/models/mlp.onnx. */
+function writeMlpModel() {
+  const modulePath = compiledRuntimeModule('synthetic', 'index.js');
+  if (!existsSync(modulePath)) throw new ScriptError(`${modulePath} is missing: the build did not produce the runtime library where scripts/lib/build.mjs expects it`);
+  const bytes = createRequire(import.meta.url)(modulePath).buildMlp();
+  const path = fromRoot('.epara', 'models', 'mlp.onnx');
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, bytes);
+  return { bytes, path };
+}
+
+export const DEMO_FUNCTIONS = [
+  {
+    name: 'ocr-det',
+    request: () => ({
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({
+        name: 'ocr-det',
+        kind: 'text-detection',
+        slo: { latencyMs: 200 },
+        model: { bundled: 'ppocr-det' },
+        description: 'PP-OCRv4 text detector: PNG/JPEG in, text boxes out',
+      }),
+    }),
+  },
+  {
+    name: 'vad',
+    request: () => ({
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({
+        name: 'vad',
+        kind: 'tensor',
+        slo: { latencyMs: 32 },
+        expected: { rps: 250 },
+        model: { bundled: 'silero-vad' },
+        description: 'Silero VAD v5, 512-sample frames at 16 kHz',
+      }),
+    }),
+  },
+  {
+    name: 'mlp',
+    request: () => {
+      const { bytes } = writeMlpModel();
+      const form = new FormData();
+      form.append('spec', JSON.stringify({ name: 'mlp', kind: 'tensor', slo: { latencyMs: 20 } }));
+      form.append('model', new Blob([bytes], { type: 'application/octet-stream' }), 'mlp.onnx');
+      return { body: form }; // fetch sets the multipart Content-Type with its boundary
+    },
+  },
+];
+
+async function errorText(res) {
+  const text = await res.text();
+  try {
+    const { error } = JSON.parse(text);
+    if (error?.message) return `${error.message}${error.details ? ` ${JSON.stringify(error.details)}` : ''}`;
+  } catch {
+    // not the gateway's JSON error
+  }
+  return text.slice(0, 300);
+}
+
+/**
+ * Deploys each demo function that the gateway does not know yet (GET /v1/functions/<name> 200 → skipped).
+ * A failed deploy is reported and the others go on: the system itself still runs. Returns the names deployed or present.
+ */
+export async function deployDemoFunctions(baseUrl) {
+  const ready = [];
+  for (const fn of DEMO_FUNCTIONS) {
+    try {
+      const existing = await fetch(`${baseUrl}/v1/functions/${fn.name}`, { signal: AbortSignal.timeout(10_000) });
+      if (existing.status === 200) {
+        step(`demo function ${fn.name}: already deployed`);
+        ready.push(fn.name);
+        continue;
+      }
+      if (existing.status !== 404) {
+        warn(`demo function ${fn.name}: GET /v1/functions/${fn.name} answered ${existing.status}: ${await errorText(existing)}`);
+        continue;
+      }
+      const res = await fetch(`${baseUrl}/v1/functions`, { method: 'POST', ...fn.request(), signal: AbortSignal.timeout(DEPLOY_TIMEOUT_MS) });
+      if (!res.ok) {
+        warn(`could not deploy the demo function ${fn.name}: HTTP ${res.status}: ${await errorText(res)}`);
+        continue;
+      }
+      const record = await res.json();
+      const c = record.category;
+      step(`deployed demo function ${fn.name}${c ? `: ${c.sensitivity} × ${c.footprint} → mode ${c.mode}` : ''}`);
+      ready.push(fn.name);
+    } catch (e) {
+      warn(`could not deploy the demo function ${fn.name}: ${e instanceof ScriptError ? e.message : e.name === 'TimeoutError' ? 'the gateway did not answer in time' : e.message}`);
+    }
+  }
+  return ready;
+}
+
+/** A JSON body for mlp: one [1,256] FP32 input. The same one-liner goes into the banner. */
+const MLP_BODY_JS = `console.log(JSON.stringify({inputs:[{name:"x",shape:[1,256],datatype:"FP32",data:Array.from({length:256},()=>Math.random())}]}))`;
+
+export function banner({ gatewayUrl, natsUrl, natsNote, schedulerPort, workerPorts, functions }) {
+  const publicUrl = gatewayUrl.replace('127.0.0.1', 'localhost');
+  const h = color.bold;
+  const lines = [
+    '',
+    h('Epara is up.'),
+    `  dashboard   ${publicUrl}/`,
+    `  API docs    ${publicUrl}/docs`,
+    `  metrics     ${publicUrl}/metrics  (scheduler :${schedulerPort}/metrics, workers ${workerPorts.map((p) => `:${p}`).join(' ')})`,
+    `  NATS        ${natsUrl}  (${natsNote})`,
+    `  functions   ${functions.length ? functions.join(', ') : '(no demo functions: EPARA_NO_DEMO=1 or their deploys failed)'}`,
+  ];
+  if (functions.includes('mlp')) {
+    lines.push('', h('Invoke mlp over HTTP') + ' (Open Inference Protocol JSON, a [1,256] FP32 input):');
+    lines.push(`  node -e '${MLP_BODY_JS}' | curl -s -H 'Content-Type: application/json' --data-binary @- ${publicUrl}/v1/functions/mlp/invoke`);
+  }
+  if (functions.includes('ocr-det')) {
+    lines.push('', h('Detect text in an image') + ' (raw PNG bytes):');
+    lines.push(`  curl -s -H 'Content-Type: image/png' --data-binary @test/fixtures/text-2-lines.png ${publicUrl}/v1/functions/ocr-det/invoke`);
+  }
+  if (functions.includes('mlp')) {
+    lines.push('', h('Over NATS') + ' (the `nats` CLI is optional: any NATS client can send this request):');
+    lines.push(`  nats --server ${natsUrl} req epara.v1.invoke.mlp "$(node -e '${MLP_BODY_JS}')" -H 'Content-Type:application/json'`);
+  }
+  lines.push('', `Stop with Ctrl-C (or SIGTERM): the apps stop, then the nats-server if npm start started it.`, '');
+  return lines.join('\n');
+}
