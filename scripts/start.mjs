@@ -111,15 +111,19 @@ async function ensureNats(natsUrl, supervisor) {
   }
   step(`starting nats-server on 127.0.0.1:${port} (config/nats-server.conf, JetStream store .epara/nats) …`);
   const { command, args, cwd } = bundledNatsServerCommand(bin, port);
-  const child = supervisor.spawn('nats', command, args, { cwd, infra: true });
+  // Its start-up banner is long: print warnings, errors and the shutdown; a failure shows the whole log.
+  const echo = (line) => /\[(WRN|ERR|FTL)\]|Shutdown|Exiting/.test(line);
+  const child = supervisor.spawn('nats', command, args, { cwd, infra: true, echo });
   try {
     await supervisor.waitForLine(child, /Server is ready/, 15_000);
   } catch (e) {
+    printLastLines(supervisor, child, 15);
     throw new ScriptError(`nats-server did not start (${e.message}); its log is above`);
   }
   const ready = await probeNats(natsUrl);
   if (ready.kind !== 'nats') throw new ScriptError(`nats-server says it is ready but ${natsUrl} does not answer: ${ready.detail}`);
   checkServer(natsUrl, ready.info);
+  step(`nats-server ${ready.info.version} ready at ${natsUrl} (JetStream on; monitoring http://127.0.0.1:8222)`);
   return 'started by npm start; it stops with it';
 }
 
@@ -172,6 +176,7 @@ runMain(async () => {
     stopping = true;
     step('stopping…');
     await supervisor.stopAll(STOP_GRACE_MS);
+    step(code === 0 ? 'stopped' : 'stopped after a failure');
     process.exit(code);
   };
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {

@@ -5,7 +5,7 @@
  * `Invoke`: NATS request/reply, HTTP (keep-alive), or an in-process onnxruntime session.
  */
 import * as http from 'node:http';
-import { MsgHdrs, NatsConnection, headers as natsHeaders } from 'nats';
+import { Msg, MsgHdrs, NatsConnection, headers as natsHeaders } from 'nats';
 import * as ort from 'onnxruntime-node';
 
 /** One request. Resolves when it succeeded; rejects with an InvokeError (or any error) when it did not. */
@@ -198,6 +198,8 @@ export interface NatsInvokeOptions {
   timeoutMs?: number;
   /** Extra headers per request (e.g. a fresh deadline); called for every request when given. */
   headers?: () => Record<string, string>;
+  /** Sees every successful reply (e.g. to read `Epara-Batch-Size`). */
+  onReply?: (m: Msg) => void;
 }
 
 /** NATS request/reply; a reply with `Nats-Service-Error-Code` counts as a failure with that code. */
@@ -223,6 +225,7 @@ export function natsInvoker(nc: NatsConnection, subject: string, body: Uint8Arra
     }
     const code = m.headers?.get('Nats-Service-Error-Code');
     if (code) throw new InvokeError(code, m.headers?.get('Nats-Service-Error') || Buffer.from(m.data).toString('utf8').slice(0, 300));
+    o.onReply?.(m);
   };
 }
 

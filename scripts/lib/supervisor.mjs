@@ -20,10 +20,11 @@ export class Supervisor {
   }
 
   /**
-   * Starts `command args` as `name`. `infra` children (nats-server) stop after the others. Returns the child
-   * record: { name, proc, lines, running, exited: Promise<{code, signal}> }.
+   * Starts `command args` as `name`. `infra` children (nats-server) stop after the others. `echo` picks the
+   * lines printed (all are kept for post-mortems). Returns the child record:
+   * { name, proc, lines, running, exited: Promise<{code, signal}> }.
    */
-  spawn(name, command, args, { env = process.env, cwd, infra = false } = {}) {
+  spawn(name, command, args, { env = process.env, cwd, infra = false, echo = () => true } = {}) {
     const paint = PALETTE[this.children.length % PALETTE.length];
     this.width = Math.max(this.width, name.length);
     // Own process group: a Ctrl-C in the terminal reaches this script only, which then stops children in order.
@@ -33,7 +34,7 @@ export class Supervisor {
       child.lines.push(line);
       if (child.lines.length > KEEP_LINES) child.lines.shift();
       for (const w of child.lineWaiters) if (w.re.test(line)) w.resolve(line);
-      console.log(`${paint(`[${name}]`.padEnd(this.width + 2))} ${line}`);
+      if (echo(line)) console.log(`${paint(`[${name}]`.padEnd(this.width + 2))} ${line}`);
     };
     for (const stream of [proc.stdout, proc.stderr]) {
       let partial = '';

@@ -182,6 +182,7 @@ export class SchedulerService implements OnApplicationBootstrap, OnApplicationSh
           bestThroughputPerMs: best,
           rps: this.rates.rps(r.name, Date.now()) || r.expected?.rps || 0,
           sloMs: r.slo.latencyMs,
+          ...(r.hints?.replicas ? { pinnedReplicas: r.hints.replicas } : {}),
         };
       });
     return place({

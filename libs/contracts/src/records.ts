@@ -66,6 +66,8 @@ export interface Hints {
   maxQueueDelayMs?: number;
   /** Memory the model needs on a device, bytes, when the profile should not be trusted. */
   memoryBytes?: number;
+  /** Exact number of replicas to keep (as many as devices allow); unset: the scheduler decides by load. */
+  replicas?: number;
 }
 
 export interface Expected {

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { Subscription } from 'nats';
-import { Bucket, DevicePlacement, DeviceState, Mode, subjects } from '@epara/contracts';
+import { Bucket, DevicePlacement, DeviceState, EventKind, Mode, subjects } from '@epara/contracts';
 import { KvMirror } from './kv-mirror';
 import { NatsClient } from './nats-client';
 
@@ -25,6 +25,7 @@ export class ClusterState {
   /** fn → replicas, rebuilt when the placement changes. */
   private replicasByFn = new Map<string, { device: string; mode: Mode }[]>();
   private sub?: Subscription;
+  private lostSub?: Subscription;
   private readonly heartbeatListeners: ((s: DeviceState) => void)[] = [];
   private readonly placementListeners: (() => void)[] = [];
 
@@ -41,6 +42,18 @@ export class ClusterState {
           this.observe(JSON.parse(Buffer.from(msg.data).toString('utf8')) as DeviceState);
         } catch {
           this.logger.warn(`ignoring malformed heartbeat on ${msg.subject}`);
+        }
+      },
+    });
+    // The scheduler declares devices lost; everyone stops routing there at once instead of waiting out staleness.
+    this.lostSub = this.nats.nc.subscribe(subjects.event(EventKind.DeviceLost), {
+      callback: (err, msg) => {
+        if (err) return;
+        try {
+          const device = (JSON.parse(Buffer.from(msg.data).toString('utf8')) as { device?: string }).device;
+          if (device) this.forget(device);
+        } catch {
+          /* not an event we understand */
         }
       },
     });
@@ -70,6 +83,7 @@ export class ClusterState {
 
   stop(): void {
     this.sub?.unsubscribe();
+    this.lostSub?.unsubscribe();
     this.placements?.stop();
   }
 

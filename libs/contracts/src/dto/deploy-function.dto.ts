@@ -41,6 +41,12 @@ export class HintsDto {
   @IsInt()
   @Min(1)
   memoryBytes?: number;
+
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  replicas?: number;
 }
 
 export class ExpectedDto {

@@ -1,0 +1,132 @@
+import { RequestStrategy, ServiceIdentity, ServiceInfo, ServiceStats } from 'nats';
+import { OptionKind } from '../args';
+import { CliError } from '../cli-io';
+import { table } from '../format';
+import { NatsSession } from '../nats-session';
+import { Command, CommandContext, CommandGroup } from './types';
+
+/** How long to collect answers from services, ms (like `nats micro`). */
+const DEFAULT_WAIT_MS = 2000;
+
+const MICRO_OPTIONS = [{ name: 'timeout', kind: OptionKind.Int, value: 'MS', help: `how long to collect answers (default ${DEFAULT_WAIT_MS})` }];
+
+type Verb = 'ping' | 'info' | 'stats';
+
+/**
+ * Asks every instance of the services API ($SRV.<verb>[.<name>[.<id>]]) and collects the answers until
+ * they stop coming (jitter) or the wait ends. Sorted by service name, then device, then id.
+ */
+async function ask<T extends ServiceIdentity>(ctx: CommandContext, verb: Verb, name?: string, id?: string): Promise<{ session: NatsSession; answers: T[] }> {
+  const session = await ctx.nats();
+  const maxWait = ctx.opts.int('timeout') ?? DEFAULT_WAIT_MS;
+  const client = session.nc.services.client({ strategy: RequestStrategy.JitterTimer, maxWait });
+  const answers: T[] = [];
+  try {
+    const iter = (await client[verb](name, id)) as AsyncIterable<T>;
+    for await (const a of iter) answers.push(a);
+  } catch (e) {
+    // No service at all answers with "no responders": an empty list, not a failure.
+    if ((e as { code?: string }).code !== '503') throw session.describe(e, `$SRV.${verb.toUpperCase()}`);
+  }
+  answers.sort((a, b) => a.name.localeCompare(b.name) || (a.metadata?.device ?? '').localeCompare(b.metadata?.device ?? '') || a.id.localeCompare(b.id));
+  return { session, answers };
+}
+
+function noAnswers(session: NatsSession, name: string | undefined, ms: number): CliError {
+  return new CliError(`no service${name ? ` named "${name}"` : 's'} answered on ${session.url} within ${ms} ms (is a worker running? \`epara micro ls\` lists what answers)`);
+}
+
+const metadataLine = (m: Record<string, string> | undefined) =>
+  Object.entries(m ?? {})
+    .map(([k, v]) => `${k}=${v === '' ? '-' : v}`)
+    .join(' ');
+
+export const microLsCommand: Command = {
+  path: ['micro', 'ls'],
+  usage: '[name]',
+  summary: 'list NATS services (epara-worker per device): id, version, device, functions',
+  options: MICRO_OPTIONS,
+  args: { min: 0, max: 1 },
+  group: CommandGroup.Operators,
+  async run(ctx) {
+    const { session, answers } = await ask<ServiceIdentity>(ctx, 'ping', ctx.args[0]);
+    if (ctx.json) {
+      ctx.printJson(answers);
+      return 0;
+    }
+    if (answers.length === 0) {
+      ctx.io.err(noAnswers(session, ctx.args[0], ctx.opts.int('timeout') ?? DEFAULT_WAIT_MS).message);
+      return 0;
+    }
+    ctx.print(table(['name', 'id', 'version', 'device', 'functions'], answers.map((a) => [a.name, a.id, a.version, a.metadata?.device ?? '-', a.metadata?.functions || '-'])));
+    return 0;
+  },
+};
+
+export const microInfoCommand: Command = {
+  path: ['micro', 'info'],
+  usage: '[name] [id]',
+  summary: 'describe services: metadata (device, slot, provider, functions) and endpoints with subject and queue group',
+  examples: ['epara micro info epara-worker'],
+  options: MICRO_OPTIONS,
+  args: { min: 0, max: 2 },
+  group: CommandGroup.Operators,
+  async run(ctx) {
+    const [name, id] = ctx.args;
+    const { session, answers } = await ask<ServiceInfo>(ctx, 'info', name, id);
+    if (answers.length === 0) throw noAnswers(session, name, ctx.opts.int('timeout') ?? DEFAULT_WAIT_MS);
+    if (ctx.json) {
+      ctx.printJson(answers);
+      return 0;
+    }
+    answers.forEach((s, i) => {
+      if (i > 0) ctx.print('');
+      ctx.print([`${s.name} ${s.version}  id ${s.id}`, `  description: ${s.description || '-'}`, `  metadata:    ${metadataLine(s.metadata) || '-'}`]);
+      if (!s.endpoints?.length) {
+        ctx.print('  endpoints:   none');
+        return;
+      }
+      ctx.print('  endpoints:');
+      ctx.print(table(['name', 'subject', 'queue group'], s.endpoints.map((e) => [e.name, e.subject, e.queue_group ?? '-'])).map((l) => `    ${l}`));
+    });
+    return 0;
+  },
+};
+
+/** Nanoseconds → `1.234 ms`. */
+const nsToMs = (ns: number) => `${(ns / 1e6).toFixed(3)} ms`;
+
+export const microStatsCommand: Command = {
+  path: ['micro', 'stats'],
+  usage: '[name] [id]',
+  summary: 'per-endpoint request counts, errors and average processing time',
+  examples: ['epara micro stats epara-worker'],
+  options: MICRO_OPTIONS,
+  args: { min: 0, max: 2 },
+  group: CommandGroup.Operators,
+  async run(ctx) {
+    const [name, id] = ctx.args;
+    const { session, answers } = await ask<ServiceStats>(ctx, 'stats', name, id);
+    if (answers.length === 0) throw noAnswers(session, name, ctx.opts.int('timeout') ?? DEFAULT_WAIT_MS);
+    if (ctx.json) {
+      ctx.printJson(answers);
+      return 0;
+    }
+    answers.forEach((s, i) => {
+      if (i > 0) ctx.print('');
+      ctx.print(`${s.name} ${s.version}  id ${s.id}${s.metadata?.device ? `  device ${s.metadata.device}` : ''}  started ${s.started}`);
+      const eps = s.endpoints ?? [];
+      if (eps.length === 0) {
+        ctx.print('  no endpoints');
+        return;
+      }
+      ctx.print(
+        table(
+          ['endpoint', 'subject', 'queue group', 'num_requests', 'num_errors', 'average_processing_time', 'last_error'],
+          eps.map((e) => [e.name, e.subject, e.queue_group ?? '-', e.num_requests, e.num_errors, nsToMs(e.average_processing_time), e.last_error || '-']),
+        ).map((l) => `  ${l}`),
+      );
+    });
+    return 0;
+  },
+};

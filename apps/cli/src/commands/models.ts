@@ -1,0 +1,41 @@
+import { Bucket, FunctionRecord, ObjectBucket } from '@epara/contracts';
+import { formatBytes, table } from '../format';
+import { NatsSession } from '../nats-session';
+import { Command, CommandGroup } from './types';
+
+/** sha256 → names of the functions whose record points at it (empty when the bucket is missing). */
+async function functionsBySha(session: NatsSession): Promise<Map<string, string[]>> {
+  const out = new Map<string, string[]>();
+  const kv = await session.kv(Bucket.Functions).catch(() => undefined);
+  if (!kv) return out;
+  for await (const key of await kv.keys()) {
+    const e = await kv.get(key);
+    if (!e || e.operation !== 'PUT') continue;
+    try {
+      const r = e.json<FunctionRecord>();
+      out.set(r.model.sha256, [...(out.get(r.model.sha256) ?? []), r.name]);
+    } catch {
+      // a record that is not JSON is not a function of ours
+    }
+  }
+  return out;
+}
+
+export const modelsLsCommand: Command = {
+  path: ['models', 'ls'],
+  usage: '',
+  summary: `list model artifacts in the object store ${ObjectBucket.Models}: sha256 name, size, functions using it`,
+  args: { min: 0, max: 0 },
+  group: CommandGroup.Operators,
+  async run(ctx) {
+    const session = await ctx.nats();
+    const os = await session.objectStore(ObjectBucket.Models);
+    const objects = (await os.list()).filter((o) => !o.deleted).sort((a, b) => a.name.localeCompare(b.name));
+    const users = await functionsBySha(session);
+    const rows = objects.map((o) => ({ name: o.name, size: o.size, modified: o.mtime, functions: users.get(o.name) ?? [] }));
+    if (ctx.json) ctx.printJson(rows);
+    else if (rows.length === 0) ctx.io.err(`no models in ${ObjectBucket.Models}`);
+    else ctx.print(table(['name (sha256)', 'size', 'modified', 'functions'], rows.map((r) => [r.name, formatBytes(r.size), r.modified, r.functions.sort().join(',') || '-'])));
+    return 0;
+  },
+};

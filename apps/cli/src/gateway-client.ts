@@ -1,0 +1,113 @@
+import { parseErrorBody } from '@epara/contracts';
+import { CliError, ExitCode } from './cli-io';
+
+export const DEFAULT_GATEWAY_URL = 'http://127.0.0.1:8080';
+
+export interface GatewayReply {
+  status: number;
+  ok: boolean;
+  headers: Headers;
+  body: Buffer;
+  contentType: string | undefined;
+}
+
+export interface GatewayRequest {
+  method?: string;
+  headers?: Record<string, string>;
+  body?: BodyInit;
+  /** Give up after this many ms. Default 30000. */
+  timeoutMs?: number;
+}
+
+const SOCKET_ERRORS: Record<string, string> = {
+  ECONNREFUSED: 'connection refused',
+  ECONNRESET: 'connection reset',
+  ENOTFOUND: 'host not found',
+  EAI_AGAIN: 'host name lookup failed',
+  EHOSTUNREACH: 'host unreachable',
+  ENETUNREACH: 'network unreachable',
+  ETIMEDOUT: 'connection timed out',
+  UND_ERR_CONNECT_TIMEOUT: 'connection timed out',
+  UND_ERR_SOCKET: 'connection closed by the server',
+};
+
+/** The message of an error reply: Epara's `{error:{code,message}}`, Nest's `{message}`, or the text. */
+export function errorReplyMessage(status: number, body: Buffer): string {
+  const text = body.toString('utf8');
+  try {
+    const doc = JSON.parse(text);
+    const epara = parseErrorBody(doc);
+    if (epara) return `error ${status}: ${epara.message}`;
+    if (doc && typeof doc.message === 'string') return `error ${status}: ${doc.message}`;
+  } catch {
+    // not JSON: the text itself
+  }
+  return `error ${status}: ${text.trim().slice(0, 300) || 'no message'}`;
+}
+
+/**
+ * The gateway's HTTP API (README "HTTP API"). Every failure becomes a CliError whose message says what
+ * happened and what to do: unreachable (is it running? which URL?), timed out, or the API's own error.
+ */
+export class GatewayClient {
+  readonly baseUrl: string;
+
+  constructor(
+    baseUrl: string,
+    /** Where the URL came from, for messages: `--gateway`, `EPARA_GATEWAY_URL` or `default`. */
+    private readonly source: string,
+  ) {
+    let url: URL;
+    try {
+      url = new URL(baseUrl);
+    } catch {
+      throw new CliError(`invalid gateway URL "${baseUrl}" (from ${source}): expected http://host:port`, ExitCode.Usage);
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+      throw new CliError(`invalid gateway URL "${baseUrl}" (from ${source}): expected http:// or https://`, ExitCode.Usage);
+    }
+    this.baseUrl = baseUrl.replace(/\/+$/, '');
+  }
+
+  /** Sends a request; resolves with any HTTP status, rejects (CliError) only when no reply came. */
+  async send(path: string, req: GatewayRequest = {}): Promise<GatewayReply> {
+    const timeoutMs = req.timeoutMs ?? 30_000;
+    let res: Response;
+    try {
+      res = await fetch(`${this.baseUrl}${path}`, { method: req.method ?? 'GET', headers: req.headers, body: req.body, signal: AbortSignal.timeout(timeoutMs) });
+    } catch (e) {
+      throw this.unreachable(e, timeoutMs);
+    }
+    let body: Buffer;
+    try {
+      body = Buffer.from(await res.arrayBuffer());
+    } catch (e) {
+      throw this.unreachable(e, timeoutMs);
+    }
+    return { status: res.status, ok: res.ok, headers: res.headers, body, contentType: res.headers.get('content-type') ?? undefined };
+  }
+
+  /** Sends a request and returns the parsed JSON reply; a non-2xx status throws `error <status>: <message>`. */
+  async json<T>(path: string, req: GatewayRequest & { json?: unknown } = {}): Promise<T> {
+    const { json, ...rest } = req;
+    const r = await this.send(path, json === undefined ? rest : { ...rest, headers: { 'content-type': 'application/json', ...rest.headers }, body: JSON.stringify(json) });
+    if (!r.ok) throw new CliError(errorReplyMessage(r.status, r.body));
+    if (r.body.byteLength === 0) return undefined as T;
+    try {
+      return JSON.parse(r.body.toString('utf8')) as T;
+    } catch {
+      throw new CliError(`the gateway at ${this.baseUrl} answered ${path} with something that is not JSON (is ${this.baseUrl} an Epara gateway?)`);
+    }
+  }
+
+  private unreachable(e: unknown, timeoutMs: number): CliError {
+    const err = e as { name?: string; message?: string; cause?: { code?: string; message?: string } };
+    if (err?.name === 'TimeoutError' || err?.name === 'AbortError') {
+      return new CliError(`the gateway at ${this.baseUrl} did not answer within ${timeoutMs} ms`, ExitCode.Failed, { cause: e });
+    }
+    const code = err?.cause?.code;
+    const why = (code && SOCKET_ERRORS[code]) ?? err?.cause?.message ?? err?.message ?? String(e);
+    const hint = this.source === '--gateway' ? 'check --gateway' : 'set --gateway or EPARA_GATEWAY_URL';
+    return new CliError(`cannot reach the gateway at ${this.baseUrl}: ${why} — is \`npm start\` running? ${hint}`, ExitCode.Failed, { cause: e });
+  }
+}

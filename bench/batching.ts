@@ -1,0 +1,353 @@
+/**
+ * Dynamic batching on vs off (the categorization issue's benchmark).
+ *
+ *   npx tsx bench/batching.ts            # ~2.5 min
+ *   npx tsx bench/batching.ts --quick    # ~40 s
+ *   options: --seconds=5 (per open-loop rate) --rates=0.25,0.5,1,1.5 --models=vad,cnn --out=report.md
+ *
+ * For Silero VAD (frequency × single → batch, SLO 32 ms) and the synthetic CNN (x [1,3,64,64],
+ * SLO 50 ms, mode pinned to batch):
+ *   1. raw onnxruntime in this process at batch 1, 2, 4, ..., 64 (sequential runs) → best batch;
+ *   2. through the platform (NATS epara.v1.invoke.<fn>, direct reply, msgpack), one worker, batching
+ *      off (EPARA_BATCHING_OFF=1) then on: open-loop Poisson at 25/50/100/150% of raw batch-1 capacity
+ *      → throughput, p50/p99, goodput within the SLO, mean batch size the worker reports;
+ *   3. the batcher's own decision cost: decideBatch + pickNextQueue from @epara/policy, 1e6 calls.
+ * Prints figures only; the targets are reported, never asserted.
+ */
+import { decodeResultTensors, encodeTensorsMsgpack, Tensor } from '@epara/contracts';
+import { decideBatch, pickNextQueue, BatchParams, QueueCandidate, QueueView } from '@epara/policy';
+import { buildCnn, bundledModelPath } from '@epara/runtime';
+import { existsSync } from 'node:fs';
+import { headers as natsHeaders, Msg } from 'nats';
+import * as ort from 'onnxruntime-node';
+import { machineLine, maybeWriteReport, parseArgs, sleep } from './lib/args';
+import { BenchCluster, withCluster } from './lib/cluster';
+import { natsInvoker, openLoop, rawSession } from './lib/load';
+import { formatErrors, ms, pct, rps, Summary, summarize } from './lib/stats';
+import { Report } from './lib/table';
+import { cpuBusyShare, loadLine } from './lib/machine';
+
+const args = parseArgs();
+const QUICK = args.quick;
+const RUN_MS = args.num('seconds', QUICK ? 1.5 : 4) * 1000;
+const RATES = args.str('rates', QUICK ? '0.5,1.5' : '0.25,0.5,1,1.5').split(',').map(Number);
+const RAW_MS_PER_SIZE = QUICK ? 250 : 700;
+const DECISIONS = args.num('decisions', QUICK ? 200_000 : 1_000_000);
+const MSGPACK = 'application/msgpack';
+
+interface ModelCase {
+  name: string;
+  label: string;
+  sloMs: number;
+  /** Deploy spec (model bytes below, or a bundled model). */
+  spec: Record<string, unknown>;
+  bytes?: Uint8Array;
+  path?: string;
+  sizes: number[];
+  /** Inputs for `batch` items. */
+  inputs: (batch: number) => Tensor[];
+  /** Mode we want it served in. */
+  wantMode: string;
+}
+
+const vadInputs = (b: number): Tensor[] => [
+  { name: 'input', datatype: 'FP32', shape: [b, 512], data: Float32Array.from({ length: 512 * b }, (_, i) => 0.1 * Math.sin(i / 7)) },
+  { name: 'state', datatype: 'FP32', shape: [2, b, 128], data: new Float32Array(2 * b * 128) },
+  { name: 'sr', datatype: 'INT64', shape: [], data: BigInt64Array.from([16000n]) },
+];
+const cnnInputs = (b: number): Tensor[] => [{ name: 'x', datatype: 'FP32', shape: [b, 3, 64, 64], data: Float32Array.from({ length: b * 3 * 64 * 64 }, (_, i) => Math.sin(i) * 0.5) }];
+
+const ALL_MODELS: ModelCase[] = [
+  {
+    name: 'vad',
+    label: 'Silero VAD v5 (512 samples)',
+    sloMs: 32,
+    spec: { name: 'vad', kind: 'tensor', slo: { latencyMs: 32 }, expected: { rps: 2000 }, model: { bundled: 'silero-vad' } },
+    path: bundledModelPath('silero-vad'),
+    sizes: [1, 2, 4, 8, 16, 32, 64],
+    inputs: vadInputs,
+    wantMode: 'batch',
+  },
+  {
+    name: 'cnn',
+    label: 'synthetic CNN 3×64×64',
+    sloMs: 50,
+    spec: { name: 'cnn', kind: 'tensor', slo: { latencyMs: 50 }, hints: { mode: 'batch' } },
+    bytes: buildCnn({ size: 64 }),
+    sizes: [1, 2, 4, 8, 16, 32, 64],
+    inputs: cnnInputs,
+    wantMode: 'batch',
+  },
+];
+const wanted = args.str('models', 'vad,cnn').split(',');
+const MODELS = ALL_MODELS.filter((m) => wanted.includes(m.name));
+
+const ORT_TYPE: Record<string, ort.Tensor.Type> = { FP32: 'float32', INT64: 'int64' };
+const toOrt = (ts: Tensor[]) => Object.fromEntries(ts.map((t) => [t.name, new ort.Tensor(ORT_TYPE[t.datatype], t.data as never, t.shape)]));
+
+const report = new Report();
+const failures: string[] = [];
+
+// ------------------------------------------------------------------ 1. raw onnxruntime per batch size
+
+interface RawRow {
+  size: number;
+  msPerRun: number;
+  itemsPerSec: number;
+}
+const raw: Record<string, RawRow[]> = {};
+
+async function runRaw(m: ModelCase): Promise<void> {
+  if (m.path && !existsSync(m.path)) throw new Error(`${m.path} is missing: run \`npm run fetch-models\` first`);
+  const session = await rawSession(m.bytes ?? m.path!, 1);
+  const rows: RawRow[] = [];
+  for (const size of m.sizes) {
+    const data = m.inputs(size);
+    for (let i = 0; i < 5; i++) await session.run(toOrt(data));
+    let n = 0;
+    const t0 = performance.now();
+    while (performance.now() - t0 < RAW_MS_PER_SIZE || n < 5) {
+      await session.run(toOrt(data));
+      n++;
+    }
+    const per = (performance.now() - t0) / n;
+    rows.push({ size, msPerRun: per, itemsPerSec: (size * 1000) / per });
+  }
+  await session.release();
+  raw[m.name] = rows;
+  console.log(`[bench] raw ${m.name}: ${rows.map((r) => `b${r.size} ${ms(r.msPerRun)} ms → ${rps(r.itemsPerSec)}/s`).join(', ')}`);
+}
+
+const rawB1 = (m: ModelCase) => raw[m.name].find((r) => r.size === 1)!.itemsPerSec;
+/** Best throughput among batch sizes whose run fits in the SLO (a bigger batch could not meet it anyway). */
+const rawBest = (m: ModelCase) => raw[m.name].filter((r) => r.msPerRun <= m.sloMs).sort((a, b) => b.itemsPerSec - a.itemsPerSec)[0] ?? raw[m.name][0];
+
+// ------------------------------------------------------------------ 2. through the platform
+
+interface PlatformRow {
+  model: string;
+  batching: 'off' | 'on';
+  rateFactor: number;
+  rate: number;
+  s?: Summary;
+  meanBatch?: number;
+  maxBatch?: number;
+  clientLagP99?: number;
+  failure?: string;
+}
+const platform: PlatformRow[] = [];
+const records: Record<string, { batching: string; mode: string; category: string; params?: string }[]> = {};
+
+async function deployAndSettle(c: BenchCluster, m: ModelCase): Promise<string> {
+  const d = await c.deploy(m.spec, m.bytes);
+  // The worker profiles on load and the scheduler re-categorizes; wait for the mode we expect.
+  const reached = await c.waitMode(m.name, m.wantMode, 20_000);
+  const rec = (await (await fetch(`${c.gatewayUrl}/v1/functions/${m.name}`)).json()) as any;
+  await c.waitReady(m.name);
+  const mode = (await c.placedMode(m.name)) ?? d.mode;
+  console.log(`[bench] ${m.name}: ${rec.category?.reason ?? JSON.stringify(rec.category)}; placed mode ${mode}${reached ? '' : ` (expected ${m.wantMode})`}`);
+  return mode;
+}
+
+async function check(c: BenchCluster, m: ModelCase): Promise<void> {
+  const h = natsHeaders();
+  h.set('Content-Type', MSGPACK);
+  h.set('Accept', MSGPACK);
+  const reply = await c.nc.request(`epara.v1.invoke.${m.name}`, encodeTensorsMsgpack(m.inputs(1)), { timeout: 10_000, headers: h });
+  const code = reply.headers?.get('Nats-Service-Error-Code');
+  if (code) throw new Error(`epara.v1.invoke.${m.name} answered ${code}: ${reply.headers?.get('Nats-Service-Error')}`);
+  decodeResultTensors(reply.data, reply.headers?.get('Content-Type'));
+}
+
+/** A burst of concurrent requests: does the worker put more than one request in a batch at all? */
+async function burstBatchSizes(c: BenchCluster, m: ModelCase, n = 64): Promise<number[]> {
+  const h = natsHeaders();
+  h.set('Content-Type', MSGPACK);
+  h.set('Accept', MSGPACK);
+  const body = encodeTensorsMsgpack(m.inputs(1));
+  const replies = await Promise.all(Array.from({ length: n }, () => c.nc.request(`epara.v1.invoke.${m.name}`, body, { timeout: 10_000, headers: h }).catch(() => undefined)));
+  return replies.filter((r): r is Msg => !!r && !r.headers?.get('Nats-Service-Error-Code')).map((r) => Number(r.headers?.get('Epara-Batch-Size') ?? 1));
+}
+
+async function runPlatform(batching: 'off' | 'on'): Promise<void> {
+  await withCluster({ workers: 1, workerEnv: () => (batching === 'off' ? { EPARA_BATCHING_OFF: '1' } : {}) }, async (c) => {
+    for (const m of MODELS) {
+      let mode: string;
+      try {
+        mode = await deployAndSettle(c, m);
+        await check(c, m);
+      } catch (e) {
+        const msg = `${m.name} (batching ${batching}): ${(e as Error).message}`;
+        failures.push(msg);
+        console.error(`[bench] FAILED ${msg}`);
+        for (const f of RATES) platform.push({ model: m.name, batching, rateFactor: f, rate: 0, failure: (e as Error).message });
+        continue;
+      }
+      const rec = (await (await fetch(`${c.gatewayUrl}/v1/functions/${m.name}`)).json()) as any;
+      (records[m.name] ??= []).push({ batching, mode, category: `${rec.category?.sensitivity} × ${rec.category?.footprint}` });
+      await sleep(600); // a heartbeat with the function ready, so the gateway routes to the device subject
+      if (batching === 'on') {
+        const sizes = await burstBatchSizes(c, m);
+        const max = Math.max(0, ...sizes);
+        console.log(`[bench] ${m.name}: burst of 64 concurrent requests → batch sizes up to ${max} (mean ${(sizes.reduce((a, b) => a + b, 0) / Math.max(1, sizes.length)).toFixed(1)})`);
+        if (max <= 1) {
+          const msg = `${m.name}: batching is on but a burst of 64 concurrent requests ran in batches of 1 (Epara-Batch-Size) — the worker does not batch this model`;
+          failures.push(msg);
+          console.error(`[bench] WARNING ${msg}`);
+        }
+      }
+      const body = encodeTensorsMsgpack(m.inputs(1));
+      for (const f of RATES) {
+        const rate = Math.round(rawB1(m) * f);
+        let batchSum = 0;
+        let batchN = 0;
+        let batchMax = 0;
+        const invoke = natsInvoker(c.nc, `epara.v1.invoke.${m.name}`, body, {
+          contentType: MSGPACK,
+          accept: MSGPACK,
+          timeoutMs: m.sloMs + 3000,
+          onReply: (msg) => {
+            const b = Number(msg.headers?.get('Epara-Batch-Size') ?? 1);
+            batchSum += b;
+            batchN++;
+            if (b > batchMax) batchMax = b;
+          },
+        });
+        await sleep(300);
+        const r = await openLoop(invoke, { ratePerSec: rate, durationMs: RUN_MS, drainMs: m.sloMs + 3000, seed: 7 });
+        const s = summarize(r, m.sloMs);
+        const row: PlatformRow = { model: m.name, batching, rateFactor: f, rate, s, meanBatch: batchN ? batchSum / batchN : undefined, maxBatch: batchMax, clientLagP99: r.clientLagP99Ms };
+        platform.push(row);
+        console.log(
+          `[bench] ${m.name} batching ${batching} @${rps(rate)}/s (${pct(f)} of raw b1): ${rps(s.throughput)} req/s, goodput ${rps(s.goodput)}/s (${pct(s.goodShare)} within ${m.sloMs} ms), p50 ${ms(s.p50)} p99 ${ms(s.p99)} ms, mean batch ${row.meanBatch?.toFixed(1) ?? '—'}, errors ${formatErrors(s)}`,
+        );
+        await sleep(500); // let the queue empty before the next rate
+      }
+    }
+    const errs = c.grepLogs(/\bERROR\b|cannot load|failed/i);
+    if (errs.length) console.log(`[bench] worth a look in the apps' logs (batching ${batching}):\n${errs.slice(0, 8).join('\n')}`);
+  });
+}
+
+// ------------------------------------------------------------------ 3. the batcher's decision cost
+
+interface DecisionCost {
+  queues: number;
+  usPerDecision: number;
+}
+
+function decisionCost(queues: number, calls: number): DecisionCost {
+  const execMs = (b: number) => 0.25 + 0.06 * b;
+  const params: BatchParams = { maxBatchSize: 64, preferredBatchSize: 32, maxQueueDelayMs: 8, execMs };
+  const base = Date.now();
+  const views: QueueView[] = Array.from({ length: queues }, (_, q) => ({ size: 0, oldestArrivalMs: base, earliestDeadlineMs: base + 32 + q }));
+  const candidates: QueueCandidate[] = new Array(queues);
+  let sink = 0;
+  const t0 = performance.now();
+  for (let i = 0; i < calls; i++) {
+    const now = base + (i % 40);
+    for (let q = 0; q < queues; q++) {
+      const v = views[q];
+      v.size = (i + q) % 40; // 0..39: empty, waiting, preferred reached, deadline-driven
+      v.oldestArrivalMs = now - ((i + q) % 12);
+      const d = decideBatch(v, params, now);
+      candidates[q] = { key: `q${q}`, decision: d, earliestDeadlineMs: v.earliestDeadlineMs + (i % 40) };
+    }
+    const next = pickNextQueue(candidates);
+    sink += next.kind === 'run' ? next.size : 1;
+  }
+  const us = ((performance.now() - t0) * 1000) / calls;
+  if (sink === -1) console.log(sink); // keep the results alive
+  return { queues, usPerDecision: us };
+}
+
+// ------------------------------------------------------------------ report
+
+function writeReport(startedAt: Date, elapsedS: number, decisions: DecisionCost[], quietBefore: number, loadBefore: string): void {
+  report.heading('Dynamic batching', 2);
+  report.text(
+    [
+      `Command: \`npx tsx bench/batching.ts${QUICK ? ' --quick' : ''}\` — ${startedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC, ${machineLine()}; ran ${elapsedS.toFixed(0)} s.`,
+      `Machine before the run: ${pct(quietBefore)} CPU busy, ${loadBefore}; after: ${loadLine()}.`,
+      `Open loop: Poisson arrivals for ${RUN_MS / 1000} s per rate, NATS \`epara.v1.invoke.<fn>\` (direct reply, msgpack), 1 worker (EPARA_BATCHING_OFF=1 for "off"), latency from the scheduled arrival; goodput = replies within the SLO per second. Raw: sequential session.run per batch size, intraOpNumThreads 1, in this process.`,
+    ].join('\n'),
+  );
+  for (const m of MODELS) {
+    if (!raw[m.name]) continue;
+    const best = rawBest(m);
+    report.table(
+      ['batch', 'ms per run', 'items/s'],
+      raw[m.name].map((r) => [r.size === best.size ? `**${r.size}** (best within SLO)` : String(r.size), ms(r.msPerRun), rps(r.itemsPerSec)]),
+      { title: `${m.label}: raw onnxruntime by batch size`, align: ['l', 'r', 'r'] },
+    );
+    const rows = platform.filter((p) => p.model === m.name);
+    report.table(
+      ['batching', 'offered', 'req/s', 'goodput/s', 'within SLO', 'p50 ms', 'p99 ms', 'mean batch', 'errors'],
+      rows.map((p) =>
+        p.failure
+          ? [p.batching, `${pct(p.rateFactor)} b1`, `FAILED: ${p.failure.slice(0, 70)}`]
+          : [p.batching, `${rps(p.rate)}/s (${pct(p.rateFactor)})`, rps(p.s!.throughput), rps(p.s!.goodput), pct(p.s!.goodShare), ms(p.s!.p50), ms(p.s!.p99), p.meanBatch?.toFixed(1), formatErrors(p.s!)],
+      ),
+      { title: `${m.label} through the platform, SLO ${m.sloMs} ms (mode: ${(records[m.name] ?? []).map((r) => `${r.batching} → ${r.category}, ${r.mode}`).join('; ') || '—'})` },
+    );
+    const ratioRows = RATES.map((f) => {
+      const off = rows.find((p) => p.batching === 'off' && p.rateFactor === f)?.s;
+      const on = rows.find((p) => p.batching === 'on' && p.rateFactor === f)?.s;
+      const ratio = off?.goodput && on?.goodput !== undefined ? on.goodput / off.goodput : undefined;
+      return [`${pct(f)} of raw b1`, rps(off?.goodput), rps(on?.goodput), ratio === undefined ? '—' : `${ratio.toFixed(2)}×`, on ? pct(on.throughput / best.itemsPerSec) : '—'];
+    });
+    report.table(['offered', 'goodput off', 'goodput on', 'on ÷ off', 'platform (on) ÷ raw best batch'], ratioRows, { title: `${m.name}: batching on vs off` });
+  }
+  report.table(
+    ['queues on the device', 'µs per decision (decideBatch × queues + pickNextQueue)'],
+    decisions.map((d) => [String(d.queues), d.usPerDecision.toFixed(3)]),
+    { title: `Batcher decision cost, ${DECISIONS.toLocaleString('en-US')} calls in-process` },
+  );
+
+  // Targets.
+  const t: string[][] = [];
+  const vad = MODELS.find((m) => m.name === 'vad');
+  if (vad && raw.vad) {
+    const best = rawBest(vad);
+    const ons = platform.filter((p) => p.model === 'vad' && p.batching === 'on' && p.s);
+    const maxOn = ons.reduce((a, p) => Math.max(a, p.s!.throughput), 0);
+    t.push(['VAD: platform ≥ 80% of raw best-batch throughput', `${rps(maxOn)} req/s vs raw ${rps(best.itemsPerSec)}/s at batch ${best.size} = ${pct(maxOn / best.itemsPerSec)}`, ons.length ? (maxOn >= 0.8 * best.itemsPerSec ? 'met' : 'missed') : 'not measured']);
+    const ratios = RATES.map((f) => {
+      const off = platform.find((p) => p.model === 'vad' && p.batching === 'off' && p.rateFactor === f)?.s?.goodput;
+      const on = platform.find((p) => p.model === 'vad' && p.batching === 'on' && p.rateFactor === f)?.s?.goodput;
+      return off && on !== undefined ? { f, r: on / off } : undefined;
+    }).filter((x): x is { f: number; r: number } => !!x);
+    const bestRatio = ratios.sort((a, b) => b.r - a.r)[0];
+    t.push(['VAD: batching ≥ 3× goodput of batching off (same SLO)', bestRatio ? `best ${bestRatio.r.toFixed(2)}× at ${pct(bestRatio.f)} of raw b1` : '—', bestRatio ? (bestRatio.r >= 3 ? 'met' : 'missed') : 'not measured']);
+  }
+  const d1 = decisions.find((d) => d.queues === 1);
+  if (d1) t.push(['batcher decision < 50 µs', `${d1.usPerDecision.toFixed(3)} µs (1 queue), ${decisions[decisions.length - 1].usPerDecision.toFixed(3)} µs (${decisions[decisions.length - 1].queues} queues)`, d1.usPerDecision < 50 ? 'met' : 'missed']);
+  report.table(['target (reported, not asserted)', 'measured', 'verdict'], t);
+  if (failures.length) report.text(`**Problems seen during the run:**\n\n${failures.map((f) => `- ${f}`).join('\n')}`);
+}
+
+async function main(): Promise<void> {
+  const startedAt = new Date();
+  const t0 = performance.now();
+  const quiet = await cpuBusyShare(1000);
+  const loadBefore = loadLine();
+  console.log(`[bench] batching${QUICK ? ' (quick)' : ''}: ${machineLine()}; machine ${pct(quiet)} busy before start, ${loadBefore}`);
+  const decisions = [1, 8].map((q) => decisionCost(q, DECISIONS));
+  for (const d of decisions) console.log(`[bench] decision cost with ${d.queues} queue(s): ${d.usPerDecision.toFixed(3)} µs`);
+  for (const m of MODELS) await runRaw(m);
+  await runPlatform('off');
+  await runPlatform('on');
+  writeReport(startedAt, (performance.now() - t0) / 1000, decisions, quiet, loadBefore);
+  maybeWriteReport(args, report.toString());
+  if (failures.length) {
+    console.error(`\n[bench] batching: ${failures.length} problem(s) — see "Problems seen during the run" above.`);
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (e) => {
+    console.error(`[bench] batching FAILED: ${(e as Error).stack ?? e}`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,138 @@
+import { connect, NatsConnection } from 'nats';
+import { buildAdd } from '@epara/runtime';
+import { freePort, startNats, TestNats } from './support/nats-server';
+import { AppProcess } from './support/processes';
+import { waitFor } from './support/cluster';
+import { deployMultipart, http, postJson } from './support/http';
+
+const addBody = { inputs: [{ name: 'a', shape: [1, 4], datatype: 'FP32', data: [1, 2, 3, 4] }, { name: 'b', shape: [1, 4], datatype: 'FP32', data: [1, 1, 1, 1] }] };
+
+interface Placement {
+  device: string;
+  assignments: { fn: string }[];
+}
+
+/**
+ * The state-aware scheduler against real processes: devices crash (SIGKILL, no goodbye), join, and the
+ * active scheduler dies. Requests keep being served throughout, apart from those whose deadline passed.
+ */
+describe('failover: lost devices, new devices and scheduler takeover (separate processes)', () => {
+  let nats: TestNats;
+  let client: NatsConnection;
+  let gatewayUrl: string;
+  const procs: AppProcess[] = [];
+  const workers: AppProcess[] = [];
+  const schedulers: AppProcess[] = [];
+  let env: Record<string, string>;
+
+  const start = async (app: 'gateway' | 'worker' | 'scheduler', extra: Record<string, string>) => {
+    const p = new AppProcess(app, { ...env, ...extra });
+    procs.push(p);
+    await p.waitForLog(/ up;| listening on http/);
+    return p;
+  };
+  const placement = async (): Promise<Placement[]> => (await http(`${gatewayUrl}/v1/placement`)).json().placement;
+  const replicasOf = async (fn: string) => (await placement()).filter((p) => p.assignments.some((a) => a.fn === fn)).map((p) => p.device).sort();
+
+  beforeAll(async () => {
+    nats = await startNats();
+    env = {
+      NATS_URL: nats.url,
+      EPARA_HEARTBEAT_MS: '200',
+      EPARA_PLACEMENT_PERIOD_MS: '1000',
+      EPARA_DEVICE_LOST_MS: '1500',
+      EPARA_LEADER_REFRESH_MS: '300',
+      EPARA_DEVICE_MEMORY_MB: '512',
+      EPARA_LOG_FORMAT: 'json',
+    };
+    const port = await freePort();
+    await start('gateway', { EPARA_GATEWAY_PORT: String(port), EPARA_GATEWAY_HOST: '127.0.0.1' });
+    gatewayUrl = `http://127.0.0.1:${port}`;
+    for (let i = 0; i < 3; i++) workers.push(await start('worker', { EPARA_DEVICE: `cpu:${i}` }));
+    schedulers.push(await start('scheduler', { EPARA_SCHEDULER_ID: 'scheduler-a' }));
+    schedulers.push(await start('scheduler', { EPARA_SCHEDULER_ID: 'scheduler-b' }));
+    client = await connect({ servers: nats.url });
+  }, 120_000);
+
+  afterAll(async () => {
+    await client?.close();
+    for (const p of procs.reverse()) await p.stop();
+    await nats?.stop();
+  });
+
+  it('places a function with two replicas, and keeps serving while one replica’s device crashes', async () => {
+    const r = await deployMultipart(gatewayUrl, { name: 'add', kind: 'tensor', slo: { latencyMs: 1000 }, hints: { replicas: 2 } }, buildAdd());
+    expect(r.status).toBe(201);
+    const before = await waitFor(async () => {
+      const d = await replicasOf('add');
+      return d.length === 2 && d;
+    }, 20_000, 'two replicas placed');
+    await waitFor(async () => (await http(`${gatewayUrl}/v2/models/add/ready`)).status === 200, 20_000, 'add ready');
+
+    // Steady load through the gateway while a replica's device crashes.
+    const outcomes: number[] = [];
+    let running = true;
+    const load = (async () => {
+      while (running) {
+        const res = await postJson(`${gatewayUrl}/v1/functions/add/invoke`, addBody);
+        outcomes.push(res.status);
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    })();
+    await new Promise((r) => setTimeout(r, 500));
+    const victim = workers[Number(before[0].split('-')[1])];
+    await victim.crash();
+    const crashedAt = outcomes.length;
+    // Lost after 1.5 s without heartbeats, re-placed within two periods.
+    const after = await waitFor(async () => {
+      const d = await replicasOf('add');
+      return d.length === 2 && !d.includes(before[0]) && d;
+    }, 10_000, 'lost replica re-placed on the third device');
+    await new Promise((r) => setTimeout(r, 1000));
+    running = false;
+    await load;
+    expect(after).not.toContain(before[0]);
+    const failures = outcomes.filter((s) => s !== 200 && s !== 504);
+    expect(failures).toEqual([]);
+    expect(outcomes.slice(crashedAt).filter((s) => s === 200).length).toBeGreaterThan(20);
+    const devices = (await http(`${gatewayUrl}/v1/devices`)).json().devices as { device: string; live: boolean }[];
+    expect(devices.find((d) => d.device === before[0])?.live ?? false).toBe(false);
+  });
+
+  it('gives work to a worker that joins', async () => {
+    const r = await deployMultipart(gatewayUrl, { name: 'wide', kind: 'tensor', slo: { latencyMs: 1000 }, hints: { replicas: 3 } }, buildAdd());
+    expect(r.status).toBe(201);
+    await waitFor(async () => (await replicasOf('wide')).length === 2, 20_000, 'wide on both live devices');
+    workers.push(await start('worker', { EPARA_DEVICE: 'cpu:7' }));
+    await waitFor(async () => (await replicasOf('wide')).includes('cpu-7'), 10_000, 'the new worker gets a replica');
+  });
+
+  it('makes no placement change under steady state', async () => {
+    const placed: unknown[] = [];
+    const sub = client.subscribe('epara.v1.events.placed', { callback: (_e, m) => placed.push(m.data) });
+    await new Promise((r) => setTimeout(r, 3500));
+    sub.unsubscribe();
+    expect(placed).toEqual([]);
+  });
+
+  it('hands over to the standby scheduler when the active one dies', async () => {
+    const lock = async () => {
+      const js = client.jetstream();
+      const kv = await js.views.kv('epara_leader');
+      const e = await kv.get('scheduler');
+      return e && e.operation === 'PUT' ? (JSON.parse(Buffer.from(e.value).toString()).id as string) : undefined;
+    };
+    const leaderId = await waitFor(lock, 5000, 'a leader');
+    const leader = schedulers[leaderId === 'scheduler-a' ? 0 : 1];
+    await leader.crash();
+    // The lock expires (TTL 6 s) and the standby takes it.
+    const next = await waitFor(async () => {
+      const id = await lock();
+      return id && id !== leaderId && id;
+    }, 15_000, 'standby takes the lock');
+    expect(next).not.toBe(leaderId);
+    // The new leader schedules: a new function gets placed.
+    expect((await deployMultipart(gatewayUrl, { name: 'after-takeover', kind: 'tensor', slo: { latencyMs: 1000 } }, buildAdd())).status).toBe(201);
+    await waitFor(async () => (await replicasOf('after-takeover')).length >= 1, 10_000, 'placed by the new leader');
+  });
+});
