@@ -14,7 +14,7 @@ export interface GatewayReply {
 export interface GatewayRequest {
   method?: string;
   headers?: Record<string, string>;
-  body?: BodyInit;
+  body?: RequestInit['body'];
   /** Give up after this many ms. Default 30000. */
   timeoutMs?: number;
 }

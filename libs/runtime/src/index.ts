@@ -6,3 +6,4 @@ export * from './kinds';
 export * from './profiling/profiler';
 export * from './model-cache';
 export * from './synthetic';
+export * from './execution';

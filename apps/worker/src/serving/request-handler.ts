@@ -3,8 +3,8 @@ import { headers as natsHeaders, Msg, nuid } from 'nats';
 import { asEparaError, decodeInvocation, EparaError, encodeResult, FunctionRecord, Header, Mode } from '@epara/contracts';
 import { respondError } from '@epara/nats';
 import { LoadedModel } from '@epara/runtime';
-import { DeviceExecutor } from '../execution/device-executor';
-import { PendingRequest, ServedInfo } from '../execution/pending-request';
+import { DeviceExecutor } from '@epara/runtime';
+import { PendingRequest, ServedInfo } from '@epara/runtime';
 import { WorkerMetrics } from '../state/worker-metrics';
 
 /** What the handler needs to know about a function placed here. */

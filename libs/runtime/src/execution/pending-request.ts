@@ -1,5 +1,5 @@
 import { EparaError, InvocationResult } from '@epara/contracts';
-import { PreparedRequest } from '@epara/runtime';
+import { PreparedRequest } from '../kinds/types';
 
 /** How a request was served, for the reply headers and metrics. */
 export interface ServedInfo {

@@ -30,6 +30,15 @@ export interface Clock {
   nowMs(): number;
 }
 
+/** One-shot timers, injected so a simulator can run the executor in virtual time. */
+export interface Timers {
+  set(fn: () => void, ms: number): unknown;
+  clear(handle: unknown): void;
+}
+
+export const realTimers: Timers = { set: (fn, ms) => setTimeout(fn, ms), clear: (h) => clearTimeout(h as NodeJS.Timeout) };
+export const realClock: Clock = { nowMs: () => performance.timeOrigin + performance.now() };
+
 const KEY_SEPARATOR = '\u0000';
 
 /**
@@ -42,7 +51,7 @@ const KEY_SEPARATOR = '\u0000';
 export class DeviceExecutor {
   private readonly slots = new Map<string, SlotState>();
   private runningBatches = 0;
-  private timer?: NodeJS.Timeout;
+  private timer?: unknown;
   private timerAt = Infinity;
   private busySinceMs?: number;
   private busyMsAcc = 0;
@@ -50,7 +59,8 @@ export class DeviceExecutor {
   constructor(
     private readonly concurrency: number,
     private readonly maxQueue: number,
-    private readonly clock: Clock = { nowMs: () => performance.timeOrigin + performance.now() },
+    private readonly clock: Clock = realClock,
+    private readonly timers: Timers = realTimers,
   ) {}
 
   register(fn: string, slot: FunctionSlot): void {
@@ -167,9 +177,9 @@ export class DeviceExecutor {
   private arm(forMs: number): void {
     const at = this.clock.nowMs() + forMs;
     if (this.timer && at >= this.timerAt) return;
-    if (this.timer) clearTimeout(this.timer);
+    if (this.timer) this.timers.clear(this.timer);
     this.timerAt = at;
-    this.timer = setTimeout(() => {
+    this.timer = this.timers.set(() => {
       this.timer = undefined;
       this.timerAt = Infinity;
       this.pump();
@@ -196,7 +206,7 @@ export class DeviceExecutor {
 
   /** Answers everything queued (shutdown). */
   stop(reason: EparaError): void {
-    if (this.timer) clearTimeout(this.timer);
+    if (this.timer) this.timers.clear(this.timer);
     for (const fn of [...this.slots.keys()]) this.unregister(fn, reason);
   }
 }

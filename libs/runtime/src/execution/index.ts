@@ -1,0 +1,3 @@
+export * from './device-executor';
+export * from './function-queue';
+export * from './pending-request';
