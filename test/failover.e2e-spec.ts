@@ -63,9 +63,9 @@ describe('failover: lost devices, new devices and scheduler takeover (separate p
   it('places a function with two replicas, and keeps serving while one replica’s device crashes', async () => {
     const r = await deployMultipart(gatewayUrl, { name: 'add', kind: 'tensor', slo: { latencyMs: 1000 }, hints: { replicas: 2 } }, buildAdd());
     expect(r.status).toBe(201);
-    const before = await waitFor(async () => {
+    const before: string[] = await waitFor(async () => {
       const d = await replicasOf('add');
-      return d.length === 2 && d;
+      return d.length === 2 ? d : undefined;
     }, 20_000, 'two replicas placed');
     await waitFor(async () => (await http(`${gatewayUrl}/v2/models/add/ready`)).status === 200, 20_000, 'add ready');
 
@@ -84,9 +84,9 @@ describe('failover: lost devices, new devices and scheduler takeover (separate p
     await victim.crash();
     const crashedAt = outcomes.length;
     // Lost after 1.5 s without heartbeats, re-placed within two periods.
-    const after = await waitFor(async () => {
+    const after: string[] = await waitFor(async () => {
       const d = await replicasOf('add');
-      return d.length === 2 && !d.includes(before[0]) && d;
+      return d.length === 2 && !d.includes(before[0]) ? d : undefined;
     }, 10_000, 'lost replica re-placed on the third device');
     await new Promise((r) => setTimeout(r, 1000));
     running = false;

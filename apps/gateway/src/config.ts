@@ -1,8 +1,13 @@
 import { Transform } from 'class-transformer';
-import { IsBoolean, IsOptional, IsString } from 'class-validator';
+import { IsBoolean, IsOptional, IsString, IsIn } from 'class-validator';
+import { POLICY_NAMES, PolicyName, servingPolicy, ServingPolicy } from '@epara/policy';
 import { CommonEnv, IntEnv, loadEnv } from '@epara/contracts';
 
 export class GatewayEnv extends CommonEnv {
+  /** Whole-system policy: epara (default) or a baseline (naive, static-batch, adaptive-batch) for benchmarks. */
+  @IsIn(POLICY_NAMES, { message: `EPARA_POLICY must be one of: ${POLICY_NAMES.join(', ')}` })
+  EPARA_POLICY: PolicyName = 'epara';
+
   /** HTTP port. Default 8080. */
   @IntEnv(0, 65535)
   EPARA_GATEWAY_PORT: number = 8080;
@@ -33,6 +38,7 @@ export class GatewayEnv extends CommonEnv {
 }
 
 export interface GatewayConfig {
+  policy: ServingPolicy;
   natsUrl: string;
   port: number;
   host: string;
@@ -47,6 +53,7 @@ export interface GatewayConfig {
 export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
   const e = loadEnv(GatewayEnv, env);
   return Object.freeze({
+    policy: servingPolicy(e.EPARA_POLICY),
     natsUrl: e.NATS_URL,
     port: e.EPARA_GATEWAY_PORT,
     host: e.EPARA_GATEWAY_HOST,

@@ -1,7 +1,12 @@
-import { IsOptional, IsString } from 'class-validator';
+import { IsOptional, IsString, IsIn } from 'class-validator';
+import { POLICY_NAMES, PolicyName, servingPolicy, ServingPolicy } from '@epara/policy';
 import { CommonEnv, IntEnv, loadEnv } from '@epara/contracts';
 
 export class SchedulerEnv extends CommonEnv {
+  /** Whole-system policy: epara (default) or a baseline (naive, static-batch, adaptive-batch) for benchmarks. */
+  @IsIn(POLICY_NAMES, { message: `EPARA_POLICY must be one of: ${POLICY_NAMES.join(', ')}` })
+  EPARA_POLICY: PolicyName = 'epara';
+
   /** Placement period, ms. Also recomputed at once on deploy, delete, device joined or lost. Default 10000. */
   @IntEnv(200, 3_600_000)
   EPARA_PLACEMENT_PERIOD_MS: number = 10_000;
@@ -24,6 +29,7 @@ export class SchedulerEnv extends CommonEnv {
 }
 
 export interface SchedulerConfig {
+  policy: ServingPolicy;
   natsUrl: string;
   periodMs: number;
   deviceLostMs: number;
@@ -36,6 +42,7 @@ export interface SchedulerConfig {
 export function loadSchedulerConfig(env: NodeJS.ProcessEnv = process.env): SchedulerConfig {
   const e = loadEnv(SchedulerEnv, env);
   return Object.freeze({
+    policy: servingPolicy(e.EPARA_POLICY),
     natsUrl: e.NATS_URL,
     periodMs: e.EPARA_PLACEMENT_PERIOD_MS,
     deviceLostMs: e.EPARA_DEVICE_LOST_MS,

@@ -13,7 +13,7 @@ import {
   subjects,
 } from '@epara/contracts';
 import { ClusterState, KvMirror, NatsClient } from '@epara/nats';
-import { categorize, chooseBatchParams, place, PlacementDecision, PlacementFunction } from '@epara/policy';
+import { categorize, chooseBatchParams, place, PlacementDecision, PlacementFunction, simplePlacement } from '@epara/policy';
 import { kindHandler } from '@epara/runtime';
 import { SCHEDULER_CONFIG, SchedulerConfig } from './config';
 import { LeaderLock } from './leader-lock';
@@ -116,7 +116,7 @@ export class SchedulerService implements OnApplicationBootstrap, OnApplicationSh
 
   private async round(why: string): Promise<void> {
     const devices = this.liveDevices();
-    await this.recategorize(devices);
+    if (this.config.policy.categorize) await this.recategorize(devices);
     const decision = this.decide(devices);
     const changes = await this.write(decision, devices, why);
     this.lastDecision = { at: Date.now(), reason: decision.reason, changes };
@@ -182,12 +182,14 @@ export class SchedulerService implements OnApplicationBootstrap, OnApplicationSh
           bestThroughputPerMs: best,
           rps: this.rates.rps(r.name, Date.now()) || r.expected?.rps || 0,
           sloMs: r.slo.latencyMs,
-          ...(r.hints?.replicas ? { pinnedReplicas: r.hints.replicas } : {}),
+          ...(this.config.policy.placement === 'one-replica' ? { pinnedReplicas: 1 } : r.hints?.replicas ? { pinnedReplicas: r.hints.replicas } : {}),
         };
       });
+    const placementDevices = devices.map((d) => ({ id: d.device, memoryBytes: d.memoryBytes, computeScale: 1, lost: false }));
+    if (this.config.policy.placement === 'everywhere') return simplePlacement(functions, placementDevices, current);
     return place({
       functions,
-      devices: devices.map((d) => ({ id: d.device, memoryBytes: d.memoryBytes, computeScale: 1, lost: false })),
+      devices: placementDevices,
       current,
       params: { moveCostWeight: MOVE_COST_WEIGHT, maxReplicasPerFunction: devices.length, headroom: HEADROOM },
     });

@@ -1,10 +1,15 @@
 import { Transform } from 'class-transformer';
 import { IsIn, IsOptional, IsString, Matches } from 'class-validator';
 import { hostname, totalmem } from 'node:os';
+import { POLICY_NAMES, PolicyName, servingPolicy, ServingPolicy } from '@epara/policy';
 import { CommonEnv, IntEnv, loadEnv, NAME_PATTERN } from '@epara/contracts';
 import { ExecutionProvider } from '@epara/runtime';
 
 export class WorkerEnv extends CommonEnv {
+  /** Whole-system policy: epara (default) or a baseline (naive, static-batch, adaptive-batch) for benchmarks. */
+  @IsIn(POLICY_NAMES, { message: `EPARA_POLICY must be one of: ${POLICY_NAMES.join(', ')}` })
+  EPARA_POLICY: PolicyName = 'epara';
+
   /** Accelerator slot this worker serves: `cpu:N` or `cuda:N`. Default `cpu:0`. */
   @Matches(/^(cpu|cuda|webgpu):\d+$/, { message: 'EPARA_DEVICE must look like cpu:0, cuda:1 or webgpu:0' })
   EPARA_DEVICE: string = 'cpu:0';
@@ -57,6 +62,7 @@ export class WorkerEnv extends CommonEnv {
 }
 
 export interface WorkerConfig {
+  policy: ServingPolicy;
   natsUrl: string;
   device: string;
   slot: string;
@@ -79,6 +85,7 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
   const e = loadEnv(WorkerEnv, env);
   const [kind, index] = e.EPARA_DEVICE.split(':');
   return Object.freeze({
+    policy: servingPolicy(e.EPARA_POLICY),
     natsUrl: e.NATS_URL,
     slot: e.EPARA_DEVICE,
     device: e.EPARA_DEVICE_ID ?? e.EPARA_DEVICE.replace(':', '-'),

@@ -7,3 +7,4 @@ export * from './batching';
 export * from './routing';
 export * from './placement';
 export { fmtBytes, fmtMs, fmtNum } from './util/format';
+export * from './serving-policy';

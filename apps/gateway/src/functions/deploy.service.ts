@@ -13,7 +13,7 @@ import {
   validateDto,
 } from '@epara/contracts';
 import { NatsClient } from '@epara/nats';
-import { categorize } from '@epara/policy';
+import { categorize, uncategorized } from '@epara/policy';
 import { bundledModelPath, inspectModel, kindHandler, sha256Of } from '@epara/runtime';
 import { ClusterView } from '../cluster/cluster-view.service';
 import { GATEWAY_CONFIG, GatewayConfig } from '../config';
@@ -89,6 +89,7 @@ export class DeployService {
   }
 
   private categorizeFirst(spec: DeployFunctionDto, model: ModelInfo): FunctionRecord['category'] {
+    if (!this.config.policy.categorize) return uncategorized(this.config.policy.name, Date.now());
     const devices = this.cluster.state.liveDevices(60_000);
     const d = categorize({
       slo: { latencyMs: spec.slo.latencyMs },
@@ -143,6 +144,11 @@ export class DeployService {
       updatedAt: Date.now(),
     };
     // The scheduler re-categorizes with the profile; here the category follows pins and the new SLO at once.
+    if (!this.config.policy.categorize) {
+      next.category = uncategorized(this.config.policy.name, Date.now());
+      await this.registry.update(next, revision);
+      return next;
+    }
     const d = categorize({
       slo: next.slo,
       expectedRps: next.expected?.rps,

@@ -69,6 +69,10 @@ export class InvokeService {
     if (replicas.length === 0) {
       throw EparaError.noCapacity(`function "${record.name}" has no replica placed yet: no worker has room for it, or the scheduler is not running`, { function: record.name });
     }
+    if (this.config.policy.routing === 'queue-group') {
+      const mode = replicas[0].mode;
+      return { subject: subjects.mode(mode, record.name), mode, reason: `policy ${this.config.policy.name}: the queue group picks` };
+    }
     const candidates = replicas
       .filter((r) => r.device !== exclude)
       .map((r: ReplicaView) => {

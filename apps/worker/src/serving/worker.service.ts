@@ -14,7 +14,7 @@ import {
   subjects,
 } from '@epara/contracts';
 import { KvMirror, NatsClient } from '@epara/nats';
-import { AdaptiveExecEstimator, chooseBatchParams } from '@epara/policy';
+import { AdaptiveExecEstimator, aimdMaxBatchSize, BATCH_EXEC_SLO_FRACTION, chooseBatchParams, STATIC_MAX_BATCH, STATIC_QUEUE_DELAY_MS } from '@epara/policy';
 import { measureExecTimes } from '@epara/runtime';
 import { WORKER_CONFIG, WorkerConfig } from '../config';
 import { DeviceExecutor, FunctionBatching } from '@epara/runtime';
@@ -27,9 +27,14 @@ export const WORKER_VERSION = '0.1.0';
 
 interface Placed extends ServedFunction {
   assignment: Assignment;
+  /** Current AIMD batch size (the `adaptive-batch` baseline). */
+  aimdBatchSize: number;
   estimator: AdaptiveExecEstimator;
   memoryBytes: number;
 }
+
+/** Upper bound of the AIMD batch size (the `adaptive-batch` baseline). */
+const AIMD_MAX_BATCH = 64;
 
 /** How long a removed function may take to finish its queue before it is unloaded anyway, ms. */
 const DRAIN_TIMEOUT_MS = 10_000;
@@ -129,8 +134,13 @@ export class WorkerService implements OnApplicationBootstrap, OnApplicationShutd
     for (const fn of added) this.announce(EventKind.ModelLoaded, { function: fn, device: this.config.device });
   }
 
-  private batchingFor(p: Pick<Placed, 'record' | 'assignment' | 'estimator' | 'mode' | 'model'>): FunctionBatching {
-    if (this.config.batchingOff) return { maxBatchSize: 1, preferredBatchSize: 1, maxQueueDelayMs: 0 };
+  private batchingFor(p: Pick<Placed, 'record' | 'assignment' | 'estimator' | 'mode' | 'model' | 'aimdBatchSize'>): FunctionBatching {
+    const policy = this.config.policy.batching;
+    const alone = { maxBatchSize: 1, preferredBatchSize: 1, maxQueueDelayMs: 0 };
+    if (this.config.batchingOff || policy === 'off') return alone;
+    if (policy === 'static') return p.model.info.batchable ? { maxBatchSize: STATIC_MAX_BATCH, preferredBatchSize: STATIC_MAX_BATCH, maxQueueDelayMs: STATIC_QUEUE_DELAY_MS } : alone;
+    // Clipper-like: take what is queued, up to the AIMD size, without waiting.
+    if (policy === 'aimd') return { maxBatchSize: p.aimdBatchSize, preferredBatchSize: p.aimdBatchSize, maxQueueDelayMs: 0 };
     const chosen = chooseBatchParams({
       execMsByBatch: p.estimator.snapshot(),
       sloMs: p.record.slo.latencyMs,
@@ -148,7 +158,7 @@ export class WorkerService implements OnApplicationBootstrap, OnApplicationShutd
     let profile: Profile | undefined = record.profiles[this.deviceClass];
     if (!profile && this.config.profile) profile = await this.profile(record, model, loadMs, memoryBytes);
     const estimator = new AdaptiveExecEstimator(profile?.execMsByBatch);
-    const placed: Placed = { record, mode: assignment.mode, model, assignment, estimator, memoryBytes };
+    const placed: Placed = { record, mode: assignment.mode, model, assignment, estimator, memoryBytes, aimdBatchSize: 1 };
     this.executor.register(record.name, {
       batching: this.batchingFor(placed),
       estimator,
@@ -213,6 +223,10 @@ export class WorkerService implements OnApplicationBootstrap, OnApplicationShutd
     const execMs = performance.now() - t0;
     const items = batch.reduce((n, r) => n + r.prepared.items, 0);
     p.estimator.observe(items, execMs);
+    if (this.config.policy.batching === 'aimd' && p.model.info.batchable) {
+      p.aimdBatchSize = Math.round(aimdMaxBatchSize(p.aimdBatchSize, execMs, p.record.slo.latencyMs * BATCH_EXEC_SLO_FRACTION, { max: AIMD_MAX_BATCH }));
+      this.executor.retune(p.record.name, this.batchingFor(p));
+    }
     const fn = p.record.name;
     this.metrics.execTime.observe({ function: fn }, execMs / 1000);
     this.metrics.batchSize.observe({ function: fn }, batch.length);
