@@ -49,14 +49,14 @@ export function hexPrefix(bytes: Uint8Array, maxBytes = 32): string {
   return bytes.byteLength > maxBytes ? `${hex}…` : hex;
 }
 
-/** `1536` → `1.5 KiB`. */
+/** `1597917` → `1.6 MB`: decimal units, as the gateway's and scheduler's reasons write them. */
 export function formatBytes(n: number): string {
   if (!Number.isFinite(n) || n < 0) return '-';
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
   let v = n;
   let u = 0;
-  while (v >= 1024 && u < units.length - 1) {
-    v /= 1024;
+  while (v >= 1000 && u < units.length - 1) {
+    v /= 1000;
     u++;
   }
   return u === 0 ? `${v} B` : `${v.toFixed(v < 10 ? 1 : 0)} ${units[u]}`;

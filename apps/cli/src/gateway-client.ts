@@ -57,15 +57,17 @@ export class GatewayClient {
     /** Where the URL came from, for messages: `--gateway`, `EPARA_GATEWAY_URL` or `default`. */
     private readonly source: string,
   ) {
+    const invalid = () => {
+      const guess = baseUrl.includes('://') ? '' : ` (did you mean http://${baseUrl}?)`;
+      return new CliError(`invalid gateway URL "${baseUrl}" (from ${source}): expected http://host:port${guess}`, ExitCode.Usage);
+    };
     let url: URL;
     try {
       url = new URL(baseUrl);
     } catch {
-      throw new CliError(`invalid gateway URL "${baseUrl}" (from ${source}): expected http://host:port`, ExitCode.Usage);
+      throw invalid();
     }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-      throw new CliError(`invalid gateway URL "${baseUrl}" (from ${source}): expected http:// or https://`, ExitCode.Usage);
-    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw invalid();
     this.baseUrl = baseUrl.replace(/\/+$/, '');
   }
 

@@ -36,8 +36,7 @@ export function topHelp(): string[] {
     ...summaryLines(COMMANDS.filter((c) => c.group === CommandGroup.Operators)),
     '',
     'Global options:',
-    ...optionLines(GLOBAL_OPTIONS),
-    '  -h, --help    show help',
+    ...optionLines([...GLOBAL_OPTIONS, { name: 'help', kind: 'flag', help: 'show help (also -h, and `epara help <command>`)' }]),
     '',
     'Exit codes: 0 done, 1 the operation failed (unreachable, error reply, timeout), 2 bad command line.',
   ];

@@ -52,7 +52,11 @@ export function resolveCommand(argv: readonly string[]): Resolved {
     if (t === '--') break;
     if (t.startsWith('-') && t !== '-') {
       const spec = GLOBAL_OPTIONS.find((o) => o.name === t.slice(2).split('=')[0]);
-      if (!spec) break;
+      if (!spec) {
+        if (COMMANDS.some((c) => c.path.length === words.length && startsWith(c.path, words))) break;
+        const shape = words.length ? `epara ${words.join(' ')} <subcommand> ${t}` : `epara <command> ${t}`;
+        throw new UsageError(`${t} is not a global option: put it after the command (${shape} …)`, words);
+      }
       if (spec.kind !== 'flag' && !t.includes('=')) i++;
       continue;
     }

@@ -8,7 +8,10 @@ async function functionsBySha(session: NatsSession): Promise<Map<string, string[
   const out = new Map<string, string[]>();
   const kv = await session.kv(Bucket.Functions).catch(() => undefined);
   if (!kv) return out;
-  for await (const key of await kv.keys()) {
+  // Keys first, then values: reading values while the keys iterator is open loses keys.
+  const keys: string[] = [];
+  for await (const key of await kv.keys()) keys.push(key);
+  for (const key of keys) {
     const e = await kv.get(key);
     if (!e || e.operation !== 'PUT') continue;
     try {

@@ -114,9 +114,9 @@ export class InvokeService {
   /** HTTP and relayed NATS invocations: the gateway waits for the worker's reply. */
   async invoke(fn: string, req: InvokeRequest, transport: 'http' | 'nats'): Promise<InvokeReply> {
     const arrival = Date.now();
-    const record = this.registry.get(fn);
     let outcome = 'ok';
     try {
+      const record = this.registry.get(fn);
       this.checkServable(record);
       const deadline = this.deadlineOf(record, arrival, req.deadlineEpochMs);
       if (deadline <= arrival) throw EparaError.deadline('deadline passed before the request reached the gateway');
@@ -206,7 +206,12 @@ export class InvokeService {
       const deadline = this.deadlineOf(record, arrival, req.deadlineEpochMs);
       const requestId = req.requestId || nuid.next();
       const route = this.route(record);
-      this.nats.nc.publish(route.subject, msg.data, { reply: msg.reply, headers: this.workerHeaders(req, deadline, requestId) });
+      try {
+        this.nats.nc.publish(route.subject, msg.data, { reply: msg.reply, headers: this.workerHeaders(req, deadline, requestId) });
+      } catch (e) {
+        if (/MAX_PAYLOAD/i.test((e as Error).message ?? '')) throw new EparaError(413, `request is larger than the NATS max payload (${this.nats.nc.info?.max_payload} bytes) once the gateway adds its headers`);
+        throw e;
+      }
       this.metrics.requests.inc({ function: fn, transport: 'nats', outcome: 'forwarded' });
     } catch (e) {
       const err = respondError(msg, e, req.requestId);
