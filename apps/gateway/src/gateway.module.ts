@@ -14,6 +14,7 @@ import { FunctionsController } from './functions/functions.controller';
 import { InvokeNatsController } from './invoke/invoke.nats-controller';
 import { InvokeService } from './invoke/invoke.service';
 import { KserveController } from './kserve/kserve.controller';
+import { SplitInvoker } from './invoke/split-invoker';
 
 @Module({})
 export class GatewayModule {
@@ -29,6 +30,7 @@ export class GatewayModule {
         ClusterView,
         DeployService,
         InvokeService,
+        SplitInvoker,
         GatewayMetrics,
       ],
     };

@@ -6,7 +6,6 @@ import {
   DevicePlacement,
   DeviceState,
   EventKind,
-  Footprint,
   FunctionRecord,
   Mode,
   Profile,
@@ -166,7 +165,8 @@ export class SchedulerService implements OnApplicationBootstrap, OnApplicationSh
     for (const p of this.cluster.placement()) current[p.device] = p.assignments.map((a) => a.fn);
     const functions: PlacementFunction[] = this.functions
       .all()
-      .filter((r) => r.category.footprint === Footprint.Single)
+      // pp needs stage models (not served yet); sp runs whole models on several devices, one tile each.
+      .filter((r) => r.category.mode !== Mode.Pp)
       .map((r) => {
         const profile = this.profileOf(r);
         const exec = profile?.execMsByBatch ?? {};
@@ -182,7 +182,7 @@ export class SchedulerService implements OnApplicationBootstrap, OnApplicationSh
           bestThroughputPerMs: best,
           rps: this.rates.rps(r.name, Date.now()) || r.expected?.rps || 0,
           sloMs: r.slo.latencyMs,
-          ...(this.config.policy.placement === 'one-replica' ? { pinnedReplicas: 1 } : r.hints?.replicas ? { pinnedReplicas: r.hints.replicas } : {}),
+          ...this.replicaPin(r, devices.length),
         };
       });
     const placementDevices = devices.map((d) => ({ id: d.device, memoryBytes: d.memoryBytes, computeScale: 1, lost: false }));
@@ -195,8 +195,16 @@ export class SchedulerService implements OnApplicationBootstrap, OnApplicationSh
     });
   }
 
+  /** Exact replica counts: one per function for `naive`, a hint's count, or every device for `sp`. */
+  private replicaPin(r: FunctionRecord, deviceCount: number): { pinnedReplicas?: number } {
+    if (this.config.policy.placement === 'one-replica') return { pinnedReplicas: 1 };
+    if (r.hints?.replicas) return { pinnedReplicas: r.hints.replicas };
+    if (r.category.mode === Mode.Sp) return { pinnedReplicas: Math.max(1, deviceCount) };
+    return {};
+  }
+
   private assignment(r: FunctionRecord): Assignment {
-    const mode = r.category.mode === Mode.Batch ? Mode.Batch : Mode.Dp;
+    const mode = r.category.mode === Mode.Batch || r.category.mode === Mode.Sp ? r.category.mode : Mode.Dp;
     const chosen = chooseBatchParams({
       execMsByBatch: this.profileOf(r)?.execMsByBatch,
       sloMs: r.slo.latencyMs,

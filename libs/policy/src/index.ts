@@ -8,3 +8,4 @@ export * from './routing';
 export * from './placement';
 export { fmtBytes, fmtMs, fmtNum } from './util/format';
 export * from './serving-policy';
+export * from './split';

@@ -1,12 +1,13 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { headers as natsHeaders, Msg, MsgHdrs, nuid } from 'nats';
-import { EparaError, Footprint, FunctionRecord, Header, MediaType, Mode, SERVING_HEADERS, subjects } from '@epara/contracts';
+import { EparaError, FunctionRecord, Header, MediaType, Mode, SERVING_HEADERS, subjects } from '@epara/contracts';
 import { NatsClient, natsFailure, replyError, ReplicaView, respondError } from '@epara/nats';
 import { chooseBatchReplica, chooseReplica } from '@epara/policy';
 import { ClusterView, STALE_AFTER_MS } from '../cluster/cluster-view.service';
 import { GATEWAY_CONFIG, GatewayConfig } from '../config';
 import { FunctionRegistry } from '../functions/function-registry.service';
 import { GatewayMetrics } from '../common/gateway-metrics';
+import { SplitInvoker } from './split-invoker';
 
 /** What a caller sent, transport-neutral. */
 export interface InvokeRequest {
@@ -48,6 +49,7 @@ export class InvokeService {
     private readonly cluster: ClusterView,
     private readonly metrics: GatewayMetrics,
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+    private readonly split: SplitInvoker,
   ) {}
 
   private deadlineOf(record: FunctionRecord, arrivalMs: number, clientDeadline?: number): number {
@@ -56,8 +58,8 @@ export class InvokeService {
   }
 
   private checkServable(record: FunctionRecord): void {
-    if (record.category.footprint === Footprint.Multi) {
-      throw new EparaError(501, `function "${record.name}" is categorized ${record.category.sensitivity} × multi (${record.category.mode}); multi-device modes are not available yet`, {
+    if (record.category.mode === Mode.Pp) {
+      throw new EparaError(501, `function "${record.name}" is categorized ${record.category.sensitivity} × ${record.category.footprint} → pp; pipeline-parallel serving is not available yet`, {
         category: record.category,
       });
     }
@@ -121,6 +123,12 @@ export class InvokeService {
       const deadline = this.deadlineOf(record, arrival, req.deadlineEpochMs);
       if (deadline <= arrival) throw EparaError.deadline('deadline passed before the request reached the gateway');
       const requestId = req.requestId || nuid.next();
+      if (record.category.mode === Mode.Sp) {
+        const reply = await this.split.invoke(record, req, deadline, requestId);
+        if (Date.now() - arrival > record.slo.latencyMs) outcome = 'slo_missed';
+        else this.metrics.goodRequests.inc({ function: fn });
+        return reply;
+      }
       const h = this.workerHeaders(req, deadline, requestId);
       let route = this.route(record);
       let reply: Msg;
@@ -187,7 +195,8 @@ export class InvokeService {
       requestId: msg.headers?.get(Header.RequestId) || undefined,
       priority: msg.headers?.get(Header.Priority) || undefined,
     };
-    if (!this.config.directReply || !msg.reply) {
+    // Split requests are merged here, so the gateway must see the replies.
+    if (!this.config.directReply || !msg.reply || this.registry.find(fn)?.category.mode === Mode.Sp) {
       this.invoke(fn, req, 'nats')
         .then((r) => {
           if (!msg.reply) return;

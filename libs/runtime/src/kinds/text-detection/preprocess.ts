@@ -9,6 +9,8 @@ export const DET_MEAN = [0.485, 0.456, 0.406] as const;
 export const DET_STD = [0.229, 0.224, 0.225] as const;
 /** DBNet downsamples by 32, so both input sides must be multiples of it. */
 export const DET_STRIDE = 32;
+/** Longest side the detector's input is resized to, px. */
+export const DET_MAX_SIDE = 960;
 export const DET_INPUT_NAME = 'x';
 
 const ACCEPTED_FORMATS = new Set(['png', 'jpeg', 'webp']);
@@ -54,7 +56,7 @@ function notAnImage(reason: string): EparaError {
  * rather than padded, and the scales map the probability map back to original pixels.
  */
 export async function preprocessImage(bytes: Uint8Array, opts: PreprocessOptions = {}): Promise<PreprocessedImage> {
-  const { maxSide = 960, minSide = DET_STRIDE } = opts;
+  const { maxSide = DET_MAX_SIDE, minSide = DET_STRIDE } = opts;
   if (!(maxSide > 0) || !(minSide > 0)) throw EparaError.badInput(`maxSide (${maxSide}) and minSide (${minSide}) must be positive`);
 
   let meta: Metadata;

@@ -1,0 +1,88 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { headers as natsHeaders } from 'nats';
+import { EparaError, FunctionRecord, Header, MediaType, Mode, subjects } from '@epara/contracts';
+import { NatsClient, replyError } from '@epara/nats';
+import { mergeTileBoxes, planTiles, ScoredRect } from '@epara/policy';
+import { cutImage, DET_MAX_SIDE, DET_STRIDE } from '@epara/runtime';
+import { ClusterView, STALE_AFTER_MS } from '../cluster/cluster-view.service';
+import { GATEWAY_CONFIG, GatewayConfig } from '../config';
+import type { InvokeReply, InvokeRequest } from './invoke.service';
+
+/** Most tiles one request is cut into: beyond this the merge and the hops cost more than they save. */
+const MAX_TILES = 4;
+/** Rows neighbouring tiles share: at least this, px, or 10% of the image height. */
+const MIN_OVERLAP_PX = 64;
+
+/**
+ * The `sp` mode (latency × multi) for kinds that can split: the gateway cuts one image into overlapping
+ * bands, sends each to a different device at once, and merges the boxes — one large request finishes
+ * in about the time of its largest tile instead of the whole image.
+ */
+@Injectable()
+export class SplitInvoker {
+  constructor(
+    private readonly nats: NatsClient,
+    private readonly cluster: ClusterView,
+    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+  ) {}
+
+  /** Live replicas, least loaded first. */
+  private devicesFor(fn: string): string[] {
+    return this.cluster.state
+      .replicas(fn)
+      .filter((r) => r.ageMs <= STALE_AFTER_MS && r.state?.functions.some((f) => f.fn === fn && f.ready))
+      .sort((a, b) => (a.state!.queued + a.state!.running) - (b.state!.queued + b.state!.running) || a.device.localeCompare(b.device))
+      .map((r) => r.device);
+  }
+
+  async invoke(record: FunctionRecord, req: InvokeRequest, deadline: number, requestId: string): Promise<InvokeReply> {
+    const devices = this.devicesFor(record.name);
+    if (devices.length === 0) throw EparaError.noCapacity(`function "${record.name}" has no live replica to split the request over`, { function: record.name });
+    const parts = Math.min(devices.length, MAX_TILES);
+    // Bands whose edges fall on the detector's stride after its resize are scaled exactly like the whole image.
+    const { tiles } = await cutImage(req.body, (width, height) =>
+      planTiles(width, height, { parts, overlapPx: Math.max(MIN_OVERLAP_PX, Math.round(height * 0.1)), align: Math.ceil(DET_STRIDE * Math.max(1, Math.max(width, height) / DET_MAX_SIDE)) }),
+    );
+    const replies = await Promise.all(
+      tiles.map(async (tile, i) => {
+        const device = devices[i % devices.length];
+        const h = natsHeaders();
+        h.set(Header.ContentType, 'image/png');
+        h.set(Header.Accept, MediaType.Json);
+        h.set(Header.Deadline, String(deadline));
+        h.set(Header.RequestId, `${requestId}.${i}`);
+        this.cluster.begin(device);
+        try {
+          const msg = await this.nats.nc.request(subjects.device(Mode.Sp, record.name, device), tile.png, { timeout: Math.max(1, deadline - Date.now() + this.config.replyGraceMs), headers: h });
+          const err = replyError(msg);
+          if (err) throw err;
+          const doc = JSON.parse(Buffer.from(msg.data).toString('utf8')) as { boxes: ScoredRect[] };
+          return {
+            device,
+            execMs: Number(msg.headers?.get(Header.ExecMs) ?? 0),
+            queueMs: Number(msg.headers?.get(Header.QueueMs) ?? 0),
+            boxes: doc.boxes.map((b) => ({ ...b, x: b.x + tile.rect.x, y: b.y + tile.rect.y })),
+          };
+        } catch (e) {
+          if ((e as { code?: string }).code === 'TIMEOUT') throw EparaError.deadline(`tile ${i} on ${device} did not answer within the deadline`);
+          throw e;
+        } finally {
+          this.cluster.end(device);
+        }
+      }),
+    );
+    const boxes = mergeTileBoxes(replies.map((r) => r.boxes));
+    return {
+      body: Buffer.from(JSON.stringify({ boxes, count: boxes.length, tiles: tiles.length })),
+      contentType: MediaType.Json,
+      headers: {
+        [Header.Device]: replies.map((r) => r.device).join(','),
+        [Header.Mode]: Mode.Sp,
+        [Header.BatchSize]: '1',
+        [Header.ExecMs]: Math.max(...replies.map((r) => r.execMs)).toFixed(3),
+        [Header.QueueMs]: Math.max(...replies.map((r) => r.queueMs)).toFixed(3),
+        [Header.RequestId]: requestId,
+      },
+    };
+  }
+}
