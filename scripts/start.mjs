@@ -29,6 +29,7 @@ import { banner, deployDemoFunctions } from './lib/demo.mjs';
 const HEALTH_TIMEOUT_MS = 60_000;
 const STOP_GRACE_MS = 10_000;
 const BUNDLED_MAX_PAYLOAD = 8 * 1024 * 1024;
+const BUNDLED_MONITOR_PORT = 8222;
 
 function intEnv(name, fallback, min, max) {
   const raw = process.env[name];
@@ -44,6 +45,8 @@ function readSettings() {
   return {
     natsUrl: process.env.NATS_URL || DEFAULT_NATS_URL,
     gatewayPort: intEnv('EPARA_GATEWAY_PORT', 8080, 1, 65535),
+    // Where this machine reaches the gateway: its bind address unless that is every interface.
+    gatewayHost: ['', '0.0.0.0', '::'].includes(process.env.EPARA_GATEWAY_HOST ?? '') ? '127.0.0.1' : process.env.EPARA_GATEWAY_HOST,
     schedulerPort: intEnv('EPARA_SCHEDULER_PORT', 9100, 1, 65535),
     workerPorts: Array.from({ length: workers }, (_, i) => workerBase + i),
     threads: String(intEnv('EPARA_THREADS', 1, 1, 256)),
@@ -51,11 +54,15 @@ function readSettings() {
   };
 }
 
-function isPortFree(port) {
+/** Resolves with the port when it is free (0: any free port, as the OS picks it), else undefined. */
+function freePort(port) {
   return new Promise((resolve) => {
     const srv = createServer();
-    srv.once('error', () => resolve(false));
-    srv.listen(port, () => srv.close(() => resolve(true)));
+    srv.once('error', () => resolve(undefined));
+    srv.listen(port, () => {
+      const { port: bound } = srv.address();
+      srv.close(() => resolve(bound));
+    });
   });
 }
 
@@ -67,14 +74,16 @@ async function checkPortsFree(s) {
     ...s.workerPorts.map((p, i) => [p, `EPARA_WORKER_PORT${i ? ` + ${i}` : ''}`]),
   ];
   const busy = [];
-  for (const [port, name] of wanted) if (!(await isPortFree(port))) busy.push(`${port} (${name})`);
+  for (const [port, name] of wanted) if (!(await freePort(port))) busy.push(`${port} (${name})`);
   if (!busy.length) return;
   let who = '';
-  try {
-    const res = await fetch(`http://127.0.0.1:${s.gatewayPort}/health`, { signal: AbortSignal.timeout(1000) });
-    if (busy[0].startsWith(`${s.gatewayPort} `) && 'nats' in (await res.json())) who = ` An Epara gateway already answers on ${s.gatewayPort}: is another npm start running?`;
-  } catch {
-    // not an Epara gateway
+  if (busy[0].startsWith(`${s.gatewayPort} `)) {
+    try {
+      const res = await fetch(`http://127.0.0.1:${s.gatewayPort}/health`, { signal: AbortSignal.timeout(1000) });
+      if ('nats' in (await res.json())) who = ` An Epara gateway already answers on ${s.gatewayPort}: is another npm start running?`;
+    } catch {
+      // not an Epara gateway
+    }
   }
   throw new ScriptError(`port${busy.length > 1 ? 's' : ''} ${busy.join(', ')} already in use.${who} Stop what uses them, or set the variables named to other ports`);
 }
@@ -86,44 +95,60 @@ function checkServer(natsUrl, info) {
   }
 }
 
-/** Uses the NATS at settings.natsUrl when it answers with JetStream; otherwise starts the bundled nats-server there. */
-async function ensureNats(natsUrl, supervisor) {
+/** Throws when what answers at natsUrl cannot serve Epara; returns what it found, or undefined for nothing. */
+async function usableNats(natsUrl) {
   const probe = await probeNats(natsUrl);
-  if (probe.kind === 'nats') {
-    checkServer(natsUrl, probe.info);
-    step(`using the NATS server at ${natsUrl} (nats-server ${probe.info.version}, JetStream on)`);
-    return 'already running; npm start leaves it running';
-  }
   const { host, port } = parseNatsUrl(natsUrl);
+  if (probe.kind === 'none') return undefined;
   if (probe.kind === 'other') {
+    if (!isLoopbackHost(host)) throw new ScriptError(`NATS_URL=${natsUrl} does not lead to a NATS server: ${probe.detail}`);
     throw new ScriptError(`${probe.detail}. Port ${port} is taken by something that is not NATS: free it, or set NATS_URL to another port (npm start then runs its own nats-server there)`);
   }
+  checkServer(natsUrl, probe.info);
+  return probe.info;
+}
+
+/**
+ * Decides, before the slow steps, how NATS will be had: the server at natsUrl when it answers with JetStream,
+ * else a nats-server binary (found or installed) to start there. Fails early on anything that cannot work.
+ */
+async function planNats(natsUrl) {
+  const info = await usableNats(natsUrl);
+  if (info) return { existing: info };
+  const { host, port } = parseNatsUrl(natsUrl);
   if (!isLoopbackHost(host)) {
-    throw new ScriptError(`no NATS server answers at NATS_URL=${natsUrl} (${probe.detail}). Start it, or unset NATS_URL to let npm start run one on 127.0.0.1:4222`);
+    throw new ScriptError(`no NATS server answers at NATS_URL=${natsUrl}. Start it, or unset NATS_URL to let npm start run one on 127.0.0.1:4222`);
   }
   const bin = ensureNatsServerBinary();
   // Installing the distribution's package may have started its service on this very port (without JetStream).
-  const again = await probeNats(natsUrl);
-  if (again.kind !== 'none') {
-    if (again.kind === 'other') throw new ScriptError(`${again.detail}; port ${port} is taken by something that is not NATS`);
-    checkServer(natsUrl, again.info);
+  const started = await usableNats(natsUrl);
+  if (started) return { existing: started };
+  const monitorPort = (await freePort(BUNDLED_MONITOR_PORT)) ?? (await freePort(0));
+  if (monitorPort !== BUNDLED_MONITOR_PORT) warn(`port ${BUNDLED_MONITOR_PORT} (nats-server monitoring in config/nats-server.conf) is in use: monitoring goes to ${monitorPort}`);
+  return { bin, port, monitorPort };
+}
+
+/** Uses the planned server, or starts the bundled nats-server; returns how the banner describes it. */
+async function ensureNats(natsUrl, plan, supervisor) {
+  if (plan.existing) {
+    step(`using the NATS server at ${natsUrl} (nats-server ${plan.existing.version}, JetStream on)`);
     return 'already running; npm start leaves it running';
   }
-  step(`starting nats-server on 127.0.0.1:${port} (config/nats-server.conf, JetStream store .epara/nats) …`);
-  const { command, args, cwd } = bundledNatsServerCommand(bin, port);
+  step(`starting nats-server on 127.0.0.1:${plan.port} (config/nats-server.conf, JetStream store .epara/nats) …`);
+  const { command, args, cwd } = bundledNatsServerCommand(plan.bin, plan.port, plan.monitorPort);
   // Its start-up banner is long: print warnings, errors and the shutdown; a failure shows the whole log.
   const echo = (line) => /\[(WRN|ERR|FTL)\]|Shutdown|Exiting/.test(line);
   const child = supervisor.spawn('nats', command, args, { cwd, infra: true, echo });
   try {
     await supervisor.waitForLine(child, /Server is ready/, 15_000);
   } catch (e) {
-    printLastLines(supervisor, child, 15);
+    if (child.running) printLastLines(supervisor, child, 15); // when it exited, onUnexpectedExit showed them
     throw new ScriptError(`nats-server did not start (${e.message}); its log is above`);
   }
   const ready = await probeNats(natsUrl);
   if (ready.kind !== 'nats') throw new ScriptError(`nats-server says it is ready but ${natsUrl} does not answer: ${ready.detail}`);
   checkServer(natsUrl, ready.info);
-  step(`nats-server ${ready.info.version} ready at ${natsUrl} (JetStream on; monitoring http://127.0.0.1:8222)`);
+  step(`nats-server ${ready.info.version} ready at ${natsUrl} (JetStream on; monitoring http://127.0.0.1:${plan.monitorPort})`);
   return 'started by npm start; it stops with it';
 }
 
@@ -158,17 +183,25 @@ function printLastLines(supervisor, child, n) {
 
 runMain(async () => {
   const s = readSettings();
+  // First what takes milliseconds and can fail on this machine's state; then the steps that may take minutes.
+  await checkPortsFree(s);
+  const natsPlan = await planNats(s.natsUrl);
   ensureDeps();
   ensureModels();
   ensureBuild();
-  await checkPortsFree(s);
 
   let stopping = false;
+  let running = false; // start-up done: from then on a child's exit stops everything
+  let failStartup;
+  const startupFailed = new Promise((_, reject) => (failStartup = reject));
+  startupFailed.catch(() => {}); // handled where start-up steps race against it
   const supervisor = new Supervisor({
     onUnexpectedExit: (child, code, signal) => {
-      console.error(`${color.red('✖')} ${child.name} exited unexpectedly (${signal ?? `code ${code}`}); stopping everything.`);
+      const how = signal ?? `code ${code}`;
+      console.error(`${color.red('✖')} ${child.name} exited unexpectedly (${how}); stopping everything.`);
       printLastLines(supervisor, child, 20);
-      void shutdown(1);
+      if (running) void shutdown(1);
+      else failStartup(new ScriptError(`${child.name} exited (${how}) while starting; its last lines are above`));
     },
   });
   const shutdown = async (code) => {
@@ -187,25 +220,28 @@ runMain(async () => {
       process.exit(1);
     });
   }
+  /** A start-up step, cut short when a child exits meanwhile. */
+  const orChildExit = (promise) => Promise.race([promise, startupFailed]);
 
   try {
-    const natsNote = await ensureNats(s.natsUrl, supervisor);
+    const natsNote = await orChildExit(ensureNats(s.natsUrl, natsPlan, supervisor));
     startApps(s, supervisor);
-    const gatewayUrl = `http://127.0.0.1:${s.gatewayPort}`;
+    const gatewayUrl = `http://${s.gatewayHost.includes(':') ? `[${s.gatewayHost}]` : s.gatewayHost}:${s.gatewayPort}`;
     try {
-      await waitForHealth(`${gatewayUrl}/health`, HEALTH_TIMEOUT_MS);
+      await orChildExit(waitForHealth(`${gatewayUrl}/health`, HEALTH_TIMEOUT_MS));
     } catch (e) {
+      if (e instanceof ScriptError) throw e;
       for (const c of supervisor.children) printLastLines(supervisor, c, 20);
       throw new ScriptError(`the gateway did not become healthy: ${e.message}`);
     }
-    const functions = s.demo ? await deployDemoFunctions(gatewayUrl) : [];
-    if (stopping) return new Promise(() => {}); // a signal arrived meanwhile: shutdown() exits
+    const functions = s.demo ? await orChildExit(deployDemoFunctions(gatewayUrl)) : [];
+    if (stopping) return new Promise(() => {});
+    running = true;
     console.log(banner({ gatewayUrl, natsUrl: s.natsUrl, natsNote, schedulerPort: s.schedulerPort, workerPorts: s.workerPorts, functions }));
   } catch (e) {
-    if (!stopping) {
-      stopping = true;
-      await supervisor.stopAll(STOP_GRACE_MS);
-    }
+    if (stopping) return new Promise(() => {}); // a signal is stopping everything: shutdown() exits
+    stopping = true;
+    await supervisor.stopAll(STOP_GRACE_MS);
     throw e;
   }
   return new Promise(() => {}); // runs until a signal or a child's exit ends the process

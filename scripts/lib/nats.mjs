@@ -136,10 +136,11 @@ export function jetStreamOffMessage(natsUrl) {
 }
 
 /**
- * The command line of the bundled server on `port` (command-line flags override the config file): run it
- * with cwd = the repo root, so its JetStream store is .epara/nats there.
+ * The command line of the bundled server on `port`, its monitoring on `monitorPort` (command-line flags
+ * override the config file): run it with cwd = the repo root, so its JetStream store is .epara/nats there.
  */
-export function bundledNatsServerCommand(bin, port) {
+export function bundledNatsServerCommand(bin, port, monitorPort) {
   mkdirSync(fromRoot('.epara'), { recursive: true });
-  return { command: bin, args: ['-c', BUNDLED_CONFIG, '-p', String(port)], cwd: repoRoot };
+  const monitor = monitorPort ? ['-m', String(monitorPort)] : [];
+  return { command: bin, args: ['-c', BUNDLED_CONFIG, '-p', String(port), ...monitor], cwd: repoRoot };
 }

@@ -7,3 +7,4 @@ export * from './profiling/profiler';
 export * from './model-cache';
 export * from './synthetic';
 export * from './execution';
+export * from './partition';

@@ -1,0 +1,54 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { join } from 'node:path';
+import { EparaError, FunctionKind, FunctionRecord, ModelInfo } from '@epara/contracts';
+import { NatsClient } from '@epara/nats';
+import { createSession, defaultCacheDir, kindHandler, LoadedModel, ModelCache, sha256Of } from '@epara/runtime';
+import { WORKER_CONFIG, WorkerConfig } from '../config';
+
+export interface LoadResult {
+  model: LoadedModel;
+  loadMs: number;
+  /** RSS growth while loading, bytes: an estimate of the model's memory on this device. */
+  memoryBytes: number;
+}
+
+/**
+ * Brings a function's model onto this device: from the local cache by sha256, else from the object
+ * store `epara_models` (then cached), then an onnxruntime session on the device's provider.
+ */
+@Injectable()
+export class ModelManager {
+  private readonly logger = new Logger(ModelManager.name);
+  private readonly cache: ModelCache;
+
+  constructor(
+    private readonly nats: NatsClient,
+    @Inject(WORKER_CONFIG) private readonly config: WorkerConfig,
+  ) {
+    this.cache = new ModelCache(join(config.cacheDir ?? defaultCacheDir(), 'blobs'));
+  }
+
+  private async bytesOf(sha256: string): Promise<Uint8Array> {
+    const cached = await this.cache.read(sha256);
+    if (cached) return cached;
+    const os = await this.nats.modelStore();
+    const bytes = await os.getBlob(sha256);
+    if (!bytes) throw EparaError.notFound(`model ${sha256} is not in the object store epara_models`);
+    if (sha256Of(bytes) !== sha256) throw new EparaError(500, `model ${sha256} from the object store does not match its sha256`);
+    await this.cache.write(sha256, bytes).catch((e) => this.logger.warn(`could not cache model ${sha256}: ${(e as Error).message}`));
+    return bytes;
+  }
+
+  /** Loads a function's model, or `info` (one pipeline stage of it). Stages are always plain tensor models. */
+  async load(record: FunctionRecord, info: ModelInfo = record.model): Promise<LoadResult> {
+    const t0 = performance.now();
+    const rss0 = process.memoryUsage().rss;
+    const bytes = await this.bytesOf(info.sha256);
+    const created = await createSession(bytes, { provider: this.config.provider, intraOpNumThreads: this.config.threads, deviceId: this.config.deviceIndex });
+    if (created.note) this.logger.warn(`${record.name}: ${created.note}`);
+    const kind = info === record.model ? record.kind : FunctionKind.Tensor;
+    const model = new LoadedModel(info, kindHandler(kind), created);
+    const memoryBytes = Math.max(info.sizeBytes, process.memoryUsage().rss - rss0);
+    return { model, loadMs: performance.now() - t0, memoryBytes };
+  }
+}
