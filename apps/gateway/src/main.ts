@@ -7,7 +7,8 @@ import { loadGatewayConfig } from './config';
 async function main(): Promise<void> {
   const config = loadGatewayConfig();
   const app = await startGateway(config);
-  new Logger('gateway').log(`gateway listening on http://localhost:${listeningPort(app)} (NATS ${config.natsUrl})`);
+  const host = config.host === '0.0.0.0' ? 'localhost' : config.host;
+  new Logger('gateway').log(`gateway listening on http://${host}:${listeningPort(app)} (NATS ${config.natsUrl})`);
 }
 
 main().catch((e) => {

@@ -10,9 +10,10 @@ import {
   Mode,
   Profile,
   subjects,
+  unitKey,
 } from '@epara/contracts';
 import { ClusterState, KvMirror, NatsClient } from '@epara/nats';
-import { categorize, chooseBatchParams, place, PlacementDecision, PlacementFunction, simplePlacement } from '@epara/policy';
+import { categorize, chooseBatchParams, MODEL_MEMORY_FACTOR, place, PlacementDecision, PlacementFunction, simplePlacement } from '@epara/policy';
 import { kindHandler } from '@epara/runtime';
 import { SCHEDULER_CONFIG, SchedulerConfig } from './config';
 import { LeaderLock } from './leader-lock';
@@ -115,6 +116,7 @@ export class SchedulerService implements OnApplicationBootstrap, OnApplicationSh
 
   private async round(why: string): Promise<void> {
     const devices = this.liveDevices();
+    if (devices.length === 0) return; // nothing to place on yet; a device joining triggers a round
     if (this.config.policy.categorize) await this.recategorize(devices);
     const decision = this.decide(devices);
     const changes = await this.write(decision, devices, why);
@@ -162,29 +164,33 @@ export class SchedulerService implements OnApplicationBootstrap, OnApplicationSh
 
   private decide(devices: DeviceState[]): PlacementDecision {
     const current: Record<string, string[]> = {};
-    for (const p of this.cluster.placement()) current[p.device] = p.assignments.map((a) => a.fn);
-    const functions: PlacementFunction[] = this.functions
-      .all()
-      // pp needs stage models (not served yet); sp runs whole models on several devices, one tile each.
-      .filter((r) => r.category.mode !== Mode.Pp)
-      .map((r) => {
-        const profile = this.profileOf(r);
-        const exec = profile?.execMsByBatch ?? {};
-        const exec1 = exec['1'] ?? 1;
-        let best = 1 / exec1;
-        for (const [b, ms] of Object.entries(exec)) if (ms <= r.slo.latencyMs / 2) best = Math.max(best, Number(b) / ms);
-        return {
-          name: r.name,
-          mode: r.category.mode,
-          memoryBytes: r.hints?.memoryBytes ?? profile?.memoryBytes ?? 2 * r.model.sizeBytes,
-          loadMs: profile?.loadMs ?? 200,
-          execMsBatch1: exec1,
-          bestThroughputPerMs: best,
-          rps: this.rates.rps(r.name, Date.now()) || r.expected?.rps || 0,
-          sloMs: r.slo.latencyMs,
-          ...this.replicaPin(r, devices.length),
-        };
-      });
+    for (const p of this.cluster.placement()) current[p.device] = p.assignments.map((a) => unitKey(a.fn, a.stage));
+    const functions: PlacementFunction[] = [];
+    for (const r of this.functions.all()) {
+      // pp needs stage models; sp runs whole models on several devices, one tile each.
+      if (r.category.mode === Mode.Pp && !r.model.stages?.length) continue;
+      const profile = this.profileOf(r);
+      const exec = profile?.execMsByBatch ?? {};
+      const exec1 = exec['1'] ?? 1;
+      let best = 1 / exec1;
+      for (const [b, ms] of Object.entries(exec)) if (ms <= r.slo.latencyMs / 2) best = Math.max(best, Number(b) / ms);
+      const base = {
+        mode: r.category.mode,
+        loadMs: profile?.loadMs ?? 200,
+        rps: this.rates.rps(r.name, Date.now()) || r.expected?.rps || 0,
+        sloMs: r.slo.latencyMs,
+        ...this.replicaPin(r, devices.length),
+      };
+      if (r.category.mode === Mode.Pp) {
+        // Each stage is a unit of its own; a stage takes about its share of the whole model's time.
+        const k = r.model.stages!.length;
+        for (const st of r.model.stages!) {
+          functions.push({ ...base, name: unitKey(r.name, st.index), memoryBytes: MODEL_MEMORY_FACTOR * st.sizeBytes, execMsBatch1: exec1 / k, bestThroughputPerMs: best * k });
+        }
+        continue;
+      }
+      functions.push({ ...base, name: r.name, memoryBytes: r.hints?.memoryBytes ?? profile?.memoryBytes ?? MODEL_MEMORY_FACTOR * r.model.sizeBytes, execMsBatch1: exec1, bestThroughputPerMs: best });
+    }
     const placementDevices = devices.map((d) => ({ id: d.device, memoryBytes: d.memoryBytes, computeScale: 1, lost: false }));
     if (this.config.policy.placement === 'everywhere') return simplePlacement(functions, placementDevices, current);
     return place({
@@ -203,16 +209,17 @@ export class SchedulerService implements OnApplicationBootstrap, OnApplicationSh
     return {};
   }
 
-  private assignment(r: FunctionRecord): Assignment {
-    const mode = r.category.mode === Mode.Batch || r.category.mode === Mode.Sp ? r.category.mode : Mode.Dp;
+  private assignment(r: FunctionRecord, stage?: number): Assignment {
+    const mode = r.category.mode === Mode.Dp ? Mode.Dp : r.category.mode;
     const chosen = chooseBatchParams({
       execMsByBatch: this.profileOf(r)?.execMsByBatch,
       sloMs: r.slo.latencyMs,
-      mode: mode === Mode.Batch ? 'batch' : 'dp',
+      mode: mode === Mode.Batch || mode === Mode.Pp ? 'batch' : 'dp',
       hints: r.hints,
-      batchable: r.model.batchable,
+      batchable: stage === undefined ? r.model.batchable : r.model.stages![stage].batchable,
     });
-    return { fn: r.name, mode, sha256: r.model.sha256, maxBatchSize: chosen.maxBatchSize, maxQueueDelayMs: chosen.maxQueueDelayMs };
+    const sha256 = stage === undefined ? r.model.sha256 : r.model.stages![stage].sha256;
+    return { fn: r.name, ...(stage === undefined ? {} : { stage }), mode, sha256, maxBatchSize: chosen.maxBatchSize, maxQueueDelayMs: chosen.maxQueueDelayMs };
   }
 
   /** Writes only the device keys whose assignments changed; removes keys of devices that are gone. */
@@ -221,10 +228,13 @@ export class SchedulerService implements OnApplicationBootstrap, OnApplicationSh
     const live = new Set(devices.map((d) => d.device));
     for (const d of devices) {
       const assignments = (decision.byDevice[d.device] ?? [])
-        .map((fn) => this.functions.get(fn))
-        .filter((r): r is FunctionRecord => !!r)
-        .map((r) => this.assignment(r))
-        .sort((a, b) => a.fn.localeCompare(b.fn));
+        .map((unit) => {
+          const [fn, stage] = unit.split('#');
+          const r = this.functions.get(fn);
+          return r && this.assignment(r, stage === undefined ? undefined : Number(stage));
+        })
+        .filter((a): a is Assignment => !!a)
+        .sort((a, b) => a.fn.localeCompare(b.fn) || (a.stage ?? 0) - (b.stage ?? 0));
       const prev = this.cluster.placementOf(d.device);
       if (prev && JSON.stringify(prev.assignments) === JSON.stringify(assignments)) continue;
       const value: DevicePlacement = { device: d.device, assignments, reason: `${why}: ${decision.reason}`, at: Date.now() };

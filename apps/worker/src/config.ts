@@ -25,7 +25,7 @@ export class WorkerEnv extends CommonEnv {
 
   /** Memory this device offers to models, MiB. Default: a quarter of the host's memory for a CPU slot. */
   @IsOptional()
-  @IntEnv(16, 10_000_000)
+  @IntEnv(1, 10_000_000)
   EPARA_DEVICE_MEMORY_MB?: number;
 
   /** Batches run at once on this device. Default 1: the device picks the next batch by deadline. */

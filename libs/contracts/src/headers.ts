@@ -13,6 +13,8 @@ export const Header = {
   ExecMs: 'Epara-Exec-Ms',
   Mode: 'Epara-Mode',
   Function: 'Epara-Function',
+  /** Pipeline stage a `pp` request is for (0-based). */
+  Stage: 'Epara-Stage',
   ServiceError: 'Nats-Service-Error',
   ServiceErrorCode: 'Nats-Service-Error-Code',
 } as const;

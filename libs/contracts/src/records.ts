@@ -21,6 +21,25 @@ export interface ModelInfo {
   batchable: boolean;
   /** Where it came from: `upload`, `bundled:<name>`, or `stored`. */
   source: string;
+  /** Pipeline stages (mode `pp`): the model cut into K models, run in order on different devices. */
+  stages?: StageInfo[];
+  /** Why the model was cut where it was (partitioner's reason). */
+  partitionReason?: string;
+}
+
+/** One pipeline stage: a complete ONNX model stored in `epara_models` under its own sha256. */
+export interface StageInfo {
+  index: number;
+  sha256: string;
+  sizeBytes: number;
+  inputs: TensorSpec[];
+  outputs: TensorSpec[];
+  batchable: boolean;
+}
+
+/** The unit placed on devices and reported in heartbeats: a function, or one stage of it (`<fn>#<stage>`). */
+export function unitKey(fn: string, stage?: number): string {
+  return stage === undefined ? fn : `${fn}#${stage}`;
 }
 
 /** Measured execution time per batch size on one device class, plus memory footprint (DESIGN.md §2). */
@@ -100,6 +119,8 @@ export interface FunctionRecord extends FunctionSpec {
 /** One function on one device, as the scheduler assigns it. */
 export interface Assignment {
   fn: string;
+  /** Pipeline stage index (mode `pp`); absent for whole-model functions. */
+  stage?: number;
   mode: Mode;
   sha256: string;
   maxBatchSize: number;
@@ -116,6 +137,7 @@ export interface DevicePlacement {
 
 /** Load of one function on one device, as the worker reports it in heartbeats. */
 export interface FunctionLoad {
+  /** The unit: the function name, or `<fn>#<stage>` for a pipeline stage. */
   fn: string;
   mode: Mode;
   /** Requests waiting in the batcher. */

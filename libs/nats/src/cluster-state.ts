@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { Subscription } from 'nats';
-import { Bucket, DevicePlacement, DeviceState, EventKind, Mode, subjects } from '@epara/contracts';
+import { Bucket, DevicePlacement, DeviceState, EventKind, Mode, subjects, unitKey } from '@epara/contracts';
 import { KvMirror } from './kv-mirror';
 import { NatsClient } from './nats-client';
 
@@ -22,7 +22,7 @@ export class ClusterState {
   private readonly devices = new Map<string, DeviceState>();
   private readonly seenAt = new Map<string, number>();
   private placements!: KvMirror<DevicePlacement>;
-  /** fn → replicas, rebuilt when the placement changes. */
+  /** unit (fn, or fn#stage) → replicas, rebuilt when the placement changes. */
   private replicasByFn = new Map<string, { device: string; mode: Mode }[]>();
   private sub?: Subscription;
   private lostSub?: Subscription;
@@ -111,8 +111,9 @@ export class ClusterState {
     const next = new Map<string, { device: string; mode: Mode }[]>();
     for (const p of this.placements.all()) {
       for (const a of p.assignments) {
-        let list = next.get(a.fn);
-        if (!list) next.set(a.fn, (list = []));
+        const key = unitKey(a.fn, a.stage);
+        let list = next.get(key);
+        if (!list) next.set(key, (list = []));
         list.push({ device: p.device, mode: a.mode });
       }
     }
@@ -146,8 +147,9 @@ export class ClusterState {
     return this.placements.get(device);
   }
 
-  replicas(fn: string): ReplicaView[] {
-    const list = this.replicasByFn.get(fn);
+  /** Replicas of a function, or of one of its pipeline stages. */
+  replicas(fn: string, stage?: number): ReplicaView[] {
+    const list = this.replicasByFn.get(unitKey(fn, stage));
     if (!list) return [];
     return list.map((r) => ({ ...r, state: this.devices.get(r.device), ageMs: this.ageMs(r.device) }));
   }

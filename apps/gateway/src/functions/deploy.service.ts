@@ -7,14 +7,15 @@ import {
   EventKind,
   FunctionKind,
   FunctionRecord,
+  Mode,
   ModelInfo,
   PatchFunctionDto,
   subjects,
   validateDto,
 } from '@epara/contracts';
 import { NatsClient } from '@epara/nats';
-import { categorize, uncategorized } from '@epara/policy';
-import { bundledModelPath, inspectModel, kindHandler, sha256Of } from '@epara/runtime';
+import { categorize, MODEL_MEMORY_FACTOR, uncategorized } from '@epara/policy';
+import { bundledModelPath, inspectModel, kindHandler, partitionModel, probeStageSignatures, sha256Of, tensorKind } from '@epara/runtime';
 import { ClusterView } from '../cluster/cluster-view.service';
 import { GATEWAY_CONFIG, GatewayConfig } from '../config';
 import { FunctionRegistry } from './function-registry.service';
@@ -112,6 +113,8 @@ export class DeployService {
     }
     await this.store(sha256, bytes!);
     const model: ModelInfo = { sha256, sizeBytes: bytes!.byteLength, format: 'onnx', ...signature, source };
+    const category = this.categorizeFirst(spec, model);
+    if (category.mode === Mode.Pp) await this.partition(spec.name, bytes!, model);
     const now = Date.now();
     const record: FunctionRecord = {
       name: spec.name,
@@ -121,7 +124,7 @@ export class DeployService {
       ...(spec.hints ? { hints: { ...spec.hints } } : {}),
       ...(spec.expected ? { expected: { ...spec.expected } } : {}),
       model,
-      category: this.categorizeFirst(spec, model),
+      category,
       profiles: {},
       createdAt: now,
       updatedAt: now,
@@ -130,6 +133,40 @@ export class DeployService {
     this.announce(EventKind.Deployed, { function: record.name, sha256, category: record.category });
     this.logger.log(`deployed ${record.name} (${record.kind}, ${(model.sizeBytes / 1e6).toFixed(1)} MB, ${record.category.mode}): ${record.category.reason}`);
     return record;
+  }
+
+  /**
+   * Cuts a `pp` function's model into stages that each fit a device (weights ≤ half the largest device's
+   * memory, as the categorizer counts models at twice their size), stores each stage by sha256, and
+   * records their signatures. The gateway runs the chain; the scheduler places stages like functions.
+   */
+  private async partition(name: string, bytes: Uint8Array, model: ModelInfo): Promise<void> {
+    if (model.inputs.length === 0) return;
+    const devices = this.cluster.state.liveDevices(60_000);
+    const capacity = Math.max(...(devices.length ? devices.map((d) => d.memoryBytes) : [DEFAULT_DEVICE_MEMORY]));
+    const maxStageBytes = Math.floor(capacity / MODEL_MEMORY_FACTOR);
+    const stages = Math.max(2, Math.ceil(bytes.byteLength / maxStageBytes));
+    let result;
+    try {
+      result = partitionModel(bytes, { stages, maxStageBytes });
+    } catch (e) {
+      throw EparaError.badInput(`function "${name}" needs more than one device (pp), but its model cannot be cut into ${stages} stages of at most ${(maxStageBytes / 1e6).toFixed(1)} MB: ${(e as Error).message}`, { field: 'model' });
+    }
+    let signatures;
+    try {
+      const sample = tensorKind.sample(model);
+      signatures = await probeStageSignatures(result, sample.inputs, model.inputs);
+    } catch (e) {
+      throw EparaError.badInput(`function "${name}" was cut into ${stages} stages, but a sample request could not run through them: ${(e as Error).message.split('\n')[0]}`, { field: 'model' });
+    }
+    model.stages = [];
+    for (const s of result.stages) {
+      const sha = sha256Of(s.model);
+      await this.store(sha, s.model);
+      model.stages.push({ index: s.index, sha256: sha, sizeBytes: s.model.byteLength, ...signatures[s.index] });
+    }
+    model.partitionReason = result.reason;
+    this.logger.log(`partitioned ${name} into ${stages} stages: ${result.reason}`);
   }
 
   async patch(name: string, raw: unknown): Promise<FunctionRecord> {

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { headers as natsHeaders, Msg, MsgHdrs, nuid } from 'nats';
-import { EparaError, FunctionRecord, Header, MediaType, Mode, SERVING_HEADERS, subjects } from '@epara/contracts';
+import { decodeInvocation, decodeResultTensors, encodeResult, encodeTensorsMsgpack, EparaError, FunctionRecord, Header, MediaType, Mode, SERVING_HEADERS, subjects, unitKey } from '@epara/contracts';
 import { NatsClient, natsFailure, replyError, ReplicaView, respondError } from '@epara/nats';
 import { chooseBatchReplica, chooseReplica } from '@epara/policy';
 import { ClusterView, STALE_AFTER_MS } from '../cluster/cluster-view.service';
@@ -58,16 +58,17 @@ export class InvokeService {
   }
 
   private checkServable(record: FunctionRecord): void {
-    if (record.category.mode === Mode.Pp) {
-      throw new EparaError(501, `function "${record.name}" is categorized ${record.category.sensitivity} × ${record.category.footprint} → pp; pipeline-parallel serving is not available yet`, {
+    if (record.category.mode === Mode.Pp && !record.model.stages?.length) {
+      throw new EparaError(501, `function "${record.name}" is categorized ${record.category.sensitivity} × ${record.category.footprint} → pp, but its model has no pipeline stages (redeploy it to partition the model)`, {
         category: record.category,
       });
     }
   }
 
-  /** Chooses where a request goes. `exclude` skips a device that just failed. */
-  route(record: FunctionRecord, exclude?: string): Route {
-    const replicas = this.cluster.state.replicas(record.name);
+  /** Chooses where a request (or one pipeline stage of it) goes. `exclude` skips a device that just failed. */
+  route(record: FunctionRecord, exclude?: string, stage?: number): Route {
+    const unit = unitKey(record.name, stage);
+    const replicas = this.cluster.state.replicas(record.name, stage);
     if (replicas.length === 0) {
       throw EparaError.noCapacity(`function "${record.name}" has no replica placed yet: no worker has room for it, or the scheduler is not running`, { function: record.name });
     }
@@ -78,7 +79,7 @@ export class InvokeService {
     const candidates = replicas
       .filter((r) => r.device !== exclude)
       .map((r: ReplicaView) => {
-        const load = r.state?.functions.find((f) => f.fn === record.name);
+        const load = r.state?.functions.find((f) => f.fn === unit);
         return {
           device: r.device,
           ready: load?.ready ?? false,
@@ -95,6 +96,11 @@ export class InvokeService {
     const params = { staleAfterMs: STALE_AFTER_MS };
     const d = replicas[0].mode === Mode.Batch ? chooseBatchReplica(candidates, Math.random, params) : chooseReplica(candidates, Math.random, params);
     const mode = replicas[0].mode;
+    if (d.kind === 'none' && stage !== undefined) {
+      // Stages have no queue-group subject: try a replica of this stage even if it looks busy or stale.
+      const r = replicas.find((x) => x.device !== exclude) ?? replicas[0];
+      return { subject: subjects.device(r.mode, record.name, r.device), device: r.device, mode: r.mode, reason: `stage ${stage}: ${d.reason}` };
+    }
     if (d.kind === 'none') {
       // Nobody looks ready from here (heartbeats lag a fresh placement): let the queue group decide.
       return { subject: subjects.mode(mode, record.name), mode, reason: `fallback to queue group: ${d.reason}` };
@@ -123,8 +129,8 @@ export class InvokeService {
       const deadline = this.deadlineOf(record, arrival, req.deadlineEpochMs);
       if (deadline <= arrival) throw EparaError.deadline('deadline passed before the request reached the gateway');
       const requestId = req.requestId || nuid.next();
-      if (record.category.mode === Mode.Sp) {
-        const reply = await this.split.invoke(record, req, deadline, requestId);
+      if (record.category.mode === Mode.Sp || record.category.mode === Mode.Pp) {
+        const reply = record.category.mode === Mode.Sp ? await this.split.invoke(record, req, deadline, requestId) : await this.pipeline(record, req, deadline, requestId);
         if (Date.now() - arrival > record.slo.latencyMs) outcome = 'slo_missed';
         else this.metrics.goodRequests.inc({ function: fn });
         return reply;
@@ -166,6 +172,57 @@ export class InvokeService {
     }
   }
 
+  /**
+   * The `pp` mode: the request flows stage to stage. The gateway keeps every tensor produced so far
+   * (a later stage may read an early one), sends each stage its inputs as msgpack to a replica of that
+   * stage, and answers with the original outputs. Each stage batches on its own worker; the deadline
+   * travels with the request.
+   */
+  private async pipeline(record: FunctionRecord, req: InvokeRequest, deadline: number, requestId: string): Promise<InvokeReply> {
+    const invocation = decodeInvocation(req.body, req.contentType);
+    if (invocation.type !== 'tensors') throw EparaError.badInput(`function "${record.name}" takes tensors (JSON or msgpack), not ${invocation.mediaType}`);
+    const live = new Map(invocation.inputs.map((t) => [t.name, t]));
+    const devices: string[] = [];
+    let execMs = 0;
+    let queueMs = 0;
+    for (const stage of record.model.stages!) {
+      const feeds = stage.inputs.map((spec) => {
+        const t = live.get(spec.name);
+        if (!t) throw EparaError.badInput(`missing input "${spec.name}": expected ${spec.datatype} [${spec.shape.join(',')}]`, { input: spec.name });
+        return t;
+      });
+      const h = natsHeaders();
+      h.set(Header.ContentType, MediaType.Msgpack);
+      h.set(Header.Accept, MediaType.Msgpack);
+      h.set(Header.Deadline, String(deadline));
+      h.set(Header.RequestId, requestId);
+      h.set(Header.Stage, String(stage.index));
+      const route = this.route(record, undefined, stage.index);
+      const reply = await this.send(route, encodeTensorsMsgpack(feeds), h, deadline).catch((e) => {
+        if (natsFailure.isNoResponders(e)) throw EparaError.noCapacity(`no worker answered for stage ${stage.index} of "${record.name}"`);
+        throw e;
+      });
+      const err = replyError(reply);
+      if (err) throw err;
+      for (const t of decodeResultTensors(reply.data, MediaType.Msgpack)) live.set(t.name, t);
+      devices.push(reply.headers?.get(Header.Device) ?? route.device ?? '?');
+      execMs += Number(reply.headers?.get(Header.ExecMs) ?? 0);
+      queueMs += Number(reply.headers?.get(Header.QueueMs) ?? 0);
+    }
+    const wanted = invocation.outputNames ?? record.model.outputs.map((o) => o.name);
+    const outputs = wanted.map((name) => {
+      const t = live.get(name);
+      if (!t) throw new EparaError(500, `pipeline of "${record.name}" did not produce output "${name}"`);
+      return t;
+    });
+    const { body, contentType } = encodeResult({ type: 'tensors', outputs }, { modelName: record.name, id: invocation.id }, req.accept ?? req.contentType);
+    return {
+      body,
+      contentType,
+      headers: { [Header.Device]: devices.join(','), [Header.Mode]: Mode.Pp, [Header.BatchSize]: '1', [Header.ExecMs]: execMs.toFixed(3), [Header.QueueMs]: queueMs.toFixed(3), [Header.RequestId]: requestId },
+    };
+  }
+
   private async send(route: Route, body: Uint8Array, h: MsgHdrs, deadline: number): Promise<Msg> {
     const timeout = Math.max(1, deadline - Date.now() + this.config.replyGraceMs);
     if (route.device) this.cluster.begin(route.device);
@@ -196,7 +253,8 @@ export class InvokeService {
       priority: msg.headers?.get(Header.Priority) || undefined,
     };
     // Split requests are merged here, so the gateway must see the replies.
-    if (!this.config.directReply || !msg.reply || this.registry.find(fn)?.category.mode === Mode.Sp) {
+    const mode = this.registry.find(fn)?.category.mode;
+    if (!this.config.directReply || !msg.reply || mode === Mode.Sp || mode === Mode.Pp) {
       this.invoke(fn, req, 'nats')
         .then((r) => {
           if (!msg.reply) return;

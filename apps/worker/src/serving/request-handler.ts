@@ -9,6 +9,8 @@ import { WorkerMetrics } from '../state/worker-metrics';
 
 /** What the handler needs to know about a function placed here. */
 export interface ServedFunction {
+  /** What is placed here: the function, or one pipeline stage of it (`<fn>#<stage>`). */
+  unit: string;
   record: FunctionRecord;
   mode: Mode;
   model: LoadedModel;
@@ -36,7 +38,7 @@ export class RequestHandler {
     const arrivalMs = this.now();
     const requestId = msg.headers?.get(Header.RequestId) || nuid.next();
     const accept = msg.headers?.get(Header.Accept) || msg.headers?.get(Header.ContentType) || undefined;
-    const name = fn.record.name;
+    const name = fn.unit;
     const deadlineHeader = Number(msg.headers?.get(Header.Deadline));
     const deadlineMs = deadlineHeader > 0 ? deadlineHeader : arrivalMs + fn.record.slo.latencyMs;
     const fail = (e: unknown) => {
@@ -71,9 +73,9 @@ export class RequestHandler {
   }
 
   private reply(msg: Msg, fn: ServedFunction, result: Parameters<typeof encodeResult>[0], served: ServedInfo, requestId: string, accept: string | undefined, id: string | undefined, arrivalMs: number, deadlineMs: number): void {
-    const name = fn.record.name;
+    const name = fn.unit;
     try {
-      const { body, contentType } = encodeResult(result, { modelName: name, id }, accept);
+      const { body, contentType } = encodeResult(result, { modelName: fn.record.name, id }, accept);
       const h = natsHeaders();
       h.set(Header.ContentType, contentType);
       h.set(Header.RequestId, requestId);

@@ -9,13 +9,16 @@ import {
   FunctionLoad,
   FunctionRecord,
   functionQueue,
+  Header,
   Mode,
+  ModelInfo,
   Profile,
   subjects,
+  unitKey,
 } from '@epara/contracts';
-import { KvMirror, NatsClient } from '@epara/nats';
+import { KvMirror, NatsClient, respondError } from '@epara/nats';
 import { AdaptiveExecEstimator, aimdMaxBatchSize, BATCH_EXEC_SLO_FRACTION, chooseBatchParams, STATIC_MAX_BATCH, STATIC_QUEUE_DELAY_MS } from '@epara/policy';
-import { measureExecTimes } from '@epara/runtime';
+import { measureExecTimes, PreparedRequest } from '@epara/runtime';
 import { WORKER_CONFIG, WorkerConfig } from '../config';
 import { DeviceExecutor, FunctionBatching } from '@epara/runtime';
 import { PendingRequest } from '@epara/runtime';
@@ -29,6 +32,9 @@ interface Placed extends ServedFunction {
   assignment: Assignment;
   /** Current AIMD batch size (the `adaptive-batch` baseline). */
   aimdBatchSize: number;
+  /** Synthetic inputs could not profile it: the first real request will serve as the sample. */
+  needsProfile: boolean;
+  loadMs: number;
   estimator: AdaptiveExecEstimator;
   memoryBytes: number;
 }
@@ -82,7 +88,7 @@ export class WorkerService implements OnApplicationBootstrap, OnApplicationShutd
     this.placement = await new KvMirror<DevicePlacement>(await this.nats.kv(Bucket.Placement), this.config.device).start();
     this.placement.onChange(() => this.scheduleReconcile());
     this.functions.onChange((c) => {
-      if (this.placed.has(c.key)) this.scheduleReconcile();
+      if ([...this.placed.values()].some((p) => p.record.name === c.key)) this.scheduleReconcile();
     });
     await this.publishService();
     this.scheduleReconcile();
@@ -97,41 +103,50 @@ export class WorkerService implements OnApplicationBootstrap, OnApplicationShutd
     return this.reconciling;
   }
 
+  /** The sha256 an assignment asks for, checked against the record (a stage's own model for `pp`). */
+  private static modelOf(record: FunctionRecord, a: Assignment): ModelInfo | undefined {
+    if (a.stage === undefined) return record.model.sha256 === a.sha256 ? record.model : undefined;
+    const st = record.model.stages?.[a.stage];
+    if (!st || st.sha256 !== a.sha256) return undefined;
+    return { sha256: st.sha256, sizeBytes: st.sizeBytes, format: 'onnx', inputs: st.inputs, outputs: st.outputs, batchable: st.batchable, source: `stage ${a.stage} of ${record.name}` };
+  }
+
   private async reconcile(): Promise<void> {
     if (this.stopping) return;
-    const wanted = new Map((this.placement.get(this.config.device)?.assignments ?? []).map((a) => [a.fn, a]));
+    const wanted = new Map((this.placement.get(this.config.device)?.assignments ?? []).map((a) => [unitKey(a.fn, a.stage), a]));
     let endpointsChanged = false;
-    for (const [fn, p] of this.placed) {
-      const a = wanted.get(fn);
-      if (!a || a.sha256 !== p.assignment.sha256 || !this.functions.get(fn)) {
-        this.placed.delete(fn);
+    for (const [unit, p] of this.placed) {
+      const a = wanted.get(unit);
+      if (!a || a.sha256 !== p.assignment.sha256 || !this.functions.get(a.fn)) {
+        this.placed.delete(unit);
         endpointsChanged = true;
-        void this.retire(fn, p);
+        void this.retire(unit, p);
       }
     }
     const added: string[] = [];
-    for (const [fn, a] of wanted) {
-      const record = this.functions.get(fn);
-      if (!record || record.model.sha256 !== a.sha256) continue;
-      const current = this.placed.get(fn);
+    for (const [unit, a] of wanted) {
+      const record = this.functions.get(a.fn);
+      const info = record && WorkerService.modelOf(record, a);
+      if (!record || !info) continue;
+      const current = this.placed.get(unit);
       if (current) {
         if (current.mode !== a.mode) endpointsChanged = true;
         current.record = record;
         current.mode = a.mode;
         current.assignment = a;
-        this.executor.retune(fn, this.batchingFor(current));
+        this.executor.retune(unit, this.batchingFor(current));
         continue;
       }
       try {
-        await this.load(record, a);
-        added.push(fn);
+        await this.load(unit, record, info, a);
+        added.push(unit);
         endpointsChanged = true;
       } catch (e) {
-        this.logger.error(`cannot load ${fn} on ${this.config.device}: ${(e as Error).message}`);
+        this.logger.error(`cannot load ${unit} on ${this.config.device}: ${(e as Error).message}`);
       }
     }
     if (endpointsChanged) await this.publishService();
-    for (const fn of added) this.announce(EventKind.ModelLoaded, { function: fn, device: this.config.device });
+    for (const unit of added) this.announce(EventKind.ModelLoaded, { function: unit, device: this.config.device });
   }
 
   private batchingFor(p: Pick<Placed, 'record' | 'assignment' | 'estimator' | 'mode' | 'model' | 'aimdBatchSize'>): FunctionBatching {
@@ -151,28 +166,29 @@ export class WorkerService implements OnApplicationBootstrap, OnApplicationShutd
     return { maxBatchSize: chosen.maxBatchSize, preferredBatchSize: chosen.preferredBatchSize, maxQueueDelayMs: chosen.maxQueueDelayMs };
   }
 
-  private async load(record: FunctionRecord, assignment: Assignment): Promise<void> {
-    const { model, loadMs, memoryBytes } = await this.models.load(record);
+  private async load(unit: string, record: FunctionRecord, info: ModelInfo, assignment: Assignment): Promise<void> {
+    const { model, loadMs, memoryBytes } = await this.models.load(record, info);
     if (model.providerNote) this.providerNote = model.providerNote;
     this.provider = model.provider;
     let profile: Profile | undefined = record.profiles[this.deviceClass];
-    if (!profile && this.config.profile) profile = await this.profile(record, model, loadMs, memoryBytes);
+    // Stages are not profiled into the record: its profile describes the whole model.
+    const profilable = this.config.profile && assignment.stage === undefined;
+    if (!profile && profilable) profile = await this.profile(record, model, loadMs, memoryBytes, model.kind.sample(model.info));
     const estimator = new AdaptiveExecEstimator(profile?.execMsByBatch);
-    const placed: Placed = { record, mode: assignment.mode, model, assignment, estimator, memoryBytes, aimdBatchSize: 1 };
-    this.executor.register(record.name, {
+    const placed: Placed = { unit, record, mode: assignment.mode, model, assignment, estimator, memoryBytes, aimdBatchSize: 1, needsProfile: !profile && profilable, loadMs };
+    this.executor.register(unit, {
       batching: this.batchingFor(placed),
       estimator,
       run: (batch) => this.runBatch(placed, batch),
     });
-    this.placed.set(record.name, placed);
-    this.logger.log(`loaded ${record.name} on ${this.config.device} (${model.provider}) in ${loadMs.toFixed(0)} ms, mode ${assignment.mode}`);
+    this.placed.set(unit, placed);
+    this.logger.log(`loaded ${unit} on ${this.config.device} (${model.provider}) in ${loadMs.toFixed(0)} ms, mode ${assignment.mode}`);
   }
 
   /** Measures exec time per batch size and stores it in the function record for this device class. */
-  private async profile(record: FunctionRecord, model: ServedFunction['model'], loadMs: number, memoryBytes: number): Promise<Profile | undefined> {
+  private async profile(record: FunctionRecord, model: ServedFunction['model'], loadMs: number, memoryBytes: number, sample: PreparedRequest): Promise<Profile | undefined> {
     try {
-      const execMsByBatch = await measureExecTimes(model, model.kind.sample(model.info));
-      const sample = model.kind.sample(model.info);
+      const execMsByBatch = await measureExecTimes(model, sample);
       const profile: Profile = {
         deviceClass: this.deviceClass,
         execMsByBatch,
@@ -187,7 +203,7 @@ export class WorkerService implements OnApplicationBootstrap, OnApplicationShutd
       this.logger.log(`profiled ${record.name} on ${this.deviceClass}: ${JSON.stringify(execMsByBatch)} ms per batch size`);
       return profile;
     } catch (e) {
-      this.logger.warn(`could not profile ${record.name} with synthetic inputs (${(e as Error).message}); batch times will be learned from live requests`);
+      this.logger.warn(`could not profile ${record.name} with ${sample.groupKey === 'sample' ? 'synthetic inputs' : 'a live request'} (${(e as Error).message.split('\n')[0]}); ${sample.groupKey === 'sample' ? 'the first live request will be the sample' : 'batch times are learned from live requests'}`);
       return undefined;
     }
   }
@@ -225,9 +241,19 @@ export class WorkerService implements OnApplicationBootstrap, OnApplicationShutd
     p.estimator.observe(items, execMs);
     if (this.config.policy.batching === 'aimd' && p.model.info.batchable) {
       p.aimdBatchSize = Math.round(aimdMaxBatchSize(p.aimdBatchSize, execMs, p.record.slo.latencyMs * BATCH_EXEC_SLO_FRACTION, { max: AIMD_MAX_BATCH }));
-      this.executor.retune(p.record.name, this.batchingFor(p));
+      this.executor.retune(p.unit, this.batchingFor(p));
     }
-    const fn = p.record.name;
+    if (p.needsProfile) {
+      // Synthetic inputs did not fit the model (e.g. Silero needs real frame lengths): profile with this one.
+      p.needsProfile = false;
+      const sample = { ...batch[0].prepared, items: 1 };
+      setImmediate(() => {
+        this.profile(p.record, p.model, p.loadMs, p.memoryBytes, sample)
+          .then((profile) => profile && Object.entries(profile.execMsByBatch).forEach(([b, ms]) => p.estimator.observe(Number(b), ms)))
+          .catch(() => undefined);
+      });
+    }
+    const fn = p.unit;
     this.metrics.execTime.observe({ function: fn }, execMs / 1000);
     this.metrics.batchSize.observe({ function: fn }, batch.length);
     for (let i = 0; i < batch.length; i++) {
@@ -262,28 +288,38 @@ export class WorkerService implements OnApplicationBootstrap, OnApplicationShutd
    */
   private async publishService(): Promise<void> {
     const old = this.service;
-    const fns = [...this.placed.keys()].sort();
+    const units = [...this.placed.values()].sort((a, b) => a.unit.localeCompare(b.unit));
+    const fns = [...new Set(units.map((p) => p.record.name))];
     const svc = await this.nats.nc.services.add({
       name: 'epara-worker',
       version: WORKER_VERSION,
       description: `Epara worker for device ${this.config.device}`,
-      metadata: { device: this.config.device, slot: this.config.slot, host: this.config.host, provider: this.provider, functions: fns.join(',') },
+      metadata: { device: this.config.device, slot: this.config.slot, host: this.config.host, provider: this.provider, functions: units.map((p) => p.unit).join(',') },
       statsHandler: async () => this.stats(),
     });
     for (const fn of fns) {
-      const p = this.placed.get(fn)!;
+      const first = units.find((p) => p.record.name === fn)!;
+      const queue = functionQueue(fn);
+      if (first.mode === Mode.Pp) {
+        // One subject per (function, device) whatever stages live here; `Epara-Stage` picks the stage.
+        const handle = (err: Error | null, msg: Parameters<RequestHandler['handle']>[0]) => {
+          if (err) return;
+          const unit = unitKey(fn, Number(msg.headers?.get(Header.Stage) ?? 0));
+          const current = this.placed.get(unit);
+          if (!current) return void respondError(msg, EparaError.noCapacity(`stage ${unit} is not on ${this.config.device}`));
+          this.handler.handle(msg, current);
+        };
+        svc.addEndpoint(`${fn}-stages-on-${this.config.device}`, { handler: handle, subject: subjects.device(Mode.Pp, fn, this.config.device), queue, metadata: { function: fn, mode: Mode.Pp, route: 'device' } });
+        continue;
+      }
       const handle = (err: Error | null, msg: Parameters<RequestHandler['handle']>[0]) => {
         if (err) return;
         const current = this.placed.get(fn);
-        if (!current) {
-          msg.respond(Buffer.from(JSON.stringify(EparaError.noCapacity(`function "${fn}" is no longer on ${this.config.device}`).toBody())));
-          return;
-        }
+        if (!current) return void respondError(msg, EparaError.noCapacity(`function "${fn}" is no longer on ${this.config.device}; retry`));
         this.handler.handle(msg, current);
       };
-      const queue = functionQueue(fn);
-      svc.addEndpoint(fn, { handler: handle, subject: subjects.mode(p.mode, fn), queue, metadata: { function: fn, mode: p.mode, route: 'queue-group' } });
-      svc.addEndpoint(`${fn}-on-${this.config.device}`, { handler: handle, subject: subjects.device(p.mode, fn, this.config.device), queue, metadata: { function: fn, mode: p.mode, route: 'device' } });
+      svc.addEndpoint(fn, { handler: handle, subject: subjects.mode(first.mode, fn), queue, metadata: { function: fn, mode: first.mode, route: 'queue-group' } });
+      svc.addEndpoint(`${fn}-on-${this.config.device}`, { handler: handle, subject: subjects.device(first.mode, fn, this.config.device), queue, metadata: { function: fn, mode: first.mode, route: 'device' } });
     }
     this.service = svc;
     if (old) await old.stop().catch(() => undefined);
@@ -295,8 +331,8 @@ export class WorkerService implements OnApplicationBootstrap, OnApplicationShutd
 
   functionLoads(): FunctionLoad[] {
     return [...this.placed.values()].map((p) => {
-      const l = this.executor.load(p.record.name);
-      return { fn: p.record.name, mode: p.mode, queued: l.queued, running: l.running, completed: l.completed, execMsEwma: p.estimator.execMs(1), preferredBatchSize: this.executor.batching(p.record.name)?.preferredBatchSize ?? 1, ready: true };
+      const l = this.executor.load(p.unit);
+      return { fn: p.unit, mode: p.mode, queued: l.queued, running: l.running, completed: l.completed, execMsEwma: p.estimator.execMs(1), preferredBatchSize: this.executor.batching(p.unit)?.preferredBatchSize ?? 1, ready: true };
     });
   }
 

@@ -1,5 +1,5 @@
 import * as ort from 'onnxruntime-node';
-import { datatypeFromOrt, EparaError, ModelInfo, Tensor, TypedArray } from '@epara/contracts';
+import { datatypeFromOrt, EparaError, ModelInfo, ortType, Tensor, TypedArray } from '@epara/contracts';
 import { splitTensor, stackTensors } from '../batching/stack';
 import { KindHandler, PreparedRequest } from '../kinds/types';
 import { CreatedSession } from './session-factory';
@@ -32,7 +32,7 @@ export class LoadedModel {
         batch.map((r) => r.inputs[i]),
         spec,
       );
-      feeds[spec.name] = new ort.Tensor(ortTypeOf(t), t.data as never, t.shape);
+      feeds[spec.name] = new ort.Tensor(ortType(t.datatype) as ort.Tensor.Type, t.data as never, t.shape);
     });
     const results = await this.created.session.run(feeds);
     const counts = batch.map((r) => r.items);
@@ -48,21 +48,5 @@ export class LoadedModel {
 
   async release(): Promise<void> {
     await this.created.session.release();
-  }
-}
-
-function ortTypeOf(t: Tensor): ort.Tensor.Type {
-  switch (t.datatype) {
-    case 'FP32': return 'float32';
-    case 'FP64': return 'float64';
-    case 'INT64': return 'int64';
-    case 'UINT64': return 'uint64';
-    case 'INT32': return 'int32';
-    case 'UINT32': return 'uint32';
-    case 'INT16': return 'int16';
-    case 'UINT16': return 'uint16';
-    case 'INT8': return 'int8';
-    case 'UINT8': return 'uint8';
-    case 'BOOL': return 'bool';
   }
 }

@@ -47,7 +47,7 @@ export function signatureOf(session: ort.InferenceSession): ModelSignature {
 export async function inspectModel(bytes: Uint8Array): Promise<ModelSignature> {
   let session: ort.InferenceSession;
   try {
-    session = await ort.InferenceSession.create(bytes, { intraOpNumThreads: 1, executionProviders: ['cpu'] });
+    session = await ort.InferenceSession.create(bytes, { intraOpNumThreads: 1, executionProviders: ['cpu'], logSeverityLevel: 4 });
   } catch (e) {
     const reason = ((e as Error).message ?? String(e)).split('\n')[0].slice(0, 300);
     throw EparaError.badInput(`model file is not a valid ONNX model onnxruntime can load: ${reason}`, { field: 'model' });

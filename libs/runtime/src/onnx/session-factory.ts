@@ -35,6 +35,8 @@ export async function createSession(model: Uint8Array, o: SessionOptions): Promi
     interOpNumThreads: 1,
     graphOptimizationLevel: 'all',
     executionMode: 'sequential',
+    // Errors reach the caller as exceptions with the same text; onnxruntime's own stderr copy only adds noise.
+    logSeverityLevel: 4,
   };
   if (o.provider !== 'cpu') {
     try {

@@ -1,0 +1,61 @@
+import * as ort from 'onnxruntime-node';
+import { datatypeFromOrt, EparaError, ortType, Tensor, TensorSpec } from '@epara/contracts';
+import { stackTensors } from '../batching/stack';
+import type { PartitionResult } from './types';
+
+export interface StageSignature {
+  inputs: TensorSpec[];
+  outputs: TensorSpec[];
+  batchable: boolean;
+}
+
+type Live = Map<string, ort.Tensor>;
+
+async function runStages(sessions: ort.InferenceSession[], plan: PartitionResult, feeds: Record<string, ort.Tensor>): Promise<Live> {
+  const live: Live = new Map(Object.entries(feeds));
+  for (let i = 0; i < sessions.length; i++) {
+    const stage = plan.stages[i];
+    const inputs: Record<string, ort.Tensor> = {};
+    for (const name of stage.inputs) inputs[name] = live.get(name)!;
+    const out = await sessions[i].run(inputs);
+    for (const [name, t] of Object.entries(out)) live.set(name, t);
+  }
+  return live;
+}
+
+/**
+ * Crossing tensors carry no declared shape in stage models, so neither validation nor batching would
+ * know their batch axis. This runs the stages once at batch 1 and once at batch 2 (a sample request
+ * stacked twice) and reads, for every stage input and output, its datatype, its shape and the axis that
+ * grew with the batch. Stages then validate and batch like whole models.
+ */
+export async function probeStageSignatures(plan: PartitionResult, sample: Tensor[], sampleSpecs: TensorSpec[]): Promise<StageSignature[]> {
+  const sessions = await Promise.all(plan.stages.map((s) => ort.InferenceSession.create(s.model, { intraOpNumThreads: 1, logSeverityLevel: 4 })));
+  try {
+    const feeds = (batch: number) =>
+      Object.fromEntries(
+        sample.map((t, i) => {
+          const stacked = batch === 1 ? t : stackTensors(new Array<Tensor>(batch).fill(t), sampleSpecs[i]);
+          return [t.name, new ort.Tensor(ortType(stacked.datatype) as ort.Tensor.Type, stacked.data as never, stacked.shape)];
+        }),
+      );
+    const one = await runStages(sessions, plan, feeds(1));
+    const two = await runStages(sessions, plan, feeds(2));
+    const spec = (name: string): TensorSpec => {
+      const a = one.get(name);
+      const b = two.get(name);
+      if (!a || !b) throw new EparaError(500, `stage probe: tensor "${name}" was not produced`);
+      const datatype = datatypeFromOrt(a.type);
+      if (!datatype) throw EparaError.badInput(`tensor "${name}" crossing a stage cut has type ${a.type}, which Epara cannot carry`);
+      const axis = a.dims.findIndex((d, i) => b.dims[i] === 2 * d && d > 0);
+      return { name, datatype, shape: a.dims.map((d, i) => (i === axis ? 'batch' : d)), batchAxis: axis >= 0 ? axis : null };
+    };
+    return plan.stages.map((s) => {
+      const inputs = s.inputs.map(spec);
+      const outputs = s.outputs.map(spec);
+      return { inputs, outputs, batchable: inputs.some((t) => t.batchAxis !== null) && outputs.every((t) => t.batchAxis !== null) };
+    });
+  } finally {
+    await Promise.all(sessions.map((s) => s.release()));
+  }
+}
