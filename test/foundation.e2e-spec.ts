@@ -34,7 +34,7 @@ describe('foundation: deploy → invoke over HTTP and NATS → delete, against r
   };
 
   it('deploys a model as multipart and records its signature, category, mode and reason', async () => {
-    const r = await deployMultipart(c.gatewayUrl, { name: 'add', kind: 'tensor', slo: { latencyMs: 200 } }, buildAdd());
+    const r = await deployMultipart(c.gatewayUrl, { name: 'add', kind: 'tensor', slo: { latencyMs: 2000 } }, buildAdd());
     expect(r.status).toBe(201);
     const rec = r.json();
     expect(rec.model.inputs.map((i: { name: string }) => i.name)).toEqual(['a', 'b']);
@@ -75,7 +75,7 @@ describe('foundation: deploy → invoke over HTTP and NATS → delete, against r
 
   it('returns exactly what onnxruntime computes for the MLP (HTTP and NATS)', async () => {
     const model = buildMlp();
-    expect((await deployMultipart(c.gatewayUrl, { name: 'mlp', kind: 'tensor', slo: { latencyMs: 500 } }, model)).status).toBe(201);
+    expect((await deployMultipart(c.gatewayUrl, { name: 'mlp', kind: 'tensor', slo: { latencyMs: 2000 } }, model)).status).toBe(201);
     await ready('mlp');
     const x = Float32Array.from({ length: 256 }, (_, i) => Math.sin(i));
     const session = await ort.InferenceSession.create(model, { intraOpNumThreads: 1 });
@@ -212,8 +212,12 @@ describe('foundation: deploy → invoke over HTTP and NATS → delete, against r
     const infos = [];
     for await (const i of await svc.info('epara-worker')) infos.push(i);
     expect(infos.map((i) => i.metadata?.device).sort()).toEqual(['cpu-0', 'cpu-1']);
-    expect(infos[0].metadata?.functions.split(',')).toEqual(expect.arrayContaining(['add']));
-    expect(infos[0].endpoints.map((e) => e.subject)).toEqual(expect.arrayContaining([expect.stringMatching(/^epara\.v1\.dp\.add(\.cpu-[01])?$/)]));
+    // The scheduler decides how many replicas `add` gets; at least one worker serves it as endpoints.
+    const serving = infos.find((i) => i.metadata?.functions.split(',').includes('add'));
+    expect(serving).toBeDefined();
+    expect(serving!.endpoints.map((e) => [e.subject, e.queue_group])).toEqual(
+      expect.arrayContaining([['epara.v1.dp.add', 'epara.add'], [`epara.v1.dp.add.${serving!.metadata!.device}`, 'epara.add']]),
+    );
   });
 
   it('answers the Open Inference Protocol metadata routes', async () => {
