@@ -177,7 +177,8 @@ export class SchedulerService implements OnApplicationBootstrap, OnApplicationSh
       const base = {
         mode: r.category.mode,
         loadMs: profile?.loadMs ?? 200,
-        rps: this.rates.rps(r.name, Date.now()) || r.expected?.rps || 0,
+        // A pipeline's rate is its first stage's: every request passes it once.
+        rps: this.rates.rps(r.category.mode === Mode.Pp ? unitKey(r.name, 0) : r.name, Date.now()) || r.expected?.rps || 0,
         sloMs: r.slo.latencyMs,
         ...this.replicaPin(r, devices.length),
       };
