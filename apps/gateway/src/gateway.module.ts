@@ -15,6 +15,8 @@ import { InvokeNatsController } from './invoke/invoke.nats-controller';
 import { InvokeService } from './invoke/invoke.service';
 import { KserveController } from './kserve/kserve.controller';
 import { SplitInvoker } from './invoke/split-invoker';
+import { AsyncController } from './async/async.controller';
+import { AsyncService } from './async/async.service';
 
 @Module({})
 export class GatewayModule {
@@ -22,7 +24,7 @@ export class GatewayModule {
     return {
       module: GatewayModule,
       imports: [NatsModule.forRoot({ servers: config.natsUrl, name: config.name }), MetricsModule.forRoot(registry)],
-      controllers: [FunctionsController, ClusterController, KserveController, HealthController, DashboardController, InvokeNatsController],
+      controllers: [AsyncController, FunctionsController, ClusterController, KserveController, HealthController, DashboardController, InvokeNatsController],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
         { provide: APP_FILTER, useClass: HttpErrorFilter },
@@ -31,6 +33,7 @@ export class GatewayModule {
         DeployService,
         InvokeService,
         SplitInvoker,
+        AsyncService,
         GatewayMetrics,
       ],
     };

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
-import { connect, JetStreamClient, JetStreamManager, KV, KvOptions, NatsConnection, ObjectStore } from 'nats';
-import { Bucket, ObjectBucket } from '@epara/contracts';
+import { connect, JetStreamClient, JetStreamManager, KV, KvOptions, nanos, NatsConnection, ObjectStore, RetentionPolicy, StorageType } from 'nats';
+import { Bucket, ObjectBucket, Stream, subjects } from '@epara/contracts';
 
 export const NATS_OPTIONS = Symbol('NATS_OPTIONS');
 
@@ -83,10 +83,30 @@ export class NatsClient implements OnApplicationShutdown {
     return this.models;
   }
 
+  /**
+   * Stream `EPARA_ASYNC`: durable invocations on `epara.v1.async.>`, each consumed once (work queue),
+   * kept a day at most. Created when missing.
+   */
+  async ensureAsyncStream(): Promise<void> {
+    const jsm = await this.jsm();
+    try {
+      await jsm.streams.info(Stream.Async);
+    } catch {
+      await jsm.streams.add({
+        name: Stream.Async,
+        subjects: [subjects.asyncAny],
+        retention: RetentionPolicy.Workqueue,
+        storage: StorageType.File,
+        max_age: nanos(24 * 3_600_000),
+        description: 'Epara durable invocations (epara.v1.async.<fn>)',
+      });
+    }
+  }
+
   /** Creates every bucket up front, so a missing JetStream fails at start with a clear message. */
   async ensureBuckets(): Promise<void> {
     try {
-      await Promise.all([...Object.values(Bucket).map((b) => this.kv(b)), this.modelStore()]);
+      await Promise.all([...Object.values(Bucket).map((b) => this.kv(b)), this.modelStore(), this.ensureAsyncStream()]);
     } catch (e) {
       throw new Error(`JetStream is not available on ${this.options.servers} (${(e as Error).message}): start nats-server with -js, or use config/nats-server.conf`, { cause: e });
     }

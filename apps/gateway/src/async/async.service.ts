@@ -1,0 +1,147 @@
+import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { AckPolicy, ConsumerMessages, headers as natsHeaders, JsMsg, KV, nanos, nuid } from 'nats';
+import { Bucket, EparaError, Header, isJson, MediaType, Stream, subjects, token } from '@epara/contracts';
+import { NatsClient } from '@epara/nats';
+import { FunctionRegistry } from '../functions/function-registry.service';
+import { InvokeRequest, InvokeService } from '../invoke/invoke.service';
+
+/** Durable consumer shared by all gateways: the work queue hands each invocation to one of them. */
+const CONSUMER = 'epara-gateways';
+/** Tries per invocation; a retryable outcome (429, 503, 504) is retried after a delay. */
+const MAX_DELIVER = 5;
+const RETRY_DELAY_MS = 1_000;
+/** Invocations one gateway runs at once. */
+const CONCURRENCY = 16;
+export const CALLBACK_HEADER = 'X-Callback-Url';
+
+export type AsyncStatus = 'queued' | 'running' | 'done' | 'failed';
+
+/** KV `epara_requests` (TTL 1 h): what `GET /v1/requests/:id` answers. */
+export interface AsyncRequestRecord {
+  id: string;
+  function: string;
+  status: AsyncStatus;
+  submittedAt: number;
+  startedAt?: number;
+  finishedAt?: number;
+  attempts?: number;
+  /** The reply: a JSON document, or base64 bytes with their content type. */
+  result?: unknown;
+  resultBase64?: string;
+  contentType?: string;
+  servedBy?: Record<string, string>;
+  error?: { code: number; message: string };
+  callbackUrl?: string;
+}
+
+/**
+ * Durable invocations (DESIGN.md §5): `POST /v1/functions/:name/async` and producers publishing to
+ * `epara.v1.async.<fn>` land in the JetStream stream `EPARA_ASYNC`; gateways pull them, invoke as for
+ * HTTP, and keep status and result in KV `epara_requests` (and POST them to `X-Callback-Url`).
+ */
+@Injectable()
+export class AsyncService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(AsyncService.name);
+  private kv!: KV;
+  private messages?: ConsumerMessages;
+  private inflight = new Set<Promise<void>>();
+
+  constructor(
+    private readonly nats: NatsClient,
+    private readonly registry: FunctionRegistry,
+    private readonly invoker: InvokeService,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    this.kv = await this.nats.kv(Bucket.Requests);
+    const jsm = await this.nats.jsm();
+    await jsm.consumers.add(Stream.Async, { durable_name: CONSUMER, ack_policy: AckPolicy.Explicit, ack_wait: nanos(120_000), max_deliver: MAX_DELIVER }).catch(() => undefined);
+    const consumer = await this.nats.js.consumers.get(Stream.Async, CONSUMER);
+    this.messages = await consumer.consume({ max_messages: CONCURRENCY });
+    (async () => {
+      for await (const m of this.messages!) {
+        const p = this.process(m).catch((e) => this.logger.error(`async invocation ${m.seq} failed: ${(e as Error).stack}`));
+        this.inflight.add(p);
+        void p.finally(() => this.inflight.delete(p));
+        while (this.inflight.size >= CONCURRENCY) await Promise.race(this.inflight);
+      }
+    })().catch((e) => this.logger.error(`async consumer stopped: ${(e as Error).message}`));
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.messages?.stop();
+    await Promise.allSettled([...this.inflight]);
+  }
+
+  async submit(fn: string, req: InvokeRequest, callbackUrl?: string): Promise<AsyncRequestRecord> {
+    this.registry.get(fn);
+    const id = req.requestId ? token('function', req.requestId.toLowerCase()) : nuid.next().toLowerCase();
+    const record: AsyncRequestRecord = { id, function: fn, status: 'queued', submittedAt: Date.now(), ...(callbackUrl ? { callbackUrl } : {}) };
+    await this.put(record);
+    const h = natsHeaders();
+    h.set(Header.ContentType, req.contentType ?? MediaType.Json);
+    if (req.accept) h.set(Header.Accept, req.accept);
+    h.set(Header.RequestId, id);
+    if (callbackUrl) h.set(CALLBACK_HEADER, callbackUrl);
+    await this.nats.js.publish(subjects.async(fn), req.body, { headers: h, msgID: id });
+    return record;
+  }
+
+  async status(id: string): Promise<AsyncRequestRecord> {
+    const e = await this.kv.get(id).catch(() => null);
+    if (!e || e.operation !== 'PUT') throw EparaError.notFound(`no async request "${id}" (results are kept for 1 hour)`);
+    return JSON.parse(Buffer.from(e.value).toString('utf8'));
+  }
+
+  private put(r: AsyncRequestRecord): Promise<number> {
+    return this.kv.put(r.id, Buffer.from(JSON.stringify(r)));
+  }
+
+  private async process(m: JsMsg): Promise<void> {
+    const fn = m.subject.split('.')[3] ?? '';
+    const id = m.headers?.get(Header.RequestId)?.toLowerCase() || `${fn}-${m.seq}`;
+    const previous = await this.status(id).catch(() => undefined);
+    const base: AsyncRequestRecord = previous ?? { id, function: fn, status: 'queued', submittedAt: m.info.timestampNanos / 1e6 };
+    const running: AsyncRequestRecord = { ...base, status: 'running', startedAt: Date.now(), attempts: m.info.redeliveryCount };
+    await this.put(running);
+    try {
+      const reply = await this.invoker.invoke(fn, { body: m.data, contentType: m.headers?.get(Header.ContentType) || undefined, accept: m.headers?.get(Header.Accept) || undefined, requestId: id }, 'nats');
+      const json = isJson(reply.contentType);
+      const done: AsyncRequestRecord = {
+        ...running,
+        status: 'done',
+        finishedAt: Date.now(),
+        contentType: reply.contentType,
+        servedBy: reply.headers,
+        ...(json ? { result: JSON.parse(Buffer.from(reply.body).toString('utf8')) } : { resultBase64: Buffer.from(reply.body).toString('base64') }),
+      };
+      await this.put(done).catch(async (e) => {
+        await this.put({ ...running, status: 'failed', finishedAt: Date.now(), error: { code: 413, message: `result could not be stored (${(e as Error).message})` } });
+      });
+      m.ack();
+      this.callback(done);
+    } catch (e) {
+      const err = e instanceof EparaError ? e : new EparaError(500, 'internal error');
+      const retryable = err.code === 429 || err.code === 503 || err.code === 504 || err.code === 500;
+      if (retryable && m.info.redeliveryCount < MAX_DELIVER) {
+        await this.put({ ...running, status: 'queued', error: { code: err.code, message: `${err.message}; retrying` } });
+        m.nak(RETRY_DELAY_MS * m.info.redeliveryCount);
+        return;
+      }
+      const failed: AsyncRequestRecord = { ...running, status: 'failed', finishedAt: Date.now(), error: { code: err.code, message: err.message } };
+      await this.put(failed);
+      m.term();
+      this.callback(failed);
+    }
+  }
+
+  /** Best effort: the result stays in KV whatever the callback does. */
+  private callback(r: AsyncRequestRecord): void {
+    if (!r.callbackUrl) return;
+    fetch(r.callbackUrl, { method: 'POST', headers: { 'content-type': MediaType.Json }, body: JSON.stringify(r), signal: AbortSignal.timeout(10_000) })
+      .then((res) => {
+        if (!res.ok) this.logger.warn(`callback for ${r.id} to ${r.callbackUrl} answered ${res.status}`);
+      })
+      .catch((e) => this.logger.warn(`callback for ${r.id} to ${r.callbackUrl} failed: ${(e as Error).message}`));
+  }
+}
