@@ -13,7 +13,7 @@ import {
   unitKey,
 } from '@epara/contracts';
 import { ClusterState, KvMirror, NatsClient } from '@epara/nats';
-import { categorize, chooseBatchParams, MODEL_MEMORY_FACTOR, place, PlacementDecision, PlacementFunction, simplePlacement } from '@epara/policy';
+import { categorize, chooseBatchParams, toCategorization, MODEL_MEMORY_FACTOR, place, PlacementDecision, PlacementFunction, simplePlacement } from '@epara/policy';
 import { kindHandler } from '@epara/runtime';
 import { SCHEDULER_CONFIG, SchedulerConfig } from './config';
 import { LeaderLock } from './leader-lock';
@@ -148,7 +148,7 @@ export class SchedulerService implements OnApplicationBootstrap, OnApplicationSh
       const e = await this.functionsKv.get(r.name);
       if (!e || e.operation !== 'PUT') continue;
       const fresh = JSON.parse(Buffer.from(e.value).toString('utf8')) as FunctionRecord;
-      fresh.category = { sensitivity: d.sensitivity, footprint: d.footprint, mode: d.mode, reason: d.reason, provisional: d.provisional, pinned: d.pinned, decidedAt: Date.now() };
+      fresh.category = toCategorization(d, Date.now());
       fresh.observed = observedRps > 0 ? { rps: observedRps, at: Date.now() } : fresh.observed;
       fresh.updatedAt = Date.now();
       try {

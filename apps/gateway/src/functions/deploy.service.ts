@@ -14,7 +14,7 @@ import {
   validateDto,
 } from '@epara/contracts';
 import { NatsClient } from '@epara/nats';
-import { categorize, MODEL_MEMORY_FACTOR, uncategorized } from '@epara/policy';
+import { categorize, MODEL_MEMORY_FACTOR, toCategorization, uncategorized } from '@epara/policy';
 import { bundledModelPath, inspectModel, kindHandler, partitionModel, probeStageSignatures, sha256Of, tensorKind } from '@epara/runtime';
 import { ClusterView } from '../cluster/cluster-view.service';
 import { GATEWAY_CONFIG, GatewayConfig } from '../config';
@@ -89,18 +89,21 @@ export class DeployService {
     await os.put({ name: sha256, description: 'onnx model' }, bytesStream(bytes));
   }
 
-  private categorizeFirst(spec: DeployFunctionDto, model: ModelInfo): FunctionRecord['category'] {
+  /** Categorizes from what the gateway knows: the spec, the model, any profile, the live devices' capacity. */
+  private categorizeNow(f: Pick<FunctionRecord, 'slo' | 'expected' | 'observed' | 'hints' | 'kind'> & { profiles?: FunctionRecord['profiles'] }, model: ModelInfo): FunctionRecord['category'] {
     if (!this.config.policy.categorize) return uncategorized(this.config.policy.name, Date.now());
     const devices = this.cluster.state.liveDevices(60_000);
     const d = categorize({
-      slo: { latencyMs: spec.slo.latencyMs },
-      expectedRps: spec.expected?.rps,
+      slo: { latencyMs: f.slo.latencyMs },
+      expectedRps: f.expected?.rps,
+      observedRps: f.observed?.rps,
       modelSizeBytes: model.sizeBytes,
+      profile: f.profiles ? Object.values(f.profiles)[0] : undefined,
       devices: devices.length ? devices.map((x) => ({ memoryBytes: x.memoryBytes, memoryFreeBytes: x.memoryFreeBytes })) : [{ memoryBytes: DEFAULT_DEVICE_MEMORY, memoryFreeBytes: DEFAULT_DEVICE_MEMORY }],
-      hints: spec.hints,
-      kindCanSplit: kindHandler(spec.kind).canSplit,
+      hints: f.hints,
+      kindCanSplit: kindHandler(f.kind).canSplit,
     });
-    return { sensitivity: d.sensitivity, footprint: d.footprint, mode: d.mode, reason: d.reason, provisional: d.provisional, pinned: d.pinned, decidedAt: Date.now() };
+    return toCategorization(d, Date.now());
   }
 
   async deploy(rawSpec: unknown, upload?: Uint8Array): Promise<FunctionRecord> {
@@ -113,7 +116,7 @@ export class DeployService {
     }
     await this.store(sha256, bytes!);
     const model: ModelInfo = { sha256, sizeBytes: bytes!.byteLength, format: 'onnx', ...signature, source };
-    const category = this.categorizeFirst(spec, model);
+    const category = this.categorizeNow(spec, model);
     if (category.mode === Mode.Pp) await this.partition(spec.name, bytes!, model);
     const now = Date.now();
     const record: FunctionRecord = {
@@ -181,22 +184,7 @@ export class DeployService {
       updatedAt: Date.now(),
     };
     // The scheduler re-categorizes with the profile; here the category follows pins and the new SLO at once.
-    if (!this.config.policy.categorize) {
-      next.category = uncategorized(this.config.policy.name, Date.now());
-      await this.registry.update(next, revision);
-      return next;
-    }
-    const d = categorize({
-      slo: next.slo,
-      expectedRps: next.expected?.rps,
-      observedRps: next.observed?.rps,
-      modelSizeBytes: next.model.sizeBytes,
-      profile: Object.values(next.profiles)[0],
-      devices: this.cluster.state.liveDevices(60_000).map((x) => ({ memoryBytes: x.memoryBytes, memoryFreeBytes: x.memoryFreeBytes })),
-      hints: next.hints,
-      kindCanSplit: kindHandler(next.kind).canSplit,
-    });
-    next.category = { sensitivity: d.sensitivity, footprint: d.footprint, mode: d.mode, reason: d.reason, provisional: d.provisional, pinned: d.pinned, decidedAt: Date.now() };
+    next.category = this.categorizeNow(next, next.model);
     await this.registry.update(next, revision);
     this.announce(EventKind.Updated, { function: name, category: next.category });
     return next;

@@ -68,19 +68,40 @@ export class ModelRefDto {
   bundled?: string;
 }
 
+/** Settings shared by a spec and a patch (the SLO is added by each: required in one, optional in the other). */
+class FunctionSettingsDto {
+  @IsOptional()
+  @IsString()
+  @MaxLength(500)
+  description?: string;
+
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => HintsDto)
+  hints?: HintsDto;
+
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => ExpectedDto)
+  expected?: ExpectedDto;
+}
+
+/** `PATCH /v1/functions/:name`: what may change without a new model. */
+export class PatchFunctionDto extends FunctionSettingsDto {
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => SloDto)
+  slo?: SloDto;
+}
+
 /** The `spec` of `POST /v1/functions`. */
-export class DeployFunctionDto {
+export class DeployFunctionDto extends FunctionSettingsDto {
   @IsString()
   @Matches(NAME_PATTERN, { message: "name must be 1-63 characters of a-z, 0-9, '-' and '_', starting with a letter or digit" })
   name!: string;
 
   @IsIn(FUNCTION_KINDS, { message: `kind must be one of: ${FUNCTION_KINDS.join(', ')}` })
   kind!: FunctionKind;
-
-  @IsOptional()
-  @IsString()
-  @MaxLength(500)
-  description?: string;
 
   @IsDefined({ message: 'slo is required, e.g. {"latencyMs": 100}' })
   @ValidateNested()
@@ -89,39 +110,6 @@ export class DeployFunctionDto {
 
   @IsOptional()
   @ValidateNested()
-  @Type(() => HintsDto)
-  hints?: HintsDto;
-
-  @IsOptional()
-  @ValidateNested()
-  @Type(() => ExpectedDto)
-  expected?: ExpectedDto;
-
-  @IsOptional()
-  @ValidateNested()
   @Type(() => ModelRefDto)
   model?: ModelRefDto;
-}
-
-/** `PATCH /v1/functions/:name`: what may change without a new model. */
-export class PatchFunctionDto {
-  @IsOptional()
-  @IsString()
-  @MaxLength(500)
-  description?: string;
-
-  @IsOptional()
-  @ValidateNested()
-  @Type(() => SloDto)
-  slo?: SloDto;
-
-  @IsOptional()
-  @ValidateNested()
-  @Type(() => HintsDto)
-  hints?: HintsDto;
-
-  @IsOptional()
-  @ValidateNested()
-  @Type(() => ExpectedDto)
-  expected?: ExpectedDto;
 }

@@ -1,3 +1,4 @@
+import type { Categorization } from '@epara/contracts/records';
 import { Footprint, Mode, Sensitivity } from '@epara/contracts/vocabulary';
 import { batch1ExecMs } from '../util/exec-table';
 import { fmtBytes, fmtMs, fmtNum } from '../util/format';
@@ -131,4 +132,9 @@ export function categorize(input: CategorizeInput): CategorizeDecision {
     pinned,
     load,
   };
+}
+
+/** The record's categorization from a decision, stamped with when it was made. */
+export function toCategorization(d: CategorizeDecision, decidedAtMs: number): Categorization {
+  return { sensitivity: d.sensitivity, footprint: d.footprint, mode: d.mode, reason: d.reason, provisional: d.provisional, pinned: d.pinned, decidedAt: decidedAtMs };
 }

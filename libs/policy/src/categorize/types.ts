@@ -1,3 +1,4 @@
+import type { Categorization } from '@epara/contracts/records';
 import type { Footprint, Mode, Sensitivity } from '@epara/contracts/vocabulary';
 
 /** Sensitivity is `frequency` at or above this load (rate × batch-1 time), DESIGN.md §4. */
@@ -46,16 +47,8 @@ export interface CategorizeInput {
   previous?: { sensitivity: Sensitivity; footprint: Footprint };
 }
 
-export interface CategorizeDecision {
-  sensitivity: Sensitivity;
-  footprint: Footprint;
-  mode: Mode;
-  /** Why, with the numbers used. */
-  reason: string;
-  /** True while it rests on estimates (no profile yet). */
-  provisional: boolean;
-  /** True when a hint pinned the mode or an axis. */
-  pinned: boolean;
+/** The record's categorization (without its timestamp), plus the load it was computed from. */
+export interface CategorizeDecision extends Omit<Categorization, 'decidedAt'> {
   /** rate × batch-1 time / 1000: the share of one device the function keeps busy (0 without a profile). */
   load: number;
 }
