@@ -13,6 +13,8 @@ export const Header = {
   ExecMs: 'Epara-Exec-Ms',
   Mode: 'Epara-Mode',
   Function: 'Epara-Function',
+  /** Generation: `1` on a request asks for a token stream; on replies `token` or `end` (the last message). */
+  Stream: 'Epara-Stream',
   /** Pipeline stage a `pp` request is for (0-based). */
   Stage: 'Epara-Stage',
   ServiceError: 'Nats-Service-Error',

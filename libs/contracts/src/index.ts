@@ -10,3 +10,4 @@ export * from './buckets';
 export * from './validate';
 export * from './dto/deploy-function.dto';
 export * from './config/common-env';
+export * from './generation';

@@ -71,8 +71,13 @@ export interface Categorization {
 }
 
 export interface Slo {
-  /** End-to-end latency objective, ms, counted from arrival at the gateway (or from the producer's deadline). */
+  /**
+   * End-to-end latency objective, ms, counted from arrival at the gateway (or from the producer's deadline).
+   * For text generation: the time to first token.
+   */
   latencyMs: number;
+  /** Text generation: time per output token, ms. Default 5 × one decode step. */
+  tpotMs?: number;
 }
 
 export interface Hints {

@@ -33,6 +33,8 @@ export const subjects = {
   /** Durable invocations, captured by the JetStream stream `EPARA_ASYNC`. */
   async: (fn: string) => `${PREFIX}.async.${token('function', fn)}`,
   asyncAny: `${PREFIX}.async.>`,
+  /** Cancels a running generation on a device (body: `{"requestId"}`): the client left. */
+  cancel: (device: string) => `${PREFIX}.cancel.${token('device', device)}`,
   /** Worker heartbeats. */
   state: (device: string) => `${PREFIX}.state.${token('device', device)}`,
   stateAny: `${PREFIX}.state.*`,

@@ -15,8 +15,9 @@ export type Footprint = (typeof Footprint)[keyof typeof Footprint];
  * Built-in kinds own pre/post-processing so that functions stay declarative.
  * - `tensor`: raw tensors in, raw tensors out (Open Inference Protocol layout).
  * - `text-detection`: PNG/JPEG bytes in, text boxes out (PP-OCR DBNet detector).
+ * - `text-generation`: a prompt in, tokens out (streamed), from a decoder with a KV cache; batched per iteration.
  */
-export const FunctionKind = { Tensor: 'tensor', TextDetection: 'text-detection' } as const;
+export const FunctionKind = { Tensor: 'tensor', TextDetection: 'text-detection', TextGeneration: 'text-generation' } as const;
 export type FunctionKind = (typeof FunctionKind)[keyof typeof FunctionKind];
 export const FUNCTION_KINDS: readonly FunctionKind[] = Object.values(FunctionKind);
 

@@ -9,3 +9,4 @@ export * from './placement';
 export { fmtBytes, fmtMs, fmtNum } from './util/format';
 export * from './serving-policy';
 export * from './split';
+export * from './continuous-batching';

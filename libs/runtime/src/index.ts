@@ -8,3 +8,4 @@ export * from './model-cache';
 export * from './synthetic';
 export * from './execution';
 export * from './partition';
+export * from './generation';

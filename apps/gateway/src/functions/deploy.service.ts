@@ -114,6 +114,9 @@ export class DeployService {
     if (spec.kind === FunctionKind.TextDetection && (signature.inputs.length !== 1 || signature.inputs[0].datatype !== 'FP32' || signature.inputs[0].shape.length !== 4)) {
       throw EparaError.badInput(`a text-detection function needs a model with one FP32 input [N,3,H,W] (a PP-OCR detector); this model's inputs are ${signature.inputs.map((i) => `${i.name} ${i.datatype} [${i.shape}]`).join(', ')}`, { field: 'kind' });
     }
+    if (spec.kind === FunctionKind.TextGeneration && !['input_ids', 'attention_mask', 'position_ids', 'past_key_0'].every((n) => signature.inputs.some((i) => i.name === n))) {
+      throw EparaError.badInput(`a text-generation function needs a decoder with a KV cache (inputs input_ids, attention_mask, position_ids, past_key_<i>, past_value_<i>); this model's inputs are ${signature.inputs.map((i) => i.name).join(', ')}`, { field: 'kind' });
+    }
     await this.store(sha256, bytes!);
     const model: ModelInfo = { sha256, sizeBytes: bytes!.byteLength, format: 'onnx', ...signature, source };
     const category = this.categorizeNow(spec, model);

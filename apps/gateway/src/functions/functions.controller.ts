@@ -6,7 +6,7 @@ import { FunctionRecord } from '@epara/contracts';
 import { InvokeService } from '../invoke/invoke.service';
 import { DeployService } from './deploy.service';
 import { FunctionRegistry } from './function-registry.service';
-import { invokeRequestFrom, sendReply } from '../invoke/http-invoke';
+import { invokeRequestFrom, sendReply, streamEvents } from '../invoke/http-invoke';
 
 @ApiTags('functions')
 @Controller('v1/functions')
@@ -49,6 +49,8 @@ export class FunctionsController {
   @Post(':name/invoke')
   @ApiOperation({ summary: 'Invoke synchronously: Open Inference Protocol JSON, msgpack, or media bytes by Content-Type' })
   async invoke(@Param('name') name: string, @Req() req: Request, @Res() res: Response): Promise<void> {
-    sendReply(res, await this.invoker.invoke(name, invokeRequestFrom(req), 'http'));
+    const request = invokeRequestFrom(req);
+    if (this.invoker.wantsStream(name, request.accept)) return streamEvents(res, (onEvent, signal) => this.invoker.stream(name, request, onEvent, signal));
+    sendReply(res, await this.invoker.invoke(name, request, 'http'));
   }
 }

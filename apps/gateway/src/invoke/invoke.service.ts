@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { headers as natsHeaders, Msg, MsgHdrs, nuid } from 'nats';
-import { decodeInvocation, decodeResultTensors, encodeResult, encodeTensorsMsgpack, EparaError, FunctionRecord, Header, MediaType, Mode, SERVING_HEADERS, subjects, unitKey } from '@epara/contracts';
+import { createInbox, headers as natsHeaders, Msg, MsgHdrs, nuid } from 'nats';
+import { decodeInvocation, decodeResultTensors, encodeResult, encodeTensorsMsgpack, EparaError, FunctionKind, FunctionRecord, Header, MediaType, Mode, SERVING_HEADERS, subjects, unitKey } from '@epara/contracts';
 import { NatsClient, natsFailure, replyError, ReplicaView, respondError } from '@epara/nats';
 import { chooseBatchReplica, chooseReplica } from '@epara/policy';
 import { ClusterView, STALE_AFTER_MS } from '../cluster/cluster-view.service';
@@ -26,6 +26,11 @@ export interface InvokeReply {
   /** Serving headers from the worker (`Epara-Device`, `Epara-Batch-Size`, ...). */
   headers: Record<string, string>;
 }
+
+/** Longest a non-streamed generation may take, ms. */
+const GENERATION_TIMEOUT_MS = 120_000;
+/** Longest gap between two streamed tokens before the gateway gives up, ms. */
+const STREAM_IDLE_MS = 30_000;
 
 interface Route {
   subject: string;
@@ -139,7 +144,7 @@ export class InvokeService {
       let route = this.route(record);
       let reply: Msg;
       try {
-        reply = await this.send(route, req.body, h, deadline);
+        reply = await this.send(route, req.body, h, deadline, record.kind === FunctionKind.TextGeneration);
       } catch (e) {
         if (!natsFailure.isNoResponders(e)) throw e;
         // Nothing ran (no subscriber): safe to retry once, on another replica or the whole queue group.
@@ -223,8 +228,64 @@ export class InvokeService {
     };
   }
 
-  private async send(route: Route, body: Uint8Array, h: MsgHdrs, deadline: number): Promise<Msg> {
-    const timeout = Math.max(1, deadline - Date.now() + this.config.replyGraceMs);
+  /** Whether an HTTP request should be answered as a server-sent event stream. */
+  wantsStream(fn: string, accept: string | undefined): boolean {
+    return this.registry.find(fn)?.kind === FunctionKind.TextGeneration && (accept ?? '').includes('text/event-stream');
+  }
+
+  /**
+   * Token streaming (text generation over HTTP SSE): the gateway keeps its own inbox, passes each token
+   * message on as it comes, and when the client leaves (`signal`) tells the worker to stop generating.
+   */
+  async stream(fn: string, req: InvokeRequest, onEvent: (kind: 'token' | 'end', data: unknown) => void, signal: AbortSignal): Promise<void> {
+    const arrival = Date.now();
+    const record = this.registry.get(fn);
+    if (record.kind !== FunctionKind.TextGeneration) throw EparaError.badInput(`function "${fn}" is ${record.kind}; only text-generation functions stream`);
+    const deadline = this.deadlineOf(record, arrival, req.deadlineEpochMs);
+    const requestId = req.requestId || nuid.next();
+    const route = this.route(record);
+    const h = this.workerHeaders(req, deadline, requestId);
+    h.set(Header.Stream, '1');
+    const inbox = createInbox();
+    const sub = this.nats.nc.subscribe(inbox);
+    const cancel = () => {
+      sub.unsubscribe();
+      if (route.device) this.nats.nc.publish(subjects.cancel(route.device), Buffer.from(JSON.stringify({ requestId })));
+    };
+    signal.addEventListener('abort', cancel, { once: true });
+    let timer: NodeJS.Timeout | undefined;
+    const watchdog = (ms: number) => {
+      clearTimeout(timer);
+      timer = setTimeout(() => sub.unsubscribe(), ms);
+    };
+    watchdog(Math.max(1, deadline - Date.now() + this.config.replyGraceMs));
+    try {
+      this.nats.nc.publish(route.subject, req.body, { reply: inbox, headers: h });
+      let ended = false;
+      for await (const m of sub) {
+        if (m.headers?.code === 503) throw EparaError.noCapacity(`no worker answered for function "${fn}"`);
+        const err = replyError(m);
+        if (err) throw err;
+        const kind = m.headers?.get(Header.Stream) === 'token' ? 'token' : 'end';
+        onEvent(kind, JSON.parse(Buffer.from(m.data).toString('utf8')));
+        if (kind === 'end') {
+          ended = true;
+          break;
+        }
+        watchdog(STREAM_IDLE_MS);
+      }
+      if (!ended && !signal.aborted) throw EparaError.deadline(`function "${fn}" stopped streaming (no token within the deadline)`);
+    } finally {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', cancel);
+      sub.unsubscribe();
+      this.metrics.requests.inc({ function: fn, transport: 'http', outcome: signal.aborted ? 'cancelled' : 'streamed' });
+    }
+  }
+
+  private async send(route: Route, body: Uint8Array, h: MsgHdrs, deadline: number, generation = false): Promise<Msg> {
+    // A whole generation takes far longer than its time to first token (the deadline it carries).
+    const timeout = generation ? GENERATION_TIMEOUT_MS : Math.max(1, deadline - Date.now() + this.config.replyGraceMs);
     if (route.device) this.cluster.begin(route.device);
     try {
       return await this.nats.nc.request(route.subject, body, { timeout, headers: h, noMux: false });

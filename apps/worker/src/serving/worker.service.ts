@@ -7,6 +7,7 @@ import {
   EparaError,
   EventKind,
   FunctionLoad,
+  FunctionKind,
   FunctionRecord,
   functionQueue,
   Header,
@@ -24,6 +25,7 @@ import { DeviceExecutor, FunctionBatching } from '@epara/runtime';
 import { PendingRequest } from '@epara/runtime';
 import { ModelManager } from '../models/model-manager';
 import { WorkerMetrics } from '../state/worker-metrics';
+import { GenerationServer } from './generation-server';
 import { RequestHandler, ServedFunction } from './request-handler';
 
 export const WORKER_VERSION = '0.1.0';
@@ -55,6 +57,7 @@ export class WorkerService implements OnApplicationBootstrap, OnApplicationShutd
   private readonly logger = new Logger(WorkerService.name);
   readonly executor: DeviceExecutor;
   private readonly handler: RequestHandler;
+  private readonly generation: GenerationServer;
   private readonly placed = new Map<string, Placed>();
   private functions!: KvMirror<FunctionRecord>;
   private placement!: KvMirror<DevicePlacement>;
@@ -74,6 +77,7 @@ export class WorkerService implements OnApplicationBootstrap, OnApplicationShutd
   ) {
     this.executor = new DeviceExecutor(config.concurrency, config.maxQueue);
     this.handler = new RequestHandler(config.device, this.executor, metrics);
+    this.generation = new GenerationServer(config.device, metrics);
     this.provider = config.provider;
   }
 
@@ -87,6 +91,18 @@ export class WorkerService implements OnApplicationBootstrap, OnApplicationShutd
     this.functions = await new KvMirror<FunctionRecord>(this.functionsKv).start();
     this.placement = await new KvMirror<DevicePlacement>(await this.nats.kv(Bucket.Placement), this.config.device).start();
     this.placement.onChange(() => this.scheduleReconcile());
+    // A client that left (HTTP stream closed) asks to stop its generation: tokens nobody reads cost capacity.
+    this.nats.nc.subscribe(subjects.cancel(this.config.device), {
+      callback: (err, msg) => {
+        if (err) return;
+        try {
+          const { requestId } = JSON.parse(Buffer.from(msg.data).toString('utf8')) as { requestId?: string };
+          if (requestId) this.generation.cancel(requestId);
+        } catch {
+          /* not a cancellation we understand */
+        }
+      },
+    });
     this.functions.onChange((c) => {
       if ([...this.placed.values()].some((p) => p.record.name === c.key)) this.scheduleReconcile();
     });
@@ -172,15 +188,18 @@ export class WorkerService implements OnApplicationBootstrap, OnApplicationShutd
     this.provider = model.provider;
     let profile: Profile | undefined = record.profiles[this.deviceClass];
     // Stages are not profiled into the record: its profile describes the whole model.
-    const profilable = this.config.profile && assignment.stage === undefined;
+    const generative = record.kind === FunctionKind.TextGeneration;
+    const profilable = this.config.profile && assignment.stage === undefined && !generative;
     if (!profile && profilable) profile = await this.profile(record, model, loadMs, memoryBytes, model.kind.sample(model.info));
     const estimator = new AdaptiveExecEstimator(profile?.execMsByBatch);
     const placed: Placed = { unit, record, mode: assignment.mode, model, assignment, estimator, memoryBytes, aimdBatchSize: 1, needsProfile: !profile && profilable, loadMs };
-    this.executor.register(unit, {
-      batching: this.batchingFor(placed),
-      estimator,
-      run: (batch) => this.runBatch(placed, batch),
-    });
+    if (generative) this.generation.attach(placed);
+    else
+      this.executor.register(unit, {
+        batching: this.batchingFor(placed),
+        estimator,
+        run: (batch) => this.runBatch(placed, batch),
+      });
     this.placed.set(unit, placed);
     this.logger.log(`loaded ${unit} on ${this.config.device} (${model.provider}) in ${loadMs.toFixed(0)} ms, mode ${assignment.mode}`);
   }
@@ -276,6 +295,7 @@ export class WorkerService implements OnApplicationBootstrap, OnApplicationShutd
       if (l.queued === 0 && l.running === 0) break;
       await new Promise((r) => setTimeout(r, 20));
     }
+    if (!this.placed.has(fn)) await this.generation.detach(fn);
     if (!this.placed.has(fn)) this.executor.unregister(fn, EparaError.noCapacity(`function "${fn}" was moved off device ${this.config.device}; retry`));
     await p.model.release().catch(() => undefined);
     this.logger.log(`unloaded ${fn} from ${this.config.device}`);
@@ -316,7 +336,8 @@ export class WorkerService implements OnApplicationBootstrap, OnApplicationShutd
         if (err) return;
         const current = this.placed.get(fn);
         if (!current) return void respondError(msg, EparaError.noCapacity(`function "${fn}" is no longer on ${this.config.device}; retry`));
-        this.handler.handle(msg, current);
+        if (current.record.kind === FunctionKind.TextGeneration) this.generation.handle(msg, current);
+        else this.handler.handle(msg, current);
       };
       svc.addEndpoint(fn, { handler: handle, subject: subjects.mode(first.mode, fn), queue, metadata: { function: fn, mode: first.mode, route: 'queue-group' } });
       svc.addEndpoint(`${fn}-on-${this.config.device}`, { handler: handle, subject: subjects.device(first.mode, fn, this.config.device), queue, metadata: { function: fn, mode: first.mode, route: 'device' } });
@@ -331,7 +352,7 @@ export class WorkerService implements OnApplicationBootstrap, OnApplicationShutd
 
   functionLoads(): FunctionLoad[] {
     return [...this.placed.values()].map((p) => {
-      const l = this.executor.load(p.unit);
+      const l = p.record.kind === FunctionKind.TextGeneration ? { ...this.executor.load(p.unit), ...this.generation.load(p.unit) } : this.executor.load(p.unit);
       return { fn: p.unit, mode: p.mode, queued: l.queued, running: l.running, completed: l.completed, execMsEwma: p.estimator.execMs(1), preferredBatchSize: this.executor.batching(p.unit)?.preferredBatchSize ?? 1, ready: true };
     });
   }

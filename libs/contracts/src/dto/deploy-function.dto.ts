@@ -10,6 +10,13 @@ export class SloDto {
   @Min(1)
   @Max(600_000)
   latencyMs!: number;
+
+  /** Text generation: time per output token, ms. Optional. */
+  @IsOptional()
+  @IsNumber()
+  @Min(0.1)
+  @Max(60_000)
+  tpotMs?: number;
 }
 
 export class HintsDto {

@@ -1,11 +1,27 @@
-import { FunctionKind } from '@epara/contracts';
+import { EparaError, FunctionKind } from '@epara/contracts';
 import { tensorKind } from './tensor/tensor-kind';
 import { textDetectionKind } from './text-detection-kind';
 import { KindHandler } from './types';
 
+/**
+ * Text generation does not go through the request batcher: the worker hands it to a GenerationEngine
+ * (iteration-level batching). Its handler only answers the questions every kind answers.
+ */
+const textGenerationKind: KindHandler = {
+  canSplit: false,
+  prepare: async () => {
+    throw new EparaError(500, 'text-generation requests are served by the generation engine, not the request batcher');
+  },
+  finish: () => {
+    throw new EparaError(500, 'text-generation requests are served by the generation engine, not the request batcher');
+  },
+  sample: tensorKind.sample,
+};
+
 const KINDS: Record<FunctionKind, KindHandler> = {
   [FunctionKind.Tensor]: tensorKind,
   [FunctionKind.TextDetection]: textDetectionKind,
+  [FunctionKind.TextGeneration]: textGenerationKind,
 };
 
 export function kindHandler(kind: FunctionKind): KindHandler {

@@ -16,6 +16,11 @@ export class LoadedModel {
     private readonly created: CreatedSession,
   ) {}
 
+  /** The session itself, for engines that drive it step by step (text generation). */
+  get session(): ort.InferenceSession {
+    return this.created.session;
+  }
+
   get provider(): string {
     return this.created.provider;
   }
