@@ -1,9 +1,10 @@
 /**
  * What the platform adds to one inference (the foundation issue's benchmark).
  *
- *   npx tsx bench/invoke-overhead.ts            # ~2.5 min
- *   npx tsx bench/invoke-overhead.ts --quick    # ~30 s
- *   options: --requests=2000 --seconds=5 --concurrency=64 --out=report.md
+ *   npx tsx bench/invoke-overhead.ts            # ~3 min (add --only=raw,main,2off,1on,2on for 2 workers with batching on)
+ *   npx tsx bench/invoke-overhead.ts --quick    # ~40 s (raw, main and 1-worker batching-on parts, short runs)
+ *   options: --requests=2000 --seconds=4 --concurrency=64 --out=report.md
+ *            --only=raw,main,2off,1on,2on (parts to run) --wait=90 (s to wait for a quiet machine) --no-wait
  *
  * Same two models (the synthetic MLP 256-512-512-10 and the tiny `add`), side by side:
  *   a  raw onnxruntime-node session.run in this process (intraOpNumThreads 1), batch 1
@@ -19,21 +20,24 @@
  */
 import { decodeResultTensors, encodeTensorsMsgpack, Tensor } from '@epara/contracts';
 import { buildAdd, buildMlp } from '@epara/runtime';
+import { Msg } from 'nats';
 import * as ort from 'onnxruntime-node';
 import { machineLine, maybeWriteReport, parseArgs, sleep } from './lib/args';
-import { BenchCluster, rssBytes, startEchoResponder, withCluster } from './lib/cluster';
+import { BenchCluster, getJson, rssBytes, startEchoResponder, waitFor, withCluster } from './lib/cluster';
 import { closedLoop, httpInvoker, httpPostOnce, Invoke, keepAliveAgent, natsInvoker, ortInvoker, rawSession, sequential } from './lib/load';
-import { formatErrors, mib, ms, rps, Summary, summarize } from './lib/stats';
+import { formatErrors, mib, ms, pct, rps, Summary, summarize } from './lib/stats';
 import { Report } from './lib/table';
+import { childPidsNamed, CpuMeter, formatCpu, loadLine, waitQuiet } from './lib/machine';
 
 const args = parseArgs();
 const QUICK = args.quick;
-const REQUESTS = args.num('requests', QUICK ? 300 : 2000);
+const REQUESTS = args.num('requests', QUICK ? 200 : 2000);
 const WARMUP = QUICK ? 50 : 200;
-const SAT_MS = args.num('seconds', QUICK ? 1.5 : 5) * 1000;
-const SAT_WARMUP_MS = QUICK ? 300 : 700;
+const SAT_MS = args.num('seconds', QUICK ? 1 : 4) * 1000;
+const SAT_WARMUP_MS = QUICK ? 200 : 700;
 const CONCURRENCY = args.num('concurrency', 64);
-const SLO_MS = 100;
+/** Generous, so saturation measures capacity rather than deadline shedding (504s would show in the error column). */
+const SLO_MS = 1000;
 const MSGPACK = 'application/msgpack';
 
 interface ModelCase {
@@ -71,12 +75,16 @@ const PATH_LABEL: Record<PathId, string> = {
 interface Measured {
   low?: Summary;
   sat?: Summary;
+  /** Cores each process used during the saturation run. */
+  cpu?: Record<string, number>;
+  /** Saturation replies by serving device (Epara-Device), NATS paths only. */
+  devices?: Record<string, number>;
   failure?: string;
 }
 /** results[model][path] for the main configuration (1 worker, batching off). */
 const results: Record<string, Partial<Record<PathId, Measured>>> = {};
 /** Saturation rows across configurations. */
-const configRows: { config: string; model: string; path: PathId; s?: Summary; failure?: string }[] = [];
+const configRows: { config: string; model: string; path: PathId; s?: Summary; cpu?: Record<string, number>; devices?: Record<string, number>; failure?: string }[] = [];
 const memory: { what: string; bytes?: number }[] = [];
 const report = new Report();
 
@@ -87,7 +95,7 @@ function note(model: string, path: PathId, m: Measured): void {
   console.log(`[bench] ${model.padEnd(4)} ${PATH_LABEL[path].padEnd(32)} ${m.failure ? `FAILED: ${m.failure}` : low + sat}`);
 }
 
-async function measure(invoke: Invoke, check: () => Promise<void>, opts: { low?: boolean; sat?: boolean } = { low: true, sat: true }): Promise<Measured> {
+async function measure(invoke: Invoke, check: () => Promise<void>, opts: { low?: boolean; sat?: boolean; pids?: Record<string, number>; devices?: Record<string, number> } = { low: true, sat: true }): Promise<Measured> {
   try {
     await check();
   } catch (e) {
@@ -95,7 +103,16 @@ async function measure(invoke: Invoke, check: () => Promise<void>, opts: { low?:
   }
   const m: Measured = {};
   if (opts.low !== false) m.low = summarize(await sequential(invoke, { requests: REQUESTS, warmup: WARMUP }));
-  if (opts.sat !== false) m.sat = summarize(await closedLoop(invoke, { concurrency: CONCURRENCY, durationMs: SAT_MS, warmupMs: SAT_WARMUP_MS }), SLO_MS);
+  if (opts.sat !== false) {
+    const meter = new CpuMeter(opts.pids ?? { client: process.pid });
+    const run = closedLoop(invoke, { concurrency: CONCURRENCY, durationMs: SAT_MS, warmupMs: SAT_WARMUP_MS });
+    await sleep(SAT_WARMUP_MS);
+    meter.begin();
+    if (opts.devices) for (const k of Object.keys(opts.devices)) delete opts.devices[k];
+    m.sat = summarize(await run, SLO_MS);
+    m.cpu = meter.end();
+    if (opts.devices && Object.keys(opts.devices).length) m.devices = { ...opts.devices };
+  }
   if (m.low && m.low.failed > 0) m.failure = `low-load run had failures: ${formatErrors(m.low)} (${Object.values(m.low.errorSamples)[0]})`;
   return m;
 }
@@ -136,11 +153,21 @@ function httpCheck(url: string, body: string | Uint8Array, headers: Record<strin
   };
 }
 
-function invokers(c: BenchCluster, m: ModelCase, mode: string, agent: ReturnType<typeof keepAliveAgent>) {
+function invokers(c: BenchCluster, m: ModelCase, mode: string, agent: ReturnType<typeof keepAliveAgent>, devices?: Record<string, number>) {
   const packed = encodeTensorsMsgpack(m.inputs);
   const json = jsonBody(m);
   const url = `${c.gatewayUrl}/v1/functions/${m.name}/invoke`;
-  const natsOpts = { contentType: MSGPACK, accept: MSGPACK, timeoutMs: 10_000 };
+  const natsOpts = {
+    contentType: MSGPACK,
+    accept: MSGPACK,
+    timeoutMs: 10_000,
+    onReply: devices
+      ? (msg: Msg) => {
+          const d = msg.headers?.get('Epara-Device') || '?';
+          devices[d] = (devices[d] ?? 0) + 1;
+        }
+      : undefined,
+  };
   const invokeSubject = `epara.v1.invoke.${m.name}`;
   const workerSubject = `epara.v1.${mode}.${m.name}`;
   return {
@@ -151,14 +178,28 @@ function invokers(c: BenchCluster, m: ModelCase, mode: string, agent: ReturnType
   };
 }
 
+/**
+ * With several workers, pins `hints.replicas` to the worker count: left to itself the scheduler places
+ * one replica of these light models (its capacity model counts only model execution time, which one
+ * device covers), and every request goes to that one worker.
+ */
 async function deployAll(c: BenchCluster): Promise<Record<string, string>> {
   const modes: Record<string, string> = {};
+  const n = c.workers.length;
   for (const m of MODELS) {
-    const d = await c.deploy({ name: m.name, kind: 'tensor', slo: { latencyMs: SLO_MS } }, m.bytes);
+    const d = await c.deploy({ name: m.name, kind: 'tensor', slo: { latencyMs: SLO_MS }, ...(n > 1 ? { hints: { replicas: n } } : {}) }, m.bytes);
     modes[m.name] = d.mode;
     console.log(`[bench] deployed ${m.name}: category ${d.record.category.sensitivity} × ${d.record.category.footprint}, mode ${d.mode}`);
   }
   return modes;
+}
+
+function pidsOf(c: BenchCluster): Record<string, number> {
+  const pids: Record<string, number> = { client: process.pid, gateway: c.gateway.pid };
+  c.workers.forEach((w, i) => (pids[c.workers.length > 1 ? `worker${i}` : 'worker'] = w.pid));
+  const nats = childPidsNamed('nats-server')[0];
+  if (nats) pids.nats = nats;
+  return pids;
 }
 
 /** Main configuration: 1 worker, batching off; every path, low load and saturation. */
@@ -176,15 +217,15 @@ async function runMain(): Promise<void> {
     const echo = await startEchoResponder(c.nats.url, 'bench.echo');
     const echoBody = encodeTensorsMsgpack(MODELS[0].inputs);
     const echoInv = natsInvoker(c.nc, 'bench.echo', echoBody);
-    note('—', 'echo', await measure(echoInv, () => echoInv()));
+    note('—', 'echo', await measure(echoInv, () => echoInv(), { pids: { client: process.pid, echo: echo.pid, nats: pidsOf(c).nats } }));
     await echo.stop();
 
     for (const m of MODELS) {
       const inv = invokers(c, m, modes[m.name], agent);
       for (const p of ['b', 'd', 'e', 'f'] as const) {
-        const r = await measure(inv[p][0], inv[p][1]);
+        const r = await measure(inv[p][0], inv[p][1], { pids: pidsOf(c) });
         note(m.name, p, r);
-        if (p === 'b' || p === 'd') configRows.push({ config: '1 worker, batching off', model: m.name, path: p, s: r.sat, failure: r.failure });
+        if (p === 'b' || p === 'd') configRows.push({ config: '1 worker, batching off', model: m.name, path: p, s: r.sat, cpu: r.cpu, failure: r.failure });
       }
     }
     memory.push({ what: 'worker, mlp + add loaded, after load (VmRSS)', bytes: rssBytes(w.pid) });
@@ -195,7 +236,7 @@ async function runMain(): Promise<void> {
     for (const m of MODELS) {
       const packed = encodeTensorsMsgpack(m.inputs);
       const subject = `epara.v1.invoke.${m.name}`;
-      const r = await measure(natsInvoker(c.nc, subject, packed, { contentType: MSGPACK, accept: MSGPACK }), natsCheck(c, subject, m));
+      const r = await measure(natsInvoker(c.nc, subject, packed, { contentType: MSGPACK, accept: MSGPACK }), natsCheck(c, subject, m), { pids: pidsOf(c) });
       note(m.name, 'c', r);
     }
     agent.destroy();
@@ -206,16 +247,28 @@ async function runMain(): Promise<void> {
 
 /** Saturation only, on the public NATS path (b), for another worker count / batching setting. */
 async function runSaturation(config: string, workers: number, batchingOff: boolean, paths: ('b' | 'd')[] = ['b']): Promise<void> {
-  await withCluster({ workers, workerEnv: () => (batchingOff ? { EPARA_BATCHING_OFF: '1' } : {}) }, async (c) => {
+  await withCluster({ workers, workerEnv: (): Record<string, string> => (batchingOff ? { EPARA_BATCHING_OFF: '1' } : {}) }, async (c) => {
     const modes = await deployAll(c);
-    await sleep(1000); // let heartbeats report every replica ready, so the gateway spreads load
+    if (workers > 1) {
+      for (const m of MODELS) {
+        const placedOn = await waitFor(async () => {
+          const p = (await getJson(`${c.gatewayUrl}/v1/placement`)).body?.placement ?? [];
+          const on = p.filter((d: any) => d.assignments.some((a: any) => a.fn === m.name)).length;
+          return on >= workers && on;
+        }, 15_000, `${m.name} placed on ${workers} workers`).catch(() => 1);
+        console.log(`[bench] ${m.name}: placed on ${placedOn} of ${workers} workers (hints.replicas=${workers})`);
+      }
+    }
+    await sleep(1200); // let heartbeats report every replica ready, so the gateway spreads load
     const agent = keepAliveAgent(CONCURRENCY);
     for (const m of MODELS) {
-      const inv = invokers(c, m, modes[m.name], agent);
+      const devices: Record<string, number> = {};
+      const inv = invokers(c, m, modes[m.name], agent, devices);
       for (const p of paths) {
-        const r = await measure(inv[p][0], inv[p][1], { low: !batchingOff, sat: true });
+        const r = await measure(inv[p][0], inv[p][1], { low: !batchingOff, sat: true, pids: pidsOf(c), devices });
         console.log(`[bench] ${config}: ${m.name} ${PATH_LABEL[p]}: ${r.failure ? `FAILED ${r.failure}` : `${rps(r.sat?.throughput)} req/s, p50 ${ms(r.sat?.p50)} p99 ${ms(r.sat?.p99)} ms${r.low ? `; low load p50 ${ms(r.low.p50)} p99 ${ms(r.low.p99)} ms` : ''}`}`);
-        configRows.push({ config, model: m.name, path: p, s: r.sat, failure: r.failure });
+        configRows.push({ config, model: m.name, path: p, s: r.sat, cpu: r.cpu, devices: r.devices, failure: r.failure });
+        if (r.devices) console.log(`[bench]   replies by device: ${formatDevices(r.devices)}`);
         if (r.low) lowLoadBatchingOn.push({ config, model: m.name, s: r.low });
       }
     }
@@ -226,13 +279,32 @@ const lowLoadBatchingOn: { config: string; model: string; s: Summary }[] = [];
 
 // ------------------------------------------------------------------ report
 
-function writeReport(startedAt: Date, elapsedS: number): void {
+/** CPU the Epara side (gateway + workers + nats-server) spent per request, µs: robust to noisy neighbours. */
+function serverUsPerReq(cpu: Record<string, number> | undefined, s: Summary | undefined): string {
+  if (!cpu || !s || s.throughput <= 0) return '—';
+  const server = Object.entries(cpu).filter(([k]) => k !== 'client' && k !== 'others');
+  if (server.length === 0) return '—';
+  const cores = server.reduce((a, [, v]) => a + v, 0);
+  return `${Math.round((cores * 1e6) / s.throughput)}`;
+}
+
+function formatDevices(d: Record<string, number>): string {
+  const total = Object.values(d).reduce((a, b) => a + b, 0);
+  return Object.entries(d)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([k, v]) => `${k} ${Math.round((v / total) * 100)}%`)
+    .join(' · ');
+}
+
+function writeReport(startedAt: Date, elapsedS: number, quiet: number, loadBefore: string): void {
   report.heading('Invoke overhead', 2);
   report.text(
     [
       `Command: \`npx tsx bench/invoke-overhead.ts${QUICK ? ' --quick' : ''}\` — ${startedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC, ${machineLine()}; ran ${elapsedS.toFixed(0)} s.`,
       `Low load: 1 in flight, ${REQUESTS} requests after ${WARMUP} warm-up. Saturation: closed loop, ${CONCURRENCY} in flight, ${SAT_MS / 1000} s after ${SAT_WARMUP_MS} ms warm-up. SLO ${SLO_MS} ms.`,
+      `Machine before the run: ${pct(quiet)} CPU busy, ${loadBefore}; after: ${loadLine()}.`,
       'Apps from dist/ as child processes (1 gateway, 1 worker with EPARA_BATCHING_OFF=1, 1 scheduler, nats-server); the load generator runs in the benchmark process on the same 2 cores.',
+      '"CPU cores" is what each process used during the saturation window (/proc/<pid>/stat), "others" everything else on the machine meanwhile; "server CPU µs/req" = (gateway + workers + nats-server) CPU time per completed request, the figure least disturbed by neighbours.',
     ].join('\n'),
   );
   for (const m of MODELS) {
@@ -242,19 +314,19 @@ function writeReport(startedAt: Date, elapsedS: number): void {
       if (!r || r.failure) return [PATH_LABEL[p], r?.failure ? `FAILED: ${r.failure.slice(0, 80)}` : 'not run'];
       const addP50 = p !== 'a' && raw?.low && r.low ? r.low.p50 - raw.low.p50 : undefined;
       const addP99 = p !== 'a' && raw?.low && r.low ? r.low.p99 - raw.low.p99 : undefined;
-      return [PATH_LABEL[p], ms(r.low?.p50), ms(r.low?.p99), addP50 === undefined ? '—' : `+${ms(addP50)}`, addP99 === undefined ? '—' : `+${ms(addP99)}`, rps(r.sat?.throughput), ms(r.sat?.p50), ms(r.sat?.p99), r.sat ? formatErrors(r.sat) : '—'];
+      return [PATH_LABEL[p], ms(r.low?.p50), ms(r.low?.p99), addP50 === undefined ? '—' : `+${ms(addP50)}`, addP99 === undefined ? '—' : `+${ms(addP99)}`, rps(r.sat?.throughput), ms(r.sat?.p50), ms(r.sat?.p99), r.sat ? formatErrors(r.sat) : '—', serverUsPerReq(r.cpu, r.sat), formatCpu(r.cpu)];
     });
-    report.table(['path', 'p50 ms', 'p99 ms', 'added p50', 'added p99', `req/s @${CONCURRENCY}`, 'p50 @sat', 'p99 @sat', 'errors @sat'], rows, {
+    report.table(['path', 'p50 ms', 'p99 ms', 'added p50', 'added p99', `req/s @${CONCURRENCY}`, 'p50 @sat', 'p99 @sat', 'errors @sat', 'server CPU µs/req', 'CPU cores @sat'], rows, {
       title: `${m.name}: low load (1 in flight) and saturation (${CONCURRENCY} in flight), 1 worker, batching off`,
     });
   }
   const echo = results['—']?.echo;
   if (echo?.low) {
-    report.text(`Floor: a bare NATS request/reply between two Node processes (no Epara code, ${encodeTensorsMsgpack(MODELS[0].inputs).length}-byte request) — p50 ${ms(echo.low.p50)} ms, p99 ${ms(echo.low.p99)} ms; ${rps(echo.sat?.throughput)} req/s at ${CONCURRENCY} in flight.`);
+    report.text(`Floor: a bare NATS request/reply between two Node processes (no Epara code, ${encodeTensorsMsgpack(MODELS[0].inputs).length}-byte request) — p50 ${ms(echo.low.p50)} ms, p99 ${ms(echo.low.p99)} ms; ${rps(echo.sat?.throughput)} req/s at ${CONCURRENCY} in flight (CPU cores: ${formatCpu(echo.cpu)}).`);
   }
   report.table(
-    ['configuration', 'model', 'path', `req/s @${CONCURRENCY}`, 'p50 ms', 'p99 ms', 'errors'],
-    configRows.map((r) => [r.config, r.model, PATH_LABEL[r.path], r.failure ? `FAILED: ${r.failure.slice(0, 60)}` : rps(r.s?.throughput), ms(r.s?.p50), ms(r.s?.p99), r.s ? formatErrors(r.s) : '—']),
+    ['configuration', 'model', 'path', `req/s @${CONCURRENCY}`, 'p50 ms', 'p99 ms', 'errors', 'replies by device', 'server CPU µs/req', 'CPU cores'],
+    configRows.map((r) => [r.config, r.model, PATH_LABEL[r.path], r.failure ? `FAILED: ${r.failure.slice(0, 60)}` : rps(r.s?.throughput), ms(r.s?.p50), ms(r.s?.p99), r.s ? formatErrors(r.s) : '—', r.devices ? formatDevices(r.devices) : '—', serverUsPerReq(r.cpu, r.s), formatCpu(r.cpu)]),
     { title: 'Saturation by worker count and batching (closed loop)' },
   );
   if (lowLoadBatchingOn.length) {
@@ -288,14 +360,17 @@ function writeReport(startedAt: Date, elapsedS: number): void {
 
 async function main(): Promise<void> {
   const startedAt = new Date();
+  const quiet = args.has('no-wait') ? NaN : await waitQuiet(0.3, args.num('wait', 90) * 1000);
+  const loadBefore = loadLine();
   const t0 = performance.now();
-  console.log(`[bench] invoke overhead${QUICK ? ' (quick)' : ''}: ${machineLine()}`);
-  await runRaw();
-  await runMain();
-  await runSaturation('2 workers, batching off', 2, true);
-  await runSaturation('1 worker, batching on', 1, false);
-  if (!QUICK && !args.has('no-extra')) await runSaturation('2 workers, batching on', 2, false);
-  writeReport(startedAt, (performance.now() - t0) / 1000);
+  console.log(`[bench] invoke overhead${QUICK ? ' (quick)' : ''}: ${machineLine()}; machine ${pct(quiet)} busy before start, ${loadBefore}`);
+  const only = new Set(args.str('only', QUICK ? 'raw,main,1on' : 'raw,main,2off,1on').split(','));
+  if (only.has('raw')) await runRaw();
+  if (only.has('main')) await runMain();
+  if (only.has('2off')) await runSaturation('2 workers, batching off', 2, true);
+  if (only.has('1on')) await runSaturation('1 worker, batching on', 1, false);
+  if (only.has('2on')) await runSaturation('2 workers, batching on', 2, false);
+  writeReport(startedAt, (performance.now() - t0) / 1000, quiet, loadBefore);
   maybeWriteReport(args, report.toString());
 }
 

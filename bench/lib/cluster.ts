@@ -252,6 +252,14 @@ export class BenchCluster {
     });
   }
 
+  /** The function's assignments (one per device it is placed on), from GET /v1/placement. */
+  async assignments(name: string): Promise<{ device: string; mode: string; maxBatchSize?: number; maxQueueDelayMs?: number }[]> {
+    const p = (await getJson(`${this.gatewayUrl}/v1/placement`)).body?.placement ?? [];
+    const out = [];
+    for (const d of p) for (const a of d.assignments ?? []) if (a.fn === name) out.push({ device: d.device, ...a });
+    return out;
+  }
+
   /** The mode the function is placed in (from GET /v1/placement), undefined if not placed. */
   async placedMode(name: string): Promise<string | undefined> {
     const p = (await getJson(`${this.gatewayUrl}/v1/placement`)).body?.placement ?? [];

@@ -2,8 +2,8 @@
  * How busy the machine is (the benchmark shares 2 cores with whatever else runs): a CPU-busy sample
  * from /proc/stat and the load average, recorded with every report so noisy runs can be told apart.
  */
-import { readFileSync } from 'node:fs';
-import { loadavg } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 
 function cpuTimes(): { busy: number; total: number } | undefined {
   try {
@@ -43,4 +43,82 @@ export async function waitQuiet(busyBelow = 0.25, maxWaitMs = 60_000): Promise<n
     share = await cpuBusyShare(2000);
   }
   return share;
+}
+
+const TICKS_PER_SEC = 100; // USER_HZ on Linux
+
+/** CPU time a process has used (user + system), ms; undefined when it is gone or not on Linux. */
+export function processCpuMs(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // fields[0] is state (field 3); utime and stime are fields 14 and 15.
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SEC;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Child processes of this process whose command name is `comm` (e.g. the private nats-server). */
+export function childPidsNamed(comm: string): number[] {
+  const out: number[] = [];
+  try {
+    for (const e of readdirSync('/proc')) {
+      if (!/^\d+$/.test(e)) continue;
+      try {
+        const status = readFileSync(`/proc/${e}/status`, 'utf8');
+        const name = /^Name:\s+(.+)$/m.exec(status)?.[1];
+        const ppid = Number(/^PPid:\s+(\d+)$/m.exec(status)?.[1]);
+        if (name === comm && ppid === process.pid) out.push(Number(e));
+      } catch {
+        /* gone */
+      }
+    }
+  } catch {
+    /* no /proc */
+  }
+  return out;
+}
+
+/** Measures the CPU share (cores busy, 1.0 = one full core) of named processes over an interval. */
+export class CpuMeter {
+  private start = new Map<string, number>();
+  private t0 = 0;
+  private machine0?: { busy: number; total: number };
+  constructor(private readonly pids: Record<string, number>) {}
+  begin(): this {
+    this.t0 = performance.now();
+    this.machine0 = cpuTimes();
+    for (const [name, pid] of Object.entries(this.pids)) {
+      const v = processCpuMs(pid);
+      if (v !== undefined) this.start.set(name, v);
+    }
+    return this;
+  }
+  /** name → cores used on average since begin(). */
+  end(): Record<string, number> {
+    const wall = performance.now() - this.t0;
+    const out: Record<string, number> = {};
+    for (const [name, pid] of Object.entries(this.pids)) {
+      const a = this.start.get(name);
+      const b = processCpuMs(pid);
+      if (a !== undefined && b !== undefined && wall > 0) out[name] = (b - a) / wall;
+    }
+    // Everything else on the machine meanwhile (other tenants, builds, tests): the noise.
+    const m1 = cpuTimes();
+    if (this.machine0 && m1 && m1.total > this.machine0.total) {
+      const machineCores = ((m1.busy - this.machine0.busy) / (m1.total - this.machine0.total)) * cpus().length;
+      const ours = Object.values(out).reduce((x, y) => x + y, 0);
+      out.others = Math.max(0, machineCores - ours);
+    }
+    return out;
+  }
+}
+
+/** `client 0.62 · gateway 0.48 · worker 0.71 · nats 0.20` (cores). */
+export function formatCpu(c: Record<string, number> | undefined): string {
+  if (!c) return '—';
+  return Object.entries(c)
+    .map(([k, v]) => `${k} ${v.toFixed(2)}`)
+    .join(' · ');
 }

@@ -1,0 +1,30 @@
+import { parseCliArgs, UsageError } from './cli-args';
+
+describe(parseCliArgs.name, () => {
+  it('parses a full command line', () => {
+    expect(parseCliArgs(['w.json', '--policies', 'epara,naive', '--devices=4', '--seed', '7', '--duration', '60', '--warmup', '5', '--out', 'x', '--no-svg', '--brief'])).toEqual({
+      workload: 'w.json',
+      policies: ['epara', 'naive'],
+      devices: 4,
+      seed: 7,
+      durationS: 60,
+      warmupS: 5,
+      out: 'x',
+      svg: false,
+      detail: false,
+    });
+  });
+
+  it('defaults to all four policies', () => expect(parseCliArgs(['w.json']).policies).toEqual(['epara', 'naive', 'static-batch', 'adaptive-batch']));
+
+  it.each([
+    [['w.json', '--policies', 'epara,fast'], '--policies: unknown fast; expected some of epara, naive, static-batch, adaptive-batch'],
+    [['w.json', '--devices', '0'], '--devices needs an integer ≥ 1 (got "0")'],
+    [['w.json', '--bogus'], 'unknown option --bogus'],
+    [[], 'no workload file given'],
+    [['a.json', 'b.json'], 'one workload file expected, got 2: a.json b.json'],
+  ])('%p → %s', (argv, message) => {
+    expect(() => parseCliArgs(argv)).toThrow(UsageError);
+    expect(() => parseCliArgs(argv)).toThrow(message);
+  });
+});

@@ -1,0 +1,8 @@
+/** The goodput simulator: the platform's own policy code and DeviceExecutor in virtual time. */
+export * from './types';
+export * from './simulation';
+export * from './event-queue';
+export * from './virtual-time';
+export * from './glue/batching-for';
+export * from './glue/placement-glue';
+export * from './glue/rate-tracker';

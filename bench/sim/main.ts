@@ -1,0 +1,71 @@
+/**
+ * The goodput simulator's command line:
+ *
+ *   npm run sim -- bench/workloads/mixed-bursty.json [--policies epara,naive] [--devices N] [--out dir]
+ *
+ * Runs each policy over the workload (same arrivals for all), prints the comparison tables and
+ * writes bench/results/sim-<workload>-<date>.{json,md,svg}. See docs/simulator.md.
+ */
+import { fmtRps, functionTable, goodputMatrix, markdownTable, RunSummary, totalsTable, writeComparisonArtifacts } from '../report';
+import { expandDevices, loadWorkload, WorkloadError } from '../workload';
+import { parseCliArgs, UsageError } from './cli-args';
+import { simulate } from './simulation';
+import { SimStats } from './types';
+
+async function main(): Promise<void> {
+  const args = parseCliArgs(process.argv.slice(2));
+  const workload = loadWorkload(args.workload);
+  const devices = expandDevices(workload.devices, args.devices).length;
+  const durationS = args.durationS ?? workload.durationS;
+  const warmupS = args.warmupS ?? workload.warmupS;
+  const seed = args.seed ?? workload.seed;
+  console.log(`workload ${workload.name}: ${workload.functions.length} functions, ${workload.streams.length} streams, ${devices} devices, ${warmupS} s warm-up + ${durationS} s measured, seed ${seed}`);
+  const runs: RunSummary[] = [];
+  const stats: SimStats[] = [];
+  for (const policy of args.policies) {
+    const r = simulate(workload, { policy, devices: args.devices, seed: args.seed, durationS: args.durationS, warmupS: args.warmupS });
+    runs.push(r.summary);
+    stats.push(r.stats);
+    const s = r.stats;
+    console.log(
+      `  ${policy.padEnd(14)} ${(s.wallMs / 1000).toFixed(1)} s wall, ${s.requests.toLocaleString('en-US')} requests, ${s.events.toLocaleString('en-US')} events, ` +
+        `mean batch ${s.meanBatchSize.toFixed(2)}, ${s.placementRounds} placement rounds, ${s.modelLoads} model loads, ${s.recategorizations.length} re-categorizations`,
+    );
+  }
+  console.log(`\n${totalsTable(runs)}\n\n${goodputMatrix(runs)}\n`);
+  if (args.detail) console.log(`${functionTable(runs)}\n`);
+
+  const command = `npm run sim -- ${process.argv.slice(2).join(' ')}`;
+  const runTable = markdownTable(
+    ['policy', 'wall s', 'CPU s', 'requests', 'events', 'mean batch', 'placement rounds', 'placement s', 'model loads', 're-categorizations', 'replicas at end'],
+    args.policies.map((p, i) => {
+      const s = stats[i];
+      const replicas = Object.values(s.finalPlacement).reduce((n, x) => n + x.replicas, 0);
+      return [p, (s.wallMs / 1000).toFixed(1), (s.cpuMs / 1000).toFixed(1), s.requests.toLocaleString('en-US'), s.events.toLocaleString('en-US'), s.meanBatchSize.toFixed(2), s.placementRounds, (s.placementMs / 1000).toFixed(1), s.modelLoads, s.recategorizations.length, replicas];
+    }),
+  );
+  const written = await writeComparisonArtifacts({
+    dir: args.out,
+    kind: 'sim',
+    workload: workload.name,
+    runs,
+    command,
+    notes: [`Workload: ${workload.functions.length} functions, ${devices} devices, ${warmupS} s warm-up (excluded) + ${durationS} s measured, seed ${seed}.`, workload.description ?? ''],
+    appendix: `### Runs\n\n${runTable}`,
+    extra: { workloadFile: args.workload, seed, devices, durationS, warmupS },
+    warmupS,
+    svg: args.svg,
+  });
+  const ref = runs.find((r) => r.label === 'epara');
+  if (ref) {
+    const ratios = runs.filter((r) => r !== ref).map((r) => `${r.label} ${(ref.total.goodput / r.total.goodput).toFixed(2)}×`);
+    if (ratios.length) console.log(`epara goodput ${fmtRps(ref.total.goodput)}/s; epara ÷ ${ratios.join(', ')}`);
+  }
+  console.log(`wrote ${written.join(', ')}`);
+}
+
+main().catch((e: unknown) => {
+  if (e instanceof WorkloadError || e instanceof UsageError) console.error(e.message);
+  else console.error(e instanceof Error ? e.stack : e);
+  process.exitCode = 1;
+});
