@@ -21,6 +21,8 @@ import { RateTracker } from './rate-tracker';
 
 /** Weight of a model load (ms) against goodput (req/s) in placement: a move must pay for itself. */
 const MOVE_COST_WEIGHT = 0.001;
+/** Server CPU per request outside the model run (decode, encode, NATS), ms. */
+const REQUEST_OVERHEAD_MS = 0.3;
 /** Devices run at most this share of their compute, so queues stay short. */
 const HEADROOM = 0.8;
 
@@ -171,9 +173,11 @@ export class SchedulerService implements OnApplicationBootstrap, OnApplicationSh
       if (r.category.mode === Mode.Pp && !r.model.stages?.length) continue;
       const profile = this.profileOf(r);
       const exec = profile?.execMsByBatch ?? {};
-      const exec1 = exec['1'] ?? 1;
+      // A device spends more per request than the model run: decode, reply, NATS (≈ 0.3 ms measured,
+      // docs/benchmarks.md). Without it, tiny models look free and never get a second replica.
+      const exec1 = (exec['1'] ?? 1) + REQUEST_OVERHEAD_MS;
       let best = 1 / exec1;
-      for (const [b, ms] of Object.entries(exec)) if (ms <= r.slo.latencyMs / 2) best = Math.max(best, Number(b) / ms);
+      for (const [b, ms] of Object.entries(exec)) if (ms <= r.slo.latencyMs / 2) best = Math.max(best, Number(b) / (ms + Number(b) * REQUEST_OVERHEAD_MS));
       const base = {
         mode: r.category.mode,
         loadMs: profile?.loadMs ?? 200,

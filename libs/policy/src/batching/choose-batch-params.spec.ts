@@ -15,10 +15,10 @@ describe(chooseBatchParams.name, () => {
     ['batch, nothing within budget', { execMsByBatch: profile, sloMs: 2, mode: 'batch' }, { preferredBatchSize: 1, maxBatchSize: 1, maxQueueDelayMs: 0 }],
     ['batch, no profile', { sloMs: 100, mode: 'batch' }, { preferredBatchSize: 8, maxBatchSize: 8, maxQueueDelayMs: 25 }],
     // SLO/4 = 10 ms: preferred 8 (9 ms); max by SLO/2 = 16; delay min(2, 4).
-    ['dp', { execMsByBatch: profile, sloMs: 40, mode: 'dp' }, { preferredBatchSize: 8, maxBatchSize: 16, maxQueueDelayMs: 2 }],
+    ['dp', { execMsByBatch: profile, sloMs: 40, mode: 'dp' }, { preferredBatchSize: 8, maxBatchSize: 16, maxQueueDelayMs: 0 }],
     // SLO/4 = 2.5 ms: preferred 1; delay min(2, 1).
-    ['dp, tight SLO', { execMsByBatch: profile, sloMs: 10, mode: 'dp' }, { preferredBatchSize: 1, maxBatchSize: 4, maxQueueDelayMs: 1 }],
-    ['dp, no profile', { sloMs: 100, mode: 'dp' }, { preferredBatchSize: 1, maxBatchSize: 1, maxQueueDelayMs: 2 }],
+    ['dp, tight SLO', { execMsByBatch: profile, sloMs: 10, mode: 'dp' }, { preferredBatchSize: 1, maxBatchSize: 4, maxQueueDelayMs: 0 }],
+    ['dp, no profile', { sloMs: 100, mode: 'dp' }, { preferredBatchSize: 1, maxBatchSize: 1, maxQueueDelayMs: 0 }],
     ['not batchable', { execMsByBatch: profile, sloMs: 100, mode: 'batch', batchable: false }, { preferredBatchSize: 1, maxBatchSize: 1, maxQueueDelayMs: 0 }],
   ])('%s', (_name, input, expected) => {
     const { reason, ...numbers } = chooseBatchParams(input);

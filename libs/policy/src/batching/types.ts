@@ -61,7 +61,12 @@ export const BATCH_EXEC_SLO_FRACTION = 0.5;
 /** dp mode: the preferred batch takes at most a quarter of the SLO (latency first, small batches). */
 export const DP_EXEC_SLO_FRACTION = 0.25;
 /** dp mode: max queue delay = min(2 ms, 10% of the SLO): waiting only adds delay to sparse requests. */
-export const DP_MAX_QUEUE_DELAY_MS = 2;
+/**
+ * dp mode never holds a request back for a partner (work-conserving): waiting only adds delay to sparse
+ * requests, and batches still form from what queues up while the device is busy. Measured: a 2 ms hold
+ * cost a lone request ≈ 3 ms p50 (docs/benchmarks.md).
+ */
+export const DP_MAX_QUEUE_DELAY_MS = 0;
 export const DP_QUEUE_DELAY_SLO_FRACTION = 0.1;
 /**
  * batch mode: max queue delay = min(SLO/4, SLO − 2 × exec(preferred)): a request may wait the delay,

@@ -98,15 +98,36 @@ export class DeviceExecutor {
     return this.slots.has(fn);
   }
 
-  /** Queues a request; throws 429 when the function's queue is full, 404 when it is not served here. */
+  /**
+   * Queues a request. Throws 429 when the function's queue is full or so long that the request would
+   * miss its deadline waiting (shed at once rather than after waiting: the caller can go elsewhere, and
+   * the device does not decode and hold work it will drop), 404 when the function is not served here.
+   * A request that cannot meet its deadline even alone is answered 504 and never queued.
+   */
   enqueue(r: PendingRequest): void {
     const s = this.slots.get(r.fn);
     if (!s) throw EparaError.notFound(`function "${r.fn}" is not loaded on this device`);
     if (s.queue.size >= this.maxQueue) {
       throw EparaError.shed(`queue of "${r.fn}" is full (${this.maxQueue} requests waiting); retry later`, { queued: s.queue.size });
     }
+    const now = this.clock.nowMs();
+    const exec1 = s.params.execMs(1);
+    if (!canStillMeet(r.deadlineMs, now, exec1)) {
+      r.settle({ error: EparaError.deadline(`deadline cannot be met: one run takes ${exec1.toFixed(1)} ms and ${Math.max(0, r.deadlineMs - now).toFixed(1)} ms are left`, { requestId: r.requestId }) });
+      return;
+    }
+    const drainMs = this.drainMs(s);
+    if (s.queue.size > 0 && !canStillMeet(r.deadlineMs, now + drainMs, exec1)) {
+      throw EparaError.shed(`"${r.fn}" is overloaded here: the ${s.queue.size} requests ahead take about ${drainMs.toFixed(1)} ms, past this request's deadline; retry later or elsewhere`, { queued: s.queue.size });
+    }
     s.queue.add(r);
     this.pump();
+  }
+
+  /** How long the function's queue takes to run at its preferred batch size, ms (an estimate). */
+  private drainMs(s: SlotState): number {
+    const size = Math.max(1, Math.min(s.params.preferredBatchSize, s.params.maxBatchSize));
+    return Math.ceil(s.queue.size / size) * s.params.execMs(size);
   }
 
   /** Queued requests per function and in total, for heartbeats and metrics. */

@@ -11,8 +11,9 @@ const isDynamic = (d: number | string) => typeof d === 'string' || d < 0;
 
 /**
  * Reads names, datatypes and shapes from a session and finds each tensor's batch axis: the dimension
- * that carries the same symbol as the first input's leading dynamic dimension (Silero's state is
- * [2, batch, 128], so the axis is not always 0). A tensor without it gets `batchAxis: null`.
+ * that carries the same symbol as the first input's leading dynamic dimension. When the exporter left
+ * dynamic dimensions unnamed (Silero VAD: input [?, ?], state [2, ?, 128]), it is each tensor's first
+ * dynamic dimension — the state's batch axis is 1, not 0. A tensor without one gets `batchAxis: null`.
  */
 export function signatureOf(session: ort.InferenceSession): ModelSignature {
   const inMeta = session.inputMetadata;
@@ -25,7 +26,8 @@ export function signatureOf(session: ort.InferenceSession): ModelSignature {
       const i = shape.indexOf(symbol);
       return i >= 0 ? i : null;
     }
-    return shape.length > 0 && isDynamic(shape[0]) ? 0 : null;
+    const i = shape.findIndex(isDynamic);
+    return i >= 0 ? i : null;
   };
   const toSpec = (m: ort.InferenceSession.ValueMetadata, role: string): TensorSpec => {
     if (!m.isTensor) throw EparaError.badInput(`model ${role} "${m.name}" is not a tensor; Epara serves tensor models only`);
@@ -35,7 +37,16 @@ export function signatureOf(session: ort.InferenceSession): ModelSignature {
     return { name: m.name, datatype, shape, batchAxis: axisOf(m.shape) };
   };
   const inputs = inMeta.map((m) => toSpec(m, 'input'));
-  const outputs = outMeta.map((m) => toSpec(m, 'output'));
+  const outputs = outMeta.map((m) => {
+    const spec = toSpec(m, 'output');
+    // An output with no static shape at all (every dimension unnamed) says nothing about its batch axis:
+    // take it from the one batched input of the same rank (Silero: stateN follows state, axis 1).
+    if (spec.shape.length > 0 && spec.shape.every((d) => d === '' || d === '?')) {
+      const peers = inputs.filter((i) => i.batchAxis !== null && i.shape.length === spec.shape.length);
+      if (peers.length === 1) spec.batchAxis = peers[0].batchAxis;
+    }
+    return spec;
+  });
   const batchable = inputs.some((t) => t.batchAxis !== null) && outputs.every((t) => t.batchAxis !== null);
   return { inputs, outputs, batchable };
 }
