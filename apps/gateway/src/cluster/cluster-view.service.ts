@@ -1,4 +1,5 @@
 import { Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { FunctionRecord, Mode, unitKey } from '@epara/contracts';
 import { ClusterState, NatsClient } from '@epara/nats';
 
 /** A heartbeat older than this makes a device unroutable here, ms (three missed 1 s heartbeats). */
@@ -20,6 +21,15 @@ export class ClusterView implements OnModuleInit, OnApplicationShutdown {
 
   onApplicationShutdown(): void {
     this.state.stop();
+  }
+
+  /** Ready when a live replica reports it loaded — for a pipeline, every stage. */
+  isReady(record: FunctionRecord): boolean {
+    const units = record.model.stages?.length && record.category.mode === Mode.Pp ? record.model.stages.map((s) => s.index) : [undefined];
+    return units.every((stage) => {
+      const unit = unitKey(record.name, stage);
+      return this.state.replicas(record.name, stage).some((r) => r.ageMs <= STALE_AFTER_MS && r.state?.functions.some((f) => f.fn === unit && f.ready));
+    });
   }
 
   inflightOn(device: string): number {

@@ -3,7 +3,7 @@ import { ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { NatsClient } from '@epara/nats';
 import { FunctionRegistry } from '../functions/function-registry.service';
-import { ClusterView, STALE_AFTER_MS } from '../cluster/cluster-view.service';
+import { ClusterView } from '../cluster/cluster-view.service';
 import { InvokeService } from '../invoke/invoke.service';
 import { invokeRequestFrom, sendReply } from '../invoke/http-invoke';
 
@@ -53,9 +53,7 @@ export class KserveController {
   /** Ready when at least one replica has the model loaded and reports it ready. */
   @Get('models/:name/ready')
   modelReady(@Param('name') name: string) {
-    this.registry.get(name);
-    const ready = this.cluster.state.replicas(name).some((r) => r.ageMs <= STALE_AFTER_MS && r.state?.functions.some((f) => f.fn === name && f.ready));
-    if (!ready) throw new HttpException({ name, ready: false }, 503);
+    if (!this.cluster.isReady(this.registry.get(name))) throw new HttpException({ name, ready: false }, 503);
     return { name, ready: true };
   }
 

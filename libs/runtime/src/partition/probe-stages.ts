@@ -41,14 +41,20 @@ export async function probeStageSignatures(plan: PartitionResult, sample: Tensor
       );
     const one = await runStages(sessions, plan, feeds(1));
     const two = await runStages(sessions, plan, feeds(2));
+    // Sizes the sample guessed (symbolic non-batch dims of the model's inputs) say nothing about real
+    // requests: original inputs keep their declared shapes, and crossing tensors then get free dims.
+    const original = new Map(sampleSpecs.map((s) => [s.name, s]));
+    const guessed = sampleSpecs.some((s) => s.shape.some((d, i) => i !== s.batchAxis && typeof d === 'string'));
     const spec = (name: string): TensorSpec => {
+      const declared = original.get(name);
+      if (declared) return declared;
       const a = one.get(name);
       const b = two.get(name);
       if (!a || !b) throw new EparaError(500, `stage probe: tensor "${name}" was not produced`);
       const datatype = datatypeFromOrt(a.type);
       if (!datatype) throw EparaError.badInput(`tensor "${name}" crossing a stage cut has type ${a.type}, which Epara cannot carry`);
       const axis = a.dims.findIndex((d, i) => b.dims[i] === 2 * d && d > 0);
-      return { name, datatype, shape: a.dims.map((d, i) => (i === axis ? 'batch' : d)), batchAxis: axis >= 0 ? axis : null };
+      return { name, datatype, shape: a.dims.map((d, i) => (i === axis ? 'batch' : guessed ? '?' : d)), batchAxis: axis >= 0 ? axis : null };
     };
     return plan.stages.map((s) => {
       const inputs = s.inputs.map(spec);
