@@ -224,7 +224,9 @@ export class SchedulerService implements OnApplicationBootstrap, OnApplicationSh
       batchable: stage === undefined ? r.model.batchable : r.model.stages![stage].batchable,
     });
     const sha256 = stage === undefined ? r.model.sha256 : r.model.stages![stage].sha256;
-    return { fn: r.name, ...(stage === undefined ? {} : { stage }), mode, sha256, maxBatchSize: chosen.maxBatchSize, maxQueueDelayMs: chosen.maxQueueDelayMs };
+    // The record shows what workers will do: baselines without batching run one request at a time.
+    const alone = this.config.policy.batching === 'off';
+    return { fn: r.name, ...(stage === undefined ? {} : { stage }), mode, sha256, maxBatchSize: alone ? 1 : chosen.maxBatchSize, maxQueueDelayMs: alone ? 0 : chosen.maxQueueDelayMs };
   }
 
   /** Writes only the device keys whose assignments changed; removes keys of devices that are gone. */
