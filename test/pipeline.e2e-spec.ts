@@ -12,7 +12,7 @@ describe('pipeline-parallel (pp) over two workers too small for the whole model'
   let c: TestCluster;
 
   beforeAll(async () => {
-    c = await startCluster({ workers: 2, env: { EPARA_DEVICE_MEMORY_MB: '3' } });
+    c = await startCluster({ workers: 3, env: { EPARA_DEVICE_MEMORY_MB: '3' } });
   });
   afterAll(async () => {
     await c?.stop();
@@ -53,5 +53,26 @@ describe('pipeline-parallel (pp) over two workers too small for the whole model'
     const bad = await postJson(`${c.gatewayUrl}/v1/functions/big-mlp/invoke`, { inputs: [{ name: 'x', shape: [1, 3], datatype: 'FP32', data: [1, 2, 3] }] });
     expect(bad.status).toBe(400);
     expect(bad.json().error.message).toMatch(/input "x"/);
+  });
+
+  it('re-places a stage whose worker stops, and new requests succeed', async () => {
+    const stagesOn = async () =>
+      ((await http(`${c.gatewayUrl}/v1/placement`)).json().placement as { device: string; assignments: { fn: string; stage?: number }[] }[]).flatMap((d) =>
+        d.assignments.filter((a) => a.fn === 'big-mlp').map((a) => ({ stage: a.stage!, device: d.device })),
+      );
+    const before = await stagesOn();
+    const victim = before.find((s) => s.stage === 1)!.device;
+    await c.workers[Number(victim.split('-')[1])].close();
+    await waitFor(async () => {
+      const now = await stagesOn();
+      return now.some((s) => s.stage === 1 && s.device !== victim) && !now.some((s) => s.device === victim);
+    }, 20_000, 'stage 1 re-placed on a live worker');
+    const body = { inputs: [{ name: 'x', shape: [1, 256], datatype: 'FP32', data: new Array(256).fill(0.25) }] };
+    const res = await waitFor(async () => {
+      const out = await postJson(`${c.gatewayUrl}/v1/functions/big-mlp/invoke`, body);
+      return out.status === 200 ? out : undefined;
+    }, 20_000, 'pipeline answers after the move');
+    expect(res.json().outputs[0].data).toHaveLength(10);
+    expect(res.headers.get('epara-device')!.split(',')).not.toContain(victim);
   });
 });
