@@ -13,18 +13,12 @@ import {
   unitKey,
 } from '@epara/contracts';
 import { ClusterState, KvMirror, NatsClient } from '@epara/nats';
-import { categorize, chooseBatchParams, toCategorization, MODEL_MEMORY_FACTOR, place, PlacementDecision, PlacementFunction, simplePlacement } from '@epara/policy';
+import { assignmentFor, categorize, HEADROOM, MODEL_MEMORY_FACTOR, MOVE_COST_WEIGHT, place, PlacementDecision, PlacementFunction, simplePlacement, toCategorization, toPlacementFunction } from '@epara/policy';
 import { kindHandler } from '@epara/runtime';
 import { SCHEDULER_CONFIG, SchedulerConfig } from './config';
 import { LeaderLock } from './leader-lock';
 import { RateTracker } from './rate-tracker';
 
-/** Weight of a model load (ms) against goodput (req/s) in placement: a move must pay for itself. */
-const MOVE_COST_WEIGHT = 0.001;
-/** Server CPU per request outside the model run (decode, encode, NATS), ms. */
-const REQUEST_OVERHEAD_MS = 0.3;
-/** Devices run at most this share of their compute, so queues stay short. */
-const HEADROOM = 0.8;
 
 /**
  * The state-aware scheduler (the coarse time scale): tracks devices and function load, re-categorizes
@@ -172,29 +166,23 @@ export class SchedulerService implements OnApplicationBootstrap, OnApplicationSh
       // pp needs stage models; sp runs whole models on several devices, one tile each.
       if (r.category.mode === Mode.Pp && !r.model.stages?.length) continue;
       const profile = this.profileOf(r);
-      const exec = profile?.execMsByBatch ?? {};
-      // A device spends more per request than the model run: decode, reply, NATS (≈ 0.3 ms measured,
-      // docs/benchmarks.md). Without it, tiny models look free and never get a second replica.
-      const exec1 = (exec['1'] ?? 1) + REQUEST_OVERHEAD_MS;
-      let best = 1 / exec1;
-      for (const [b, ms] of Object.entries(exec)) if (ms <= r.slo.latencyMs / 2) best = Math.max(best, Number(b) / (ms + Number(b) * REQUEST_OVERHEAD_MS));
-      const base = {
-        mode: r.category.mode,
-        loadMs: profile?.loadMs ?? 200,
-        // A pipeline's rate is its first stage's: every request passes it once.
-        rps: this.rates.rps(r.category.mode === Mode.Pp ? unitKey(r.name, 0) : r.name, Date.now()) || r.expected?.rps || 0,
-        sloMs: r.slo.latencyMs,
-        ...this.replicaPin(r, devices.length),
-      };
+      // A pipeline's rate is its first stage's: every request passes it once.
+      const observed = this.rates.rps(r.category.mode === Mode.Pp ? unitKey(r.name, 0) : r.name, Date.now());
+      const whole = toPlacementFunction(
+        { name: r.name, mode: r.category.mode, sloMs: r.slo.latencyMs, profile, modelSizeBytes: r.model.sizeBytes, hints: r.hints, expectedRps: r.expected?.rps },
+        observed,
+        this.config.policy.placement,
+        devices.length,
+      );
       if (r.category.mode === Mode.Pp) {
         // Each stage is a unit of its own; a stage takes about its share of the whole model's time.
         const k = r.model.stages!.length;
         for (const st of r.model.stages!) {
-          functions.push({ ...base, name: unitKey(r.name, st.index), memoryBytes: MODEL_MEMORY_FACTOR * st.sizeBytes, execMsBatch1: exec1 / k, bestThroughputPerMs: best * k });
+          functions.push({ ...whole, name: unitKey(r.name, st.index), memoryBytes: MODEL_MEMORY_FACTOR * st.sizeBytes, execMsBatch1: whole.execMsBatch1 / k, bestThroughputPerMs: whole.bestThroughputPerMs * k });
         }
         continue;
       }
-      functions.push({ ...base, name: r.name, memoryBytes: r.hints?.memoryBytes ?? profile?.memoryBytes ?? MODEL_MEMORY_FACTOR * r.model.sizeBytes, execMsBatch1: exec1, bestThroughputPerMs: best });
+      functions.push(whole);
     }
     const placementDevices = devices.map((d) => ({ id: d.device, memoryBytes: d.memoryBytes, computeScale: 1, lost: false }));
     if (this.config.policy.placement === 'everywhere') return simplePlacement(functions, placementDevices, current);
@@ -206,27 +194,13 @@ export class SchedulerService implements OnApplicationBootstrap, OnApplicationSh
     });
   }
 
-  /** Exact replica counts: one per function for `naive`, a hint's count, or every device for `sp`. */
-  private replicaPin(r: FunctionRecord, deviceCount: number): { pinnedReplicas?: number } {
-    if (this.config.policy.placement === 'one-replica') return { pinnedReplicas: 1 };
-    if (r.hints?.replicas) return { pinnedReplicas: r.hints.replicas };
-    if (r.category.mode === Mode.Sp) return { pinnedReplicas: Math.max(1, deviceCount) };
-    return {};
-  }
-
   private assignment(r: FunctionRecord, stage?: number): Assignment {
-    const mode = r.category.mode === Mode.Dp ? Mode.Dp : r.category.mode;
-    const chosen = chooseBatchParams({
-      execMsByBatch: this.profileOf(r)?.execMsByBatch,
-      sloMs: r.slo.latencyMs,
-      mode: mode === Mode.Batch || mode === Mode.Pp ? 'batch' : 'dp',
-      hints: r.hints,
-      batchable: stage === undefined ? r.model.batchable : r.model.stages![stage].batchable,
-    });
+    const mode = r.category.mode;
+    const limits = assignmentFor(mode, r.slo.latencyMs, this.profileOf(r)?.execMsByBatch, r.hints, stage === undefined ? r.model.batchable : r.model.stages![stage].batchable);
     const sha256 = stage === undefined ? r.model.sha256 : r.model.stages![stage].sha256;
     // The record shows what workers will do: baselines without batching run one request at a time.
     const alone = this.config.policy.batching === 'off';
-    return { fn: r.name, ...(stage === undefined ? {} : { stage }), mode, sha256, maxBatchSize: alone ? 1 : chosen.maxBatchSize, maxQueueDelayMs: alone ? 0 : chosen.maxQueueDelayMs };
+    return { fn: r.name, ...(stage === undefined ? {} : { stage }), mode, sha256, maxBatchSize: alone ? 1 : limits.maxBatchSize, maxQueueDelayMs: alone ? 0 : limits.maxQueueDelayMs };
   }
 
   /** Writes only the device keys whose assignments changed; removes keys of devices that are gone. */

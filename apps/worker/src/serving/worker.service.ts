@@ -18,7 +18,7 @@ import {
   unitKey,
 } from '@epara/contracts';
 import { KvMirror, NatsClient, respondError } from '@epara/nats';
-import { AdaptiveExecEstimator, aimdMaxBatchSize, BATCH_EXEC_SLO_FRACTION, chooseBatchParams, STATIC_MAX_BATCH, STATIC_QUEUE_DELAY_MS } from '@epara/policy';
+import { AdaptiveExecEstimator, batchingFor, nextAimdBatchSize } from '@epara/policy';
 import { measureExecTimes, PreparedRequest } from '@epara/runtime';
 import { WORKER_CONFIG, WorkerConfig } from '../config';
 import { DeviceExecutor, FunctionBatching } from '@epara/runtime';
@@ -40,9 +40,6 @@ interface Placed extends ServedFunction {
   estimator: AdaptiveExecEstimator;
   memoryBytes: number;
 }
-
-/** Upper bound of the AIMD batch size (the `adaptive-batch` baseline). */
-const AIMD_MAX_BATCH = 64;
 
 /** How long a removed function may take to finish its queue before it is unloaded anyway, ms. */
 const DRAIN_TIMEOUT_MS = 10_000;
@@ -166,20 +163,14 @@ export class WorkerService implements OnApplicationBootstrap, OnApplicationShutd
   }
 
   private batchingFor(p: Pick<Placed, 'record' | 'assignment' | 'estimator' | 'mode' | 'model' | 'aimdBatchSize'>): FunctionBatching {
-    const policy = this.config.policy.batching;
-    const alone = { maxBatchSize: 1, preferredBatchSize: 1, maxQueueDelayMs: 0 };
-    if (this.config.batchingOff || policy === 'off') return alone;
-    if (policy === 'static') return p.model.info.batchable ? { maxBatchSize: STATIC_MAX_BATCH, preferredBatchSize: STATIC_MAX_BATCH, maxQueueDelayMs: STATIC_QUEUE_DELAY_MS } : alone;
-    // Clipper-like: take what is queued, up to the AIMD size, without waiting.
-    if (policy === 'aimd') return { maxBatchSize: p.aimdBatchSize, preferredBatchSize: p.aimdBatchSize, maxQueueDelayMs: 0 };
-    const chosen = chooseBatchParams({
-      execMsByBatch: p.estimator.snapshot(),
+    return batchingFor(this.config.batchingOff ? 'off' : this.config.policy.batching, {
+      mode: p.mode,
       sloMs: p.record.slo.latencyMs,
-      mode: p.mode === Mode.Batch ? 'batch' : 'dp',
-      hints: { maxBatchSize: p.assignment.maxBatchSize, maxQueueDelayMs: p.assignment.maxQueueDelayMs },
       batchable: p.model.info.batchable,
+      assignment: p.assignment,
+      estimator: p.estimator,
+      aimdBatchSize: p.aimdBatchSize,
     });
-    return { maxBatchSize: chosen.maxBatchSize, preferredBatchSize: chosen.preferredBatchSize, maxQueueDelayMs: chosen.maxQueueDelayMs };
   }
 
   private async load(unit: string, record: FunctionRecord, info: ModelInfo, assignment: Assignment): Promise<void> {
@@ -259,7 +250,7 @@ export class WorkerService implements OnApplicationBootstrap, OnApplicationShutd
     const items = batch.reduce((n, r) => n + r.prepared.items, 0);
     p.estimator.observe(items, execMs);
     if (this.config.policy.batching === 'aimd' && p.model.info.batchable) {
-      p.aimdBatchSize = Math.round(aimdMaxBatchSize(p.aimdBatchSize, execMs, p.record.slo.latencyMs * BATCH_EXEC_SLO_FRACTION, { max: AIMD_MAX_BATCH }));
+      p.aimdBatchSize = nextAimdBatchSize(p.aimdBatchSize, execMs, p.record.slo.latencyMs);
       this.executor.retune(p.unit, this.batchingFor(p));
     }
     if (p.needsProfile) {

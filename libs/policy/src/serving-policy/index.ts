@@ -1,1 +1,2 @@
 export * from './serving-policy';
+export * from './batching-for';
