@@ -3,6 +3,5 @@ export * from './types';
 export * from './simulation';
 export * from './event-queue';
 export * from './virtual-time';
-export * from './glue/batching-for';
-export * from './glue/placement-glue';
+export * from './same-batching';
 export * from './glue/rate-tracker';

@@ -8,6 +8,7 @@
  */
 import { fmtRps, functionTable, goodputMatrix, markdownTable, RunSummary, totalsTable, writeComparisonArtifacts } from '../report';
 import { expandDevices, loadWorkload, WorkloadError } from '../workload';
+import { execFileSync } from 'node:child_process';
 import { parseCliArgs, UsageError } from './cli-args';
 import { simulate } from './simulation';
 import { SimStats } from './types';
@@ -50,7 +51,7 @@ async function main(): Promise<void> {
     workload: workload.name,
     runs,
     command,
-    notes: [`Workload: ${workload.functions.length} functions, ${devices} devices, ${warmupS} s warm-up (excluded) + ${durationS} s measured, seed ${seed}.`, workload.description ?? ''],
+    notes: [`Code: ${codeVersion()}.`, `Workload: ${workload.functions.length} functions, ${devices} devices, ${warmupS} s warm-up (excluded) + ${durationS} s measured, seed ${seed}.`, workload.description ?? ''],
     appendix: `### Runs\n\n${runTable}`,
     extra: { workloadFile: args.workload, seed, devices, durationS, warmupS },
     warmupS,
@@ -62,6 +63,17 @@ async function main(): Promise<void> {
     if (ratios.length) console.log(`epara goodput ${fmtRps(ref.total.goodput)}/s; epara ÷ ${ratios.join(', ')}`);
   }
   console.log(`wrote ${written.join(', ')}`);
+}
+
+/** The commit the run was made at, with "+ local changes" when the tree differs from it (results depend on libs/ and apps/ code). */
+function codeVersion(): string {
+  try {
+    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'libs', 'apps', 'bench/sim', 'bench/workload'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    return `commit ${head}${dirty ? ' + local changes' : ''}`;
+  } catch {
+    return 'commit unknown (not a git checkout)';
+  }
 }
 
 main().catch((e: unknown) => {

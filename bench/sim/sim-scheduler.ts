@@ -1,5 +1,5 @@
 import { categorize, place, PlacementDecision, PlacementDevice, PlacementFunction, ServingPolicy, simplePlacement } from '@epara/policy';
-import { assignmentFor, Assignment, HEADROOM, MOVE_COST_WEIGHT, toPlacementFunction } from './glue/placement-glue';
+import { assignmentFor, AssignmentLimits as Assignment, HEADROOM, MOVE_COST_WEIGHT, toPlacementFunction } from '@epara/policy';
 import { RateTracker } from './glue/rate-tracker';
 import { SimFunction } from './sim-function';
 import { SimGateway } from './sim-gateway';
@@ -124,13 +124,15 @@ export class SimScheduler {
     const now = this.host.nowMs();
     const functions: PlacementFunction[] = [];
     for (const f of this.fns) {
-      if (f.category.footprint !== 'single') continue;
+      // pp needs stage models, which the simulator does not have: not placed (the gateway answers 501).
+      if (f.category.mode === 'pp') continue;
       const rps = this.usesRates ? this.rates.rps(f.index, now) : 0;
       functions.push(
         toPlacementFunction(
           { name: f.name, mode: f.category.mode, sloMs: f.spec.sloMs, profile: f.storedProfile, modelSizeBytes: f.spec.modelSizeBytes, hints: f.spec.hints, expectedRps: f.spec.expectedRps },
           rps,
           this.policy.placement,
+          this.workers.length,
         ),
       );
     }

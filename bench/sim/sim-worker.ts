@@ -4,8 +4,8 @@ import { DeviceExecutor, FunctionBatching } from '@epara/runtime/execution/devic
 import type { PendingRequest } from '@epara/runtime/execution/pending-request';
 import { DeviceSpec } from '../workload';
 import { EventQueue } from './event-queue';
-import { Assignment } from './glue/placement-glue';
-import { batchingFor, nextAimdBatchSize, sameBatching } from './glue/batching-for';
+import { AssignmentLimits as Assignment, batchingFor, nextAimdBatchSize } from '@epara/policy';
+import { sameBatching } from './same-batching';
 import { SimFunction } from './sim-function';
 import { SimRequest } from './sim-request';
 import { SyncCompletion, VirtualClock, VirtualTimers } from './virtual-time';
@@ -43,7 +43,7 @@ export interface WorkerHost {
 /** A function placed and serving on a device (worker.service.ts `Placed`). */
 interface Placed {
   fn: SimFunction;
-  mode: 'dp' | 'batch';
+  mode: Assignment['mode'];
   assignment: Assignment;
   estimator: AdaptiveExecEstimator;
   aimdBatchSize: number;

@@ -34,7 +34,7 @@ class Source {
  * One simulated run of a workload under one policy: a discrete-event simulation in virtual time that
  * drives the platform's own decisions — `categorize`, `chooseReplica` / `chooseBatchReplica`, the
  * real DeviceExecutor (decideBatch, pickNextQueue, deadline drops), `place` / `simplePlacement` — with
- * the apps' glue copied in `glue/`. Only execution (profile times), the network (a constant per hop)
+ * the glue the apps share from libs/policy (batching per policy, record → placement). Only execution (profile times), the network (a constant per hop)
  * and model loading (loadMs) are modelled. Deterministic for a seed.
  */
 export class Simulation implements WorkerHost, SettleSink {
@@ -172,8 +172,8 @@ export class Simulation implements WorkerHost, SettleSink {
     const r = new SimRequest(s.fnIndex, fn.name, fn.prepared, now, fn.spec.sloMs, this);
     this.requests++;
     this.outstanding++;
-    if (fn.category.footprint !== 'single') {
-      // The gateway cannot serve multi-device modes yet (invoke.service.ts checkServable → 501).
+    if (fn.category.mode === 'sp' || fn.category.mode === 'pp') {
+      // Split and pipeline requests (several devices per request) are not simulated: counted as `other`.
       this.onError(r, 501);
     } else {
       // Routed on arrival at the gateway, half a hop after the send.
