@@ -91,21 +91,8 @@ export async function getJson(url: string): Promise<{ status: number; body: any 
   return { status: res.status, body };
 }
 
-/** Polls until `check` returns truthy; throws with `what` (and the last error) after `timeoutMs`. */
-export async function waitFor<T>(check: () => T | Promise<T>, timeoutMs: number, what: string): Promise<NonNullable<T>> {
-  const until = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < until) {
-    try {
-      const v = await check();
-      if (v) return v as NonNullable<T>;
-    } catch (e) {
-      last = e;
-    }
-    await sleep(50);
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-}
+export { waitFor } from '../../test/support/wait-for';
+import { waitFor } from '../../test/support/wait-for';
 
 /** Resident memory of a process, bytes, from /proc/<pid>/status VmRSS (Linux); undefined elsewhere. */
 export function rssBytes(pid: number): number | undefined {
