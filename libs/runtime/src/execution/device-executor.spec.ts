@@ -163,4 +163,16 @@ describe(DeviceExecutor.name, () => {
       expect(l.queued + l.running + settled).toBe(enqueued);
     }
   });
+
+  it('shrinks a batch whose full size would make its most urgent request late', () => {
+    // exec(8) ≈ 6 ms here (seed: 1 → 2 ms, 8 → 6 ms); the head has 4 ms left, so a smaller batch runs.
+    const { t, sut, batches, outcomes, register } = setup({ maxBatchSize: 8, preferredBatchSize: 8, maxQueueDelayMs: 50 });
+    register('f');
+    for (let i = 0; i < 7; i++) sut.enqueue(request('f', `r${i}`, t.now + 1000, outcomes, t.now));
+    expect(batches).toHaveLength(0); // waiting for the preferred size
+    sut.enqueue(request('f', 'urgent', t.now + 4, outcomes, t.now)); // the 8th: preferred size reached
+    expect(batches).toHaveLength(1);
+    expect(batches[0].ids[0]).toBe('urgent');
+    expect(batches[0].ids).toHaveLength(4); // exec(4) ≈ 3.9 ms fits the 4 ms left; exec(8) ≈ 6 ms would not
+  });
 });

@@ -116,18 +116,20 @@ export class DeviceExecutor {
       r.settle({ error: EparaError.deadline(`deadline cannot be met: one run takes ${exec1.toFixed(1)} ms and ${Math.max(0, r.deadlineMs - now).toFixed(1)} ms are left`, { requestId: r.requestId }) });
       return;
     }
-    const drainMs = this.drainMs(s);
-    if (s.queue.size > 0 && !canStillMeet(r.deadlineMs, now + drainMs, exec1)) {
-      throw EparaError.shed(`"${r.fn}" is overloaded here: the ${s.queue.size} requests ahead take about ${drainMs.toFixed(1)} ms, past this request's deadline; retry later or elsewhere`, { queued: s.queue.size });
+    // Only requests with earlier deadlines run first (EDF): a more urgent arrival goes ahead of the rest.
+    const ahead = s.queue.countAhead(r.deadlineMs);
+    const drainMs = this.drainMs(s, ahead);
+    if (ahead > 0 && !canStillMeet(r.deadlineMs, now + drainMs, exec1)) {
+      throw EparaError.shed(`"${r.fn}" is overloaded here: the ${ahead} requests ahead take about ${drainMs.toFixed(1)} ms, past this request's deadline; retry later or elsewhere`, { queued: s.queue.size });
     }
     s.queue.add(r);
     this.pump();
   }
 
-  /** How long the function's queue takes to run at its preferred batch size, ms (an estimate). */
-  private drainMs(s: SlotState): number {
+  /** How long `requests` queued requests take to run at the preferred batch size, ms (an estimate). */
+  private drainMs(s: SlotState, requests: number): number {
     const size = Math.max(1, Math.min(s.params.preferredBatchSize, s.params.maxBatchSize));
-    return Math.ceil(s.queue.size / size) * s.params.execMs(size);
+    return Math.ceil(requests / size) * s.params.execMs(size);
   }
 
   /** Queued requests per function and in total, for heartbeats and metrics. */
@@ -191,8 +193,20 @@ export class DeviceExecutor {
       }
       const sep = next.key.indexOf(KEY_SEPARATOR);
       const s = this.slots.get(next.key.slice(0, sep))!;
-      this.dispatch(s, s.queue.take(next.key.slice(sep + 1), next.size));
+      const group = next.key.slice(sep + 1);
+      this.dispatch(s, s.queue.take(group, this.sizeForHead(s, group, next.size, now)));
     }
+  }
+
+  /**
+   * A full batch takes longer than a small one: shrink it until the most urgent request in it still
+   * finishes by its deadline (the rest wait for the next run), but never below one.
+   */
+  private sizeForHead(s: SlotState, group: string, size: number, now: number): number {
+    const head = s.queue.headDeadline(group);
+    let n = size;
+    while (n > 1 && now + s.params.execMs(n) > head) n = Math.max(1, Math.floor(n / 2));
+    return n;
   }
 
   private arm(forMs: number): void {

@@ -34,6 +34,23 @@ export class FunctionQueue {
     }
   }
 
+  /** Requests that run before one with this deadline (earliest deadline first, across groups). */
+  countAhead(deadlineMs: number): number {
+    let n = 0;
+    for (const g of this.groups.values()) {
+      // Groups are in deadline order: count until the first later deadline.
+      let i = 0;
+      while (i < g.length && g[i].deadlineMs <= deadlineMs) i++;
+      n += i;
+    }
+    return n;
+  }
+
+  /** Deadline of the most urgent request of a group; Infinity when empty. */
+  headDeadline(groupKey: string): number {
+    return this.groups.get(groupKey)?.[0]?.deadlineMs ?? Infinity;
+  }
+
   /** Removes and returns the `n` most urgent requests of a group. */
   take(groupKey: string, n: number): PendingRequest[] {
     const g = this.groups.get(groupKey);
