@@ -129,7 +129,9 @@ export class DeviceExecutor {
   /** How long `requests` queued requests take to run at the preferred batch size, ms (an estimate). */
   private drainMs(s: SlotState, requests: number): number {
     const size = Math.max(1, Math.min(s.params.preferredBatchSize, s.params.maxBatchSize));
-    return Math.ceil(requests / size) * s.params.execMs(size);
+    const full = Math.floor(requests / size);
+    const rest = requests - full * size;
+    return full * s.params.execMs(size) + (rest > 0 ? s.params.execMs(rest) : 0);
   }
 
   /** Queued requests per function and in total, for heartbeats and metrics. */
