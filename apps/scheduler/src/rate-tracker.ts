@@ -4,12 +4,13 @@ import { DeviceState } from '@epara/contracts';
 const WINDOW_MS = 10_000;
 
 /**
- * Observed request rate per function, from the monotonic `completed` counters in heartbeats: the
+ * Observed request rate per function, from the monotonic `received` counters in heartbeats (demand, not completions: an overloaded function
+ * completes less while more arrives): the
  * increase summed over devices within the window, per second. A worker restart resets its counter;
  * a decrease is treated as a fresh start, never as negative load.
  */
 export class RateTracker {
-  /** device → fn → samples [atMs, completed] within the window. */
+  /** device → fn → samples [atMs, received] within the window. */
   private readonly samples = new Map<string, Map<string, [number, number][]>>();
 
   observe(s: DeviceState, nowMs: number): void {
@@ -18,8 +19,9 @@ export class RateTracker {
     for (const f of s.functions) {
       let list = byFn.get(f.fn);
       if (!list) byFn.set(f.fn, (list = []));
-      if (list.length && f.completed < list[list.length - 1][1]) list.length = 0;
-      list.push([nowMs, f.completed]);
+      const count = f.received ?? f.completed;
+      if (list.length && count < list[list.length - 1][1]) list.length = 0;
+      list.push([nowMs, count]);
       while (list.length > 2 && list[0][0] < nowMs - WINDOW_MS) list.shift();
     }
   }

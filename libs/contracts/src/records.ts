@@ -151,6 +151,11 @@ export interface FunctionLoad {
   running: number;
   /** Requests completed since the worker started (monotonic). */
   completed: number;
+  /**
+   * Requests that reached the worker since it started, answered or not (monotonic): the demand. Under
+   * overload completions fall while demand rises, so placement reads this one.
+   */
+  received: number;
   /** EWMA of execution time of batch 1 (or per item), ms. */
   execMsEwma: number;
   /** Batch size the device's batcher runs at once for this function now. */

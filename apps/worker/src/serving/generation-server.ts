@@ -49,6 +49,7 @@ export class GenerationServer {
 
   handle(msg: Msg, served: ServedFunction): void {
     const requestId = msg.headers?.get(Header.RequestId) || nuid.next();
+    served.received++;
     const fail = (e: unknown) => {
       const err = respondError(msg, e, requestId);
       this.metrics.requests.inc({ function: served.unit, outcome: String(err.code) });

@@ -11,6 +11,8 @@ import { WorkerMetrics } from '../state/worker-metrics';
 export interface ServedFunction {
   /** What is placed here: the function, or one pipeline stage of it (`<fn>#<stage>`). */
   unit: string;
+  /** Requests that reached this device for it, answered or not (the demand, for heartbeats). */
+  received: number;
   record: FunctionRecord;
   mode: Mode;
   model: LoadedModel;
@@ -36,6 +38,7 @@ export class RequestHandler {
 
   handle(msg: Msg, fn: ServedFunction): void {
     const arrivalMs = this.now();
+    fn.received++;
     const requestId = msg.headers?.get(Header.RequestId) || nuid.next();
     const accept = msg.headers?.get(Header.Accept) || msg.headers?.get(Header.ContentType) || undefined;
     const name = fn.unit;

@@ -183,7 +183,7 @@ export class WorkerService implements OnApplicationBootstrap, OnApplicationShutd
     const profilable = this.config.profile && assignment.stage === undefined && !generative;
     if (!profile && profilable) profile = await this.profile(record, model, loadMs, memoryBytes, model.kind.sample(model.info));
     const estimator = new AdaptiveExecEstimator(profile?.execMsByBatch);
-    const placed: Placed = { unit, record, mode: assignment.mode, model, assignment, estimator, memoryBytes, aimdBatchSize: 1, needsProfile: !profile && profilable, loadMs };
+    const placed: Placed = { unit, received: 0, record, mode: assignment.mode, model, assignment, estimator, memoryBytes, aimdBatchSize: 1, needsProfile: !profile && profilable, loadMs };
     if (generative) this.generation.attach(placed);
     else
       this.executor.register(unit, {
@@ -344,7 +344,7 @@ export class WorkerService implements OnApplicationBootstrap, OnApplicationShutd
   functionLoads(): FunctionLoad[] {
     return [...this.placed.values()].map((p) => {
       const l = p.record.kind === FunctionKind.TextGeneration ? { ...this.executor.load(p.unit), ...this.generation.load(p.unit) } : this.executor.load(p.unit);
-      return { fn: p.unit, mode: p.mode, queued: l.queued, running: l.running, completed: l.completed, execMsEwma: p.estimator.execMs(1), preferredBatchSize: this.executor.batching(p.unit)?.preferredBatchSize ?? 1, ready: true };
+      return { fn: p.unit, mode: p.mode, queued: l.queued, running: l.running, completed: l.completed, received: p.received, execMsEwma: p.estimator.execMs(1), preferredBatchSize: this.executor.batching(p.unit)?.preferredBatchSize ?? 1, ready: true };
     });
   }
 
