@@ -63,70 +63,60 @@ export const microLsCommand: Command = {
   },
 };
 
-export const microInfoCommand: Command = {
-  path: ['micro', 'info'],
-  usage: '[name] [id]',
-  summary: 'describe services: metadata (device, slot, provider, functions) and endpoints with subject and queue group',
-  examples: ['epara micro info epara-worker'],
-  options: MICRO_OPTIONS,
-  args: { min: 0, max: 2 },
-  group: CommandGroup.Operators,
-  async run(ctx) {
-    const [name, id] = ctx.args;
-    const { session, answers } = await ask<ServiceInfo>(ctx, 'info', name, id);
-    if (answers.length === 0) throw noAnswers(session, name, ctx.opts.int('timeout') ?? DEFAULT_WAIT_MS);
-    if (ctx.json) {
-      ctx.printJson(answers);
-      return 0;
-    }
-    answers.forEach((s, i) => {
-      if (i > 0) ctx.print('');
-      ctx.print([`${s.name} ${s.version}  id ${s.id}`, `  description: ${s.description || '-'}`, `  metadata:    ${metadataLine(s.metadata) || '-'}`]);
-      if (!s.endpoints?.length) {
-        ctx.print('  endpoints:   none');
-        return;
+/**
+ * `micro info` and `micro stats`: ask one verb of every matching service, print JSON or each answer
+ * (separated by a blank line); no answer at all is an error.
+ */
+function describeServices<T extends ServiceIdentity>(verb: 'info' | 'stats', summary: string, printOne: (ctx: CommandContext, s: T) => void): Command {
+  return {
+    path: ['micro', verb],
+    usage: '[name] [id]',
+    summary,
+    examples: [`epara micro ${verb} epara-worker`],
+    options: MICRO_OPTIONS,
+    args: { min: 0, max: 2 },
+    group: CommandGroup.Operators,
+    async run(ctx) {
+      const [name, id] = ctx.args;
+      const { session, answers } = await ask<T>(ctx, verb, name, id);
+      if (answers.length === 0) throw noAnswers(session, name, ctx.opts.int('timeout') ?? DEFAULT_WAIT_MS);
+      if (ctx.json) {
+        ctx.printJson(answers);
+        return 0;
       }
-      ctx.print('  endpoints:');
-      ctx.print(table(['name', 'subject', 'queue group'], s.endpoints.map((e) => [e.name, e.subject, e.queue_group ?? '-'])).map((l) => `    ${l}`));
-    });
-    return 0;
-  },
-};
+      answers.forEach((s, i) => {
+        if (i > 0) ctx.print('');
+        printOne(ctx, s);
+      });
+      return 0;
+    },
+  };
+}
+
+export const microInfoCommand = describeServices<ServiceInfo>('info', 'describe services: metadata (device, slot, provider, functions) and endpoints with subject and queue group', (ctx, s) => {
+  ctx.print([`${s.name} ${s.version}  id ${s.id}`, `  description: ${s.description || '-'}`, `  metadata:    ${metadataLine(s.metadata) || '-'}`]);
+  if (!s.endpoints?.length) {
+    ctx.print('  endpoints:   none');
+    return;
+  }
+  ctx.print('  endpoints:');
+  ctx.print(table(['name', 'subject', 'queue group'], s.endpoints.map((e) => [e.name, e.subject, e.queue_group ?? '-'])).map((l) => `    ${l}`));
+});
 
 /** Nanoseconds → `1.234 ms`. */
 const nsToMs = (ns: number) => `${(ns / 1e6).toFixed(3)} ms`;
 
-export const microStatsCommand: Command = {
-  path: ['micro', 'stats'],
-  usage: '[name] [id]',
-  summary: 'per-endpoint request counts, errors and average processing time',
-  examples: ['epara micro stats epara-worker'],
-  options: MICRO_OPTIONS,
-  args: { min: 0, max: 2 },
-  group: CommandGroup.Operators,
-  async run(ctx) {
-    const [name, id] = ctx.args;
-    const { session, answers } = await ask<ServiceStats>(ctx, 'stats', name, id);
-    if (answers.length === 0) throw noAnswers(session, name, ctx.opts.int('timeout') ?? DEFAULT_WAIT_MS);
-    if (ctx.json) {
-      ctx.printJson(answers);
-      return 0;
-    }
-    answers.forEach((s, i) => {
-      if (i > 0) ctx.print('');
-      ctx.print(`${s.name} ${s.version}  id ${s.id}${s.metadata?.device ? `  device ${s.metadata.device}` : ''}  started ${s.started}`);
-      const eps = s.endpoints ?? [];
-      if (eps.length === 0) {
-        ctx.print('  no endpoints');
-        return;
-      }
-      ctx.print(
-        table(
-          ['endpoint', 'subject', 'queue group', 'num_requests', 'num_errors', 'average_processing_time', 'last_error'],
-          eps.map((e) => [e.name, e.subject, e.queue_group ?? '-', e.num_requests, e.num_errors, nsToMs(e.average_processing_time), e.last_error || '-']),
-        ).map((l) => `  ${l}`),
-      );
-    });
-    return 0;
-  },
-};
+export const microStatsCommand = describeServices<ServiceStats>('stats', 'per-endpoint request counts, errors and average processing time', (ctx, s) => {
+  ctx.print(`${s.name} ${s.version}  id ${s.id}${s.metadata?.device ? `  device ${s.metadata.device}` : ''}  started ${s.started}`);
+  const eps = s.endpoints ?? [];
+  if (eps.length === 0) {
+    ctx.print('  no endpoints');
+    return;
+  }
+  ctx.print(
+    table(
+      ['endpoint', 'subject', 'queue group', 'num_requests', 'num_errors', 'average_processing_time', 'last_error'],
+      eps.map((e) => [e.name, e.subject, e.queue_group ?? '-', e.num_requests, e.num_errors, nsToMs(e.average_processing_time), e.last_error || '-']),
+    ).map((l) => `  ${l}`),
+  );
+});
