@@ -1,7 +1,7 @@
 import { headers as natsHeaders } from 'nats';
 import * as ort from 'onnxruntime-node';
-import { decodeResultTensors, encodeTensorsMsgpack, packr } from '@epara/contracts';
-import { bundledModelPath, buildAdd, buildMlp } from '@epara/runtime';
+import { decodeResultTensors, encodeTensorsMsgpack } from '@epara/contracts';
+import { buildAdd, buildMlp } from '@epara/runtime';
 import { startCluster, TestCluster, waitFor } from './support/cluster';
 import { deployMultipart, http, postJson } from './support/http';
 
@@ -121,7 +121,6 @@ describe('foundation: deploy → invoke over HTTP and NATS → delete, against r
     expect(bad.status).toBe(400);
     expect(bad.json().error.message).toMatch(/PNG, JPEG or WebP/);
     expect((await http(`${c.gatewayUrl}/v1/functions/ocr-det/invoke`, { method: 'POST', headers: { 'content-type': 'image/png' }, body: png })).json().count).toBe(2);
-    expect(bundledModelPath('ppocr-det')).toContain('ppocr-det.onnx');
   });
 
   describe('bad input gets a clear error with the right code, and nothing else breaks', () => {
@@ -236,5 +235,3 @@ describe('foundation: deploy → invoke over HTTP and NATS → delete, against r
   });
 });
 
-// Keeps msgpack's packr referenced for readers: the wire format is plain msgpack maps.
-void packr;

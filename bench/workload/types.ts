@@ -1,3 +1,4 @@
+import type { Hints } from '@epara/contracts/records';
 /**
  * A workload file (JSON): functions with their model profiles and SLOs, request streams with their
  * arrival processes, the device set, and run length. Shared by the simulator (bench/sim) and the
@@ -19,15 +20,8 @@ export interface ModelProfile {
   source?: string;
 }
 
-export interface FunctionHints {
-  mode?: Mode;
-  sensitivity?: Sensitivity;
-  footprint?: Footprint;
-  maxBatchSize?: number;
-  maxQueueDelayMs?: number;
-  memoryBytes?: number;
-  replicas?: number;
-}
+/** A workload function's hints are the deploy spec's hints. */
+export type FunctionHints = Hints;
 
 export interface WorkloadFunction {
   name: string;

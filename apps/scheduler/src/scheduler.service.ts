@@ -119,6 +119,11 @@ export class SchedulerService implements OnApplicationBootstrap, OnApplicationSh
     this.lastDecision = { at: Date.now(), reason: decision.reason, changes };
   }
 
+  /** Requests/s reaching the function's replicas; a pipeline's rate is its first stage's (every request passes it once). */
+  private observedRps(r: FunctionRecord): number {
+    return this.rates.rps(r.category.mode === Mode.Pp && r.model.stages?.length ? unitKey(r.name, 0) : r.name, Date.now());
+  }
+
   private profileOf(r: FunctionRecord): Profile | undefined {
     return Object.values(r.profiles)[0];
   }
@@ -127,7 +132,7 @@ export class SchedulerService implements OnApplicationBootstrap, OnApplicationSh
   private async recategorize(devices: DeviceState[]): Promise<void> {
     for (const r of this.functions.all()) {
       const profile = this.profileOf(r);
-      const observedRps = this.rates.rps(r.name, Date.now());
+      const observedRps = this.observedRps(r);
       const d = categorize({
         slo: r.slo,
         expectedRps: r.expected?.rps,
@@ -166,8 +171,7 @@ export class SchedulerService implements OnApplicationBootstrap, OnApplicationSh
       // pp needs stage models; sp runs whole models on several devices, one tile each.
       if (r.category.mode === Mode.Pp && !r.model.stages?.length) continue;
       const profile = this.profileOf(r);
-      // A pipeline's rate is its first stage's: every request passes it once.
-      const observed = this.rates.rps(r.category.mode === Mode.Pp ? unitKey(r.name, 0) : r.name, Date.now());
+      const observed = this.observedRps(r);
       const whole = toPlacementFunction(
         { name: r.name, mode: r.category.mode, sloMs: r.slo.latencyMs, profile, modelSizeBytes: r.model.sizeBytes, hints: r.hints, expectedRps: r.expected?.rps },
         observed,

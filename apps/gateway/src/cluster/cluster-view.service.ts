@@ -1,6 +1,6 @@
 import { Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { FunctionRecord, Mode, unitKey } from '@epara/contracts';
-import { ClusterState, NatsClient } from '@epara/nats';
+import { ClusterState, NatsClient, ReplicaView } from '@epara/nats';
 
 /** A heartbeat older than this makes a device unroutable here, ms (three missed 1 s heartbeats). */
 export const STALE_AFTER_MS = 3_500;
@@ -23,13 +23,16 @@ export class ClusterView implements OnModuleInit, OnApplicationShutdown {
     this.state.stop();
   }
 
+  /** Replicas of a function (or one stage) whose device is live and reports it loaded. */
+  readyReplicas(fn: string, stage?: number): ReplicaView[] {
+    const unit = unitKey(fn, stage);
+    return this.state.replicas(fn, stage).filter((r) => r.ageMs <= STALE_AFTER_MS && r.state?.functions.some((f) => f.fn === unit && f.ready));
+  }
+
   /** Ready when a live replica reports it loaded — for a pipeline, every stage. */
   isReady(record: FunctionRecord): boolean {
     const units = record.model.stages?.length && record.category.mode === Mode.Pp ? record.model.stages.map((s) => s.index) : [undefined];
-    return units.every((stage) => {
-      const unit = unitKey(record.name, stage);
-      return this.state.replicas(record.name, stage).some((r) => r.ageMs <= STALE_AFTER_MS && r.state?.functions.some((f) => f.fn === unit && f.ready));
-    });
+    return units.every((stage) => this.readyReplicas(record.name, stage).length > 0);
   }
 
   inflightOn(device: string): number {

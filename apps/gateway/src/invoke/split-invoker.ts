@@ -4,7 +4,7 @@ import { EparaError, FunctionRecord, Header, MediaType, Mode, subjects } from '@
 import { NatsClient, replyError } from '@epara/nats';
 import { mergeTileBoxes, planTiles, ScoredRect } from '@epara/policy';
 import { cutImage, DET_MAX_SIDE, DET_STRIDE } from '@epara/runtime';
-import { ClusterView, STALE_AFTER_MS } from '../cluster/cluster-view.service';
+import { ClusterView } from '../cluster/cluster-view.service';
 import { GATEWAY_CONFIG, GatewayConfig } from '../config';
 import type { InvokeReply, InvokeRequest } from './invoke.service';
 
@@ -28,9 +28,8 @@ export class SplitInvoker {
 
   /** Live replicas, least loaded first. */
   private devicesFor(fn: string): string[] {
-    return this.cluster.state
-      .replicas(fn)
-      .filter((r) => r.ageMs <= STALE_AFTER_MS && r.state?.functions.some((f) => f.fn === fn && f.ready))
+    return this.cluster
+      .readyReplicas(fn)
       .sort((a, b) => (a.state!.queued + a.state!.running) - (b.state!.queued + b.state!.running) || a.device.localeCompare(b.device))
       .map((r) => r.device);
   }
