@@ -3,14 +3,14 @@ import { headers as natsHeaders } from 'nats';
 import { EparaError, FunctionRecord, Header, MediaType, Mode, subjects } from '@epara/contracts';
 import { NatsClient, replyError } from '@epara/nats';
 import { mergeTileBoxes, planTiles, ScoredRect } from '@epara/policy';
-import { cutImage, DET_MAX_SIDE, DET_STRIDE } from '@epara/runtime';
+import { cutImageForDetector, DET_STRIDE, tileBoxToImage } from '@epara/runtime';
 import { ClusterView } from '../cluster/cluster-view.service';
 import { GATEWAY_CONFIG, GatewayConfig } from '../config';
 import type { InvokeReply, InvokeRequest } from './invoke.service';
 
 /** Most tiles one request is cut into: beyond this the merge and the hops cost more than they save. */
 const MAX_TILES = 4;
-/** Rows neighbouring tiles share: at least this, px, or 10% of the image height. */
+/** Rows neighbouring tiles share, in detector-input pixels: at least this, or 10% of the input height. */
 const MIN_OVERLAP_PX = 64;
 
 /**
@@ -38,10 +38,12 @@ export class SplitInvoker {
     const devices = this.devicesFor(record.name);
     if (devices.length === 0) throw EparaError.noCapacity(`function "${record.name}" has no live replica to split the request over`, { function: record.name });
     const parts = Math.min(devices.length, MAX_TILES);
-    // Bands whose edges fall on the detector's stride after its resize are scaled exactly like the whole image.
-    const { tiles } = await cutImage(req.body, (width, height) =>
-      planTiles(width, height, { parts, overlapPx: Math.max(MIN_OVERLAP_PX, Math.round(height * 0.1)), align: Math.ceil(DET_STRIDE * Math.max(1, Math.max(width, height) / DET_MAX_SIDE)) }),
+    // The gateway resizes once to the detector's input size and cuts bands on its stride, so each band
+    // is exactly a window of the whole image's input: the workers do not resize, and boxes agree.
+    const image = await cutImageForDetector(req.body, (width, height) =>
+      planTiles(width, height, { parts, overlapPx: Math.max(MIN_OVERLAP_PX, Math.round(height * 0.1)), align: DET_STRIDE }),
     );
+    const { tiles } = image;
     const replies = await Promise.all(
       tiles.map(async (tile, i) => {
         const device = devices[i % devices.length];
@@ -60,7 +62,7 @@ export class SplitInvoker {
             device,
             execMs: Number(msg.headers?.get(Header.ExecMs) ?? 0),
             queueMs: Number(msg.headers?.get(Header.QueueMs) ?? 0),
-            boxes: doc.boxes.map((b) => ({ ...b, x: b.x + tile.rect.x, y: b.y + tile.rect.y })),
+            boxes: doc.boxes.map((b) => tileBoxToImage(b, tile.rect, image)),
           };
         } catch (e) {
           if ((e as { code?: string }).code === 'TIMEOUT') throw EparaError.deadline(`tile ${i} on ${device} did not answer within the deadline`);

@@ -31,4 +31,4 @@ export function kindHandler(kind: FunctionKind): KindHandler {
 export * from './types';
 export * from './tensor/tensor-kind';
 export { textDetectionKind } from './text-detection-kind';
-export { cutImage, DET_MAX_SIDE, DET_STRIDE } from './text-detection';
+export { cutImageForDetector, DET_STRIDE, tileBoxToImage } from './text-detection';

@@ -1,6 +1,6 @@
-export { DET_INPUT_NAME, DET_MAX_SIDE, DET_MEAN, DET_STD, DET_STRIDE, preprocessImage } from './preprocess';
-export type { DetectionContext, PreprocessOptions, PreprocessedImage } from './preprocess';
+export { DET_INPUT_NAME, DET_MAX_SIDE, DET_MEAN, DET_STD, DET_STRIDE, decodeForDetector, preprocessImage } from './preprocess';
+export type { DetectionContext, DetectorPixels, PreprocessOptions, PreprocessedImage } from './preprocess';
 export { boxesDocument, postprocessBoxes } from './postprocess';
 export type { BoxesDocument, PostprocessOptions, TextBox } from './postprocess';
-export { cutImage } from './tiles';
-export type { TileRect } from './tiles';
+export { cutImageForDetector, tileBoxToImage } from './tiles';
+export type { DetectorTiles, TileRect } from './tiles';

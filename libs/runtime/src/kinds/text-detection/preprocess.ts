@@ -50,12 +50,20 @@ function notAnImage(reason: string): EparaError {
   return EparaError.badInput(`image input is not a PNG, JPEG or WebP image that can be decoded (${reason})`);
 }
 
+/** An image decoded and resized to the detector's input size: RGB bytes, row-major, 3 channels. */
+export interface DetectorPixels extends DetectionContext {
+  rgb: Buffer;
+  inputWidth: number;
+  inputHeight: number;
+}
+
 /**
- * Decodes an image and turns it into the PP-OCR detector's input. As PaddleOCR does, the image is
+ * Decodes an image and resizes it to the detector's input size. As PaddleOCR does, the image is
  * stretched to the snapped size (so the aspect ratio changes by at most half a stride per side)
- * rather than padded, and the scales map the probability map back to original pixels.
+ * rather than padded, and the scales map the probability map back to original pixels. The `sp` mode
+ * cuts its bands from these pixels, so every band is an exact window of what the whole image feeds.
  */
-export async function preprocessImage(bytes: Uint8Array, opts: PreprocessOptions = {}): Promise<PreprocessedImage> {
+export async function decodeForDetector(bytes: Uint8Array, opts: PreprocessOptions = {}): Promise<DetectorPixels> {
   const { maxSide = DET_MAX_SIDE, minSide = DET_STRIDE } = opts;
   if (!(maxSide > 0) || !(minSide > 0)) throw EparaError.badInput(`maxSide (${maxSide}) and minSide (${minSide}) must be positive`);
 
@@ -78,7 +86,7 @@ export async function preprocessImage(bytes: Uint8Array, opts: PreprocessOptions
     ({ data: rgb } = await sharp(bytes, { autoOrient: true })
       // Transparent pixels become white paper, not black ink (removeAlpha alone would leave them black).
       .flatten({ background: '#ffffff' })
-      // Grayscale and CMYK inputs become 3-channel sRGB, so the loop below always sees RGB.
+      // Grayscale and CMYK inputs become 3-channel sRGB, so callers always get 3 bytes per pixel.
       .toColourspace('srgb')
       // Bilinear, like the cv2.resize PaddleOCR trains and infers with.
       .resize(inputWidth, inputHeight, { fit: 'fill', kernel: 'linear' })
@@ -87,7 +95,12 @@ export async function preprocessImage(bytes: Uint8Array, opts: PreprocessOptions
   } catch (e) {
     throw notAnImage(e instanceof Error ? e.message : String(e));
   }
+  return { rgb, inputWidth, inputHeight, scaleX: width / inputWidth, scaleY: height / inputHeight, width, height };
+}
 
+/** Decodes an image and turns it into the PP-OCR detector's input (see `decodeForDetector`). */
+export async function preprocessImage(bytes: Uint8Array, opts: PreprocessOptions = {}): Promise<PreprocessedImage> {
+  const { rgb, inputWidth, inputHeight, scaleX, scaleY, width, height } = await decodeForDetector(bytes, opts);
   const plane = inputWidth * inputHeight;
   const data = new Float32Array(3 * plane);
   // Output channel c takes RGB channel 2 - c (BGR), normalized with DET_MEAN[c] / DET_STD[c].
@@ -101,8 +114,8 @@ export async function preprocessImage(bytes: Uint8Array, opts: PreprocessOptions
   }
   return {
     tensor: { name: DET_INPUT_NAME, datatype: Datatype.Fp32, shape: [1, 3, inputHeight, inputWidth], data },
-    scaleX: width / inputWidth,
-    scaleY: height / inputHeight,
+    scaleX,
+    scaleY,
     width,
     height,
   };
