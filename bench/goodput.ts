@@ -21,7 +21,7 @@ import { isPolicyName, POLICY_NAMES, PolicyName } from '@epara/policy';
 import { machineLine, sleep } from './lib/args';
 import { BenchCluster, waitFor } from './lib/cluster';
 import { loadLine } from './lib/machine';
-import { bodyFor, deploySpec, liveModelFor, LiveModel } from './goodput/models';
+import { bodyFor, contentTypeFor, deploySpec, liveModelFor, LiveModel } from './goodput/models';
 import { OUTCOME_OK, outcomeLabel, replay, ReplayResult } from './goodput/replay';
 import { fmtMs, fmtPct, fmtRatio, fmtRps, functionTable, goodputMatrix, GoodputRecorder, markdownTable, RunSummary, totalsTable, writeComparisonArtifacts } from './report';
 import { simulate } from './sim';
@@ -123,11 +123,10 @@ async function runPolicy(policy: PolicyName, w: Workload, models: LiveModel[], b
     await sleep(2 * PLACEMENT_PERIOD_MS + HEARTBEAT_MS);
     for (const f of w.functions) await c.waitReady(f.name, 30_000);
     // One request each, in turn: does every function answer at all?
-    const h = natsHeaders();
-    h.set('Content-Type', 'application/msgpack');
-    h.set('Accept', 'application/msgpack');
     for (let i = 0; i < w.functions.length; i++) {
       const f = w.functions[i];
+      const h = natsHeaders();
+      h.set('Content-Type', contentTypeFor(models[i]));
       let err: string | undefined;
       for (let attempt = 0; attempt < 5; attempt++) {
         try {
@@ -152,7 +151,7 @@ async function runPolicy(policy: PolicyName, w: Workload, models: LiveModel[], b
     const r = await replay(
       c.nc,
       schedule,
-      w.functions.map((f, i) => ({ subject: `epara.v1.invoke.${f.name}`, body: bodies[i], timeoutMs: f.sloMs + 1000 })),
+      w.functions.map((f, i) => ({ subject: `epara.v1.invoke.${f.name}`, body: bodies[i], contentType: contentTypeFor(models[i]), timeoutMs: f.sloMs + 1000, stream: models[i].stream })),
       recorder,
     );
     run.replay = r;
@@ -194,7 +193,7 @@ async function main(): Promise<void> {
   const full = loadWorkload(args.workload);
   const w = scaled(full, args.durationS, args.warmupS);
   const seed = args.seed ?? w.seed;
-  const models = w.functions.map((f) => liveModelFor(f)); // throws on an unknown profile before anything starts
+  const models = await Promise.all(w.functions.map((f) => liveModelFor(f))); // throws on an unknown profile before anything starts
   const bodies = models.map(bodyFor);
   const startedAt = new Date();
   const loadBefore = loadLine();

@@ -3,14 +3,17 @@
  * scheduled time whether or not earlier ones were answered; latency counts from the scheduled time
  * (client lateness included), so a slow server cannot hide queueing.
  */
-import { headers as natsHeaders, NatsConnection } from 'nats';
+import { createInbox, headers as natsHeaders, Msg, MsgHdrs, NatsConnection } from 'nats';
 import { GoodputRecorder } from '../report';
 import type { Schedule } from '../workload';
 
 export interface ReplayFunction {
   subject: string;
   body: Uint8Array;
+  contentType: string;
   timeoutMs: number;
+  /** Generative: tokens stream to an inbox (a message each, then `Epara-Stream: end` with the summary); good = first token within the SLO and TPOT ≤ this. */
+  stream?: { tpotSloMs: number };
 }
 
 /** Per-request outcome code: 0 ok, 1 timeout (client, counted as 504), else the numeric error code (or 999 for non-numeric). */
@@ -43,9 +46,12 @@ export async function replay(nc: NatsConnection, schedule: Schedule, fns: Replay
   const batchSize = new Uint16Array(n);
   const errorSamples: Record<string, string> = {};
   const lags = new Float64Array(n);
-  const hdrs = natsHeaders();
-  hdrs.set('Content-Type', 'application/msgpack');
-  hdrs.set('Accept', 'application/msgpack');
+  const hdrsOf = fns.map((f) => {
+    const h = natsHeaders();
+    h.set('Content-Type', f.contentType);
+    if (f.contentType === 'application/msgpack') h.set('Accept', 'application/msgpack');
+    return h;
+  });
   let outstanding = 0;
   let next = 0;
   let allSent = false;
@@ -59,20 +65,23 @@ export async function replay(nc: NatsConnection, schedule: Schedule, fns: Replay
     const f = fns[fnIdx];
     lags[i] = nowMs - sendMs;
     outstanding++;
-    nc.request(f.subject, f.body, { timeout: f.timeoutMs, headers: hdrs }).then(
-      (m) => {
-        const t = performance.now() - t0;
-        const code = m.headers?.get('Nats-Service-Error-Code');
-        if (code) {
-          const num = Number(code);
-          outcome[i] = Number.isInteger(num) && num > 2 ? num : OUTCOME_OTHER;
-          errorSamples[code] ??= (m.headers?.get('Nats-Service-Error') || Buffer.from(m.data).toString('utf8')).slice(0, 200);
-          recorder.drop(fnIdx, sendMs, code);
-        } else {
+    const answered = (m: Msg): boolean => {
+      const code = m.headers?.get('Nats-Service-Error-Code');
+      if (!code) return true;
+      const num = Number(code);
+      outcome[i] = Number.isInteger(num) && num > 2 ? num : OUTCOME_OTHER;
+      errorSamples[code] ??= (m.headers?.get('Nats-Service-Error') || Buffer.from(m.data).toString('utf8')).slice(0, 200);
+      recorder.drop(fnIdx, sendMs, code);
+      return false;
+    };
+    const sent = f.stream ? streamed(nc, f, hdrsOf[fnIdx], t0) : nc.request(f.subject, f.body, { timeout: f.timeoutMs, headers: hdrsOf[fnIdx] }).then((m) => ({ first: m, firstMs: performance.now() - t0, tpotMs: null }));
+    sent.then(
+      ({ first: m, firstMs: t, tpotMs }) => {
+        if (answered(m)) {
           outcome[i] = OUTCOME_OK;
           latencyMs[i] = t - sendMs;
           batchSize[i] = Number(m.headers?.get('Epara-Batch-Size') ?? 1) || 1;
-          recorder.ok(fnIdx, sendMs, t);
+          recorder.ok(fnIdx, sendMs, t, !f.stream || (tpotMs !== null && tpotMs <= f.stream.tpotSloMs));
         }
       },
       (e: Error & { code?: string }) => {
@@ -119,4 +128,29 @@ export async function replay(nc: NatsConnection, schedule: Schedule, fns: Replay
     clientLagMaxMs: n ? sortedLags[n - 1] : 0,
     wallMs: performance.now() - t0,
   };
+}
+
+/**
+ * A streamed generation: the first message (a token, or an error) and its time, then, after the
+ * `end` marker, the worker's time per output token. Times from `t0` (performance.now() origin).
+ */
+async function streamed(nc: NatsConnection, f: ReplayFunction, headers: MsgHdrs, t0: number): Promise<{ first: Msg; firstMs: number; tpotMs: number | null }> {
+  const inbox = createInbox();
+  const sub = nc.subscribe(inbox, { timeout: f.timeoutMs });
+  nc.publish(f.subject, f.body, { reply: inbox, headers });
+  let first: { m: Msg; ms: number } | undefined;
+  try {
+    for await (const m of sub) {
+      first ??= { m, ms: performance.now() - t0 };
+      const kind = m.headers?.get('Epara-Stream');
+      if (m.headers?.get('Nats-Service-Error-Code') || kind !== 'token') {
+        if (kind !== 'end') return { first: first.m, firstMs: first.ms, tpotMs: null };
+        const summary = JSON.parse(Buffer.from(m.data).toString('utf8')) as { tpotMs?: number | null };
+        return { first: first.m, firstMs: first.ms, tpotMs: summary.tpotMs ?? 0 };
+      }
+    }
+  } finally {
+    sub.unsubscribe();
+  }
+  throw Object.assign(new Error('stream closed before its end marker'), { code: 'TIMEOUT' });
 }

@@ -47,6 +47,13 @@ describe(GoodputRecorder.name, () => {
     expect(s.timeline).toEqual({ bucketMs: 1000, goodPerS: [1, 2, 1, 2] });
   });
 
+  it('counts a reply that met the latency SLO but missed another (a generation\'s TPOT) as completed, not good', () => {
+    const sut = new GoodputRecorder([{ name: 'gpt', sloMs: 250 }], { windowStartMs: 0, windowEndMs: 1000 });
+    sut.ok(0, 0, 100); // first token at 100 ms, TPOT within its SLO
+    sut.ok(0, 10, 110, false); // first token in time, TPOT over its SLO
+    expect(sut.summarize('x', 'w').functions[0]).toMatchObject({ offered: 2, completed: 2, good: 1, p50: 100 });
+  });
+
   it('has NaN attainment and percentiles when nothing was offered', () => {
     const s = new GoodputRecorder([{ name: 'a', sloMs: 1 }], { windowStartMs: 0, windowEndMs: 1000 }).summarize('x', 'w');
     expect(s.functions[0].attainment).toBeNaN();

@@ -41,9 +41,10 @@ export class GoodputRecorder {
   }
 
   /** A reply with a result reached the client at `doneMs`; the request was scheduled at `sendMs`. */
-  ok(fn: number, sendMs: number, doneMs: number): void {
+  /** A reply at `doneMs` (the first token, for a streamed generation); `meetsOtherSlos` false when e.g. its TPOT missed. */
+  ok(fn: number, sendMs: number, doneMs: number, meetsOtherSlos = true): void {
     const latency = doneMs - sendMs;
-    const isGood = latency <= this.functions[fn].sloMs;
+    const isGood = meetsOtherSlos && latency <= this.functions[fn].sloMs;
     if (isGood) {
       const b = Math.floor(doneMs / this.bucketMs);
       while (this.timeline.length <= b) this.timeline.push(0);
