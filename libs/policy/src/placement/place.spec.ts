@@ -50,10 +50,11 @@ describe(place.name, () => {
   });
 
   it.each([
-    // 10 ms at batch 1 → 80 rps per device at 0.8 headroom.
+    // 10 ms at batch 1 → 80 rps per device at 0.8 headroom; SLO 100 ms. At 300 rps, 4 replicas run at
+    // ρ = 0.75 and 0.8% wait past 90 ms; a fifth (ρ = 0.6) wins 2.2 rps, more than its 0.5 rps load cost.
     [10, 1],
     [100, 2],
-    [300, 4],
+    [300, 5],
     [1000, 8], // capped by maxReplicasPerFunction
   ])('more load, more replicas: %p rps → %p replicas', (rps, replicas) => {
     const devices = Array.from({ length: 10 }, (_, i) => dev(`d${i}`));
@@ -158,8 +159,9 @@ describe(place.name, () => {
 
   it('estimates goodput within capacity', () => {
     const d = place(input({ functions: [fn('f', { rps: 1000 })], devices: [dev('x'), dev('y')] }));
-    expect(d.estimatedGoodput).toBeCloseTo(160); // 2 × 80 rps
-    expect(d.reason).toMatch(/^greedy placement: 0 kept, 2 added \(1 for goodput\), 0 removed; goodput ≈ 160 of 1000 rps \(16%\)/);
+    // 2 × 80 rps admitted at the headroom; at ρ = 0.8, 2.2% of those wait past the SLO's 90 ms of slack.
+    expect(d.estimatedGoodput).toBeCloseTo(2 * 80 * (1 - 0.8 * Math.exp(-0.09 * 2 * 0.8 * 0.2 / (80 * 0.01 * 0.01))), 6);
+    expect(d.reason).toMatch(/^greedy placement: 0 kept, 2 added \(1 for goodput\), 0 removed; goodput ≈ 157 of 1000 rps \(15\.7%\)/);
   });
 
   it.each<[Partial<PlacementInput['params']>, string]>([

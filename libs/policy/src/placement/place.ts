@@ -10,6 +10,8 @@ const GAIN_EPSILON_RPS = 1e-6;
 const ZERO_LOSS_RPS = 1e-6;
 /** Bound on greedy passes; a pass after the first picks up gains that earlier additions raised. */
 const MAX_GREEDY_PASSES = 64;
+/** Devices a function's next replica is evaluated on per greedy pass: the least utilised with room. */
+const CANDIDATE_DEVICES = 8;
 /** Bound on greedy ↔ first-replica rounds (each round places at least one more function). */
 const MAX_ROUNDS = 4;
 
@@ -25,7 +27,9 @@ const MAX_ROUNDS = 4;
  *    anywhere; to make room, unload extra replicas (never a function's last), idle ones first.
  * 3. Repeatedly add the replica with the best gain minus move cost (loadMs × moveCostWeight) while
  *    positive; one that does not fit may unload idle extra replicas (removal loses nothing) there.
- * 2 and 3 repeat while 2 still places functions (so a steady input gives a fixed point: stickiness).
+ * 4. Remove extra replicas whose removal raises goodput (the load model counts the wait behind other
+ *    functions' runs, so a replica can hurt where it shares a device with long runs).
+ * 2 to 4 repeat until a round changes nothing (so a steady input gives a fixed point: stickiness).
  * Never exceeds a device's memory. Deterministic: ties break by function name, then device id.
  * Cost ≈ passes × (functions × devices + candidates × replicas per function × log candidates).
  */
@@ -144,29 +148,34 @@ export function place(input: PlacementInput): PlacementDecision {
   //    candidates whose gain rose since (adding g can raise f's), until a pass adds nothing.
   const heap = new CandidateHeap(Math.min(nF * nD, 1 << 16));
   const roomBytes = new Float64Array(nD);
-  const byRoom = new Int32Array(nD);
+  const byLoad = new Int32Array(nD);
   let greedyAdded = 0;
   const greedy = (): void => {
     for (let pass = 0; pass < MAX_GREEDY_PASSES; pass++) {
       heap.clear();
-      // Memory a candidate could get on each device: free plus the extra replicas there. Live
-      // devices by that room, descending, so each function scans only those it could fit on.
+      // Memory a candidate could get on each device: free plus the extra replicas there.
       let nLive = 0;
       for (let d = 0; d < nD; d++) {
         if (!st.live[d]) continue;
         let bytes = st.memFree[d];
         for (const g of st.fnsOn[d]) if (isExtra(g)) bytes += st.mem[g];
         roomBytes[d] = bytes;
-        byRoom[nLive++] = d;
+        byLoad[nLive++] = d;
       }
-      byRoom.subarray(0, nLive).sort((a, b) => roomBytes[b] - roomBytes[a] || a - b);
+      // Least utilised first: a new replica gains most where little else runs, so each function is
+      // evaluated on at most CANDIDATE_DEVICES of those with room (the gain costs O(functions there)).
+      byLoad.subarray(0, nLive).sort((a, b) => st.load[a] / st.scale[a] - st.load[b] / st.scale[b] || a - b);
       for (let f = 0; f < nF; f++) {
         const n = st.replicas[f].length;
         if (n === 0 || n >= limit(f) || isPinned(f) || st.rps[f] === 0) continue;
-        for (let k = 0; k < nLive; k++) {
-          const d = byRoom[k];
-          if (roomBytes[d] < st.mem[f]) break;
-          if (st.isOn(f, d) || !st.meetsSlo(f, d)) continue;
+        let fDeficit = 0;
+        for (const e of st.replicas[f]) fDeficit += st.deficit(e);
+        let tried = 0;
+        for (let k = 0; k < nLive && tried < CANDIDATE_DEVICES; k++) {
+          const d = byLoad[k];
+          if (roomBytes[d] < st.mem[f] || st.isOn(f, d) || !st.meetsSlo(f, d)) continue;
+          if (fDeficit + st.deficit(d) - moveCost[f] <= GAIN_EPSILON_RPS) continue; // cannot gain enough (PlacementState.deficit)
+          tried++;
           const gain = st.gainAdd(f, d) - moveCost[f];
           if (gain > GAIN_EPSILON_RPS) heap.append(gain, f, d);
         }
@@ -193,10 +202,30 @@ export function place(input: PlacementInput): PlacementDecision {
     }
   };
 
+  // 4. Prune: an extra replica whose removal raises goodput goes (a hot function's replica left next to
+  //    long runs that delay it, once a better device took its share). Never a function's last or pinned one.
+  const pruned: string[] = [];
+  const prune = (): number => {
+    const before = pruned.length;
+    for (let f = 0; f < nF; f++) {
+      for (const d of [...st.replicas[f]]) {
+        if (isExtra(f) && st.lossRemove(f, d) < -GAIN_EPSILON_RPS) {
+          st.remove(f, d);
+          version++;
+          pruned.push(label(f, d));
+        }
+      }
+    }
+    return pruned.length - before;
+  };
+
   ensure();
   for (let round = 0; round < MAX_ROUNDS; round++) {
+    const addedBefore = greedyAdded;
     greedy();
-    if (ensure() === 0) break;
+    const removed = prune();
+    // A prune can raise other candidates' gains: go round again until nothing changes (a fixed point).
+    if (ensure() === 0 && removed === 0 && greedyAdded === addedBefore) break;
   }
 
   const out = placementOutput(st, input.current, '');
@@ -208,6 +237,7 @@ export function place(input: PlacementInput): PlacementDecision {
   const gone = goneDevices(st, input.current);
   if (gone.length) parts.push(`gone devices: ${fmtList(gone)}`);
   if (unloaded.length) parts.push(`unloaded extra replicas for room: ${fmtList(unloaded)}`);
+  if (pruned.length) parts.push(`removed replicas that cost more goodput than they served: ${fmtList(pruned)}`);
   if (notes.length) parts.push(fmtList(notes));
   const unplaced = unplacedReasons(st);
   if (unplaced.length) parts.push(`unplaced: ${fmtList(unplaced)}`);

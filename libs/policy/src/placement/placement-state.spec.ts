@@ -2,13 +2,35 @@ import { PlacementState } from './placement-state';
 import { dev, fn, randomCluster, seeded } from '../../test/placement-fixtures';
 
 describe(PlacementState.name, () => {
-  it.each([
-    // [in-SLO rps routed, work, headroom cap] → served: overload shares capacity proportionally.
-    ['underloaded', 40, 0.4, 40],
-    ['overloaded', 40, 1.6, 20],
-  ])('served: %s', (_name, good, load, served) => {
-    const sut = new PlacementState([], [dev('x')], 0.8);
-    expect(sut.served(0, good, load)).toBeCloseTo(served);
+  it('within SLO: the M/G/1 wait with an exponential tail (P(wait > 0) = ρ, mean wait Σλs² / 2(1 − ρ))', () => {
+    // 10 ms runs at 50 rps: ρ = 0.5, m2 = 50 × 0.01² = 0.005 s², conditional mean wait 0.005 / (2 × 0.5 × 0.5) = 10 ms.
+    const sut = new PlacementState([fn('a', { execMsBatch1: 10, sloMs: 30, rps: 50 })], [dev('x')], 0.8);
+    sut.add(0, 0);
+    expect(sut.withinSlo(0, 0, 0.5, 0.005)).toBeCloseTo(1 - 0.5 * Math.exp(-20 / 10));
+    expect(sut.goodput()).toBeCloseTo(50 * (1 - 0.5 * Math.exp(-2)));
+    expect(sut.withinSlo(0, 0, 0, 0)).toBe(1);
+  });
+
+  it('past the headroom every function is served cap / load of its within-SLO rate', () => {
+    // 10 ms × 120 rps = 1.2 of a device, cap 0.8: two thirds served.
+    const sut = new PlacementState([fn('a', { rps: 120, sloMs: 1e6 })], [dev('x')], 0.8);
+    sut.add(0, 0);
+    expect(sut.goodput()).toBeCloseTo((120 * 0.8) / 1.2, 1);
+  });
+
+  it('a short-SLO function is worth less next to a long-running one, and a device of its own relieves it', () => {
+    const short = fn('cnn', { execMsBatch1: 0.5, sloMs: 15, rps: 240, bestThroughputPerMs: 2 });
+    const long = fn('ocr', { execMsBatch1: 30, sloMs: 100, rps: 14, bestThroughputPerMs: 1 / 30 });
+    const sut = new PlacementState([short, long], [dev('x'), dev('y')], 0.8);
+    sut.add(0, 0);
+    const alone = sut.goodput();
+    sut.add(1, 0);
+    const cnnShared = sut.goodput() - sut.rps[1] * sut.withinSlo(1, 0, sut.load[0], sut.moment2[0]);
+    expect(cnnShared).toBeLessThan(0.8 * alone); // ρ ≈ 0.54: about a third of cnn's requests wait past 15 ms
+    // Moving cnn to y: adding it there gains, then removing it from x gains too.
+    expect(sut.gainAdd(0, 1)).toBeGreaterThan(0);
+    sut.add(0, 1);
+    expect(sut.lossRemove(0, 0)).toBeLessThan(0);
   });
 
   it('gain of an add equals the goodput change it causes, and loss of a remove likewise', () => {

@@ -2,18 +2,23 @@ import { Mode } from '@epara/contracts/vocabulary';
 import { PlacementDevice, PlacementFunction } from './types';
 
 /**
- * The placement being built and its goodput under a simple load model, kept incrementally so that
- * the gain of one more (or one less) replica costs O(replicas of that function).
+ * The placement being built and its goodput under a simple queueing model, kept incrementally so that
+ * the gain of one more (or one less) replica costs O(functions on that function's devices).
  *
  * Load model (all in "reference-device seconds per second", i.e. utilisation of a computeScale-1 device):
  * - a request of f costs work_f = 1 / (1000 × throughput_f) s, where throughput is items/ms at the
  *   best batch for `batch`/`pp` and 1 / execMsBatch1 for `dp`/`sp` (they batch little);
  * - f's rate is split over its replicas in proportion to their devices' computeScale (what
  *   power-of-two-choices routing converges to on queue depth);
- * - a device has capacity headroom × computeScale and shares it among its functions in proportion
- *   to demand, so when overloaded every function there is served the same fraction cap / load;
+ * - a device runs one thing at a time and cannot preempt it, so a request waits behind whatever runs
+ *   there: the wait is the M/G/1 one (Pollaczek–Khinchine: P(wait > 0) = ρ, mean wait
+ *   Σλ·s² / 2(1 − ρ)) with an exponential tail, and f's request is within its SLO when that wait fits
+ *   in the SLO minus its own run. This is what makes a 15 ms function suffer next to a 30 ms one, and
+ *   what a second replica of a hot function relieves (both halve ρ where it runs);
+ * - a device has capacity headroom × computeScale; past it, every function there is served the same
+ *   fraction cap / load (the rest is shed), and what is served waits as at the headroom;
  * - a replica on a device where batch 1 takes longer than the SLO adds load but no goodput.
- * Goodput = Σ over devices of (in-SLO rate routed there) × min(1, cap / load).
+ * Goodput = Σ over devices, functions there of rate × P(within SLO) × min(1, cap / load).
  */
 export class PlacementState {
   readonly nF: number;
@@ -28,6 +33,8 @@ export class PlacementState {
   readonly work: Float64Array;
   readonly mem: Float64Array;
   readonly exec1: Float64Array;
+  /** Seconds one run of f holds a reference device: what the others there may wait behind. */
+  readonly run: Float64Array;
   readonly slo: Float64Array;
   /** Device indices of each function's replicas. */
   readonly replicas: number[][];
@@ -40,13 +47,23 @@ export class PlacementState {
   readonly memFree: Float64Array;
   /** 1 when the device can take replicas: not lost and computeScale > 0. */
   readonly live: Uint8Array;
-  /** In-SLO rate routed to each device, requests/s. */
-  readonly good: Float64Array;
   /** Work routed to each device, reference-device utilisation. */
   readonly load: Float64Array;
+  /** Σ rate × work × run routed to each device, reference-device seconds (the M/G/1 second moment). */
+  readonly moment2: Float64Array;
+  /** Each device's goodput as placed (deviceGoodput), requests/s. */
+  readonly servedOn: Float64Array;
+  /** Rate routed to each device, requests/s: with servedOn, what a change there could win back at most. */
+  readonly demandOn: Float64Array;
   /** Function indices on each device, unordered. */
   readonly fnsOn: number[][];
   private readonly on: Uint8Array;
+  /** Bumped by every add and remove: what the memo below is valid for. */
+  private version = 0;
+  private memoF = -1;
+  private memoS2 = 0;
+  private memoVersion = -1;
+  private memoDelta = 0;
 
   constructor(functions: readonly PlacementFunction[], devices: readonly PlacementDevice[], headroom: number) {
     this.fns = dedupe(functions, (f) => f.name);
@@ -57,6 +74,7 @@ export class PlacementState {
     this.work = new Float64Array(nF);
     this.mem = new Float64Array(nF);
     this.exec1 = new Float64Array(nF);
+    this.run = new Float64Array(nF);
     this.slo = new Float64Array(nF);
     this.scaleSum = new Float64Array(nF);
     this.replicas = [];
@@ -71,6 +89,8 @@ export class PlacementState {
       const best = fn.bestThroughputPerMs > 0 ? fn.bestThroughputPerMs : perItem;
       const itemsPerMs = fn.mode === Mode.Batch || fn.mode === Mode.Pp ? best : perItem < Infinity ? perItem : best;
       this.work[f] = itemsPerMs > 0 && itemsPerMs < Infinity ? 1 / (1000 * itemsPerMs) : 0;
+      // A batch run lasts longer than one item's work, but batched functions are the short ones: batch 1 stands in.
+      this.run[f] = this.exec1[f] / 1000;
       this.replicas.push([]);
     }
     this.scale = new Float64Array(nD);
@@ -78,8 +98,10 @@ export class PlacementState {
     this.memCap = new Float64Array(nD);
     this.memFree = new Float64Array(nD);
     this.live = new Uint8Array(nD);
-    this.good = new Float64Array(nD);
     this.load = new Float64Array(nD);
+    this.moment2 = new Float64Array(nD);
+    this.servedOn = new Float64Array(nD);
+    this.demandOn = new Float64Array(nD);
     this.fnsOn = [];
     for (let d = 0; d < nD; d++) {
       const dev = this.devs[d];
@@ -103,52 +125,94 @@ export class PlacementState {
     return this.exec1[f] <= this.slo[f] * this.scale[d];
   }
 
-  /** Goodput the device yields with `good` in-SLO rate and `load` work routed to it. */
-  served(d: number, good: number, load: number): number {
-    if (good <= 0) return 0;
-    return load <= this.cap[d] ? good : (good * this.cap[d]) / load;
+  /** Share of f's requests on d that finish within f's SLO at utilisation `rho` and second moment `m2` (actual seconds²). */
+  withinSlo(f: number, d: number, rho: number, m2: number): number {
+    const slackS = (this.slo[f] - this.exec1[f] / this.scale[d]) / 1000;
+    if (!(slackS >= 0)) return 0;
+    if (rho <= 0 || m2 <= 0) return 1;
+    const r = Math.min(rho, MAX_RHO);
+    // P(wait > t) ≈ ρ·exp(−t / E[wait | wait > 0]), E[wait | wait > 0] = m2 / (2ρ(1 − ρ)).
+    return 1 - r * Math.exp((-slackS * 2 * r * (1 - r)) / m2);
   }
 
-  private servedChange(d: number, dGood: number, dLoad: number): number {
-    const g = this.good[d];
-    const l = this.load[d];
-    return this.served(d, g + dGood, l + dLoad) - this.served(d, g, l);
+  /** f's request rate on d, as placed. */
+  rateOn(f: number, d: number): number {
+    return (this.rps[f] * this.scale[d]) / this.scaleSum[f];
   }
 
-  /** Goodput gained by adding a replica of f on d (f not on d). O(replicas of f). */
+  /**
+   * Goodput of device d with `load` and `m2` routed to it, f's rate there taken as `fRate` (f may be on d
+   * or about to be; -1 = as placed). O(functions on d).
+   */
+  deviceGoodput(d: number, load: number, m2: number, f = -1, fRate = -1): number {
+    const scale = this.scale[d];
+    if (scale <= 0 || load <= 0) return 0;
+    // Past the headroom the platform sheds (429) what it cannot serve in time: the requests it admits
+    // see the device at the headroom, not at the offered load.
+    const admitted = load <= this.cap[d] ? 1 : this.cap[d] / load;
+    const rho = (load * admitted) / scale;
+    const m2Actual = (m2 * admitted) / (scale * scale);
+    let good = 0;
+    let sawF = false;
+    for (const g of this.fnsOn[d]) {
+      const rate = g === f ? ((sawF = true), fRate) : this.rateOn(g, d);
+      if (rate > 0) good += rate * this.withinSlo(g, d, rho, m2Actual);
+    }
+    if (f >= 0 && !sawF && fRate > 0) good += fRate * this.withinSlo(f, d, rho, m2Actual);
+    return good * admitted;
+  }
+
+  /**
+   * Goodput change on f's replica devices when f's replica set gets `scaleSum` s2 (`removed` = the device
+   * leaving it, or -1 when one is added). Memoised for the last (f, s2) until the placement changes:
+   * scanning f's candidate devices of one speed evaluates it once, not once per device.
+   */
+  private changeOnReplicas(f: number, s2: number, removed: number): number {
+    if (removed < 0 && this.memoF === f && this.memoS2 === s2 && this.memoVersion === this.version) return this.memoDelta;
+    const r = this.rps[f];
+    const w = this.work[f];
+    const run = this.run[f];
+    const s = this.scaleSum[f];
+    let delta = 0;
+    for (const e of this.replicas[f]) {
+      const before = (r * this.scale[e]) / s;
+      const after = e === removed ? 0 : s2 > 0 ? (r * this.scale[e]) / s2 : 0;
+      const dr = after - before;
+      delta += this.deviceGoodput(e, this.load[e] + dr * w, this.moment2[e] + dr * w * run, f, after) - this.servedOn[e];
+    }
+    if (removed < 0) {
+      this.memoF = f;
+      this.memoS2 = s2;
+      this.memoVersion = this.version;
+      this.memoDelta = delta;
+    }
+    return delta;
+  }
+
+  /**
+   * Requests/s routed to d that miss their SLO. Adding a replica of f on d can gain at most the sum of
+   * this over f's devices and d (what is routed there can at best all be served): a cheap bound that
+   * lets placement skip most candidates without evaluating them.
+   */
+  deficit(d: number): number {
+    return Math.max(0, this.demandOn[d] - this.servedOn[d]);
+  }
+
+  /** Goodput gained by adding a replica of f on d (f not on d). O(functions on f's devices and d); the part on f's devices is memoised. */
   gainAdd(f: number, d: number): number {
     const r = this.rps[f];
     if (r === 0) return 0;
+    const s2 = this.scaleSum[f] + this.scale[d];
+    const after = (r * this.scale[d]) / s2;
     const w = this.work[f];
-    const s = this.scaleSum[f];
-    const s2 = s + this.scale[d];
-    const reps = this.replicas[f];
-    let delta = 0;
-    for (let k = 0; k < reps.length; k++) {
-      const e = reps[k];
-      const dr = r * this.scale[e] * (1 / s2 - 1 / s);
-      delta += this.servedChange(e, this.meetsSlo(f, e) ? dr : 0, dr * w);
-    }
-    const dr = (r * this.scale[d]) / s2;
-    return delta + this.servedChange(d, this.meetsSlo(f, d) ? dr : 0, dr * w);
+    const onD = this.deviceGoodput(d, this.load[d] + after * w, this.moment2[d] + after * w * this.run[f], f, after) - this.servedOn[d];
+    return this.changeOnReplicas(f, s2, -1) + onD;
   }
 
-  /** Goodput lost by removing f's replica on d (f on d). O(replicas of f). */
+  /** Goodput lost by removing f's replica on d (f on d). O(functions on f's devices). */
   lossRemove(f: number, d: number): number {
-    const r = this.rps[f];
-    if (r === 0) return 0;
-    const w = this.work[f];
-    const s = this.scaleSum[f];
-    const s2 = s - this.scale[d];
-    const reps = this.replicas[f];
-    let delta = 0;
-    for (let k = 0; k < reps.length; k++) {
-      const e = reps[k];
-      // The last replica takes f's whole rate with it; otherwise the others absorb its share.
-      const dr = e === d ? (-r * this.scale[d]) / s : reps.length > 1 ? r * this.scale[e] * (1 / s2 - 1 / s) : 0;
-      delta += this.servedChange(e, this.meetsSlo(f, e) ? dr : 0, dr * w);
-    }
-    return -delta;
+    if (this.rps[f] === 0) return 0;
+    return -this.changeOnReplicas(f, this.scaleSum[f] - this.scale[d], d);
   }
 
   add(f: number, d: number): void {
@@ -159,6 +223,7 @@ export class PlacementState {
     this.on[f * this.nD + d] = 1;
     this.fnsOn[d].push(f);
     this.memFree[d] -= this.mem[f];
+    this.refresh(f, d);
   }
 
   remove(f: number, d: number): void {
@@ -172,30 +237,38 @@ export class PlacementState {
     const on = this.fnsOn[d];
     on.splice(on.indexOf(f), 1);
     this.memFree[d] += this.mem[f];
+    this.refresh(f, d);
+  }
+
+  /** Recomputes the cached goodput of the devices whose rates f's change moved: f's replicas and d. */
+  private refresh(f: number, d: number): void {
+    this.version++;
+    for (const e of this.replicas[f]) this.servedOn[e] = this.deviceGoodput(e, this.load[e], this.moment2[e]);
+    this.servedOn[d] = this.deviceGoodput(d, this.load[d], this.moment2[d]);
   }
 
   /** Σ served over devices. O(devices). */
   goodput(): number {
     let total = 0;
-    for (let d = 0; d < this.nD; d++) total += this.served(d, this.good[d], this.load[d]);
+    for (let d = 0; d < this.nD; d++) total += this.servedOn[d];
     return total;
   }
 
   /** Goodput recomputed from the replica lists alone: checks the incremental bookkeeping. */
   recomputeGoodput(): number {
-    const good = new Float64Array(this.nD);
     const load = new Float64Array(this.nD);
+    const m2 = new Float64Array(this.nD);
     for (let f = 0; f < this.nF; f++) {
       let s = 0;
       for (const e of this.replicas[f]) s += this.scale[e];
       for (const e of this.replicas[f]) {
         const r = (this.rps[f] * this.scale[e]) / s;
-        if (this.meetsSlo(f, e)) good[e] += r;
         load[e] += r * this.work[f];
+        m2[e] += r * this.work[f] * this.run[f];
       }
     }
     let total = 0;
-    for (let d = 0; d < this.nD; d++) total += this.served(d, good[d], load[d]);
+    for (let d = 0; d < this.nD; d++) total += this.deviceGoodput(d, load[d], m2[d]);
     return total;
   }
 
@@ -223,11 +296,15 @@ export class PlacementState {
     for (let k = 0; k < reps.length; k++) {
       const e = reps[k];
       const dr = (sign * r * this.scale[e]) / s;
-      if (this.meetsSlo(f, e)) this.good[e] += dr;
       this.load[e] += dr * w;
+      this.moment2[e] += dr * w * this.run[f];
+      this.demandOn[e] += dr;
     }
   }
 }
+
+/** Utilisation the wait estimate saturates at: at 1 the M/G/1 wait is unbounded. */
+const MAX_RHO = 0.999;
 
 function nonNegative(x: number): number {
   return x > 0 && Number.isFinite(x) ? x : 0;
