@@ -3,8 +3,9 @@
  *  - pp: PP-OCRv4 det as a tensor function, whole on one worker vs cut into 2 stages on 2 workers
  *    (workers too small for the whole model) — throughput under saturating closed-loop load;
  *  - sp: PP-OCRv4 text detection on a large page, whole on one device vs split over 2 devices —
- *    latency of one request at a time.
- * Run: npm run bench:modes [-- --quick] [--out=file.md]
+ *    latency of one request at a time;
+ *  - generation: continuous vs request-level batching of a tiny GPT, open-loop rate sweep (see `generation`).
+ * Run: npm run bench:modes [-- --quick] [--only=pp,sp,generation] [--out=file.md]
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,13 +14,17 @@ import { encodeTensorsMsgpack } from '@epara/contracts';
 import { bundledModelPath } from '@epara/runtime/model-cache';
 import { buildTinyGpt } from '@epara/runtime/generation/tiny-gpt';
 import { GenerationEngine } from '@epara/runtime/generation/generation-engine';
+import type { DecoderSession } from '@epara/runtime/generation/types';
+import { mulberry32 } from '@epara/runtime/synthetic/prng';
 import { machineLine, maybeWriteReport, parseArgs } from './lib/args';
 import { withCluster } from './lib/cluster';
 import { closedLoop, httpInvoker, keepAliveAgent, sequential } from './lib/load';
-import { summarize } from './lib/stats';
+import { percentile, summarize, verdict } from './lib/stats';
 import { markdownTable } from './lib/table';
 
 const args = parseArgs();
+/** `--only=pp,sp,generation`: the sections to run (default: all). */
+const only = new Set(args.str('only', 'pp,sp,generation').split(','));
 const durationMs = args.quick ? 4_000 : 12_000;
 const requests = args.quick ? 8 : 30;
 const fixture = join(__dirname, '..', 'test', 'fixtures', 'text-page.png');
@@ -51,85 +56,202 @@ async function spLatency(split: boolean, page: Buffer): Promise<{ p50: number; p
 }
 
 /**
- * Continuous (iteration-level) vs request-level batching for generation, in-process on one core: 24
- * requests arriving as a Poisson stream (mean gap 15 ms), 16–48 output tokens each, TTFT SLO 250 ms,
- * TPOT SLO 30 ms (workloads.md §3.3: DistServe chatbot TTFT, 5× a decode step).
+ * Generation: continuous (iteration-level, Orca) vs request-level batching, in-process on one core
+ * (intraOpNumThreads 1), the tiny GPT the worker serves (d 64, 2 layers, r50k head). A saturating
+ * open-loop comparison in the manner of Orca and vLLM: the same arrival file for every mode, Poisson
+ * arrivals at a ladder of rates that ends above what either mode serves, the same max batch (16
+ * sequences, 512 tokens a step), latency counted from the scheduled arrival (workloads.md A4).
+ * Lengths (workloads.md §5.3 gpt chat, scaled to the model's 256 positions): prompt lognormal median
+ * 24, σ 0.5, cap 64; output lognormal median 24, σ 0.9, cap 128 = max_tokens. σ 0.9 gives the
+ * conversation trace's long tail: P90 ≈ 3.2× the median (Azure LLM 2023 median 129, 2024 P90 398).
+ * End-of-text is off, so each request generates exactly its drawn length in every mode.
+ * SLOs: TTFT 250 ms (DistServe chatbot), TPOT 30 ms. No request is shed (TTFT deadline off): every
+ * mode serves the same tokens, and attainment is counted afterwards.
+ * Request-level is run two ways: finished rows computed as padding until the batch ends (static
+ * batching as FasterTransformer, Orca's baseline, and HF generate do it) and finished rows leaving
+ * at once (a stronger baseline than the literature's).
  */
-async function generation(batching: 'continuous' | 'request'): Promise<{ tokensPerS: number; ttftP50: number; ttftP99: number; tpotP50: number; attainment: number }> {
-  const ort = await import('onnxruntime-node');
-  const session = await ort.InferenceSession.create(buildTinyGpt(), { intraOpNumThreads: 1 });
-  const engine = new GenerationEngine({ session, maxSequenceTokens: 256, batching });
-  const n = args.quick ? 12 : 24;
-  let seed = 7;
-  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
-  const outcomes: { ttft: number; tpot: number; tokens: number }[] = [];
+const GEN = { maxRunning: 16, ttftSloMs: 250, tpotSloMs: 30, attainment: 0.9, prompt: { median: 24, sigma: 0.5, cap: 64 }, output: { median: 24, sigma: 0.9, cap: 128 } };
+const GEN_MODES = [
+  { name: 'continuous (iteration-level)', batching: 'continuous', finishedRows: 'leave' },
+  { name: 'request-level, static (finished rows padded)', batching: 'request', finishedRows: 'pad' },
+  { name: 'request-level, finished rows leave', batching: 'request', finishedRows: 'leave' },
+] as const;
+/** Offered rates, req/s: from a light load (a few requests in flight) to above what continuous batching serves. */
+const GEN_RATES = args.quick ? [5, 20, 80] : [5, 10, 20, 40, 80];
+/** Seconds of arrivals per rate, at least GEN_MIN_REQUESTS requests: the run stays near a minute on one idle core. */
+const GEN_SECONDS = 2;
+const GEN_MIN_REQUESTS = args.quick ? 24 : 32;
+/** Single-token words: a prompt of k words is k r50k tokens. */
+const GEN_WORDS = ['the', ' of', ' and', ' edge', ' model', ' data', ' time', ' request', ' server', ' batch', ' token', ' system', ' network', ' device', ' latency', ' memory'];
+
+type GenRow = { mode: string; rate: number; offeredTokensPerS: number; tokensPerS: number; cpuMsPerToken: number; ttftP50: number; ttftP99: number; tpotP50: number; ttftOk: number; bothOk: number };
+
+function genArrivals(rate: number, n: number, seed: number): { atMs: number; prompt: string; maxTokens: number }[] {
+  const random = mulberry32(seed);
+  const lognormal = (d: { median: number; sigma: number; cap: number }) => {
+    const z = Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+    return Math.min(d.cap, Math.max(1, Math.round(d.median * Math.exp(d.sigma * z))));
+  };
+  let atMs = 0;
+  return Array.from({ length: n }, () => {
+    atMs += (-Math.log(1 - random()) * 1000) / rate;
+    const words = lognormal(GEN.prompt);
+    const prompt = Array.from({ length: words }, (_, k) => GEN_WORDS[k === 0 ? 0 : 1 + Math.floor(random() * (GEN_WORDS.length - 1))]).join('');
+    return { atMs, prompt, maxTokens: lognormal(GEN.output) };
+  });
+}
+
+async function generationRun(session: DecoderSession, mode: (typeof GEN_MODES)[number], rate: number, arrivals: ReturnType<typeof genArrivals>): Promise<GenRow> {
+  const engine = new GenerationEngine({ session, maxSequenceTokens: 256, maxRunning: GEN.maxRunning, batching: mode.batching, finishedRows: mode.finishedRows, eosTokenId: null });
+  const done: { ttft: number; tpot: number; tokens: number; endMs: number }[] = [];
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   await new Promise<void>((resolve) => {
-    let done = 0;
-    let at = 0;
-    for (let i = 0; i < n; i++) {
-      at += -Math.log(1 - rand()) * 15;
+    arrivals.forEach((a, i) => {
       setTimeout(() => {
+        const due = t0 + a.atMs;
+        let first = 0;
+        let last = 0;
         engine.submit({
           id: `r${i}`,
-          prompt: `request number ${i} asks about edge inference`,
-          maxTokens: 16 + Math.floor(rand() * 33),
-          deadlineTtftMs: 10_000,
-          tpotSloMs: 10_000,
-          onToken: () => undefined,
+          prompt: a.prompt,
+          maxTokens: a.maxTokens,
+          deadlineTtftMs: Infinity,
+          tpotSloMs: GEN.tpotSloMs,
+          onToken: () => {
+            last = performance.now();
+            first ||= last;
+          },
           onDone: (o) => {
-            outcomes.push({ ttft: o.ttftMs ?? Infinity, tpot: o.tpotMs ?? 0, tokens: o.tokens });
-            if (++done === n) resolve();
+            done.push({ ttft: first - due, tpot: o.tokens > 1 ? (last - first) / (o.tokens - 1) : 0, tokens: o.tokens, endMs: last });
+            if (done.length === arrivals.length) resolve();
           },
         });
-      }, at);
-    }
+      }, a.atMs);
+    });
   });
-  const wallS = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
   await engine.stop();
+  const sorted = (xs: number[]) => Float64Array.from(xs).sort();
+  const ttft = sorted(done.map((d) => d.ttft));
+  const tokens = done.reduce((n, d) => n + d.tokens, 0);
+  const spanS = (Math.max(...done.map((d) => d.endMs)) - t0 - arrivals[0].atMs) / 1000;
+  const ttftOk = done.filter((d) => d.ttft <= GEN.ttftSloMs);
+  return {
+    mode: mode.name,
+    rate,
+    // The realized arrival rate (a short Poisson run strays from the nominal one) times the mean output.
+    offeredTokensPerS: ((tokens / arrivals.length) * (arrivals.length - 1) * 1000) / (arrivals[arrivals.length - 1].atMs - arrivals[0].atMs),
+    tokensPerS: tokens / spanS,
+    // Process CPU per token (the model runs on this thread): the cost of each mode, steady on a shared machine.
+    cpuMsPerToken: (cpu.user + cpu.system) / 1000 / tokens,
+    ttftP50: percentile(ttft, 50),
+    ttftP99: percentile(ttft, 99),
+    tpotP50: percentile(sorted(done.map((d) => d.tpot)), 50),
+    ttftOk: ttftOk.length / done.length,
+    bothOk: ttftOk.filter((d) => d.tpot <= GEN.tpotSloMs).length / done.length,
+  };
+}
+
+/** Every mode at every rate, the same arrivals per rate. */
+async function generation(): Promise<GenRow[]> {
+  const ort = await import('onnxruntime-node');
+  const session = await ort.InferenceSession.create(buildTinyGpt(), { intraOpNumThreads: 1 });
+  // Warm-up (JIT, allocator): one burst, not measured.
+  await generationRun(session, GEN_MODES[0], 1000, genArrivals(1000, 32, 99));
+  const rows: GenRow[] = [];
+  for (const rate of GEN_RATES) {
+    const arrivals = genArrivals(rate, Math.max(GEN_MIN_REQUESTS, Math.round(rate * GEN_SECONDS)), 7);
+    for (const mode of GEN_MODES) rows.push(await generationRun(session, mode, rate, arrivals));
+  }
   await session.release();
-  const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
-  const ttft = sorted(outcomes.map((o) => o.ttft));
-  const tpot = sorted(outcomes.map((o) => o.tpot));
-  const pick = (xs: number[], p: number) => xs[Math.min(xs.length - 1, Math.ceil((p / 100) * xs.length) - 1)];
-  const good = outcomes.filter((o) => o.ttft <= 250 && o.tpot <= 30).length;
-  return { tokensPerS: outcomes.reduce((a, o) => a + o.tokens, 0) / wallS, ttftP50: pick(ttft, 50), ttftP99: pick(ttft, 99), tpotP50: pick(tpot, 50), attainment: good / outcomes.length };
+  return rows;
+}
+
+/**
+ * Continuous against one request-level variant: (1) under the TTFT SLO, each at its highest swept
+ * rate with ≥ 90% TTFT attainment; below saturation tokens/s is what is offered, and every rate draws
+ * the same request mix, so the ratio of those rates is the ratio of tokens/s (the measured tokens/s,
+ * shown too, adds the noise of short runs). Where the baseline meets it at no swept rate, its rate is
+ * below the lowest, which bounds the ratio from below (attainment falls as the rate grows).
+ * (2) Saturated: at the highest rate, above what either mode serves: tokens/s and CPU per token (the
+ * steadier figure where other processes share the cores).
+ */
+function generationVerdict(rows: GenRow[], baseline: string): string {
+  // The last rate before the first miss: a lucky quiet moment on a shared machine does not count past a miss.
+  const bestOf = (mode: string) => {
+    const ladder = rows.filter((r) => r.mode === mode).sort((a, b) => a.rate - b.rate);
+    const miss = ladder.findIndex((r) => r.ttftOk < GEN.attainment);
+    return miss === 0 ? undefined : ladder[(miss < 0 ? ladder.length : miss) - 1];
+  };
+  const [cont, base] = [bestOf(GEN_MODES[0].name), bestOf(baseline)];
+  const low = rows.filter((r) => r.mode === baseline).sort((a, b) => a.rate - b.rate)[0];
+  let ratio: number | undefined;
+  let slo: string;
+  if (!cont) slo = `continuous met ${GEN.attainment * 100}% TTFT attainment at no swept rate`;
+  else if (base) {
+    ratio = cont.rate / base.rate;
+    slo = `${ratio.toFixed(2)}× (${cont.rate} vs ${base.rate} req/s; measured ${cont.tokensPerS.toFixed(0)} vs ${base.tokensPerS.toFixed(0)} tokens/s)`;
+  } else {
+    ratio = cont.rate / low.rate;
+    slo = `> ${ratio.toFixed(2)}× (${cont.rate} req/s, ${cont.tokensPerS.toFixed(0)} tokens/s; the baseline misses it even at ${low.rate} req/s, ${low.offeredTokensPerS.toFixed(0)} tokens/s offered)`;
+  }
+  const top = Math.max(...GEN_RATES);
+  const atTop = (mode: string) => rows.find((r) => r.mode === mode && r.rate === top)!;
+  const [c, b] = [atTop(GEN_MODES[0].name), atTop(baseline)];
+  const saturated = `saturated (${top} req/s) ${(c.tokensPerS / b.tokensPerS).toFixed(2)}× the tokens/s, ${(b.cpuMsPerToken / c.cpuMsPerToken).toFixed(2)}× less CPU per token`;
+  return `- vs ${baseline}: at ≥ ${GEN.attainment * 100}% TTFT attainment ${slo} — target ≥ 2×: ${verdict(ratio !== undefined ? ratio >= 2 : undefined)}; ${saturated}`;
 }
 
 async function main(): Promise<void> {
-  bundledModelPath('ppocr-det');
   console.log(`[bench:modes] ${machineLine()}\n`);
-  const whole = await ppThroughput(false);
-  const pp = await ppThroughput(true);
-  const ppTable = markdownTable(
-    ['setup', 'placement', 'throughput (req/s)', 'p50 (ms)', 'p99 (ms)'],
-    [
-      ['whole model, 1 worker', whole.placement, whole.rps.toFixed(1), whole.p50.toFixed(1), whole.p99.toFixed(1)],
-      ['pp, 2 stages on 2 workers', pp.placement, pp.rps.toFixed(1), pp.p50.toFixed(1), pp.p99.toFixed(1)],
-      ['pp ÷ whole', '', `${(pp.rps / whole.rps).toFixed(2)}×`, '', ''],
-    ],
-  );
-  console.log(`pp: PP-OCRv4 det 320×320 as a tensor function, closed loop, 8 in flight, ${durationMs / 1000} s\n${ppTable}\n`);
-  const page = await sharp(readFileSync(fixture)).resize(1920, 1280, { fit: 'fill' }).png().toBuffer();
-  const one = await spLatency(false, page);
-  const sp = await spLatency(true, page);
-  const spTable = markdownTable(
-    ['setup', 'p50 (ms)', 'p99 (ms)', 'boxes'],
-    [
-      ['whole image on 1 device', one.p50.toFixed(1), one.p99.toFixed(1), one.boxes],
-      ['sp: 2 bands on 2 devices', sp.p50.toFixed(1), sp.p99.toFixed(1), sp.boxes],
-      ['sp ÷ whole (p50)', `${(sp.p50 / one.p50).toFixed(2)}×`, '', ''],
-    ],
-  );
-  console.log(`sp: PP-OCRv4 text detection on a 1920×1280 page, one request at a time, ${requests} requests\n${spTable}\n`);
-  const cont = await generation('continuous');
-  const req = await generation('request');
-  const genTable = markdownTable(
-    ['batching', 'tokens/s', 'TTFT p50 (ms)', 'TTFT p99 (ms)', 'TPOT p50 (ms)', 'SLO attainment (TTFT ≤ 250, TPOT ≤ 30)'],
-    [cont, req].map((g, i) => [i === 0 ? 'continuous (iteration-level)' : 'request-level', g.tokensPerS.toFixed(0), g.ttftP50.toFixed(1), g.ttftP99.toFixed(1), g.tpotP50.toFixed(2), `${(g.attainment * 100).toFixed(0)}%`]),
-  );
-  console.log(`generation: tiny GPT (KV cache), Poisson arrivals, 16–48 tokens each, one core\n${genTable}\n`);
-  maybeWriteReport(args, `### pp\n\n${ppTable}\n\n### sp\n\n${spTable}\n\n### generation\n\n${genTable}\n`);
+  if (only.has('pp') || only.has('sp')) bundledModelPath('ppocr-det');
+  const report: string[] = [];
+  if (only.has('pp')) {
+    const whole = await ppThroughput(false);
+    const pp = await ppThroughput(true);
+    const ppTable = markdownTable(
+      ['setup', 'placement', 'throughput (req/s)', 'p50 (ms)', 'p99 (ms)'],
+      [
+        ['whole model, 1 worker', whole.placement, whole.rps.toFixed(1), whole.p50.toFixed(1), whole.p99.toFixed(1)],
+        ['pp, 2 stages on 2 workers', pp.placement, pp.rps.toFixed(1), pp.p50.toFixed(1), pp.p99.toFixed(1)],
+        ['pp ÷ whole', '', `${(pp.rps / whole.rps).toFixed(2)}×`, '', ''],
+      ],
+    );
+    console.log(`pp: PP-OCRv4 det 320×320 as a tensor function, closed loop, 8 in flight, ${durationMs / 1000} s\n${ppTable}\n`);
+    report.push(`### pp\n\n${ppTable}`);
+  }
+  if (only.has('sp')) {
+    const page = await sharp(readFileSync(fixture)).resize(1920, 1280, { fit: 'fill' }).png().toBuffer();
+    const one = await spLatency(false, page);
+    const sp = await spLatency(true, page);
+    const spTable = markdownTable(
+      ['setup', 'p50 (ms)', 'p99 (ms)', 'boxes'],
+      [
+        ['whole image on 1 device', one.p50.toFixed(1), one.p99.toFixed(1), one.boxes],
+        ['sp: 2 bands on 2 devices', sp.p50.toFixed(1), sp.p99.toFixed(1), sp.boxes],
+        ['sp ÷ whole (p50)', `${(sp.p50 / one.p50).toFixed(2)}×`, '', ''],
+      ],
+    );
+    console.log(`sp: PP-OCRv4 text detection on a 1920×1280 page, one request at a time, ${requests} requests\n${spTable}\n`);
+    report.push(`### sp\n\n${spTable}`);
+  }
+  if (only.has('generation')) {
+    const gen = await generation();
+    const genTable = markdownTable(
+      ['batching', 'offered (req/s)', 'tokens/s', 'CPU ms/token', 'TTFT p50 (ms)', 'TTFT p99 (ms)', 'TPOT p50 (ms)', `TTFT ≤ ${GEN.ttftSloMs} ms`, `TTFT and TPOT ≤ ${GEN.tpotSloMs} ms`],
+      gen.map((g) => [g.mode, g.rate, g.tokensPerS.toFixed(0), g.cpuMsPerToken.toFixed(2), g.ttftP50.toFixed(1), g.ttftP99.toFixed(1), g.tpotP50.toFixed(2), `${(g.ttftOk * 100).toFixed(0)}%`, `${(g.bothOk * 100).toFixed(0)}%`]),
+    );
+    const genVerdicts = GEN_MODES.slice(1).map((m) => generationVerdict(gen, m.name));
+    console.log(
+      `generation: tiny GPT (d 64, 2 layers, KV cache), one core, max batch ${GEN.maxRunning}, Poisson arrivals (≥ ${GEN_MIN_REQUESTS} requests, ${GEN_SECONDS} s per rate, same file per rate), ` +
+        `prompt lognormal median ${GEN.prompt.median} cap ${GEN.prompt.cap}, output lognormal median ${GEN.output.median} σ ${GEN.output.sigma} cap ${GEN.output.cap}\n${genTable}\n` +
+        `continuous vs request-level tokens/s:\n${genVerdicts.join('\n')}\n`,
+    );
+    report.push(`### generation\n\n${genTable}\n\n${genVerdicts.join('\n')}`);
+  }
+  maybeWriteReport(args, `${report.join('\n\n')}\n`);
 }
 
 main().catch((e) => {

@@ -122,6 +122,33 @@ describe(GenerationEngine.name, () => {
     expect(steps.some((s) => s.held.includes('b'))).toBe(true);
   });
 
+  it("request-level with finishedRows 'pad': an ended sequence is computed as padding until its batch ends, others keep their tokens", async () => {
+    const steps: GenerationStepEvent[] = [];
+    const sut = engine({ batching: 'request', finishedRows: 'pad', onStep: (e) => steps.push(e) });
+    const order: string[] = [];
+    let c: Collected | undefined;
+    const a = submit(sut, { id: 'a', prompt: PROMPTS.a, maxTokens: 4 });
+    const b = submit(sut, { id: 'b', prompt: PROMPTS.b, maxTokens: 12 }, (ids) => {
+      if (ids.length === 6) c = submit(sut, { id: 'c', prompt: PROMPTS.c, maxTokens: 12 });
+    });
+    void a.outcome.then(() => order.push('a'));
+    void b.outcome.then(() => order.push('b'));
+    await b.outcome;
+    await c!.outcome;
+    expect(a.ids).toEqual(alone.get('a')!.slice(0, 4));
+    expect(b.ids).toEqual(alone.get('b'));
+    expect(c!.ids).toEqual(alone.get('c'));
+    expect(order).toEqual(['a', 'b']); // a's onDone does not wait for its batch
+    // b decodes tokens 2..12 (11 runs); a is its padding in all those after its own 3 decodes
+    const padded = steps.filter((s) => s.padding.includes('a'));
+    expect(padded).toHaveLength(8);
+    expect(padded.every((s) => s.decoded.length === 1 && s.decoded[0] === 'b')).toBe(true);
+    // c waits for the whole batch (b) and never runs beside the padding
+    const cJoins = steps.findIndex((s) => s.joined.includes('c'));
+    expect(steps.slice(0, cJoins).some((s) => s.held.includes('c'))).toBe(true);
+    expect(steps.slice(cJoins).every((s) => s.padding.length === 0)).toBe(true);
+  });
+
   it('cancel stops the stream at once and ends with cancelled', async () => {
     const sut = engine();
     const c = submit(sut, { id: 'a', prompt: PROMPTS.a, maxTokens: 50 }, (ids) => {

@@ -1,6 +1,7 @@
+import type * as ort from 'onnxruntime-node';
 import { ContinuousBatchParams, planStep, RunningSequence, StepLeave, WaitingRequest } from '@epara/policy/continuous-batching';
 import { mulberry32 } from '../synthetic/prng';
-import { buildDecoderFeeds, DecoderDims, decoderDimsOf, DecoderRow, emptyKvCache, KvCache, readPresentCaches, rowLogits } from './decoder-batch';
+import { buildDecoderFeeds, DecoderDims, decoderDimsOf, DecoderRow, emptyKvCache, KvCache, readPresentCaches, rowGreedyToken, rowLogits } from './decoder-batch';
 import { sampleToken } from './sampling';
 import { findStop, heldTailLength } from './stop-sequences';
 import { END_OF_TEXT_ID, r50kTokenizer } from './tokenizer';
@@ -49,17 +50,24 @@ export class GenerationEngine {
   private readonly onStep?: (event: GenerationStepEvent) => void;
   private readonly waitingById = new Map<string, Sequence>();
   private readonly runningById = new Map<string, Sequence>();
+  /** `finishedRows: 'pad'`: ended sequences of the running request-level batch, still computed. */
+  private padRows: Sequence[] = [];
+  private readonly padFinished: boolean;
+  private readonly maxSequenceTokens: number;
   private looping = false;
   private stopping = false;
   private stepCount = 0;
   private idleWaiters: (() => void)[] = [];
 
   constructor(opts: GenerationEngineOptions) {
-    const { maxSequenceTokens, maxBatchTokens = 512, maxRunning = 16, batching = 'continuous' } = opts;
+    const { maxSequenceTokens, maxBatchTokens = 512, maxRunning = 16, batching = 'continuous', finishedRows = 'leave' } = opts;
     for (const [name, v] of Object.entries({ maxSequenceTokens, maxBatchTokens, maxRunning })) {
       if (!Number.isInteger(v) || v < 1) throw new Error(`GenerationEngine: ${name}=${v}, expected an integer ≥ 1`);
     }
     if (batching !== 'continuous' && batching !== 'request') throw new Error(`GenerationEngine: batching=${batching}, expected 'continuous' or 'request'`);
+    if (finishedRows !== 'leave' && finishedRows !== 'pad') throw new Error(`GenerationEngine: finishedRows=${finishedRows}, expected 'leave' or 'pad'`);
+    this.padFinished = batching === 'request' && finishedRows === 'pad';
+    this.maxSequenceTokens = maxSequenceTokens;
     this.session = opts.session;
     this.dims = opts.dims ?? decoderDimsOf(opts.session);
     this.params = { maxSequenceTokens, maxBatchTokens, maxRunning, level: batching === 'request' ? 'request' : 'iteration' };
@@ -92,7 +100,7 @@ export class GenerationEngine {
       req,
       promptIds: encoded.length > 0 ? encoded : [this.eosTokenId ?? END_OF_TEXT_ID],
       submitMs: this.clock.nowMs(),
-      cache: emptyKvCache(this.dims),
+      cache: emptyKvCache(),
       lastTokenId: -1,
       generated: 0,
       detok: this.tokenizer.detokenizer(),
@@ -176,8 +184,12 @@ export class GenerationEngine {
     const plan = planStep({ running: [...this.runningById.values()].map(toRunning), waiting: [...this.waitingById.values()].map(toWaiting) }, this.params, atMs);
     for (const leave of plan.leave) {
       const seq = this.waitingById.get(leave.id) ?? this.runningById.get(leave.id);
-      if (seq) this.finish(seq, outcomeOf(leave));
+      if (!seq) continue;
+      this.finish(seq, outcomeOf(leave));
+      if (this.padFinished && leave.from === 'running') this.padRows.push(seq);
     }
+    // The request-level batch is over when none of its sequences runs; padding past the model's positions cannot run.
+    this.padRows = this.runningById.size === 0 ? [] : this.padRows.filter((s) => s.cache.length < this.maxSequenceTokens);
     // Who decodes is fixed before the prefill: joiners got their first token from it and decode next step.
     const decoders = plan.decode.map((d) => this.runningById.get(d.id)).filter((s): s is Sequence => s !== undefined);
     let prefillMs = 0;
@@ -190,7 +202,8 @@ export class GenerationEngine {
       }
       prefillMs = await this.runAndSample(joiners, (s) => s.promptIds);
     }
-    if (decoders.length > 0) decodeMs = await this.runAndSample(decoders, (s) => [s.lastTokenId]);
+    const padding = decoders.length > 0 ? this.padRows : [];
+    if (decoders.length > 0) decodeMs = await this.runAndSample(decoders, (s) => [s.lastTokenId], padding);
     this.onStep?.({
       step: this.stepCount++,
       atMs,
@@ -198,6 +211,7 @@ export class GenerationEngine {
       decoded: plan.decode.map((d) => d.id),
       left: plan.leave.map((l) => ({ id: l.id, reason: l.reason })),
       held: plan.hold.map((h) => h.id),
+      padding: padding.map((s) => s.req.id),
       batchTokens: plan.batchTokens,
       prefillMs,
       decodeMs,
@@ -207,9 +221,13 @@ export class GenerationEngine {
     return plan.idle;
   }
 
-  /** One session run over `seqs`, then one token each. A failed run ends all of them with `error` 500. Returns the run's ms. */
-  private async runAndSample(seqs: Sequence[], newIds: (s: Sequence) => number[]): Promise<number> {
-    const rows: DecoderRow[] = seqs.map((s) => ({ cache: s.cache, newIds: newIds(s) }));
+  /**
+   * One session run over `seqs` and then `padding` (ended sequences, fed their last token), then one
+   * token each: accepted for `seqs`, greedy and only fed back for `padding`. A failed run ends all of
+   * `seqs` with `error` 500. Returns the run's ms.
+   */
+  private async runAndSample(seqs: Sequence[], newIds: (s: Sequence) => number[], padding: Sequence[] = []): Promise<number> {
+    const rows: DecoderRow[] = [...seqs, ...padding].map((s) => ({ cache: s.cache, newIds: newIds(s) }));
     const started = this.clock.nowMs();
     try {
       const batch = buildDecoderFeeds(rows, this.dims);
@@ -218,15 +236,24 @@ export class GenerationEngine {
       const nowMs = this.clock.nowMs();
       seqs.forEach((seq, b) => {
         seq.cache = caches[b];
-        const tokenId = sampleToken(rowLogits(outputs, b), seq.req.temperature ?? 0, this.random);
-        this.accept(seq, tokenId, nowMs);
+        this.accept(seq, this.nextToken(outputs, b, seq.req.temperature ?? 0), nowMs);
+      });
+      padding.forEach((seq, k) => {
+        seq.cache = caches[seqs.length + k];
+        seq.lastTokenId = this.nextToken(outputs, seqs.length + k, 0);
       });
       return nowMs - started;
     } catch (e) {
+      this.padRows = this.padRows.filter((s) => !padding.includes(s));
       const message = `model run failed: ${((e as Error).message ?? String(e)).split('\n')[0].slice(0, 300)}`;
       for (const seq of seqs) if (this.runningById.has(seq.req.id)) this.finish(seq, { reason: 'error', code: 500, message });
       return this.clock.nowMs() - started;
     }
+  }
+
+  /** Row b's next token: the model's greedy output where it has one and T ≤ 0, else `sampleToken` on its logits. */
+  private nextToken(outputs: ort.InferenceSession.OnnxValueMapType, b: number, temperature: number): number {
+    return (!(temperature > 0) ? rowGreedyToken(outputs, b) : undefined) ?? sampleToken(rowLogits(outputs, b), temperature, this.random);
   }
 
   /** Books a sampled token and streams the text it releases. Whether the sequence leaves is the next plan's call. */
@@ -284,6 +311,7 @@ export class GenerationEngine {
   }
 
   private endAll(): void {
+    this.padRows = [];
     for (const seq of [...this.waitingById.values(), ...this.runningById.values()]) this.finish(seq, { reason: 'cancelled', message: 'generation engine stopped' });
   }
 }

@@ -1,5 +1,5 @@
 import * as ort from 'onnxruntime-node';
-import { buildDecoderFeeds, DecoderDims, decoderDimsOf, emptyKvCache, KvCache, readPresentCaches, rowLogits } from './decoder-batch';
+import { buildDecoderFeeds, DecoderDims, decoderDimsOf, emptyKvCache, KvCache, kvCacheLayer, readPresentCaches, rowGreedyToken, rowLogits } from './decoder-batch';
 import { buildTinyGpt, tinyGptShape } from './tiny-gpt';
 
 const dims: DecoderDims = { layers: 2, heads: 4, headDim: 16 };
@@ -69,13 +69,13 @@ describe(buildTinyGpt.name, () => {
 
   it('exposes the I/O contract the engine reads', () => {
     expect(session.inputNames).toEqual(['input_ids', 'attention_mask', 'position_ids', 'past_key_0', 'past_value_0', 'past_key_1', 'past_value_1']);
-    expect(session.outputNames).toEqual(['logits', 'present_key_0', 'present_value_0', 'present_key_1', 'present_value_1']);
+    expect(session.outputNames).toEqual(['logits', 'next_token', 'present_key_0', 'present_value_0', 'present_key_1', 'present_value_1']);
     expect(decoderDimsOf(session)).toEqual(dims);
   });
 
   it('greedy decoding with the KV cache gives the logits of recomputing the whole sequence', async () => {
     const ids = [...PROMPT_A];
-    let { logits, caches } = await step(session, [{ cache: emptyKvCache(dims), newIds: ids }]);
+    let { logits, caches } = await step(session, [{ cache: emptyKvCache(), newIds: ids }]);
     expect(caches[0].length).toBe(ids.length);
     const generated = new Set<number>();
     for (let t = 0; t < 12; t++) {
@@ -94,7 +94,7 @@ describe(buildTinyGpt.name, () => {
   it('logits "all": every position of one uncached run matches the cached step for that position (causal mask)', async () => {
     const full = await logitsWithoutCache(sessionAll, PROMPT_A);
     expect(full.logits.dims).toEqual([1, PROMPT_A.length, 50257]);
-    let cache = emptyKvCache(dims);
+    let cache = emptyKvCache();
     for (let t = 0; t < PROMPT_A.length; t++) {
       const r = await step(session, [{ cache, newIds: [PROMPT_A[t]] }]);
       const vocab = 50257;
@@ -105,15 +105,18 @@ describe(buildTinyGpt.name, () => {
   });
 
   it('a left-padded batch of two different-length sequences gives each one its logits alone, at prefill and decode', async () => {
-    const aloneA = await step(session, [{ cache: emptyKvCache(dims), newIds: PROMPT_A }]);
-    const aloneB = await step(session, [{ cache: emptyKvCache(dims), newIds: PROMPT_B }]);
+    const aloneA = await step(session, [{ cache: emptyKvCache(), newIds: PROMPT_A }]);
+    const aloneB = await step(session, [{ cache: emptyKvCache(), newIds: PROMPT_B }]);
     const both = await step(session, [
-      { cache: emptyKvCache(dims), newIds: PROMPT_A },
-      { cache: emptyKvCache(dims), newIds: PROMPT_B },
+      { cache: emptyKvCache(), newIds: PROMPT_A },
+      { cache: emptyKvCache(), newIds: PROMPT_B },
     ]);
     expect(maxAbsDiff(both.logits[0], aloneA.logits[0])).toBeLessThanOrEqual(TOLERANCE);
     expect(maxAbsDiff(both.logits[1], aloneB.logits[0])).toBeLessThanOrEqual(TOLERANCE);
-    expect(maxAbsDiff(both.caches[1].keys[1], aloneB.caches[0].keys[1])).toBeLessThanOrEqual(TOLERANCE);
+    const [batchedB, soloB1] = [kvCacheLayer(both.caches[1], 1, dims), kvCacheLayer(aloneB.caches[0], 1, dims)];
+    expect(batchedB.keys.length).toBe(dims.heads * PROMPT_B.length * dims.headDim);
+    expect(maxAbsDiff(batchedB.keys, soloB1.keys)).toBeLessThanOrEqual(TOLERANCE);
+    expect(maxAbsDiff(batchedB.values, soloB1.values)).toBeLessThanOrEqual(TOLERANCE);
 
     // decode: pasts of 6 and 3 (B left-padded by 3 slots), one new token each
     let [cacheA, cacheB] = both.caches;
@@ -133,12 +136,59 @@ describe(buildTinyGpt.name, () => {
     }
   });
 
-  it('the padding mask matters: unmasking the padding changes the padded row (the check above is not vacuous)', async () => {
-    const aloneB = await step(session, [{ cache: emptyKvCache(dims), newIds: PROMPT_B }]);
+  it('an unchanged batch feeds the present tensors back as its past (no copy); a changed one copies, with the same results', async () => {
+    const prefill = await step(session, [
+      { cache: emptyKvCache(), newIds: PROMPT_A },
+      { cache: emptyKvCache(), newIds: PROMPT_B },
+    ]);
+    const [nextA, nextB] = prefill.logits.map(argmax);
+    const [cacheA, cacheB] = prefill.caches;
+    const same = buildDecoderFeeds(
+      [
+        { cache: cacheA, newIds: [nextA] },
+        { cache: cacheB, newIds: [nextB] },
+      ],
+      dims,
+    );
+    expect(same.feeds.past_key_1.data).toBe(cacheA.present!.keys[1]);
+    expect(same.feeds.past_value_0.data).toBe(cacheA.present!.values[0]);
+    const swapped = buildDecoderFeeds(
+      [
+        { cache: cacheB, newIds: [nextB] },
+        { cache: cacheA, newIds: [nextA] },
+      ],
+      dims,
+    );
+    expect(swapped.feeds.past_key_1.data).not.toBe(cacheA.present!.keys[1]);
+    const [outSame, outSwapped] = [await session.run(same.feeds), await session.run(swapped.feeds)];
+    expect(maxAbsDiff(rowLogits(outSwapped, 1), rowLogits(outSame, 0))).toBeLessThanOrEqual(TOLERANCE);
+    expect(maxAbsDiff(rowLogits(outSwapped, 0), rowLogits(outSame, 1))).toBeLessThanOrEqual(TOLERANCE);
+    // a row that leaves: the other one's cache is copied out of the shared tensors, padding dropped
+    const alone = buildDecoderFeeds([{ cache: cacheB, newIds: [nextB] }], dims);
+    expect(alone.pastLength).toBe(PROMPT_B.length);
+    expect(maxAbsDiff(alone.feeds.past_value_1.data as Float32Array, kvCacheLayer(cacheB, 1, dims).values)).toBe(0);
+  });
+
+  it('next_token is the greedy token of each row: the first index of its max logit', async () => {
     const batch = buildDecoderFeeds(
       [
-        { cache: emptyKvCache(dims), newIds: PROMPT_A },
-        { cache: emptyKvCache(dims), newIds: PROMPT_B },
+        { cache: emptyKvCache(), newIds: PROMPT_A },
+        { cache: emptyKvCache(), newIds: PROMPT_B },
+      ],
+      dims,
+    );
+    const out = await session.run(batch.feeds);
+    expect(out.next_token.dims).toEqual([2]);
+    expect([0, 1].map((b) => rowGreedyToken(out, b))).toEqual([0, 1].map((b) => argmax(rowLogits(out, b))));
+    expect(rowGreedyToken(await logitsWithoutCache(sessionAll, PROMPT_B), 0)).toBeUndefined(); // 'all' has no next_token
+  });
+
+  it('the padding mask matters: unmasking the padding changes the padded row (the check above is not vacuous)', async () => {
+    const aloneB = await step(session, [{ cache: emptyKvCache(), newIds: PROMPT_B }]);
+    const batch = buildDecoderFeeds(
+      [
+        { cache: emptyKvCache(), newIds: PROMPT_A },
+        { cache: emptyKvCache(), newIds: PROMPT_B },
       ],
       dims,
     );
@@ -148,8 +198,8 @@ describe(buildTinyGpt.name, () => {
   });
 
   it('a prefill can continue from a cache (chunked prompt) with the same logits', async () => {
-    const whole = await step(session, [{ cache: emptyKvCache(dims), newIds: PROMPT_A }]);
-    const first = await step(session, [{ cache: emptyKvCache(dims), newIds: PROMPT_A.slice(0, 2) }]);
+    const whole = await step(session, [{ cache: emptyKvCache(), newIds: PROMPT_A }]);
+    const first = await step(session, [{ cache: emptyKvCache(), newIds: PROMPT_A.slice(0, 2) }]);
     const rest = await step(session, [{ cache: first.caches[0], newIds: PROMPT_A.slice(2) }]);
     expect(maxAbsDiff(rest.logits[0], whole.logits[0])).toBeLessThanOrEqual(TOLERANCE);
   });

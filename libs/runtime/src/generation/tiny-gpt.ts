@@ -12,7 +12,9 @@ import { mulberry32, uniform } from '../synthetic/prng';
  * - `attention_mask` INT64 [B, P+S]: 1 = real token, 0 = padding, over the past slots then the new ones;
  * - per layer i: `past_key_<i>`, `past_value_<i>` FP32 [B, H, P, Dh] (P may be 0);
  * - outputs `logits` FP32 [B, V] (last new position only; `[B, S, V]` with `logits: 'all'`) and
- *   `present_key_<i>`, `present_value_<i>` FP32 [B, H, P+S, Dh] = past ++ new along axis 2.
+ *   `present_key_<i>`, `present_value_<i>` FP32 [B, H, P+S, Dh] = past ++ new along axis 2;
+ * - optional output `next_token` INT64 [B] (with `logits: 'last'`): ArgMax of `logits` (first index of
+ *   the max), the greedy token, so a greedy row skips the 50k-wide scan in JS (vectorized in the runtime).
  * New token j of a row attends slot t when t ≤ P + j (causal) and `attention_mask[t] = 1`; masked
  * scores get −1e9 added (not −∞: a row with every slot masked, a padding query, stays finite).
  * With `logits: 'last'`, rows of different lengths must be LEFT-padded so that their last real token
@@ -174,7 +176,7 @@ export function buildTinyGpt(opts: TinyGptOptions = {}): Uint8Array {
   if (lastOnly) {
     // Last new position only: Gather with a scalar index drops the seq axis → [B, D]; Gemm(transB) uses wte as is.
     const last = add('Gather', [final, add('Sub', [s, 'one'], 'S_1')], 'h_last', [intAttr('axis', 1)]);
-    add('Gemm', [last, 'wte'], 'logits', [intAttr('transB', 1)]);
+    add('ArgMax', [add('Gemm', [last, 'wte'], 'logits', [intAttr('transB', 1)])], 'next_token', [intAttr('axis', 1), intAttr('keepdims', 0)]);
   } else {
     add('MatMul', [final, add('Transpose', ['wte'], 'wte_T', [intsAttr('perm', [1, 0])])], 'logits');
   }
@@ -192,6 +194,7 @@ export function buildTinyGpt(opts: TinyGptOptions = {}): Uint8Array {
     ],
     output: [
       floatValueInfo('logits', lastOnly ? ['batch', vocab] : ['batch', 'seq', vocab]),
+      ...(lastOnly ? [int64ValueInfo('next_token', ['batch'])] : []),
       ...interleave(cache('present_key', 'total'), cache('present_value', 'total')),
     ],
   });

@@ -65,6 +65,8 @@ export interface GenerationStepEvent {
   decoded: string[];
   left: { id: string; reason: string }[];
   held: string[];
+  /** Ended sequences computed as padding rows in the decode run (`finishedRows: 'pad'`). */
+  padding: string[];
   /** Prompt tokens prefilled + sequences decoded. */
   batchTokens: number;
   /** Duration of the prefill run (0 when none), ms. */
@@ -99,6 +101,15 @@ export interface GenerationEngineOptions {
    * baseline, a new batch starts only when the whole previous batch has finished.
    */
   batching?: 'continuous' | 'request';
+  /**
+   * `request` batching only: what becomes of a sequence that ends (length, stop, cancel, deadline)
+   * while the rest of its batch runs. Either way its onDone comes at once and no late request joins.
+   * `leave` (default): it leaves the batch and is no longer computed, a stronger baseline than static
+   * batching. `pad`: it stays in the decode runs as a padding row (its tokens discarded, greedy) until
+   * the whole batch has ended, the compute of static batching (FasterTransformer, Orca's baseline;
+   * Hugging Face `generate`). A padding row stops early only when it would pass `maxSequenceTokens`.
+   */
+  finishedRows?: 'leave' | 'pad';
   /** Token that ends generation with `stop`. Default 50256 (GPT-2 `<|endoftext|>`); null: none. */
   eosTokenId?: number | null;
   /** Default: GPT-2 r50k (gpt-tokenizer). */
