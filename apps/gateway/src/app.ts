@@ -1,12 +1,15 @@
 import { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import express from 'express';
-import { bootApp, createRegistry, NatsClient } from '@epara/nats';
+import { bootApp, createRegistry } from '@epara/nats';
 import { bodyParserErrors } from './common/http-errors';
 import { GatewayConfig } from './config';
 import { GatewayModule } from './gateway.module';
 
-/** Routes whose body is passed on as raw bytes (tensors, msgpack, images), limited to the NATS max payload. */
+/**
+ * Routes whose body is passed on as raw bytes (tensors, msgpack, images), up to EPARA_MAX_BODY_MB: bodies
+ * over the NATS max payload travel through the object store.
+ */
 const RAW_BODY_ROUTES = ['/v1/functions/:name/invoke', '/v1/functions/:name/async', '/v2/models/:name/infer'];
 
 export async function startGateway(config: GatewayConfig): Promise<INestApplication> {
@@ -18,10 +21,7 @@ export async function startGateway(config: GatewayConfig): Promise<INestApplicat
     json: config.json,
     bodyParser: false,
     configure: (app) => {
-      const nats = app.get(NatsClient);
-      // Leave room for the headers the gateway adds when it forwards the body over NATS.
-      const limit = Math.max(1024, (nats.nc.info?.max_payload ?? 1024 * 1024) - 4096);
-      const raw = express.raw({ type: () => true, limit });
+      const raw = express.raw({ type: () => true, limit: config.maxBodyBytes });
       for (const route of RAW_BODY_ROUTES) app.use(route, raw);
       app.use(express.json({ limit: '1mb' }));
       app.use(bodyParserErrors);

@@ -21,6 +21,13 @@ export class GatewayEnv extends CommonEnv {
   EPARA_MAX_MODEL_MB: number = 512;
 
   /**
+   * Largest invocation body over HTTP, MiB. Default 64. Bodies over the NATS max payload reach the
+   * worker through the object store (`Epara-Payload-Ref`); larger ones are answered 413.
+   */
+  @IntEnv(1, 4096)
+  EPARA_MAX_BODY_MB: number = 64;
+
+  /**
    * Forward NATS invocations with the producer's reply inbox so the worker answers the producer directly
    * (1.5 hops). `false` makes the gateway wait for the reply itself (2 round trips, retries possible). Default true.
    */
@@ -43,6 +50,8 @@ export interface GatewayConfig {
   port: number;
   host: string;
   maxModelBytes: number;
+  /** Largest HTTP invocation body, bytes. */
+  maxBodyBytes: number;
   directReply: boolean;
   replyGraceMs: number;
   cacheDir?: string;
@@ -58,6 +67,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     port: e.EPARA_GATEWAY_PORT,
     host: e.EPARA_GATEWAY_HOST,
     maxModelBytes: e.EPARA_MAX_MODEL_MB * 1024 * 1024,
+    maxBodyBytes: e.EPARA_MAX_BODY_MB * 1024 * 1024,
     directReply: e.EPARA_DIRECT_REPLY,
     replyGraceMs: e.EPARA_REPLY_GRACE_MS,
     cacheDir: e.EPARA_CACHE_DIR,

@@ -8,5 +8,9 @@ export const Bucket = {
 } as const;
 export type Bucket = (typeof Bucket)[keyof typeof Bucket];
 
-export const ObjectBucket = { Models: 'epara_models' } as const;
+export const ObjectBucket = {
+  Models: 'epara_models',
+  /** Message bodies over the NATS max payload, by a unique key, each read once (`Epara-Payload-Ref`). */
+  Payloads: 'epara_payloads',
+} as const;
 export const Stream = { Async: 'EPARA_ASYNC' } as const;

@@ -6,7 +6,12 @@ export const Header = {
   /** Absolute deadline, epoch milliseconds. Workers answer 504 without running once it has passed. */
   Deadline: 'Epara-Deadline',
   Priority: 'Epara-Priority',
-  InputRef: 'Epara-Input-Ref',
+  /**
+   * `<bucket>/<key>`: the body of this message (request or reply) was over the connection's max payload,
+   * so it lies in that JetStream object store instead; the message itself is empty. The receiver reads
+   * the object and deletes it (the bucket's max age removes what nobody read).
+   */
+  PayloadRef: 'Epara-Payload-Ref',
   Device: 'Epara-Device',
   BatchSize: 'Epara-Batch-Size',
   QueueMs: 'Epara-Queue-Ms',

@@ -100,11 +100,15 @@ export function decodeInvocation(body: Uint8Array, contentType: string | undefin
   return { type: 'media', mediaType: media ?? MediaType.OctetStream, bytes: body };
 }
 
-/** Encodes an invocation as msgpack with tensors as raw bytes: what the gateway and clients send. */
-export function encodeTensorsMsgpack(inputs: Tensor[], id?: string): Uint8Array {
+/**
+ * Encodes an invocation as msgpack with tensors as raw bytes: what the gateway and clients send.
+ * `outputNames` asks for those outputs only (the request's `outputs`).
+ */
+export function encodeTensorsMsgpack(inputs: Tensor[], id?: string, outputNames?: string[]): Uint8Array {
   return packr.pack({
     ...(id ? { id } : {}),
     inputs: inputs.map((t) => ({ name: t.name, shape: t.shape, datatype: t.datatype, data: bufferOf(t.data) })),
+    ...(outputNames ? { outputs: outputNames.map((name) => ({ name })) } : {}),
   });
 }
 

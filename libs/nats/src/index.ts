@@ -2,6 +2,7 @@ export * from './nats-client';
 export * from './nats.module';
 export * from './nats-transport';
 export * from './replies';
+export * from './large-payloads';
 export * from './kv-mirror';
 export * from './cluster-state';
 export * from './rpc-passthrough.filter';

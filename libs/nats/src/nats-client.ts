@@ -1,6 +1,8 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { connect, JetStreamClient, JetStreamManager, KV, KvOptions, nanos, NatsConnection, ObjectStore, RetentionPolicy, StorageType } from 'nats';
 import { Bucket, ObjectBucket, Stream, subjects } from '@epara/contracts';
+import { LargePayloads, PAYLOAD_MAX_AGE_MS } from './large-payloads';
+import { useNativeObjectStoreDigest } from './object-store-digest';
 
 export const NATS_OPTIONS = Symbol('NATS_OPTIONS');
 
@@ -51,12 +53,17 @@ export class NatsClient implements OnApplicationShutdown {
   readonly js: JetStreamClient;
   private readonly kvs = new Map<string, Promise<KV>>();
   private models?: Promise<ObjectStore>;
+  private payloadObjects?: Promise<ObjectStore>;
+  /** Bodies over the max payload go through object store `epara_payloads` (`Epara-Payload-Ref`). */
+  readonly payloads: LargePayloads;
 
   constructor(
     readonly nc: NatsConnection,
     @Inject(NATS_OPTIONS) readonly options: NatsOptions,
   ) {
     this.js = nc.jetstream();
+    if (!useNativeObjectStoreDigest()) this.logger.warn('nats object store: native SHA-256 not applied (unexpected nats version); large bodies and model transfers hash in JS, ~25x slower');
+    this.payloads = new LargePayloads(() => this.nc.info?.max_payload ?? 1024 * 1024, () => this.payloadStore());
   }
 
   jsm(): Promise<JetStreamManager> {
@@ -84,6 +91,22 @@ export class NatsClient implements OnApplicationShutdown {
   }
 
   /**
+   * Object store `epara_payloads`, created when missing: message bodies over the max payload, each read
+   * once and deleted by its receiver; the max age removes those nobody read.
+   */
+  payloadStore(): Promise<ObjectStore> {
+    if (!this.payloadObjects) {
+      this.payloadObjects = this.js.views.os(ObjectBucket.Payloads, {
+        description: 'Epara message bodies over the NATS max payload (Epara-Payload-Ref), read once',
+        ttl: nanos(PAYLOAD_MAX_AGE_MS),
+        storage: StorageType.File,
+      });
+      this.payloadObjects.catch(() => (this.payloadObjects = undefined));
+    }
+    return this.payloadObjects;
+  }
+
+  /**
    * Stream `EPARA_ASYNC`: durable invocations on `epara.v1.async.>`, each consumed once (work queue),
    * kept a day at most. Created when missing.
    */
@@ -106,7 +129,7 @@ export class NatsClient implements OnApplicationShutdown {
   /** Creates every bucket up front, so a missing JetStream fails at start with a clear message. */
   async ensureBuckets(): Promise<void> {
     try {
-      await Promise.all([...Object.values(Bucket).map((b) => this.kv(b)), this.modelStore(), this.ensureAsyncStream()]);
+      await Promise.all([...Object.values(Bucket).map((b) => this.kv(b)), this.modelStore(), this.payloadStore(), this.ensureAsyncStream()]);
     } catch (e) {
       throw new Error(`JetStream is not available on ${this.options.servers} (${(e as Error).message}): start nats-server with -js, or use config/nats-server.conf`, { cause: e });
     }

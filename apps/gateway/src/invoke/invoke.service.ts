@@ -142,7 +142,7 @@ export class InvokeService {
       }
       const h = this.workerHeaders(req, deadline, requestId);
       let route = this.route(record);
-      let reply: Msg;
+      let reply: { msg: Msg; body: Uint8Array };
       try {
         reply = await this.send(route, req.body, h, deadline, record.kind === FunctionKind.TextGeneration);
       } catch (e) {
@@ -156,18 +156,18 @@ export class InvokeService {
           throw e2;
         });
       }
-      const err = replyError(reply);
+      const err = replyError(reply.msg);
       if (err) throw err;
       const headers: Record<string, string> = {};
       for (const name of SERVING_HEADERS) {
-        const v = reply.headers?.get(name);
+        const v = reply.msg.headers?.get(name);
         if (v) headers[name] = v;
       }
       headers[Header.RequestId] = requestId;
       const latencyMs = Date.now() - arrival;
       if (latencyMs > record.slo.latencyMs) outcome = 'slo_missed';
       else this.metrics.goodRequests.inc({ function: fn });
-      return { body: reply.data, contentType: reply.headers?.get(Header.ContentType) || MediaType.Json, headers };
+      return { body: reply.body, contentType: reply.msg.headers?.get(Header.ContentType) || MediaType.Json, headers };
     } catch (e) {
       outcome = e instanceof EparaError ? String(e.code) : '500';
       throw e;
@@ -187,10 +187,16 @@ export class InvokeService {
     const invocation = decodeInvocation(req.body, req.contentType);
     if (invocation.type !== 'tensors') throw EparaError.badInput(`function "${record.name}" takes tensors (JSON or msgpack), not ${invocation.mediaType}`);
     const live = new Map(invocation.inputs.map((t) => [t.name, t]));
+    const wanted = invocation.outputNames ?? record.model.outputs.map((o) => o.name);
+    const stages = record.model.stages!;
     const devices: string[] = [];
     let execMs = 0;
     let queueMs = 0;
-    for (const stage of record.model.stages!) {
+    for (const stage of stages) {
+      // Each stage returns only what a later stage reads or the caller asked for: a stage's side
+      // outputs can be far larger than its cut (ISNet's last stage yields 12 maps, ~120 MB).
+      const needed = new Set([...wanted, ...stages.filter((s) => s.index > stage.index).flatMap((s) => s.inputs.map((i) => i.name))]);
+      const outputNames = stage.outputs.map((o) => o.name).filter((n) => needed.has(n));
       const feeds = stage.inputs.map((spec) => {
         const t = live.get(spec.name);
         if (!t) throw EparaError.badInput(`missing input "${spec.name}": expected ${spec.datatype} [${spec.shape.join(',')}]`, { input: spec.name });
@@ -203,18 +209,17 @@ export class InvokeService {
       h.set(Header.RequestId, requestId);
       h.set(Header.Stage, String(stage.index));
       const route = this.route(record, undefined, stage.index);
-      const reply = await this.send(route, encodeTensorsMsgpack(feeds), h, deadline).catch((e) => {
+      const reply = await this.send(route, encodeTensorsMsgpack(feeds, undefined, outputNames), h, deadline).catch((e) => {
         if (natsFailure.isNoResponders(e)) throw EparaError.noCapacity(`no worker answered for stage ${stage.index} of "${record.name}"`);
         throw e;
       });
-      const err = replyError(reply);
+      const err = replyError(reply.msg);
       if (err) throw err;
-      for (const t of decodeResultTensors(reply.data, MediaType.Msgpack)) live.set(t.name, t);
-      devices.push(reply.headers?.get(Header.Device) ?? route.device ?? '?');
-      execMs += Number(reply.headers?.get(Header.ExecMs) ?? 0);
-      queueMs += Number(reply.headers?.get(Header.QueueMs) ?? 0);
+      for (const t of decodeResultTensors(reply.body, MediaType.Msgpack)) live.set(t.name, t);
+      devices.push(reply.msg.headers?.get(Header.Device) ?? route.device ?? '?');
+      execMs += Number(reply.msg.headers?.get(Header.ExecMs) ?? 0);
+      queueMs += Number(reply.msg.headers?.get(Header.QueueMs) ?? 0);
     }
-    const wanted = invocation.outputNames ?? record.model.outputs.map((o) => o.name);
     const outputs = wanted.map((name) => {
       const t = live.get(name);
       if (!t) throw new EparaError(500, `pipeline of "${record.name}" did not produce output "${name}"`);
@@ -283,15 +288,15 @@ export class InvokeService {
     }
   }
 
-  private async send(route: Route, body: Uint8Array, h: MsgHdrs, deadline: number, generation = false): Promise<Msg> {
+  /** One request to a worker; bodies over the NATS max payload go through the object store both ways. */
+  private async send(route: Route, body: Uint8Array, h: MsgHdrs, deadline: number, generation = false): Promise<{ msg: Msg; body: Uint8Array }> {
     // A whole generation takes far longer than its time to first token (the deadline it carries).
     const timeout = generation ? GENERATION_TIMEOUT_MS : Math.max(1, deadline - Date.now() + this.config.replyGraceMs);
     if (route.device) this.cluster.begin(route.device);
     try {
-      return await this.nats.nc.request(route.subject, body, { timeout, headers: h, noMux: false });
+      return await this.nats.payloads.request(this.nats.nc, route.subject, body, { timeout, headers: h, noMux: false });
     } catch (e) {
       if (natsFailure.isTimeout(e)) throw EparaError.deadline(`no reply within the deadline (${route.device ?? route.subject})`);
-      if ((e as Error).message?.includes('MAX_PAYLOAD')) throw new EparaError(413, `request is larger than the NATS max payload (${this.nats.nc.info?.max_payload} bytes)`);
       throw e;
     } finally {
       if (route.device) this.cluster.end(route.device);
@@ -316,34 +321,37 @@ export class InvokeService {
     // Split requests are merged here, so the gateway must see the replies.
     const mode = this.registry.find(fn)?.category.mode;
     if (!this.config.directReply || !msg.reply || mode === Mode.Sp || mode === Mode.Pp) {
-      this.invoke(fn, req, 'nats')
-        .then((r) => {
+      // A producer's body over the max payload arrives as `Epara-Payload-Ref`: read it to run the request here.
+      this.nats.payloads
+        .body(msg)
+        .then((body) => this.invoke(fn, { ...req, body }, 'nats'))
+        .then(async (r) => {
           if (!msg.reply) return;
           const h = natsHeaders();
           h.set(Header.ContentType, r.contentType);
           for (const [k, v] of Object.entries(r.headers)) h.set(k, v);
-          msg.respond(r.body, { headers: h });
+          await this.nats.payloads.respond(msg, r.body, h);
         })
         .catch((e) => respondError(msg, e, req.requestId));
       return;
     }
-    const arrival = Date.now();
-    try {
+    const forward = async () => {
       const record = this.registry.get(fn);
       this.checkServable(record);
-      const deadline = this.deadlineOf(record, arrival, req.deadlineEpochMs);
+      const deadline = this.deadlineOf(record, Date.now(), req.deadlineEpochMs);
       const requestId = req.requestId || nuid.next();
       const route = this.route(record);
-      try {
-        this.nats.nc.publish(route.subject, msg.data, { reply: msg.reply, headers: this.workerHeaders(req, deadline, requestId) });
-      } catch (e) {
-        if (/MAX_PAYLOAD/i.test((e as Error).message ?? '')) throw new EparaError(413, `request is larger than the NATS max payload (${this.nats.nc.info?.max_payload} bytes) once the gateway adds its headers`);
-        throw e;
-      }
-      this.metrics.requests.inc({ function: fn, transport: 'nats', outcome: 'forwarded' });
-    } catch (e) {
-      const err = respondError(msg, e, req.requestId);
-      this.metrics.requests.inc({ function: fn, transport: 'nats', outcome: String(err.code) });
-    }
+      const h = this.workerHeaders(req, deadline, requestId);
+      // A stored body stays where it is: the worker reads it by the producer's ref.
+      const ref = msg.headers?.get(Header.PayloadRef);
+      if (ref) h.set(Header.PayloadRef, ref);
+      await this.nats.payloads.publish(this.nats.nc, route.subject, msg.data, { reply: msg.reply, headers: h });
+    };
+    forward()
+      .then(() => this.metrics.requests.inc({ function: fn, transport: 'nats', outcome: 'forwarded' }))
+      .catch((e) => {
+        const err = respondError(msg, e, req.requestId);
+        this.metrics.requests.inc({ function: fn, transport: 'nats', outcome: String(err.code) });
+      });
   }
 }

@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { headers as natsHeaders, Msg, nuid } from 'nats';
 import { asEparaError, decodeInvocation, EparaError, encodeResult, FunctionRecord, Header, Mode } from '@epara/contracts';
-import { respondError } from '@epara/nats';
+import { LargePayloads, respondError } from '@epara/nats';
 import { LoadedModel } from '@epara/runtime';
 import { DeviceExecutor } from '@epara/runtime';
 import { PendingRequest, ServedInfo } from '@epara/runtime';
@@ -33,6 +33,8 @@ export class RequestHandler {
     private readonly device: string,
     private readonly executor: DeviceExecutor,
     private readonly metrics: WorkerMetrics,
+    /** Bodies over the NATS max payload, both ways (`Epara-Payload-Ref`). */
+    private readonly payloads: LargePayloads,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -50,15 +52,14 @@ export class RequestHandler {
       if (err.code === 500) this.logger.error(`${name} request ${requestId} failed: ${(e as Error)?.stack ?? String(e)}`);
     };
     if (deadlineMs <= arrivalMs) return fail(EparaError.deadline('deadline passed before the request reached the worker; it did not run'));
-    let invocation;
-    try {
-      invocation = decodeInvocation(msg.data, msg.headers?.get(Header.ContentType) || undefined);
-    } catch (e) {
-      return fail(e);
-    }
-    fn.model.kind
-      .prepare(invocation, fn.model.info)
-      .then((prepared) => {
+    // A body over the max payload arrives as a ref to the object store (`Epara-Payload-Ref`).
+    this.payloads
+      .body(msg)
+      .then(async (body) => {
+        const invocation = decodeInvocation(body, msg.headers?.get(Header.ContentType) || undefined);
+        return { invocation, prepared: await fn.model.kind.prepare(invocation, fn.model.info) };
+      })
+      .then(({ invocation, prepared }) => {
         const pending: PendingRequest = {
           fn: name,
           prepared,
@@ -67,7 +68,7 @@ export class RequestHandler {
           deadlineMs,
           settle: (outcome) => {
             if ('error' in outcome) return fail(outcome.error);
-            this.reply(msg, fn, outcome.result, outcome.served, requestId, accept, invocation.type === 'tensors' ? invocation.id : undefined, arrivalMs, deadlineMs);
+            void this.reply(msg, fn, outcome.result, outcome.served, requestId, accept, invocation.type === 'tensors' ? invocation.id : undefined, arrivalMs, deadlineMs);
           },
         };
         this.executor.enqueue(pending);
@@ -75,7 +76,7 @@ export class RequestHandler {
       .catch(fail);
   }
 
-  private reply(msg: Msg, fn: ServedFunction, result: Parameters<typeof encodeResult>[0], served: ServedInfo, requestId: string, accept: string | undefined, id: string | undefined, arrivalMs: number, deadlineMs: number): void {
+  private async reply(msg: Msg, fn: ServedFunction, result: Parameters<typeof encodeResult>[0], served: ServedInfo, requestId: string, accept: string | undefined, id: string | undefined, arrivalMs: number, deadlineMs: number): Promise<void> {
     const name = fn.unit;
     try {
       const { body, contentType } = encodeResult(result, { modelName: fn.record.name, id }, accept);
@@ -87,7 +88,7 @@ export class RequestHandler {
       h.set(Header.BatchSize, String(served.batchSize));
       h.set(Header.QueueMs, fmt(served.queueMs));
       h.set(Header.ExecMs, fmt(served.execMs));
-      if (msg.reply) msg.respond(body, { headers: h });
+      await this.payloads.respond(msg, body, h);
       const done = this.now();
       const good = done <= deadlineMs;
       this.metrics.requests.inc({ function: name, outcome: good ? 'ok' : 'slo_missed' });

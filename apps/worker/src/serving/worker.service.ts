@@ -41,6 +41,8 @@ interface Placed extends ServedFunction {
   memoryBytes: number;
 }
 
+/** Wait before loading again what failed to load (the model fetch timed out, the store was busy), ms. */
+const LOAD_RETRY_MS = 2_000;
 /** How long a removed function may take to finish its queue before it is unloaded anyway, ms. */
 const DRAIN_TIMEOUT_MS = 10_000;
 
@@ -61,6 +63,7 @@ export class WorkerService implements OnApplicationBootstrap, OnApplicationShutd
   private functionsKv!: KV;
   private service?: Service;
   private reconciling: Promise<void> = Promise.resolve();
+  private loadRetry?: NodeJS.Timeout;
   private stopping = false;
   /** The provider sessions actually run on, and why it differs from the configured one. */
   provider: string;
@@ -73,7 +76,7 @@ export class WorkerService implements OnApplicationBootstrap, OnApplicationShutd
     @Inject(WORKER_CONFIG) readonly config: WorkerConfig,
   ) {
     this.executor = new DeviceExecutor(config.concurrency, config.maxQueue);
-    this.handler = new RequestHandler(config.device, this.executor, metrics);
+    this.handler = new RequestHandler(config.device, this.executor, metrics, nats.payloads);
     this.generation = new GenerationServer(config.device, metrics);
     this.provider = config.provider;
   }
@@ -155,7 +158,12 @@ export class WorkerService implements OnApplicationBootstrap, OnApplicationShutd
         added.push(unit);
         endpointsChanged = true;
       } catch (e) {
-        this.logger.error(`cannot load ${unit} on ${this.config.device}: ${(e as Error).message}`);
+        // Placement will not change by itself to ask again: retry until it loads or is placed elsewhere.
+        this.logger.error(`cannot load ${unit} on ${this.config.device}: ${(e as Error).message}; retrying in ${LOAD_RETRY_MS / 1000} s`);
+        this.loadRetry ??= setTimeout(() => {
+          this.loadRetry = undefined;
+          this.scheduleReconcile();
+        }, LOAD_RETRY_MS);
       }
     }
     if (endpointsChanged) await this.publishService();
@@ -370,6 +378,7 @@ export class WorkerService implements OnApplicationBootstrap, OnApplicationShutd
 
   async onApplicationShutdown(): Promise<void> {
     this.stopping = true;
+    clearTimeout(this.loadRetry);
     await this.service?.stop().catch(() => undefined);
     const until = Date.now() + 5_000;
     while (this.executor.queued + this.executor.running > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
