@@ -35,6 +35,13 @@ export class SimGateway {
   private readonly candidates: Candidate[][];
   private readonly random: () => number;
   private readonly params: RouteParams = { staleAfterMs: STALE_AFTER_MS };
+  /**
+   * Each device's last heartbeat: when, and its count (copied by `heartbeatFrom`). Kept here, packed,
+   * because every request reads them for every replica of its function; the worker objects are
+   * touched only when a newer heartbeat has to be copied into a candidate.
+   */
+  private readonly hbAtMs: Float64Array;
+  private readonly hbCount: Int32Array;
 
   constructor(
     private readonly policy: ServingPolicy,
@@ -43,11 +50,20 @@ export class SimGateway {
     private readonly rng: Rng,
   ) {
     this.inflight = new Int32Array(workers.length);
+    this.hbAtMs = new Float64Array(workers.length).fill(-Infinity);
+    this.hbCount = new Int32Array(workers.length);
+    for (const w of workers) this.heartbeatFrom(w);
     this.replicas = Array.from({ length: fnCount }, () => []);
     this.serving = Array.from({ length: fnCount }, () => []);
     this.candidates = Array.from({ length: fnCount }, () => []);
     this.modeOf = new Array<string>(fnCount).fill('dp');
     this.random = () => this.rng.next();
+  }
+
+  /** A worker sent a heartbeat (it has updated its `hb*` fields). */
+  heartbeatFrom(w: SimWorker): void {
+    this.hbAtMs[w.index] = w.hbAtMs;
+    this.hbCount[w.index] = w.hbCount;
   }
 
   /** The placement changed (KV `epara_placement` watch): new replica lists. */
@@ -87,13 +103,13 @@ export class SimGateway {
     for (let i = 0; i < reps.length; i++) {
       const d = reps[i];
       if (d === exclude) continue;
-      const w = this.workers[d];
       let c = cands[n];
       if (!c) {
         c = cands[n] = { index: -1, beat: -1, device: '', ready: false, ageMs: 0, queued: 0, running: 0, localInflight: 0, execMsEwma: 0, fnQueued: 0, preferredBatchSize: 1 };
       }
       // Fields from the heartbeat change only when a new one arrives.
-      if (c.index !== d || c.beat !== w.hbCount) {
+      if (c.index !== d || c.beat !== this.hbCount[d]) {
+        const w = this.workers[d];
         c.index = d;
         c.beat = w.hbCount;
         c.device = w.id;
@@ -105,7 +121,7 @@ export class SimGateway {
         c.fnQueued = seen ? w.hbFnQueued[fn] : 0;
         c.preferredBatchSize = seen ? w.hbPreferred[fn] : 1;
       }
-      c.ageMs = nowMs - w.hbAtMs;
+      c.ageMs = nowMs - this.hbAtMs[d];
       c.localInflight = this.inflight[d];
       n++;
     }

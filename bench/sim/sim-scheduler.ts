@@ -38,6 +38,9 @@ export class SimScheduler {
   /** Per device: its function list as last written, and the assignment version it was written with. */
   private readonly writtenNames: (readonly string[])[];
   private writtenVersion: number[];
+  /** fn → device indices of the last placement written, and the placement they were built from. */
+  private replicas: number[][] = [];
+  private replicasOf?: Record<string, string[]>;
   /** Bumped whenever some function's assignment changes. */
   private assignmentVersion = 0;
   lastReason = '';
@@ -153,14 +156,16 @@ export class SimScheduler {
 
   /** scheduler.service.ts `write`: only devices whose assignments changed reconcile. Returns how many device keys were written. */
   private write(decision: PlacementDecision): number {
-    const replicas: number[][] = this.fns.map(() => []);
+    // The cached `everywhere` decision comes back as the same object: its replica lists are unchanged.
+    const rebuild = decision.byDevice !== this.replicasOf;
+    const replicas: number[][] = rebuild ? this.fns.map(() => []) : this.replicas;
     const modes: string[] = this.fns.map((f) => (f.category.mode === 'batch' ? 'batch' : 'dp'));
     let writes = 0;
     // Refresh every function's assignment first: a change bumps the version, so no device skips it.
     for (const f of this.fns) this.assignmentOf(f);
     for (const w of this.workers) {
       const names = decision.byDevice[w.id] ?? [];
-      for (const name of names) replicas[this.fnIndex.get(name)!].push(w.index);
+      if (rebuild) for (const name of names) replicas[this.fnIndex.get(name)!].push(w.index);
       // Unchanged list and no assignment changed anywhere: the same assignments as written.
       if (this.writtenVersion[w.index] === this.assignmentVersion && sameNames(this.writtenNames[w.index], names)) continue;
       const next = new Map<number, Assignment>();
@@ -177,6 +182,8 @@ export class SimScheduler {
         writes++;
       }
     }
+    this.replicas = replicas;
+    this.replicasOf = decision.byDevice;
     this.gateway.setPlacement(replicas, modes);
     this.current = decision.byDevice;
     return writes;

@@ -7,6 +7,7 @@ import { EventQueue } from './event-queue';
 import { AssignmentLimits as Assignment, batchingFor, nextAimdBatchSize } from '@epara/policy';
 import { sameBatching } from './same-batching';
 import { SimFunction } from './sim-function';
+import { RateTracker } from './glue/rate-tracker';
 import { SimRequest } from './sim-request';
 import { SyncCompletion, VirtualClock, VirtualTimers } from './virtual-time';
 
@@ -87,6 +88,8 @@ export class RetireCheck {
 export class SimWorker {
   readonly executor: DeviceExecutor;
   readonly placed = new Map<number, Placed>();
+  /** fn → 1 while it is in `placed` (the per-request `serves` check, without a Map lookup). */
+  private readonly placedFlag: Uint8Array;
   /** The latest placement for this device: fn → assignment. */
   private wanted = new Map<number, Assignment>();
   private readonly loadQueue: number[] = [];
@@ -114,6 +117,7 @@ export class SimWorker {
   ) {
     this.executor = new DeviceExecutor(concurrency, host.maxQueue, host.clock, host.timers);
     const n = host.fns.length;
+    this.placedFlag = new Uint8Array(n);
     this.hbFnQueued = new Float64Array(n);
     this.hbExec1 = new Float64Array(n);
     this.hbPreferred = new Float64Array(n).fill(1);
@@ -126,7 +130,7 @@ export class SimWorker {
 
   /** Serves `fn` now: placed, loaded and subscribed. */
   serves(fn: number): boolean {
-    return this.placed.has(fn);
+    return this.placedFlag[fn] === 1;
   }
 
   // --- placement ------------------------------------------------------------------------------
@@ -138,6 +142,9 @@ export class SimWorker {
     for (const [f, a] of assignments) {
       const p = this.placed.get(f);
       if (p) {
+        // Same assignment object (the scheduler caches them) and nothing pending: recomputing the
+        // batching would give the limits it already has.
+        if (p.assignment === a && p.mode === a.mode && !p.dirty) continue;
         p.mode = a.mode;
         p.assignment = a;
         this.markDirty(p);
@@ -202,12 +209,14 @@ export class SimWorker {
     p.dirty = false;
     this.executor.register(fn.name, { batching: p.batching, estimator: p.estimator, run: p.run });
     this.placed.set(f, p);
+    this.placedFlag[f] = 1;
     this.host.onServingChanged(this.index, f, true);
   }
 
   /** Stops taking requests for a function, lets its queue finish, then unloads it (worker.service.ts `retire`). */
   private retire(f: number): void {
     this.placed.delete(f);
+    this.placedFlag[f] = 0;
     this.host.onServingChanged(this.index, f, false);
     this.onRetireCheck(new RetireCheck(this, f, this.host.clock.now + DRAIN_TIMEOUT_MS));
   }
@@ -303,9 +312,9 @@ export class SimWorker {
       // The executor must finish its bookkeeping inside this event (SyncCompletion), or the device
       // would look busy until some later event: check it on the first runs of each device.
       this.checksLeft--;
-      const before = this.executor.load(p.fn.name).completed;
+      const before = this.executor.completedOf(p.fn.name);
       b.done.resolve();
-      if (this.executor.load(p.fn.name).completed !== before + n) {
+      if (this.executor.completedOf(p.fn.name) !== before + n) {
         throw new Error('simulator: the DeviceExecutor did not settle a run synchronously (does it await the run now?); the simulator must drain microtasks after each completion');
       }
       return;
@@ -320,28 +329,29 @@ export class SimWorker {
   /**
    * The state this worker reports every heartbeat (heartbeat.service.ts `state`): device totals and,
    * per placed function, its queue, batch-1 estimate and preferred batch size. `withFunctions` false
-   * skips the per-function part when nobody reads it (queue-group routing).
+   * skips the per-function part when nobody reads it (queue-group routing). With `rates`, each placed
+   * function's `completed` counter goes to the scheduler's rate tracker in the same pass.
    */
-  heartbeat(nowMs: number, withFunctions: boolean): void {
+  heartbeat(nowMs: number, withFunctions: boolean, rates?: RateTracker): void {
     this.retuneAll();
     this.hbAtMs = nowMs;
     this.hbCount++;
     this.hbQueued = this.executor.queued;
     this.hbRunning = this.executor.running;
-    if (!withFunctions) return;
-    for (const f of this.hbReadyList) this.hbReady[f] = 0;
-    this.hbReadyList.length = 0;
+    if (withFunctions) {
+      for (const f of this.hbReadyList) this.hbReady[f] = 0;
+      this.hbReadyList.length = 0;
+    } else if (!rates) {
+      return;
+    }
     for (const [f, p] of this.placed) {
+      if (rates) rates.observe(this.index, f, this.executor.completedOf(p.fn.name), nowMs);
+      if (!withFunctions) continue;
       this.hbReady[f] = 1;
       this.hbReadyList.push(f);
-      this.hbFnQueued[f] = this.executor.load(p.fn.name).queued;
+      this.hbFnQueued[f] = this.executor.queuedOf(p.fn.name);
       this.hbExec1[f] = p.estimator.execMs(1);
       this.hbPreferred[f] = p.batching.preferredBatchSize;
     }
-  }
-
-  /** `completed` counter of a placed function (what heartbeats carry for the scheduler's rate tracker). */
-  completedOf(f: number): number {
-    return this.executor.load(this.host.fns[f].name).completed;
   }
 }

@@ -211,7 +211,9 @@ export class Simulation implements WorkerHost, SettleSink {
       return;
     }
     try {
-      worker.executor.enqueue(r);
+      // `offer` returns the 429 / 404 refusal instead of throwing it: no exception or message per shed request.
+      const refusal = worker.executor.offer(r);
+      if (refusal) this.onError(r, refusal.code);
     } catch (e) {
       this.onError(r, e instanceof EparaError ? e.code : 500);
     }
@@ -256,7 +258,12 @@ export class Simulation implements WorkerHost, SettleSink {
     const q = this.queue;
     const clock = this.clock;
     const gatewayNeedsState = this.policy.routing === 'state-aware';
-    const trackRates = this.scheduler.usesRates;
+    const rates = this.scheduler.usesRates ? this.scheduler.rates : undefined;
+    // The imported event kinds as locals: under tsx each read of an imported binding is a getter call.
+    const evTimer = TIMER_EVENT;
+    const evRunDone = EV_RUN_DONE;
+    const evLoadDone = EV_LOAD_DONE;
+    const evRetireCheck = EV_RETIRE_CHECK;
     while (q.size > 0) {
       if (this.activeSources === 0 && this.outstanding === 0) break;
       const t = q.pop();
@@ -265,7 +272,7 @@ export class Simulation implements WorkerHost, SettleSink {
       this.events++;
       const payload = q.payload;
       switch (q.kind) {
-        case TIMER_EVENT: {
+        case evTimer: {
           const timer = payload as VirtualTimer;
           if (!timer.cancelled) timer.fn();
           break;
@@ -276,15 +283,15 @@ export class Simulation implements WorkerHost, SettleSink {
         case EV_DEVICE_ARRIVE:
           this.onDeviceArrive(payload as SimRequest);
           break;
-        case EV_RUN_DONE: {
+        case evRunDone: {
           const b = payload as RunningBatch;
           b.worker.onRunDone(b);
           break;
         }
         case EV_HEARTBEAT: {
           const w = payload as SimWorker;
-          w.heartbeat(t, gatewayNeedsState);
-          if (trackRates) for (const f of w.placed.keys()) this.scheduler.rates.observe(w.index, f, w.completedOf(f), t);
+          w.heartbeat(t, gatewayNeedsState, rates);
+          this.gateway.heartbeatFrom(w);
           if (!w.joined) {
             w.joined = true;
             this.scheduler.trigger(); // "device joined"
@@ -299,10 +306,10 @@ export class Simulation implements WorkerHost, SettleSink {
           this.scheduler.trigger();
           q.push(t + this.periodMs, EV_PERIOD, null);
           break;
-        case EV_LOAD_DONE:
+        case evLoadDone:
           (payload as SimWorker).onLoadDone();
           break;
-        case EV_RETIRE_CHECK: {
+        case evRetireCheck: {
           const c = payload as RetireCheck;
           c.worker.onRetireCheck(c);
           break;

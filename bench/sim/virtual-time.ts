@@ -53,7 +53,7 @@ class Reaction {
 
 /**
  * A settled-on-demand promise look-alike whose callbacks run synchronously when `resolve` is called.
- * The simulated `run` of a batch returns one, so the DeviceExecutor's `.catch(...).finally(...)`
+ * The simulated `run` of a batch returns one, so the DeviceExecutor's `.then(done, done)`
  * bookkeeping (and its next pump) runs inside the completion event, at the completion's virtual
  * time, instead of on the microtask queue after the event loop has moved on. It never rejects, so
  * rejection handlers are never called.

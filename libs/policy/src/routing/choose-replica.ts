@@ -68,13 +68,18 @@ export function powerOfTwoChoices(
   if (j >= i) j++;
   const lo = i < j ? i : j;
   const hi = i < j ? j : i;
-  let a = -1;
-  let b = -1;
-  for (let k = 0, ord = 0; k < candidates.length && b < 0; k++) {
-    if (!isEligible(candidates[k], params)) continue;
-    if (ord === lo) a = k;
-    else if (ord === hi) b = k;
-    ord++;
+  let a = lo;
+  let b = hi;
+  if (excluded > 0) {
+    // Map the ordinals among the eligible to list indices (all eligible: they are the indices).
+    a = -1;
+    b = -1;
+    for (let k = 0, ord = 0; k < candidates.length && b < 0; k++) {
+      if (!isEligible(candidates[k], params)) continue;
+      if (ord === lo) a = k;
+      else if (ord === hi) b = k;
+      ord++;
+    }
   }
   // a precedes b in the list, so ties go to the first.
   const bWins = isBetter(candidates[b], candidates[a]);

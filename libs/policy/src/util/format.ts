@@ -9,7 +9,13 @@ export function fmtNum(x: number): string {
   const abs = Math.abs(x);
   const digits = abs >= 100 ? 0 : abs >= 10 ? 1 : 2;
   const s = x.toFixed(digits);
-  const trimmed = digits === 0 ? s : s.replace(/\.?0+$/, '');
+  if (digits === 0) return s === '-0' ? '0' : s;
+  // Drop trailing zeros, then a bare point ("3.10" → "3.1", "10.0" → "10"). By hand, not with a
+  // regular expression: batching decisions format a reason on every call.
+  let end = s.length;
+  while (s.charCodeAt(end - 1) === 48 /* 0 */) end--;
+  if (s.charCodeAt(end - 1) === 46 /* . */) end--;
+  const trimmed = end === s.length ? s : s.slice(0, end);
   return trimmed === '-0' ? '0' : trimmed;
 }
 

@@ -115,6 +115,31 @@ describe(DeviceExecutor.name, () => {
     expect(() => sut.enqueue(request('f', 'later', t.now + 1000, outcomes, t.now))).not.toThrow();
   });
 
+  it('offer returns the refusal enqueue would throw (404, 429) without queuing, and queues otherwise', () => {
+    const { t, sut, outcomes, register, batches } = setup({ maxBatchSize: 1, preferredBatchSize: 1, maxQueueDelayMs: 0 }, 10, 1, 100);
+    register('f');
+    expect(sut.offer(request('nope', 'x', t.now + 1000, outcomes, t.now))?.code).toBe(404);
+    expect(sut.offer(request('f', 'r0', t.now + 1000, outcomes, t.now))).toBeUndefined(); // runs at once
+    expect(sut.offer(request('f', 'r1', t.now + 12, outcomes, t.now))).toBeUndefined(); // queued behind r0
+    // r1 goes first (earlier deadline) and takes 10 ms: one due in 15 ms would miss its deadline waiting.
+    const refusal = sut.offer(request('f', 'late', t.now + 15, outcomes, t.now));
+    expect(refusal?.code).toBe(429);
+    expect(sut.queuedOf('f')).toBe(1);
+    const thrown = (() => {
+      try {
+        sut.enqueue(request('f', 'late', t.now + 15, outcomes, t.now));
+      } catch (e) {
+        return e as EparaError;
+      }
+    })();
+    expect(thrown).toBeInstanceOf(EparaError);
+    expect(thrown?.code).toBe(429);
+    expect(thrown?.message).toBe(refusal?.toError().message);
+    expect(thrown?.message).toMatch(/overloaded here: the 1 requests ahead/);
+    expect(batches.map((b) => b.ids)).toEqual([['r0']]);
+    expect(outcomes).toEqual([]);
+  });
+
   it('never mixes shapes in one batch', () => {
     const { t, sut, batches, outcomes, register } = setup({ maxBatchSize: 8, preferredBatchSize: 2, maxQueueDelayMs: 5 }, 2, 2);
     register('f');
@@ -161,6 +186,7 @@ describe(DeviceExecutor.name, () => {
       const l = sut.load('f');
       const settled = outcomes.length;
       expect(l.queued + l.running + settled).toBe(enqueued);
+      expect([sut.queued, sut.queuedOf('f'), sut.completedOf('f')]).toEqual([l.queued, l.queued, l.completed]);
     }
   });
 

@@ -1,6 +1,12 @@
 import { EparaError } from '@epara/contracts';
-import { AdaptiveExecEstimator, BatchParams, canStillMeet, pickNextQueue, QueueCandidate, toQueueCandidate } from '@epara/policy';
-import { FunctionQueue } from './function-queue';
+// Leaf modules, not the index: under tsx each call through a re-export costs getters, and the
+// simulator (bench/sim) runs this code millions of times per simulated hour.
+import type { AdaptiveExecEstimator } from '@epara/policy/batching/adaptive-exec-estimator';
+import { canStillMeet } from '@epara/policy/batching/decide-batch';
+import { pickNextQueue } from '@epara/policy/batching/pick-next-queue';
+import { toQueueCandidate } from '@epara/policy/batching/to-queue-candidate';
+import type { BatchParams, QueueCandidate, QueueView } from '@epara/policy/batching/types';
+import { FunctionQueue, viewOf } from './function-queue';
 import { PendingRequest } from './pending-request';
 
 /** Batching limits of one function on this device (from its assignment, adapted by measurements). */
@@ -19,11 +25,16 @@ export interface FunctionSlot {
 }
 
 interface SlotState {
+  fn: string;
   slot: FunctionSlot;
   queue: FunctionQueue;
   params: BatchParams;
   running: number;
   completed: number;
+  /** Shape group → its key among `pickNextQueue` candidates (`<fn>\0<group>`), built once per group. */
+  keys: Map<string, string>;
+  /** In `DeviceExecutor.withWork`. */
+  listed: boolean;
 }
 
 export interface Clock {
@@ -51,15 +62,28 @@ const KEY_SEPARATOR = '\u0000';
 export class DeviceExecutor {
   private readonly slots = new Map<string, SlotState>();
   /**
-   * Functions with something queued: what `pump` scans. A device may hold hundreds of functions while
-   * only a few have work at any moment (the simulator's 100-device runs spent most of their time here).
+   * Functions with something queued, in the order they last got work (the tie-break among equally
+   * urgent queues follows it): what `pump` scans. A device may hold hundreds of functions while only a
+   * few have work at any moment (the simulator's 100-device runs spent most of their time here). An
+   * array with a flag per slot, not a Set of names: one add and one removal per request, no lookups.
    */
-  private readonly queuedFns = new Set<string>();
+  private readonly withWork: SlotState[] = [];
   private runningBatches = 0;
   private timer?: unknown;
   private timerAt = Infinity;
   private busySinceMs?: number;
   private busyMsAcc = 0;
+  /** Requests queued over all functions (kept, not summed: heartbeats read it every second). */
+  private queuedTotal = 0;
+  // Scratch of `pump`, reused across calls (it runs several times per request): the candidates, and
+  // for each the slot and shape group it stands for.
+  private readonly candidates: QueueCandidate[] = [];
+  private readonly candidateSlots: SlotState[] = [];
+  private readonly candidateGroups: string[] = [];
+  private readonly view: QueueView = { size: 0, oldestArrivalMs: 0, earliestDeadlineMs: 0 };
+  // What `settleHopeless` reports (set by `dropHopeless` just before the queue calls it back).
+  private dropNowMs = 0;
+  private dropExec1Ms = 0;
 
   constructor(
     private readonly concurrency: number,
@@ -76,7 +100,19 @@ export class DeviceExecutor {
       maxQueueDelayMs: slot.batching.maxQueueDelayMs,
       execMs: slot.estimator.execMs,
     };
-    this.slots.set(fn, { slot, queue: existing?.queue ?? new FunctionQueue(), params, running: existing?.running ?? 0, completed: existing?.completed ?? 0 });
+    const state: SlotState = {
+      fn,
+      slot,
+      queue: existing?.queue ?? new FunctionQueue(),
+      params,
+      running: existing?.running ?? 0,
+      completed: existing?.completed ?? 0,
+      keys: existing?.keys ?? new Map(),
+      listed: existing?.listed ?? false,
+    };
+    this.slots.set(fn, state);
+    // The queue carries over: so does its place among the functions with work.
+    if (existing?.listed) this.withWork[this.withWork.indexOf(existing)] = state;
   }
 
   /** Updates batching limits in place (placement changed or measurements moved them). */
@@ -92,7 +128,8 @@ export class DeviceExecutor {
     const s = this.slots.get(fn);
     if (!s) return;
     this.slots.delete(fn);
-    this.queuedFns.delete(fn);
+    this.unlist(s);
+    this.queuedTotal -= s.queue.size;
     for (const r of s.queue.drainAll()) r.settle({ error: reason });
   }
 
@@ -111,26 +148,38 @@ export class DeviceExecutor {
    * A request that cannot meet its deadline even alone is answered 504 and never queued.
    */
   enqueue(r: PendingRequest): void {
+    const refusal = this.offer(r);
+    if (refusal) throw refusal.toError();
+  }
+
+  /**
+   * `enqueue` that returns the 404 / 429 refusal instead of throwing it (undefined: queued or answered
+   * 504), and builds its error only when asked. For callers on a hot path: the simulator sheds
+   * hundreds of thousands of requests per simulated hour, and an exception (with its message) for
+   * each was a large share of its run time.
+   */
+  offer(r: PendingRequest): Refusal | undefined {
     const s = this.slots.get(r.fn);
-    if (!s) throw EparaError.notFound(`function "${r.fn}" is not loaded on this device`);
-    if (s.queue.size >= this.maxQueue) {
-      throw EparaError.shed(`queue of "${r.fn}" is full (${this.maxQueue} requests waiting); retry later`, { queued: s.queue.size });
-    }
+    if (!s) return new Refusal(404, r.fn, 0, 0);
+    if (s.queue.size >= this.maxQueue) return new Refusal(429, r.fn, s.queue.size, -1, this.maxQueue);
     const now = this.clock.nowMs();
     const exec1 = s.params.execMs(1);
     if (!canStillMeet(r.deadlineMs, now, exec1)) {
       r.settle({ error: EparaError.deadline(`deadline cannot be met: one run takes ${exec1.toFixed(1)} ms and ${Math.max(0, r.deadlineMs - now).toFixed(1)} ms are left`, { requestId: r.requestId }) });
-      return;
+      return undefined;
     }
     // Only requests with earlier deadlines run first (EDF): a more urgent arrival goes ahead of the rest.
     const ahead = s.queue.countAhead(r.deadlineMs);
     const drainMs = this.drainMs(s, ahead);
-    if (ahead > 0 && !canStillMeet(r.deadlineMs, now + drainMs, exec1)) {
-      throw EparaError.shed(`"${r.fn}" is overloaded here: the ${ahead} requests ahead take about ${drainMs.toFixed(1)} ms, past this request's deadline; retry later or elsewhere`, { queued: s.queue.size });
-    }
+    if (ahead > 0 && !canStillMeet(r.deadlineMs, now + drainMs, exec1)) return new Refusal(429, r.fn, s.queue.size, ahead, drainMs);
     s.queue.add(r);
-    this.queuedFns.add(r.fn);
+    this.queuedTotal++;
+    if (!s.listed) {
+      s.listed = true;
+      this.withWork.push(s);
+    }
     this.pump();
+    return undefined;
   }
 
   /** How long `requests` queued requests take to run at the preferred batch size, ms (an estimate). */
@@ -147,10 +196,18 @@ export class DeviceExecutor {
     return s ? { queued: s.queue.size, running: s.running, completed: s.completed } : { queued: 0, running: 0, completed: 0 };
   }
 
+  /** Queued requests of one function (0 when not served here); `load(fn).queued` without the object. */
+  queuedOf(fn: string): number {
+    return this.slots.get(fn)?.queue.size ?? 0;
+  }
+
+  /** Requests of one function run so far (0 when not served here); `load(fn).completed` without the object. */
+  completedOf(fn: string): number {
+    return this.slots.get(fn)?.completed ?? 0;
+  }
+
   get queued(): number {
-    let n = 0;
-    for (const s of this.slots.values()) n += s.queue.size;
-    return n;
+    return this.queuedTotal;
   }
 
   get running(): number {
@@ -170,32 +227,56 @@ export class DeviceExecutor {
   }
 
   private dropHopeless(s: SlotState, now: number): void {
-    const exec1 = s.params.execMs(1);
-    const dropped = s.queue.dropHopeless((r) => !canStillMeet(r.deadlineMs, now, exec1));
-    for (const r of dropped) {
-      const waited = now - r.arrivalMs;
-      r.settle({
-        error: EparaError.deadline(`deadline passed before the request could run (waited ${waited.toFixed(1)} ms; one run takes ${exec1.toFixed(1)} ms)`, { requestId: r.requestId }),
-      });
-    }
+    const before = s.queue.size;
+    if (before === 0) return;
+    this.dropNowMs = now;
+    this.dropExec1Ms = s.params.execMs(1);
+    s.queue.dropHopeless(now, this.dropExec1Ms, this.settleHopeless);
+    this.queuedTotal -= before - s.queue.size;
   }
+
+  /** Answers one request `dropHopeless` removed (a bound method: no closure per pump). */
+  private readonly settleHopeless = (r: PendingRequest): void => {
+    const waited = this.dropNowMs - r.arrivalMs;
+    r.settle({
+      error: EparaError.deadline(`deadline passed before the request could run (waited ${waited.toFixed(1)} ms; one run takes ${this.dropExec1Ms.toFixed(1)} ms)`, {
+        requestId: r.requestId,
+      }),
+    });
+  };
 
   /** Decides and dispatches until the device is full or nothing may run yet; then arms one timer. */
   pump(): void {
+    const candidates = this.candidates;
+    const slots = this.candidateSlots;
+    const groups = this.candidateGroups;
     while (this.runningBatches < this.concurrency) {
       const now = this.clock.nowMs();
-      const candidates: QueueCandidate[] = [];
-      for (const fn of this.queuedFns) {
-        const s = this.slots.get(fn)!;
+      let n = 0;
+      // Drop what is hopeless and build the candidates; functions left with nothing leave the list
+      // (compacted in place, order kept).
+      const list = this.withWork;
+      let kept = 0;
+      for (let k = 0; k < list.length; k++) {
+        const s = list[k];
         this.dropHopeless(s, now);
         if (s.queue.size === 0) {
-          this.queuedFns.delete(fn);
+          s.listed = false;
           continue;
         }
-        for (const [group, view] of s.queue.views()) {
-          candidates.push(toQueueCandidate(fn + KEY_SEPARATOR + group, view, s.params, now));
+        list[kept++] = s;
+        for (const [group, g] of s.queue.groupEntries()) {
+          if (g.length === 0) continue;
+          let key = s.keys.get(group);
+          if (key === undefined) s.keys.set(group, (key = s.fn + KEY_SEPARATOR + group));
+          candidates[n] = toQueueCandidate(key, viewOf(g, this.view), s.params, now);
+          slots[n] = s;
+          groups[n] = group;
+          n++;
         }
       }
+      list.length = kept;
+      candidates.length = n;
       // With one batch at a time, pass the clock: a waiting queue that cannot wait behind the chosen
       // batch runs first (policy's latest-start rule). With several at once that rule does not hold.
       const next = pickNextQueue(candidates, this.concurrency === 1 ? now : undefined);
@@ -204,12 +285,21 @@ export class DeviceExecutor {
         this.arm(next.forMs);
         return;
       }
-      const sep = next.key.indexOf(KEY_SEPARATOR);
-      const s = this.slots.get(next.key.slice(0, sep))!;
-      const group = next.key.slice(sep + 1);
-      this.dispatch(s, s.queue.take(group, this.sizeForHead(s, group, next.size, now)));
-      if (s.queue.size === 0) this.queuedFns.delete(next.key.slice(0, sep));
+      let i = 0;
+      while (candidates[i].key !== next.key) i++;
+      const s = slots[i];
+      const group = groups[i];
+      const batch = s.queue.take(group, this.sizeForHead(s, group, next.size, now));
+      this.queuedTotal -= batch.length;
+      this.dispatch(s, batch);
+      if (s.queue.size === 0) this.unlist(s);
     }
+  }
+
+  private unlist(s: SlotState): void {
+    if (!s.listed) return;
+    s.listed = false;
+    this.withWork.splice(this.withWork.indexOf(s), 1);
   }
 
   /**
@@ -239,23 +329,56 @@ export class DeviceExecutor {
     if (batch.length === 0) return;
     if (this.runningBatches++ === 0) this.busySinceMs = this.clock.nowMs();
     s.running += batch.length;
-    s.slot
-      .run(batch)
-      .catch(() => undefined) // run settles every request itself; this only guards the loop
-      .finally(() => {
-        s.running -= batch.length;
-        s.completed += batch.length;
-        if (--this.runningBatches === 0 && this.busySinceMs !== undefined) {
-          this.busyMsAcc += this.clock.nowMs() - this.busySinceMs;
-          this.busySinceMs = undefined;
-        }
-        this.pump();
-      });
+    // Either outcome: run settles every request itself, a rejection only must not stop the loop.
+    // Anonymous callbacks: under tsx (esbuild keepNames) a named one costs a defineProperty per batch.
+    const n = batch.length;
+    s.slot.run(batch).then(
+      () => this.finished(s, n),
+      () => this.finished(s, n),
+    );
+  }
+
+  /** A batch of `n` requests of `s` finished (either way): account for it and run what is next. */
+  private finished(s: SlotState, n: number): void {
+    s.running -= n;
+    s.completed += n;
+    if (--this.runningBatches === 0 && this.busySinceMs !== undefined) {
+      this.busyMsAcc += this.clock.nowMs() - this.busySinceMs;
+      this.busySinceMs = undefined;
+    }
+    this.pump();
   }
 
   /** Answers everything queued (shutdown). */
   stop(reason: EparaError): void {
     if (this.timer) this.timers.clear(this.timer);
     for (const fn of [...this.slots.keys()]) this.unregister(fn, reason);
+  }
+}
+
+/**
+ * Why `DeviceExecutor.offer` did not queue a request: 404 (the function is not served here) or 429
+ * (its queue is full, or so long that the request would miss its deadline waiting). `toError` builds
+ * the error `enqueue` throws; callers that need only the code skip building it.
+ */
+export class Refusal {
+  constructor(
+    readonly code: 404 | 429,
+    private readonly fn: string,
+    /** Requests queued for the function. */
+    private readonly queued: number,
+    /** Requests ahead of this one (overloaded), or -1: the queue was full. */
+    private readonly ahead: number,
+    /** Overloaded: how long those take, ms; full: the queue's limit. */
+    private readonly amount = 0,
+  ) {}
+
+  toError(): EparaError {
+    if (this.code === 404) return EparaError.notFound(`function "${this.fn}" is not loaded on this device`);
+    if (this.ahead < 0) return EparaError.shed(`queue of "${this.fn}" is full (${this.amount} requests waiting); retry later`, { queued: this.queued });
+    return EparaError.shed(
+      `"${this.fn}" is overloaded here: the ${this.ahead} requests ahead take about ${this.amount.toFixed(1)} ms, past this request's deadline; retry later or elsewhere`,
+      { queued: this.queued },
+    );
   }
 }

@@ -1,4 +1,7 @@
-import { QueueView } from '@epara/policy';
+// Leaf modules, not the index: under tsx each call through a re-export costs getters (the simulator
+// runs this code millions of times).
+import { canStillMeet } from '@epara/policy/batching/decide-batch';
+import type { QueueView } from '@epara/policy/batching/types';
 import { PendingRequest } from './pending-request';
 
 /**
@@ -7,6 +10,12 @@ import { PendingRequest } from './pending-request';
  * in deadline order, so insertion is an append in the common case.
  */
 export class FunctionQueue {
+  /**
+   * Shape group → its requests, in the order the groups last became non-empty (the executor's
+   * tie-break follows it). An emptied group is removed, except when it is the only one: most
+   * functions have one shape, and deleting and re-adding it on every batch was measurable churn.
+   * A kept empty group that fills again while others exist moves to the end, as if re-added.
+   */
   private readonly groups = new Map<string, PendingRequest[]>();
   private count = 0;
 
@@ -17,6 +26,10 @@ export class FunctionQueue {
   add(r: PendingRequest): void {
     let g = this.groups.get(r.prepared.groupKey);
     if (!g) this.groups.set(r.prepared.groupKey, (g = []));
+    else if (g.length === 0 && this.groups.size > 1) {
+      this.groups.delete(r.prepared.groupKey);
+      this.groups.set(r.prepared.groupKey, g);
+    }
     let i = g.length;
     while (i > 0 && g[i - 1].deadlineMs > r.deadlineMs) i--;
     if (i === g.length) g.push(r);
@@ -24,24 +37,33 @@ export class FunctionQueue {
     this.count++;
   }
 
-  /** One view per non-empty group. */
-  *views(): Generator<[string, QueueView]> {
-    for (const [key, g] of this.groups) {
-      if (g.length === 0) continue;
-      let oldest = g[0].arrivalMs;
-      for (let i = 1; i < g.length; i++) if (g[i].arrivalMs < oldest) oldest = g[i].arrivalMs;
-      yield [key, { size: g.length, oldestArrivalMs: oldest, earliestDeadlineMs: g[0].deadlineMs }];
-    }
+  /**
+   * The non-empty groups in insertion order, with their keys (the executor's per-pump scan: no
+   * generator, no tuple per group). Read-only: mutate only through this class.
+   */
+  groupEntries(): IterableIterator<[string, readonly PendingRequest[]]> {
+    return this.groups.entries();
   }
 
   /** Requests that run before one with this deadline (earliest deadline first, across groups). */
   countAhead(deadlineMs: number): number {
     let n = 0;
     for (const g of this.groups.values()) {
-      // Groups are in deadline order: count until the first later deadline.
-      let i = 0;
-      while (i < g.length && g[i].deadlineMs <= deadlineMs) i++;
-      n += i;
+      // Groups are in deadline order: count up to the first later deadline (binary search; queues
+      // under overload hold hundreds of requests and this runs on every arrival).
+      if (g.length === 0) continue;
+      if (g[g.length - 1].deadlineMs <= deadlineMs) {
+        n += g.length;
+        continue;
+      }
+      let lo = 0;
+      let hi = g.length - 1; // g[hi] is later than deadlineMs
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (g[mid].deadlineMs <= deadlineMs) lo = mid + 1;
+        else hi = mid;
+      }
+      n += lo;
     }
     return n;
   }
@@ -57,23 +79,29 @@ export class FunctionQueue {
     if (!g) return [];
     const out = g.splice(0, n);
     this.count -= out.length;
-    if (g.length === 0) this.groups.delete(groupKey);
+    this.removeIfEmpty(groupKey, g);
     return out;
   }
 
-  /** Removes requests that cannot finish by their deadline even if they ran alone now. */
-  dropHopeless(isHopeless: (r: PendingRequest) => boolean): PendingRequest[] {
-    const dropped: PendingRequest[] = [];
+  /**
+   * Removes requests that cannot finish by their deadline: those whose deadline is before `now + exec1`
+   * (they could not finish even if they ran alone now). Each group is in deadline order, so only its
+   * head is looked at when nothing is hopeless, and nothing is allocated then (called on every pump).
+   */
+  dropHopeless(nowMs: number, exec1Ms: number, onDropped: (r: PendingRequest) => void): void {
     for (const [key, g] of this.groups) {
       let k = 0;
-      while (k < g.length && isHopeless(g[k])) k++;
-      if (k > 0) {
-        dropped.push(...g.splice(0, k));
-        if (g.length === 0) this.groups.delete(key);
-      }
+      while (k < g.length && !canStillMeet(g[k].deadlineMs, nowMs, exec1Ms)) k++;
+      if (k === 0) continue;
+      const dropped = g.splice(0, k);
+      this.count -= k;
+      this.removeIfEmpty(key, g);
+      for (const r of dropped) onDropped(r);
     }
-    this.count -= dropped.length;
-    return dropped;
+  }
+
+  private removeIfEmpty(key: string, g: readonly PendingRequest[]): void {
+    if (g.length === 0 && this.groups.size > 1) this.groups.delete(key);
   }
 
   /** Empties the queue (unload, shutdown). */
@@ -83,4 +111,14 @@ export class FunctionQueue {
     this.count = 0;
     return all;
   }
+}
+
+/** Fills `out` with the view of a non-empty group (deadline-ordered, so its head has the earliest deadline). */
+export function viewOf(g: readonly PendingRequest[], out: QueueView): QueueView {
+  let oldest = g[0].arrivalMs;
+  for (let i = 1; i < g.length; i++) if (g[i].arrivalMs < oldest) oldest = g[i].arrivalMs;
+  out.size = g.length;
+  out.oldestArrivalMs = oldest;
+  out.earliestDeadlineMs = g[0].deadlineMs;
+  return out;
 }
