@@ -27,8 +27,9 @@ const MAX_ROUNDS = 4;
  *    anywhere; to make room, unload extra replicas (never a function's last), idle ones first.
  * 3. Repeatedly add the replica with the best gain minus move cost (loadMs × moveCostWeight) while
  *    positive; one that does not fit may unload idle extra replicas (removal loses nothing) there.
- * 4. Remove extra replicas whose removal raises goodput (the load model counts the wait behind other
- *    functions' runs, so a replica can hurt where it shares a device with long runs).
+ * 4. Remove extra replicas whose removal raises goodput by more than their move cost (the load model
+ *    counts the wait behind other functions' runs, so a replica can hurt where it shares a device with
+ *    long runs).
  * 2 to 4 repeat until a round changes nothing (so a steady input gives a fixed point: stickiness).
  * Never exceeds a device's memory. Deterministic: ties break by function name, then device id.
  * Cost ≈ passes × (functions × devices + candidates × replicas per function × log candidates).
@@ -202,14 +203,16 @@ export function place(input: PlacementInput): PlacementDecision {
     }
   };
 
-  // 4. Prune: an extra replica whose removal raises goodput goes (a hot function's replica left next to
-  //    long runs that delay it, once a better device took its share). Never a function's last or pinned one.
+  // 4. Prune: an extra replica whose removal raises goodput by more than loading it again would cost goes
+  //    (a hot function's replica left next to long runs that delay it, once a better device took its
+  //    share). The move-cost bar is the same one an add must clear, so a replica is not unloaded on a
+  //    small rate dip only to be loaded again on the next rise. Never a function's last or pinned one.
   const pruned: string[] = [];
   const prune = (): number => {
     const before = pruned.length;
     for (let f = 0; f < nF; f++) {
       for (const d of [...st.replicas[f]]) {
-        if (isExtra(f) && st.lossRemove(f, d) < -GAIN_EPSILON_RPS) {
+        if (isExtra(f) && -st.lossRemove(f, d) - moveCost[f] > GAIN_EPSILON_RPS) {
           st.remove(f, d);
           version++;
           pruned.push(label(f, d));
