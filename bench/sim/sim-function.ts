@@ -9,6 +9,8 @@ export interface SimCategory {
   mode: Mode;
   provisional: boolean;
   reason: string;
+  /** Virtual time of the last change, ms (the record's `decidedAt`): the dwell time counts from it. */
+  decidedAtMs: number;
 }
 
 /** Memory a device offers, as the categorizer takes it. */
@@ -44,7 +46,7 @@ export class SimFunction {
     // Deploy-time categorization (gateway deploy.service.ts `categorizeFirst`): no profile yet.
     if (!categorizes) {
       const u = uncategorized(policy);
-      this.category = { sensitivity: u.sensitivity, footprint: u.footprint, mode: u.mode, provisional: u.provisional, reason: u.reason };
+      this.category = { sensitivity: u.sensitivity, footprint: u.footprint, mode: u.mode, provisional: u.provisional, reason: u.reason, decidedAtMs: 0 };
     } else {
       const d = categorize({
         slo: { latencyMs: spec.sloMs },
@@ -54,7 +56,7 @@ export class SimFunction {
         hints: spec.hints,
         kindCanSplit: spec.kindCanSplit,
       });
-      this.category = { sensitivity: d.sensitivity, footprint: d.footprint, mode: d.mode, provisional: d.provisional, reason: d.reason };
+      this.category = { sensitivity: d.sensitivity, footprint: d.footprint, mode: d.mode, provisional: d.provisional, reason: d.reason, decidedAtMs: 0 };
     }
   }
 

@@ -110,11 +110,11 @@ export class SimScheduler {
         devices: this.deviceMemory,
         hints: f.spec.hints,
         kindCanSplit: f.spec.kindCanSplit,
-        previous: c.provisional ? undefined : { sensitivity: c.sensitivity, footprint: c.footprint },
+        previous: c.provisional ? undefined : { sensitivity: c.sensitivity, footprint: c.footprint, heldForMs: now - c.decidedAtMs },
       });
       if (d.mode === c.mode && d.sensitivity === c.sensitivity && d.footprint === c.footprint && d.provisional === c.provisional) continue;
       const from = `${c.sensitivity}×${c.footprint}→${c.mode}`;
-      f.category = { sensitivity: d.sensitivity, footprint: d.footprint, mode: d.mode, provisional: d.provisional, reason: d.reason };
+      f.category = { sensitivity: d.sensitivity, footprint: d.footprint, mode: d.mode, provisional: d.provisional, reason: d.reason, decidedAtMs: now };
       changed++;
       const to = `${d.sensitivity}×${d.footprint}→${d.mode}`;
       if (to !== from) this.host.onRecategorized(f, from, to);

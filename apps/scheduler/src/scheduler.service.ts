@@ -142,7 +142,7 @@ export class SchedulerService implements OnApplicationBootstrap, OnApplicationSh
         devices: devices.map((x) => ({ memoryBytes: x.memoryBytes, memoryFreeBytes: x.memoryBytes })),
         hints: r.hints,
         kindCanSplit: kindHandler(r.kind).canSplit,
-        previous: r.category.provisional ? undefined : { sensitivity: r.category.sensitivity, footprint: r.category.footprint },
+        previous: r.category.provisional ? undefined : { sensitivity: r.category.sensitivity, footprint: r.category.footprint, heldForMs: Date.now() - r.category.decidedAt },
       });
       const c = r.category;
       if (d.mode === c.mode && d.sensitivity === c.sensitivity && d.footprint === c.footprint && d.provisional === c.provisional) continue;

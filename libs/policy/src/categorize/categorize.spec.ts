@@ -92,6 +92,24 @@ describe(categorize.name, () => {
   });
 
   it.each([
+    // [held for ms, load 0.9 after latency]: a sensitivity set under 30 s ago stays.
+    [5_000, Sensitivity.Latency],
+    [29_999, Sensitivity.Latency],
+    [30_000, Sensitivity.Frequency],
+    [undefined, Sensitivity.Frequency],
+  ])('dwell: latency held %p ms, load 0.9 → %s', (heldForMs, expected) => {
+    const d = categorize(
+      input({
+        observedRps: 900,
+        profile: { execMsByBatch: { '1': 1 }, memoryBytes: MB },
+        previous: { sensitivity: Sensitivity.Latency, footprint: Footprint.Single, heldForMs },
+      }),
+    );
+    expect(d.sensitivity).toBe(expected);
+    if (expected === Sensitivity.Latency) expect(d.reason).toMatch(/held latency: it was set [\d.]+ s ago \(< 30 s dwell\)/);
+  });
+
+  it.each([
     // memory need vs largest free (2 GB): leaving multi needs ≤ 1.8 GB.
     [Footprint.Multi, 1.9 * GB, Footprint.Multi],
     [Footprint.Multi, 1.7 * GB, Footprint.Single],

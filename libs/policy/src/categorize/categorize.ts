@@ -9,6 +9,7 @@ import {
   FREQUENCY_LOAD_THRESHOLD,
   FREQUENCY_TO_LATENCY_LOAD,
   LATENCY_TO_FREQUENCY_LOAD,
+  MIN_SENSITIVITY_DWELL_MS,
   MODEL_MEMORY_FACTOR,
 } from './types';
 
@@ -55,6 +56,10 @@ export function categorize(input: CategorizeInput): CategorizeDecision {
       measuredSensitivity = load >= FREQUENCY_LOAD_THRESHOLD ? Sensitivity.Frequency : Sensitivity.Latency;
       const op = load >= FREQUENCY_LOAD_THRESHOLD ? '≥' : '<';
       sensitivityWhy = `${loadText} ${op} ${FREQUENCY_LOAD_THRESHOLD}`;
+    }
+    if (previous?.heldForMs !== undefined && previous.heldForMs < MIN_SENSITIVITY_DWELL_MS && measuredSensitivity !== previous.sensitivity) {
+      measuredSensitivity = previous.sensitivity;
+      sensitivityWhy += `, held ${previous.sensitivity}: it was set ${fmtNum(previous.heldForMs / 1000)} s ago (< ${MIN_SENSITIVITY_DWELL_MS / 1000} s dwell)`;
     }
   }
 
