@@ -127,12 +127,20 @@ export class PlacementState {
 
   /** Share of f's requests on d that finish within f's SLO at utilisation `rho` and second moment `m2` (actual seconds²). */
   withinSlo(f: number, d: number, rho: number, m2: number): number {
+    const r = Math.min(rho, MAX_RHO);
+    return this.within(f, d, r, rho > 0 && m2 > 0 ? (2 * r * (1 - r)) / m2 : Infinity);
+  }
+
+  /**
+   * `withinSlo` with the device's terms precomputed: r = min(ρ, MAX_RHO), k = 2r(1 − r) / m2 (Infinity
+   * when nothing waits). P(wait > t) ≈ r·exp(−t·k), i.e. an exponential tail with E[wait | wait > 0] = 1/k.
+   */
+  private within(f: number, d: number, r: number, k: number): number {
     const slackS = (this.slo[f] - this.exec1[f] / this.scale[d]) / 1000;
     if (!(slackS >= 0)) return 0;
-    if (rho <= 0 || m2 <= 0) return 1;
-    const r = Math.min(rho, MAX_RHO);
-    // P(wait > t) ≈ ρ·exp(−t / E[wait | wait > 0]), E[wait | wait > 0] = m2 / (2ρ(1 − ρ)).
-    return 1 - r * Math.exp((-slackS * 2 * r * (1 - r)) / m2);
+    if (k === Infinity) return 1;
+    const e = slackS * k;
+    return e > 50 ? 1 : 1 - r * Math.exp(-e);
   }
 
   /** f's request rate on d, as placed. */
@@ -152,13 +160,15 @@ export class PlacementState {
     const admitted = load <= this.cap[d] ? 1 : this.cap[d] / load;
     const rho = (load * admitted) / scale;
     const m2Actual = (m2 * admitted) / (scale * scale);
+    const r = Math.min(rho, MAX_RHO);
+    const k = rho > 0 && m2Actual > 0 ? (2 * r * (1 - r)) / m2Actual : Infinity;
     let good = 0;
     let sawF = false;
     for (const g of this.fnsOn[d]) {
       const rate = g === f ? ((sawF = true), fRate) : this.rateOn(g, d);
-      if (rate > 0) good += rate * this.withinSlo(g, d, rho, m2Actual);
+      if (rate > 0) good += rate * this.within(g, d, r, k);
     }
-    if (f >= 0 && !sawF && fRate > 0) good += fRate * this.withinSlo(f, d, rho, m2Actual);
+    if (f >= 0 && !sawF && fRate > 0) good += fRate * this.within(f, d, r, k);
     return good * admitted;
   }
 
