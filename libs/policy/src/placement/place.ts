@@ -32,7 +32,8 @@ const MAX_ROUNDS = 4;
  *    long runs).
  * 2 to 4 repeat until a round changes nothing (so a steady input gives a fixed point: stickiness).
  * Never exceeds a device's memory. Deterministic: ties break by function name, then device id.
- * Cost ≈ passes × (functions × devices + candidates × replicas per function × log candidates).
+ * Cost ≈ rounds × passes × functions × CANDIDATE_DEVICES × (functions per device), plus the heap's
+ * re-evaluations; a gain's part on the function's existing replicas is memoised per pass.
  */
 export function place(input: PlacementInput): PlacementDecision {
   const params = checkParams(input.params);
