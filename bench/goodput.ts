@@ -22,6 +22,7 @@ import { machineLine, sleep } from './lib/args';
 import { BenchCluster, waitFor } from './lib/cluster';
 import { loadLine } from './lib/machine';
 import { bodyFor, contentTypeFor, deploySpec, liveModelFor, LiveModel } from './goodput/models';
+import { calibratedWorkload, execAt1 } from './goodput/calibrate';
 import { OUTCOME_OK, outcomeLabel, replay, ReplayResult } from './goodput/replay';
 import { fmtMs, fmtPct, fmtRatio, fmtRps, functionTable, goodputMatrix, GoodputRecorder, markdownTable, RunSummary, totalsTable, writeComparisonArtifacts } from './report';
 import { simulate } from './sim';
@@ -182,12 +183,6 @@ async function runPolicy(policy: PolicyName, w: Workload, models: LiveModel[], b
   return run;
 }
 
-function execAt1(byBatch: Record<string, number>): number {
-  if (byBatch['1'] !== undefined) return byBatch['1'];
-  const [b, ms] = Object.entries(byBatch).map(([k, v]) => [Number(k), v]).sort((a, b) => a[0] - b[0])[0];
-  return ms / b;
-}
-
 async function main(): Promise<void> {
   const args = parse(process.argv.slice(2));
   const full = loadWorkload(args.workload);
@@ -231,6 +226,21 @@ async function main(): Promise<void> {
   const within = cmpRows.filter((r) => r[4] === 'yes').length;
   console.log(`\n## Sim vs live\n\n${cmp}\n\n${ratios}\n\n${within}/${cmpRows.length} policies within 15%.`);
 
+  // Calibrated: each policy's simulation with the run times its own live run measured.
+  const calRows = args.policies.flatMap((p, i) => {
+    const r = runs[i].replay;
+    if (!r) return [];
+    const { workload, factors } = calibratedWorkload(full, schedule, r);
+    const s = simulate(workload, { policy: p, durationS: args.durationS, warmupS: args.warmupS, seed, placementPeriodMs: PLACEMENT_PERIOD_MS, heartbeatMs: HEARTBEAT_MS }).summary;
+    const l = live[i].total.goodput;
+    const diff = (l - s.total.goodput) / s.total.goodput;
+    const scale = w.functions.map((f, k) => `${f.name} ×${factors[k].toFixed(2)}`).join(', ');
+    return [[p, fmtRps(s.total.goodput), fmtRps(l), `${diff >= 0 ? '+' : ''}${(diff * 100).toFixed(1)}%`, Math.abs(diff) <= 0.15 ? 'yes' : 'no', fmtPct(s.total.attainment), fmtPct(live[i].total.attainment), scale]];
+  });
+  const cal = markdownTable(['policy', 'calibrated sim goodput/s', 'live goodput/s', 'live vs sim', 'within 15%', 'sim attain', 'live attain', 'batch-1 run time, live ÷ profile'], calRows, ['l']);
+  const calWithin = calRows.filter((r) => r[4] === 'yes').length;
+  console.log(`\n## Calibrated sim vs live (profiles scaled by the run times each live run measured)\n\n${cal}\n\n${calWithin}/${calRows.length} policies within 15%.`);
+
   const runTable = markdownTable(
     ['policy', 'setup s', 'client lag p99 ms', 'mean batch per function', 'placement (start ⇒ end)', 'categories at deploy', 'errors seen'],
     runs.map((r) => [
@@ -245,7 +255,17 @@ async function main(): Promise<void> {
     ['l'],
   );
   const command = `npm run bench:goodput -- ${process.argv.slice(2).join(' ')}`.trim();
-  const appendix = [`### Simulator vs live (same workload, ${w.warmupS} s + ${w.durationS} s, seed ${seed}, placement period ${PLACEMENT_PERIOD_MS} ms)`, cmp, ratios, `${within}/${cmpRows.length} policies within 15%.`, '### Runs', runTable].join('\n\n');
+  const appendix = [
+    `### Simulator vs live (same workload, ${w.warmupS} s + ${w.durationS} s, seed ${seed}, placement period ${PLACEMENT_PERIOD_MS} ms)`,
+    cmp,
+    ratios,
+    `${within}/${cmpRows.length} policies within 15%.`,
+    '### Calibrated simulator vs live (each function\'s profile scaled by its median live batch-1 run time ÷ the profile\'s)',
+    cal,
+    `${calWithin}/${calRows.length} policies within 15%.`,
+    '### Runs',
+    runTable,
+  ].join('\n\n');
   const written = await writeComparisonArtifacts({
     dir: 'bench/results',
     kind: 'live',

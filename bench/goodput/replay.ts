@@ -22,6 +22,8 @@ export interface ReplayResult {
   latencyMs: Float64Array;
   outcome: Int32Array;
   batchSize: Uint16Array;
+  /** Per request, the worker's run time of its batch (`Epara-Exec-Ms`), ms; NaN when not answered. */
+  execMs: Float32Array;
   /** First message per error code. */
   errorSamples: Record<string, string>;
   /** p99 of how late the client sent requests vs. their schedule, ms. */
@@ -44,6 +46,7 @@ export async function replay(nc: NatsConnection, schedule: Schedule, fns: Replay
   const latencyMs = new Float64Array(n).fill(NaN);
   const outcome = new Int32Array(n).fill(-1);
   const batchSize = new Uint16Array(n);
+  const execMs = new Float32Array(n).fill(NaN);
   const errorSamples: Record<string, string> = {};
   const lags = new Float64Array(n);
   const hdrsOf = fns.map((f) => {
@@ -81,6 +84,7 @@ export async function replay(nc: NatsConnection, schedule: Schedule, fns: Replay
           outcome[i] = OUTCOME_OK;
           latencyMs[i] = t - sendMs;
           batchSize[i] = Number(m.headers?.get('Epara-Batch-Size') ?? 1) || 1;
+          execMs[i] = Number(m.headers?.get('Epara-Exec-Ms') ?? NaN);
           recorder.ok(fnIdx, sendMs, t, !f.stream || (tpotMs !== null && tpotMs <= f.stream.tpotSloMs));
         }
       },
@@ -123,6 +127,7 @@ export async function replay(nc: NatsConnection, schedule: Schedule, fns: Replay
     latencyMs,
     outcome,
     batchSize,
+    execMs,
     errorSamples,
     clientLagP99Ms: n ? sortedLags[Math.floor(n * 0.99)] : 0,
     clientLagMaxMs: n ? sortedLags[n - 1] : 0,
