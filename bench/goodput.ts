@@ -16,14 +16,13 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { headers as natsHeaders } from 'nats';
 import { isPolicyName, POLICY_NAMES, PolicyName } from '@epara/policy';
 import { machineLine, sleep } from './lib/args';
 import { BenchCluster, waitFor } from './lib/cluster';
 import { loadLine } from './lib/machine';
 import { bodyFor, contentTypeFor, deploySpec, liveModelFor, LiveModel } from './goodput/models';
 import { calibratedWorkload, execAt1 } from './goodput/calibrate';
-import { OUTCOME_OK, outcomeLabel, replay, ReplayResult } from './goodput/replay';
+import { OUTCOME_OK, outcomeLabel, replay, ReplayResult, requestHeaders } from './goodput/replay';
 import { fmtMs, fmtPct, fmtRatio, fmtRps, functionTable, goodputMatrix, GoodputRecorder, markdownTable, RunSummary, totalsTable, writeComparisonArtifacts } from './report';
 import { simulate } from './sim';
 import { buildSchedule, loadWorkload, Workload } from './workload';
@@ -126,8 +125,7 @@ async function runPolicy(policy: PolicyName, w: Workload, models: LiveModel[], b
     // One request each, in turn: does every function answer at all?
     for (let i = 0; i < w.functions.length; i++) {
       const f = w.functions[i];
-      const h = natsHeaders();
-      h.set('Content-Type', contentTypeFor(models[i]));
+      const h = requestHeaders(contentTypeFor(models[i]));
       let err: string | undefined;
       for (let attempt = 0; attempt < 5; attempt++) {
         try {

@@ -37,6 +37,14 @@ export const OUTCOME_TIMEOUT = 1;
 export const OUTCOME_NO_RESPONDERS = 2;
 export const OUTCOME_OTHER = 999;
 
+/** Headers of one invocation: its content type, and msgpack replies for msgpack requests. */
+export function requestHeaders(contentType: string): MsgHdrs {
+  const h = natsHeaders();
+  h.set('Content-Type', contentType);
+  if (contentType === 'application/msgpack') h.set('Accept', 'application/msgpack');
+  return h;
+}
+
 export function outcomeLabel(o: number): string {
   return o === OUTCOME_OK ? 'ok' : o === OUTCOME_TIMEOUT ? 'timeout' : o === OUTCOME_NO_RESPONDERS ? 'no-responders' : o === OUTCOME_OTHER ? 'error' : String(o);
 }
@@ -49,12 +57,7 @@ export async function replay(nc: NatsConnection, schedule: Schedule, fns: Replay
   const execMs = new Float32Array(n).fill(NaN);
   const errorSamples: Record<string, string> = {};
   const lags = new Float64Array(n);
-  const hdrsOf = fns.map((f) => {
-    const h = natsHeaders();
-    h.set('Content-Type', f.contentType);
-    if (f.contentType === 'application/msgpack') h.set('Accept', 'application/msgpack');
-    return h;
-  });
+  const hdrsOf = fns.map((f) => requestHeaders(f.contentType));
   let outstanding = 0;
   let next = 0;
   let allSent = false;
@@ -141,11 +144,16 @@ export async function replay(nc: NatsConnection, schedule: Schedule, fns: Replay
  */
 async function streamed(nc: NatsConnection, f: ReplayFunction, headers: MsgHdrs, t0: number): Promise<{ first: Msg; firstMs: number; tpotMs: number | null }> {
   const inbox = createInbox();
+  // The subscription's own timeout covers only the first message: a stream that stalls later is ended
+  // by this idle timer, so one stuck generation cannot keep the replay waiting for ever.
   const sub = nc.subscribe(inbox, { timeout: f.timeoutMs });
+  let idle = setTimeout(() => sub.unsubscribe(), f.timeoutMs);
   nc.publish(f.subject, f.body, { reply: inbox, headers });
   let first: { m: Msg; ms: number } | undefined;
   try {
     for await (const m of sub) {
+      clearTimeout(idle);
+      idle = setTimeout(() => sub.unsubscribe(), f.timeoutMs);
       first ??= { m, ms: performance.now() - t0 };
       const kind = m.headers?.get('Epara-Stream');
       if (m.headers?.get('Nats-Service-Error-Code') || kind !== 'token') {
@@ -155,7 +163,8 @@ async function streamed(nc: NatsConnection, f: ReplayFunction, headers: MsgHdrs,
       }
     }
   } finally {
+    clearTimeout(idle);
     sub.unsubscribe();
   }
-  throw Object.assign(new Error('stream closed before its end marker'), { code: 'TIMEOUT' });
+  throw Object.assign(new Error(`stream ${first ? 'stalled' : 'never started'}: no message for ${f.timeoutMs} ms before its end marker`), { code: 'TIMEOUT' });
 }

@@ -64,18 +64,8 @@ export function formatErrors(s: Pick<Summary, 'errors'>): string {
   return e.length ? e.map(([k, n]) => `${k}×${n}`).join(', ') : '—';
 }
 
-/** Milliseconds with sensible precision: 0.123, 1.23, 12.3, 123. */
-export function ms(v: number | undefined): string {
-  if (v === undefined || !Number.isFinite(v)) return '—';
-  const a = Math.abs(v);
-  return a < 1 ? v.toFixed(3) : a < 10 ? v.toFixed(2) : a < 100 ? v.toFixed(1) : v.toFixed(0);
-}
-
-/** Requests per second, rounded: 12,345 or 12.3 below 100. */
-export function rps(v: number | undefined): string {
-  if (v === undefined || !Number.isFinite(v)) return '—';
-  return v < 100 ? v.toFixed(1) : Math.round(v).toLocaleString('en-US');
-}
+// The report's formatters, under the names these benchmarks use.
+export { fmtMs as ms, fmtRps as rps } from '../report/format';
 
 export function pct(v: number | undefined, digits = 0): string {
   if (v === undefined || !Number.isFinite(v)) return '—';
