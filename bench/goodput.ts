@@ -12,7 +12,7 @@
  * policy) are sent open loop over NATS `epara.v1.invoke.<fn>` (msgpack, timeout SLO + 1 s). Outcomes
  * go through bench/report's GoodputRecorder; then the simulator runs the same workload, duration and
  * placement period, and both are compared. Writes bench/results/live-<workload>-<date>.{md,json,svg}
- * (+ .requests.csv with every request). Figures are reported, never asserted.
+ * (+ .requests.csv with every request: outcome, latency, batch, worker queue and run time). Figures are reported, never asserted.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
@@ -21,9 +21,10 @@ import { machineLine, sleep } from './lib/args';
 import { BenchCluster, waitFor } from './lib/cluster';
 import { loadLine } from './lib/machine';
 import { bodyFor, contentTypeFor, deploySpec, liveModelFor, LiveModel } from './goodput/models';
-import { calibratedWorkload, execAt1 } from './goodput/calibrate';
+import { breakdownTable, latencyBreakdown } from './goodput/breakdown';
+import { calibratedWorkload, execAt1, pathDelays } from './goodput/calibrate';
 import { OUTCOME_OK, outcomeLabel, replay, ReplayResult, requestHeaders } from './goodput/replay';
-import { fmtMs, fmtPct, fmtRatio, fmtRps, functionTable, goodputMatrix, GoodputRecorder, markdownTable, RunSummary, totalsTable, writeComparisonArtifacts } from './report';
+import { fmtMs, fmtPct, fmtRatio, fmtRps, functionTable, percentile, goodputMatrix, GoodputRecorder, markdownTable, RunSummary, totalsTable, writeComparisonArtifacts } from './report';
 import { simulate } from './sim';
 import { buildSchedule, loadWorkload, Workload } from './workload';
 
@@ -224,11 +225,18 @@ async function main(): Promise<void> {
   const within = cmpRows.filter((r) => r[4] === 'yes').length;
   console.log(`\n## Sim vs live\n\n${cmp}\n\n${ratios}\n\n${within}/${cmpRows.length} policies within 15%.`);
 
-  // Calibrated: each policy's simulation with the run times its own live run measured.
+  // Calibrated: each policy's simulation with the run times its own live run measured and the time
+  // outside the worker that the live runs measured per function (pooled over all policies: it is the
+  // host's and the payload's, not a policy's).
+  const pathDelayMs = pathDelays(w, schedule, runs.flatMap((r) => (r.replay ? [r.replay] : [])));
+  const pathNote = w.functions.map((f, k) => {
+    const xs = [...pathDelayMs[k]].sort((a, b) => a - b);
+    return `${f.name} ${fmtMs(percentile(xs, 50))} / ${fmtMs(percentile(xs, 95))}`;
+  }).join(', ');
   const calRows = args.policies.flatMap((p, i) => {
     const r = runs[i].replay;
     if (!r) return [];
-    const { workload, factors } = calibratedWorkload(full, schedule, r);
+    const { workload, factors } = calibratedWorkload(full, schedule, r, pathDelayMs);
     const s = simulate(workload, { policy: p, durationS: args.durationS, warmupS: args.warmupS, seed, placementPeriodMs: PLACEMENT_PERIOD_MS, heartbeatMs: HEARTBEAT_MS }).summary;
     const l = live[i].total.goodput;
     const diff = (l - s.total.goodput) / s.total.goodput;
@@ -237,10 +245,17 @@ async function main(): Promise<void> {
   });
   const cal = markdownTable(['policy', 'calibrated sim goodput/s', 'live goodput/s', 'live vs sim', 'within 15%', 'sim attain', 'live attain', 'batch-1 run time, live ÷ profile'], calRows, ['l']);
   const calWithin = calRows.filter((r) => r[4] === 'yes').length;
-  console.log(`\n## Calibrated sim vs live (profiles scaled by the run times each live run measured)\n\n${cal}\n\n${calWithin}/${calRows.length} policies within 15%.`);
+  const calCaption = `each function's profile scaled by its median live batch-1 run time ÷ the profile's, each run drawn from that run's measured spread around the median, and the network's constant hops replaced by the time outside the worker measured live per function (all policies' runs pooled, requests that reached a worker too late to run counted as 2 × SLO; p50 / p95 ms: ${pathNote})`;
+  console.log(`\n## Calibrated sim vs live (${calCaption})\n\n${cal}\n\n${calWithin}/${calRows.length} policies within 15%.`);
+
+  const breakdown = breakdownTable(
+    w.functions.map((f) => f.name),
+    runs.map((r) => ({ policy: r.policy, parts: r.replay && latencyBreakdown(w.functions.length, schedule, r.replay) })),
+  );
+  console.log(`\n## Where the time went (live, answered requests, p50 / p95 ms)\n\n${breakdown}`);
 
   const runTable = markdownTable(
-    ['policy', 'setup s', 'client lag p99 ms', 'mean batch per function', 'placement (start ⇒ end)', 'categories at deploy', 'errors seen'],
+    ['policy', 'setup s', 'client lag p99 ms', 'mean batch per function', 'placement (start ⇒ end)', 'categories at deploy', 'errors seen (most frequent reasons, # = a number)'],
     runs.map((r) => [
       r.policy,
       r.setupS.toFixed(1),
@@ -248,7 +263,7 @@ async function main(): Promise<void> {
       Object.entries(r.meanBatch).map(([k, v]) => `${k} ${Number.isFinite(v) ? v.toFixed(1) : '—'}`).join(', '),
       Object.entries(r.placement).map(([k, v]) => `${k}: ${v}`).join('; '),
       Object.entries(r.categories).map(([k, v]) => `${k}: ${v}`).join('; '),
-      r.failure ? `FAILED: ${r.failure.slice(0, 200)}` : Object.entries(r.replay?.errorSamples ?? {}).map(([k, v]) => `${k}: ${v}`).join('; ') || '—',
+      r.failure ? `FAILED: ${r.failure.slice(0, 200)}` : (r.replay?.errorCounts ?? []).slice(0, 4).map(([reason, n]) => `${n} × ${reason}`).join('; ') || '—',
     ]),
     ['l'],
   );
@@ -258,9 +273,11 @@ async function main(): Promise<void> {
     cmp,
     ratios,
     `${within}/${cmpRows.length} policies within 15%.`,
-    '### Calibrated simulator vs live (each function\'s profile scaled by its median live batch-1 run time ÷ the profile\'s)',
+    `### Calibrated simulator vs live (${calCaption})`,
     cal,
     `${calWithin}/${calRows.length} policies within 15%.`,
+    '### Where the time went (live, answered requests, p50 / p95 ms; "outside the worker" = latency − worker queue − run)',
+    breakdown,
     '### Runs',
     runTable,
   ].join('\n\n');
@@ -278,14 +295,15 @@ async function main(): Promise<void> {
     extra: { workloadFile: args.workload, seed, durationS: w.durationS, warmupS: w.warmupS, sim, placementPeriodMs: PLACEMENT_PERIOD_MS },
     warmupS: w.warmupS,
   });
-  // Every request: policy, function, scheduled send ms, latency ms, outcome.
+  // Every request: policy, function, scheduled send ms, latency ms, outcome, batch size, worker queue and run ms.
   const csv = written[0].replace(/\.md$/, '.requests.csv');
-  const lines = ['policy,function,send_ms,latency_ms,outcome'];
+  const lines = ['policy,function,send_ms,latency_ms,outcome,batch,queue_ms,exec_ms'];
   for (const r of runs) {
     if (!r.replay) continue;
     for (let i = 0; i < schedule.sendMs.length; i++) {
       const o = r.replay.outcome[i];
-      lines.push(`${r.policy},${w.functions[schedule.fnIndex[i]].name},${schedule.sendMs[i].toFixed(2)},${o === OUTCOME_OK ? r.replay.latencyMs[i].toFixed(2) : ''},${outcomeLabel(o)}`);
+      const ok = o === OUTCOME_OK;
+      lines.push(`${r.policy},${w.functions[schedule.fnIndex[i]].name},${schedule.sendMs[i].toFixed(2)},${ok ? r.replay.latencyMs[i].toFixed(2) : ''},${outcomeLabel(o)},${ok ? r.replay.batchSize[i] : ''},${ok ? r.replay.queueMs[i].toFixed(2) : ''},${ok ? r.replay.execMs[i].toFixed(2) : ''}`);
     }
   }
   writeFileSync(csv, lines.join('\n') + '\n');

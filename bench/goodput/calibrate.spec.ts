@@ -1,5 +1,5 @@
 import { parseWorkload } from '../workload';
-import { calibratedWorkload, execAt1 } from './calibrate';
+import { calibratedWorkload, execAt1, pathDelays } from './calibrate';
 import { OUTCOME_OK } from './replay';
 
 describe(calibratedWorkload.name, () => {
@@ -26,6 +26,26 @@ describe(calibratedWorkload.name, () => {
     expect(workload.functions[0].profile.execMsByBatch['8']).toBeCloseTo(2 * w.functions[0].profile.execMsByBatch['8'], 2);
     expect(workload.functions[1].profile).toEqual(w.functions[1].profile);
     expect(w.functions[0].profile.execMsByBatch['1']).toBe(0.51); // the input is not modified
+    // Each run's spread around the median: 11 × 1.0 for a; none for b (too few samples).
+    expect(workload.functions[0].execFactorSamples).toEqual(Array(11).fill(1));
+    expect(workload.functions[1].execFactorSamples).toBeUndefined();
+    expect(workload.functions[0].pathDelayMs).toBeUndefined();
+  });
+
+  it('pathDelays pools latency − queue − run over runs and counts a too-late arrival as twice the SLO', () => {
+    const fnIndex = Uint32Array.from([0, 0, 1, 0]);
+    const run = (late: number[]) => ({
+      latencyMs: Float64Array.from([10, 12, 80, NaN]),
+      queueMs: Float32Array.from([1, 2, 10, NaN]),
+      execMs: Float32Array.from([1, 1, 30, NaN]),
+      outcome: Int32Array.from([OUTCOME_OK, OUTCOME_OK, OUTCOME_OK, 504]),
+      lateArrival: Uint8Array.from(late),
+    });
+    const d = pathDelays(w, { fnIndex }, [run([0, 0, 0, 1]), run([0, 0, 0, 0])]);
+    expect(d[0].sort((a, b) => a - b)).toEqual([8, 8, 9, 9, 30]); // a: 8, 9 twice; the late one as 2 × 15 ms
+    expect(d[1]).toEqual([40, 40]);
+    const { workload } = calibratedWorkload(w, { fnIndex }, { execMs: new Float32Array(4), batchSize: new Uint16Array(4), outcome: new Int32Array(4) }, d);
+    expect(workload.functions[1].pathDelayMs).toEqual([40, 40]);
   });
 
   it('execAt1 takes the batch-1 entry, else the smallest batch per item', () => {

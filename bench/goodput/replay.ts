@@ -24,8 +24,14 @@ export interface ReplayResult {
   batchSize: Uint16Array;
   /** Per request, the worker's run time of its batch (`Epara-Exec-Ms`), ms; NaN when not answered. */
   execMs: Float32Array;
+  /** Per request, how long it waited in the worker's queue (`Epara-Queue-Ms`), ms; NaN when not answered. */
+  queueMs: Float32Array;
+  /** Per request, 1 when the worker answered 504 because it arrived too late to run at all (after or too near its deadline). */
+  lateArrival: Uint8Array;
   /** First message per error code. */
   errorSamples: Record<string, string>;
+  /** How many requests failed for each reason: `<code>: <message with its numbers as #>`, most frequent first. */
+  errorCounts: [string, number][];
   /** p99 of how late the client sent requests vs. their schedule, ms. */
   clientLagP99Ms: number;
   clientLagMaxMs: number;
@@ -55,7 +61,14 @@ export async function replay(nc: NatsConnection, schedule: Schedule, fns: Replay
   const outcome = new Int32Array(n).fill(-1);
   const batchSize = new Uint16Array(n);
   const execMs = new Float32Array(n).fill(NaN);
+  const queueMs = new Float32Array(n).fill(NaN);
+  const lateArrival = new Uint8Array(n);
   const errorSamples: Record<string, string> = {};
+  const reasons = new Map<string, number>();
+  const count = (code: string, message: string) => {
+    const key = `${code}: ${message.replace(/\d+(\.\d+)?/g, '#').slice(0, 120)}`;
+    reasons.set(key, (reasons.get(key) ?? 0) + 1);
+  };
   const lags = new Float64Array(n);
   const hdrsOf = fns.map((f) => requestHeaders(f.contentType));
   let outstanding = 0;
@@ -76,7 +89,10 @@ export async function replay(nc: NatsConnection, schedule: Schedule, fns: Replay
       if (!code) return true;
       const num = Number(code);
       outcome[i] = Number.isInteger(num) && num > 2 ? num : OUTCOME_OTHER;
-      errorSamples[code] ??= (m.headers?.get('Nats-Service-Error') || Buffer.from(m.data).toString('utf8')).slice(0, 200);
+      const message = m.headers?.get('Nats-Service-Error') || Buffer.from(m.data).toString('utf8');
+      errorSamples[code] ??= message.slice(0, 200);
+      count(code, message);
+      if (code === '504' && /reached the worker|cannot be met/.test(message)) lateArrival[i] = 1;
       recorder.drop(fnIdx, sendMs, code);
       return false;
     };
@@ -88,6 +104,7 @@ export async function replay(nc: NatsConnection, schedule: Schedule, fns: Replay
           latencyMs[i] = t - sendMs;
           batchSize[i] = Number(m.headers?.get('Epara-Batch-Size') ?? 1) || 1;
           execMs[i] = Number(m.headers?.get('Epara-Exec-Ms') ?? NaN);
+          queueMs[i] = Number(m.headers?.get('Epara-Queue-Ms') ?? NaN);
           recorder.ok(fnIdx, sendMs, t, !f.stream || (tpotMs !== null && tpotMs <= f.stream.tpotSloMs));
         }
       },
@@ -95,14 +112,17 @@ export async function replay(nc: NatsConnection, schedule: Schedule, fns: Replay
         const msg = e?.message ?? String(e);
         if (/timeout/i.test(msg) || e?.code === 'TIMEOUT') {
           outcome[i] = OUTCOME_TIMEOUT;
+          count('timeout', `no answer within ${f.timeoutMs} ms`);
           recorder.drop(fnIdx, sendMs, 504);
         } else if (/no responders/i.test(msg) || e?.code === '503') {
           outcome[i] = OUTCOME_NO_RESPONDERS;
           errorSamples['no-responders'] ??= msg;
+          count('503', 'no responders');
           recorder.drop(fnIdx, sendMs, 503);
         } else {
           outcome[i] = OUTCOME_OTHER;
           errorSamples[`nats:${e?.code ?? 'error'}`] ??= msg.slice(0, 200);
+          count(`nats:${e?.code ?? 'error'}`, msg);
           recorder.drop(fnIdx, sendMs, 'other');
         }
       },
@@ -131,7 +151,10 @@ export async function replay(nc: NatsConnection, schedule: Schedule, fns: Replay
     outcome,
     batchSize,
     execMs,
+    queueMs,
+    lateArrival,
     errorSamples,
+    errorCounts: [...reasons.entries()].sort((a, b) => b[1] - a[1]),
     clientLagP99Ms: n ? sortedLags[Math.floor(n * 0.99)] : 0,
     clientLagMaxMs: n ? sortedLags[n - 1] : 0,
     wallMs: performance.now() - t0,

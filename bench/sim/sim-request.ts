@@ -22,6 +22,8 @@ export class SimRequest implements PendingRequest {
   device = -1;
   /** Already retried once after "no responders" (the gateway's relay path retries once). */
   retried = false;
+  /** From the worker's reply to the producer, ms. */
+  replyDelayMs = 0;
 
   constructor(
     readonly fnIndex: number,

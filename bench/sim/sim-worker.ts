@@ -30,8 +30,8 @@ export interface WorkerHost {
   readonly policy: ServingPolicy;
   readonly fns: readonly SimFunction[];
   readonly maxQueue: number;
-  /** Multiplicative noise on one run's execution time (1 when the workload has none). */
-  execNoise(): number;
+  /** Multiplicative noise on one run's execution time of function `fnIndex` (1 when the workload has none). */
+  execNoise(fnIndex: number): number;
   /** A request finished with a result at `nowMs` (on the worker). */
   complete(r: SimRequest, nowMs: number): void;
   /** A model finished loading and the function serves here now. */
@@ -271,7 +271,7 @@ export class SimWorker {
 
   /** The executor runs a batch: it takes the profile's time for its size on this device (× noise). */
   private runBatch(p: Placed, batch: PendingRequest[]): Promise<void> {
-    const execMs = (p.fn.execMs(batch.length) / this.spec.computeScale) * this.host.execNoise();
+    const execMs = (p.fn.execMs(batch.length) / this.spec.computeScale) * this.host.execNoise(p.fn.index);
     const done = new SyncCompletion<void>();
     this.host.queue.push(this.host.clock.now + execMs, EV_RUN_DONE, new RunningBatch(this, p, batch, execMs, done));
     return done as unknown as Promise<void>;

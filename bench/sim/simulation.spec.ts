@@ -122,4 +122,17 @@ describe('simulator behaviour', () => {
     const relay = simulate(small({ network: { path: 'relay' } }), { policy: 'naive' });
     expect(relay.summary.functions[0].p50).toBeCloseTo(2 * 0.66 + 0.51, 6);
   });
+
+  it('a measured path delay replaces the hops (half before the worker), and measured run spread the profile time', () => {
+    const base = small();
+    const delayed = { ...base, functions: base.functions.map((f) => ({ ...f, pathDelayMs: [4] })) };
+    // 4 ms outside the worker in all (2 there, 2 back) and the 0.51 ms run.
+    expect(simulate(delayed, { policy: 'naive' }).summary.functions[0].p50).toBeCloseTo(4 + 0.51, 6);
+    const late = { ...base, functions: base.functions.map((f) => ({ ...f, pathDelayMs: [3 * f.sloMs] })) };
+    const lateRun = simulate(late, { policy: 'naive' }).summary.functions[0];
+    expect(lateRun.completed).toBe(0); // every one reaches the worker after its deadline
+    expect(lateRun.drops['504']).toBe(lateRun.offered);
+    const slower = { ...base, functions: base.functions.map((f) => ({ ...f, execFactorSamples: [2] })) };
+    expect(simulate(slower, { policy: 'naive' }).summary.functions[0].p50).toBeCloseTo(1.5 * 0.66 + 2 * 0.51, 6);
+  });
 });

@@ -34,8 +34,8 @@ class Source {
  * One simulated run of a workload under one policy: a discrete-event simulation in virtual time that
  * drives the platform's own decisions — `categorize`, `chooseReplica` / `chooseBatchReplica`, the
  * real DeviceExecutor (decideBatch, pickNextQueue, deadline drops), `place` / `simplePlacement` — with
- * the glue the apps share from libs/policy (batching per policy, record → placement). Only execution (profile times), the network (a constant per hop)
- * and model loading (loadMs) are modelled. Deterministic for a seed.
+ * the glue the apps share from libs/policy (batching per policy, record → placement). Only execution (profile times), the network (a constant per hop,
+ * or a function's measured time outside the worker, `pathDelayMs`) and model loading (loadMs) are modelled. Deterministic for a seed.
  */
 export class Simulation implements WorkerHost, SettleSink {
   readonly clock = new VirtualClock();
@@ -55,6 +55,7 @@ export class Simulation implements WorkerHost, SettleSink {
   private readonly replyHopMs: number;
   private readonly relay: boolean;
   private readonly noiseRng: Rng;
+  private readonly pathRng: Rng;
   private readonly noiseSigma: number;
   private readonly heartbeatMs: number;
   private readonly periodMs: number;
@@ -97,6 +98,7 @@ export class Simulation implements WorkerHost, SettleSink {
     // Producer → gateway → worker is one round trip either way; the reply takes half a hop (direct) or a whole one (relay).
     this.replyHopMs = this.relay ? this.hopMs : this.hopMs / 2;
     this.noiseRng = new Rng(deriveSeed(this.seed, 'exec-noise'));
+    this.pathRng = new Rng(deriveSeed(this.seed, 'path-delay'));
     this.noiseSigma = Math.sqrt(Math.log(1 + workload.execNoiseCv * workload.execNoiseCv));
     this.timers = new VirtualTimers(this.clock, this.queue);
     this.devices = expandDevices(workload.devices, options.devices);
@@ -116,7 +118,9 @@ export class Simulation implements WorkerHost, SettleSink {
 
   // --- WorkerHost ---------------------------------------------------------------------------
 
-  execNoise(): number {
+  execNoise(fnIndex: number): number {
+    const measured = this.fns[fnIndex].spec.execFactorSamples;
+    if (measured?.length) return measured[Math.floor(this.noiseRng.next() * measured.length)];
     if (this.noiseSigma === 0) return 1;
     return Math.exp(this.noiseSigma * this.noiseRng.normal() - (this.noiseSigma * this.noiseSigma) / 2);
   }
@@ -124,7 +128,7 @@ export class Simulation implements WorkerHost, SettleSink {
   complete(r: SimRequest, nowMs: number): void {
     this.gateway.inflight[r.device]--;
     this.outstanding--;
-    this.recorder.ok(r.fnIndex, r.sendMs, nowMs + this.replyHopMs);
+    this.recorder.ok(r.fnIndex, r.sendMs, nowMs + r.replyDelayMs);
   }
 
   onError(r: SimRequest, code: number): void {
@@ -176,8 +180,17 @@ export class Simulation implements WorkerHost, SettleSink {
       // Split and pipeline requests (several devices per request) are not simulated: counted as `other`.
       this.onError(r, 501);
     } else {
-      // Routed on arrival at the gateway, half a hop after the send.
-      this.dispatch(r, this.gateway.route(s.fnIndex, now + this.hopMs / 2), now + this.hopMs);
+      const measured = fn.spec.pathDelayMs;
+      if (measured?.length) {
+        // A measured time outside the worker: half on the way there (routed halfway), half on the way back.
+        const d = measured[Math.floor(this.pathRng.next() * measured.length)];
+        r.replyDelayMs = d / 2;
+        this.dispatch(r, this.gateway.route(s.fnIndex, now + d / 4), now + d / 2);
+      } else {
+        // Routed on arrival at the gateway, half a hop after the send.
+        r.replyDelayMs = this.replyHopMs;
+        this.dispatch(r, this.gateway.route(s.fnIndex, now + this.hopMs / 2), now + this.hopMs);
+      }
     }
     const next = s.process.next();
     if (next < Infinity) this.queue.push(next, EV_ARRIVAL, s);

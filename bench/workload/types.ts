@@ -39,6 +39,19 @@ export interface WorkloadFunction {
   kindCanSplit: boolean;
   /** Model file size, bytes: the categorizer's memory estimate before a profile exists. Default memoryBytes / 2. */
   modelSizeBytes: number;
+  /**
+   * Measured time a request spends outside the worker (producer, NATS hops, gateway, encoding), ms, one
+   * sample per request of a live run: when given, the simulator draws one per request instead of the
+   * network's constant hops, half before the worker and half after. Set by calibration
+   * (bench/goodput/calibrate.ts), not read from workload files.
+   */
+  pathDelayMs?: readonly number[];
+  /**
+   * Measured run-time spread: one run's time ÷ the median, one sample per live batch-1 run. When given,
+   * each simulated run's time is multiplied by a draw from these instead of the workload's `noise.execCv`.
+   * Set by calibration, not read from workload files.
+   */
+  execFactorSamples?: readonly number[];
 }
 
 export type ArrivalSpec =

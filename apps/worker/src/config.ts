@@ -48,6 +48,14 @@ export class WorkerEnv extends CommonEnv {
   @Transform(({ value }) => value === undefined || value === '' || value === true || value === 'true' || value === '1')
   EPARA_PROFILE: boolean = true;
 
+  /**
+   * Run each model's onnxruntime session on a thread of its own (default true), so that a run does not
+   * hold the worker's event loop: requests keep arriving into the queue and heartbeats go out on time.
+   * Text generation always runs in-process (its engine keeps the session's KV-cache tensors).
+   */
+  @Transform(({ value }) => value === undefined || value === '' || value === true || value === 'true' || value === '1')
+  EPARA_SESSION_THREADS: boolean = true;
+
   /** Batching off (every request runs alone): the `naive` baseline. Default false. */
   @Transform(({ value }) => value === true || value === 'true' || value === '1')
   EPARA_BATCHING_OFF: boolean = false;
@@ -70,6 +78,7 @@ export interface WorkerConfig {
   provider: ExecutionProvider;
   deviceIndex: number;
   threads: number;
+  sessionThreads: boolean;
   memoryBytes: number;
   concurrency: number;
   maxQueue: number;
@@ -93,6 +102,7 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
     provider: e.EPARA_PROVIDER ?? (kind as ExecutionProvider),
     deviceIndex: Number(index),
     threads: e.EPARA_THREADS,
+    sessionThreads: e.EPARA_SESSION_THREADS,
     memoryBytes: (e.EPARA_DEVICE_MEMORY_MB ?? Math.floor(totalmem() / 4 / 1024 / 1024)) * 1024 * 1024,
     concurrency: e.EPARA_DEVICE_CONCURRENCY,
     maxQueue: e.EPARA_MAX_QUEUE,

@@ -1,4 +1,5 @@
 export * from './onnx/session-factory';
+export * from './onnx/threaded-session';
 export * from './onnx/model-inspector';
 export * from './onnx/loaded-model';
 export * from './batching/stack';

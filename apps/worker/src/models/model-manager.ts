@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { join } from 'node:path';
 import { EparaError, FunctionKind, FunctionRecord, ModelInfo } from '@epara/contracts';
 import { NatsClient } from '@epara/nats';
-import { createSession, defaultCacheDir, kindHandler, LoadedModel, ModelCache, sha256Of } from '@epara/runtime';
+import { createSession, defaultCacheDir, kindHandler, LoadedModel, ModelCache, sha256Of, THREAD_MIN_RUN_MS } from '@epara/runtime';
 import { WORKER_CONFIG, WorkerConfig } from '../config';
 
 export interface LoadResult {
@@ -44,9 +44,20 @@ export class ModelManager {
     const t0 = performance.now();
     const rss0 = process.memoryUsage().rss;
     const bytes = await this.bytesOf(info.sha256);
-    const created = await createSession(bytes, { provider: this.config.provider, intraOpNumThreads: this.config.threads, deviceId: this.config.deviceIndex });
-    if (created.note) this.logger.warn(`${record.name}: ${created.note}`);
     const kind = info === record.model ? record.kind : FunctionKind.Tensor;
+    const created = await createSession(bytes, {
+      provider: this.config.provider,
+      intraOpNumThreads: this.config.threads,
+      deviceId: this.config.deviceIndex,
+      // The generation engine drives its session step by step and keeps its KV-cache tensors: in-process.
+      thread: this.config.sessionThreads && kind !== FunctionKind.TextGeneration,
+      label: `"${record.name}"`,
+      onMove: ({ moved, reason }) =>
+        moved
+          ? this.logger.log(`${record.name}: runs take ${THREAD_MIN_RUN_MS} ms or more, so its model now runs on a thread of its own (requests and heartbeats are not held during a run)`)
+          : this.logger.warn(`${record.name}: could not move its model to a thread of its own, so it keeps running in-process (a run holds this worker's requests and heartbeats): ${reason}`),
+    });
+    if (created.note) this.logger.warn(`${record.name}: ${created.note}`);
     const model = new LoadedModel(info, kindHandler(kind), created);
     const memoryBytes = Math.max(info.sizeBytes, process.memoryUsage().rss - rss0);
     return { model, loadMs: performance.now() - t0, memoryBytes };

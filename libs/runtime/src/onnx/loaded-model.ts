@@ -6,7 +6,8 @@ import { CreatedSession } from './session-factory';
 
 /**
  * One function's model on one device: runs a batch of prepared requests as a single onnxruntime call
- * and hands each request its slice of the outputs. `session.run` executes on libuv's pool, so the event
+ * and hands each request its slice of the outputs. onnxruntime-node runs synchronously on the thread
+ * that calls it; a worker creates its sessions with `thread: true` (ThreadedSession) so that the event
  * loop (and the NATS connection) stays responsive while a batch runs.
  */
 export class LoadedModel {
@@ -16,9 +17,10 @@ export class LoadedModel {
     private readonly created: CreatedSession,
   ) {}
 
-  /** The session itself, for engines that drive it step by step (text generation). */
+  /** The session itself, for engines that drive it step by step (text generation); created without `thread`. */
   get session(): ort.InferenceSession {
-    return this.created.session;
+    if (!this.created.local) throw new Error(`${this.info.sha256.slice(0, 12)}: the session runs on its own thread; a step-by-step engine needs one created without \`thread\``);
+    return this.created.local;
   }
 
   get provider(): string {

@@ -1,4 +1,5 @@
 import * as ort from 'onnxruntime-node';
+import { OffloadingSession, RunnableSession } from './threaded-session';
 
 /** Execution providers Epara asks onnxruntime for. `cuda` needs the CUDA provider libraries installed. */
 export const ExecutionProvider = { Cpu: 'cpu', Cuda: 'cuda', WebGpu: 'webgpu' } as const;
@@ -10,10 +11,22 @@ export interface SessionOptions {
   intraOpNumThreads: number;
   /** CUDA/WebGPU device index when the provider is a GPU. */
   deviceId?: number;
+  /**
+   * Let the session move to a thread of its own once its runs prove long (OffloadingSession), so that a
+   * run does not hold the event loop. Off for engines that drive the session step by step and keep its
+   * output tensors (generation).
+   */
+  thread?: boolean;
+  /** Names the model in the errors of its thread. */
+  label?: string;
+  /** Told when the model moved to its own thread, or why it could not. */
+  onMove?: (outcome: { moved: boolean; reason?: string }) => void;
 }
 
 export interface CreatedSession {
-  session: ort.InferenceSession;
+  session: RunnableSession;
+  /** The onnxruntime session itself when it runs on the calling thread (`thread` off). */
+  local?: ort.InferenceSession;
   /** The provider that actually runs the session. */
   provider: ExecutionProvider;
   /** Why it differs from the one asked for, for the device state and the operator. */
@@ -30,6 +43,11 @@ function providerConfig(o: SessionOptions): ort.InferenceSession.ExecutionProvid
  * libraries are missing, so a failed GPU provider is retried on CPU explicitly and the reason is returned.
  */
 export async function createSession(model: Uint8Array, o: SessionOptions): Promise<CreatedSession> {
+  const open = async (options: ort.InferenceSession.SessionOptions): Promise<Pick<CreatedSession, 'session' | 'local'>> => {
+    const local = await ort.InferenceSession.create(model, options);
+    if (o.thread) return { session: new OffloadingSession(local, model, options, o.label ?? 'a model', o.onMove) };
+    return { session: local, local };
+  };
   const common: ort.InferenceSession.SessionOptions = {
     intraOpNumThreads: o.intraOpNumThreads,
     interOpNumThreads: 1,
@@ -40,21 +58,11 @@ export async function createSession(model: Uint8Array, o: SessionOptions): Promi
   };
   if (o.provider !== 'cpu') {
     try {
-      const session = await ort.InferenceSession.create(model, { ...common, executionProviders: [providerConfig(o)] });
-      return { session, provider: o.provider };
+      return { ...(await open({ ...common, executionProviders: [providerConfig(o)] })), provider: o.provider };
     } catch (e) {
-      const session = await ort.InferenceSession.create(model, { ...common, executionProviders: ['cpu'] });
       const reason = ((e as Error).message ?? String(e)).split('\n')[0].slice(0, 300);
-      return { session, provider: 'cpu', note: `asked for ${o.provider}, running on cpu: ${reason}` };
+      return { ...(await open({ ...common, executionProviders: ['cpu'] })), provider: 'cpu', note: `asked for ${o.provider}, running on cpu: ${reason}` };
     }
   }
-  const session = await ort.InferenceSession.create(model, { ...common, executionProviders: ['cpu'] });
-  return { session, provider: 'cpu' };
-}
-
-/** Probes once whether a provider can create a session at all (used for the device state at start). */
-export async function probeProvider(o: SessionOptions, probeModel: Uint8Array): Promise<CreatedSession> {
-  const created = await createSession(probeModel, o);
-  await created.session.release();
-  return created;
+  return { ...(await open({ ...common, executionProviders: ['cpu'] })), provider: 'cpu' };
 }
