@@ -155,10 +155,12 @@ export class ThreadedSession implements RunnableSession {
 export const THREAD_MIN_RUN_MS = 2;
 /** Runs measured before deciding (the first runs of a session are slower: allocation, kernel choice). */
 const RUNS_BEFORE_DECIDING = 3;
+/** One run this long moves the model at once, warm-up or not (a pipeline stage of seconds must not block three times). */
+const LONG_RUN_MS = 50;
 
 /**
  * Starts in-process and moves its model to a thread of its own (ThreadedSession) once its runs prove
- * long (median of the first few ≥ THREAD_MIN_RUN_MS). A thread costs 0.25–0.5 ms per run in messages
+ * long (median of the first few ≥ THREAD_MIN_RUN_MS, or any one ≥ 50 ms). A thread costs 0.25–0.5 ms per run in messages
  * and copies (measured on this 2-core host): more than a tiny model's whole run, which blocks the loop
  * for less than that anyway; a 30 ms detector run, on the other hand, would hold every queued request
  * and heartbeat for 30 ms.
@@ -211,9 +213,9 @@ export class OffloadingSession implements RunnableSession {
   private observe(ms: number): void {
     if (this.moving || this.threaded || this.firstRunsMs.length > RUNS_BEFORE_DECIDING) return;
     this.firstRunsMs.push(ms);
-    if (this.firstRunsMs.length <= RUNS_BEFORE_DECIDING) return;
+    if (ms < LONG_RUN_MS && this.firstRunsMs.length <= RUNS_BEFORE_DECIDING) return;
     const sorted = this.firstRunsMs.slice(1).sort((a, b) => a - b); // the very first run (warm-up) does not count
-    const median = sorted[Math.floor(sorted.length / 2)];
+    const median = ms >= LONG_RUN_MS ? ms : sorted[Math.floor(sorted.length / 2)];
     if (median < THREAD_MIN_RUN_MS || !this.model) {
       this.model = undefined; // stays in-process: the bytes are not needed any more
       return;
