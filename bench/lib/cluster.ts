@@ -291,7 +291,9 @@ export class BenchCluster {
     for (const c of [...this.children].reverse()) await killChild(c);
     this.children.length = 0;
     await this.nats?.stop().catch(() => undefined);
-    rmSync(this.logDir, { recursive: true, force: true });
+    // After a failure the whole logs stay for a look (dumpLogs printed only their tails).
+    if (this.dumped) console.error(`[bench] the apps' full logs are kept in ${this.logDir}`);
+    else rmSync(this.logDir, { recursive: true, force: true });
   }
 }
 

@@ -10,3 +10,4 @@ export * from './synthetic';
 export * from './execution';
 export * from './partition';
 export * from './generation';
+export * from './with-timeout';

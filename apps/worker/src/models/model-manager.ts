@@ -2,8 +2,11 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { join } from 'node:path';
 import { EparaError, FunctionKind, FunctionRecord, ModelInfo } from '@epara/contracts';
 import { NatsClient } from '@epara/nats';
-import { createSession, defaultCacheDir, kindHandler, LoadedModel, ModelCache, sha256Of, THREAD_MIN_RUN_MS } from '@epara/runtime';
+import { createSession, defaultCacheDir, kindHandler, LoadedModel, ModelCache, sha256Of, THREAD_MIN_RUN_MS, withTimeout } from '@epara/runtime';
 import { WORKER_CONFIG, WorkerConfig } from '../config';
+
+/** Longest a model fetch from the object store may take before the load fails and is retried. */
+const MODEL_FETCH_TIMEOUT_MS = 120_000;
 
 export interface LoadResult {
   model: LoadedModel;
@@ -32,7 +35,8 @@ export class ModelManager {
     const cached = await this.cache.read(sha256);
     if (cached) return cached;
     const os = await this.nats.modelStore();
-    const bytes = await os.getBlob(sha256);
+    // A fetch that stalls must fail (and the load be retried), not hold every later placement change.
+    const bytes = await withTimeout(os.getBlob(sha256), MODEL_FETCH_TIMEOUT_MS, `fetching model ${sha256.slice(0, 12)} from the object store epara_models took over ${MODEL_FETCH_TIMEOUT_MS / 1000} s`);
     if (!bytes) throw EparaError.notFound(`model ${sha256} is not in the object store epara_models`);
     if (sha256Of(bytes) !== sha256) throw new EparaError(500, `model ${sha256} from the object store does not match its sha256`);
     await this.cache.write(sha256, bytes).catch((e) => this.logger.warn(`could not cache model ${sha256}: ${(e as Error).message}`));

@@ -42,6 +42,8 @@ interface Placed extends ServedFunction {
 }
 
 /** Wait before loading again what failed to load (the model fetch timed out, the store was busy), ms. */
+/** A load this long is worth a warning: the loads after it wait. */
+const SLOW_LOAD_MS = 30_000;
 const LOAD_RETRY_MS = 2_000;
 /** How long a removed function may take to finish its queue before it is unloaded anyway, ms. */
 const DRAIN_TIMEOUT_MS = 10_000;
@@ -153,6 +155,8 @@ export class WorkerService implements OnApplicationBootstrap, OnApplicationShutd
         this.executor.retune(unit, this.batchingFor(current));
         continue;
       }
+      // Loads run one at a time: say so when one holds the rest (a stalled fetch or thread shows here).
+      const slow = setTimeout(() => this.logger.warn(`still loading ${unit} on ${this.config.device} after ${SLOW_LOAD_MS / 1000} s; later placement changes wait for it`), SLOW_LOAD_MS);
       try {
         await this.load(unit, record, info, a);
         added.push(unit);
@@ -164,6 +168,8 @@ export class WorkerService implements OnApplicationBootstrap, OnApplicationShutd
           this.loadRetry = undefined;
           this.scheduleReconcile();
         }, LOAD_RETRY_MS);
+      } finally {
+        clearTimeout(slow);
       }
     }
     if (endpointsChanged) await this.publishService();

@@ -1,5 +1,6 @@
 import * as ort from 'onnxruntime-node';
 import { Worker } from 'node:worker_threads';
+import { withTimeout } from '../with-timeout';
 
 /**
  * What a session created on its own thread can do: run and release. `ort.InferenceSession` has the same
@@ -99,12 +100,15 @@ export class ThreadedSession implements RunnableSession {
     worker.unref();
   }
 
-  /** Starts a thread and creates the session there; throws onnxruntime's error when it cannot be created. */
-  static async create(model: Uint8Array, options: ort.InferenceSession.SessionOptions, label = 'a model'): Promise<ThreadedSession> {
+  /**
+   * Starts a thread and creates the session there; throws onnxruntime's error when it cannot be
+   * created, or after `timeoutMs` when the thread does not answer.
+   */
+  static async create(model: Uint8Array, options: ort.InferenceSession.SessionOptions, label = 'a model', timeoutMs = 60_000): Promise<ThreadedSession> {
     const worker = new Worker(THREAD_SOURCE, { eval: true, workerData: { ortPath: require.resolve('onnxruntime-node') } });
     const s = new ThreadedSession(worker, label);
     try {
-      await s.call({ op: 'create', model, options });
+      await withTimeout(s.call({ op: 'create', model, options }), timeoutMs, `the inference thread of ${label} did not create its session within ${timeoutMs / 1000} s`);
     } catch (e) {
       await worker.terminate();
       throw e;
