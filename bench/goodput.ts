@@ -19,7 +19,7 @@ import { basename } from 'node:path';
 import { isPolicyName, POLICY_NAMES, PolicyName } from '@epara/policy';
 import { machineLine, sleep } from './lib/args';
 import { BenchCluster, waitFor } from './lib/cluster';
-import { loadLine } from './lib/machine';
+import { cpuProbeMs, loadLine } from './lib/machine';
 import { bodyFor, contentTypeFor, deploySpec, liveModelFor, LiveModel } from './goodput/models';
 import { breakdownTable, latencyBreakdown } from './goodput/breakdown';
 import { calibratedWorkload, execAt1, pathDelays } from './goodput/calibrate';
@@ -190,7 +190,7 @@ async function main(): Promise<void> {
   const models = await Promise.all(w.functions.map((f) => liveModelFor(f))); // throws on an unknown profile before anything starts
   const bodies = models.map(bodyFor);
   const startedAt = new Date();
-  const loadBefore = loadLine();
+  const loadBefore = `${loadLine()}; CPU probe ${cpuProbeMs().toFixed(0)} ms (bench/lib/machine.ts cpuProbeMs: lower is a faster core)`;
   const schedule = buildSchedule(w, seed);
   console.log(`[goodput] live replay of ${w.name} (${args.workload}): ${w.functions.length} functions, ${schedule.sendMs.length} requests in ${w.warmupS} s warm-up + ${w.durationS} s measured, seed ${seed}; policies ${args.policies.join(', ')}`);
   console.log(`[goodput] ${machineLine()}; ${loadBefore}`);
@@ -200,6 +200,7 @@ async function main(): Promise<void> {
   for (const p of args.policies) runs.push(await runPolicy(p, w, models, bodies, seed));
   const live = runs.map((r) => r.summary);
   const elapsedS = (performance.now() - t0) / 1000;
+  const probeAfter = cpuProbeMs();
 
   console.log(`\n## Live\n\n${totalsTable(live)}\n\n${goodputMatrix(live)}\n`);
 
@@ -289,7 +290,7 @@ async function main(): Promise<void> {
     command,
     notes: [
       `Workload ${basename(args.workload)}: ${w.functions.length} functions, ${w.warmupS} s warm-up (excluded) + ${w.durationS} s measured, seed ${seed}, ${schedule.sendMs.length} requests per policy, the same send times for every policy.`,
-      `Live platform: per policy a fresh cluster (nats-server, gateway, 2 workers cpu:0/cpu:1, scheduler; EPARA_POLICY=<policy>, EPARA_PLACEMENT_PERIOD_MS=${PLACEMENT_PERIOD_MS}, EPARA_HEARTBEAT_MS=${HEARTBEAT_MS}); open-loop NATS request/reply to epara.v1.invoke.<fn>, msgpack, timeout SLO + 1 s (a timeout counts as 504); latency from the scheduled send time. Load before: ${loadBefore}. Ran ${elapsedS.toFixed(0)} s.`,
+      `Live platform: per policy a fresh cluster (nats-server, gateway, 2 workers cpu:0/cpu:1, scheduler; EPARA_POLICY=<policy>, EPARA_PLACEMENT_PERIOD_MS=${PLACEMENT_PERIOD_MS}, EPARA_HEARTBEAT_MS=${HEARTBEAT_MS}); open-loop NATS request/reply to epara.v1.invoke.<fn>, msgpack, timeout SLO + 1 s (a timeout counts as 504); latency from the scheduled send time. Load before: ${loadBefore}; CPU probe after: ${probeAfter.toFixed(0)} ms. Ran ${elapsedS.toFixed(0)} s.`,
     ],
     appendix,
     extra: { workloadFile: args.workload, seed, durationS: w.durationS, warmupS: w.warmupS, sim, placementPeriodMs: PLACEMENT_PERIOD_MS },

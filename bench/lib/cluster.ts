@@ -169,7 +169,9 @@ export class BenchCluster {
     const fd = openSync(logFile, 'a');
     const proc = spawn(process.execPath, [appEntry(app)], {
       cwd: REPO_ROOT,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+      // EPARA_* variables of the benchmark's own environment reach the apps (to compare a setting, e.g.
+      // EPARA_SESSION_THREADS=false); what the benchmark sets itself wins.
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...inheritedEparaEnv(), ...env },
       stdio: ['ignore', fd, fd],
     });
     closeSync(fd);
@@ -357,4 +359,11 @@ export async function startEchoResponder(natsUrl: string, subject: string): Prom
       await exited;
     },
   };
+}
+
+/** The EPARA_* variables of this process's environment (not NATS_URL or ports: the cluster sets those). */
+function inheritedEparaEnv(): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (k.startsWith('EPARA_') && v !== undefined && !k.endsWith('_PORT')) out[k] = v;
+  return out;
 }

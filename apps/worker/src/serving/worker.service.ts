@@ -42,8 +42,8 @@ interface Placed extends ServedFunction {
 }
 
 /** Wait before loading again what failed to load (the model fetch timed out, the store was busy), ms. */
-/** A load this long is worth a warning: the loads after it wait. */
-const SLOW_LOAD_MS = 30_000;
+/** A placement change (loads, endpoints) this long is worth a warning: the changes after it wait. */
+const SLOW_RECONCILE_MS = 30_000;
 const LOAD_RETRY_MS = 2_000;
 /** How long a removed function may take to finish its queue before it is unloaded anyway, ms. */
 const DRAIN_TIMEOUT_MS = 10_000;
@@ -65,6 +65,8 @@ export class WorkerService implements OnApplicationBootstrap, OnApplicationShutd
   private functionsKv!: KV;
   private service?: Service;
   private reconciling: Promise<void> = Promise.resolve();
+  /** What the reconcile in progress is doing, for the operator when it takes long. */
+  private reconcileStep = 'starting';
   private loadRetry?: NodeJS.Timeout;
   private stopping = false;
   /** The provider sessions actually run on, and why it differs from the configured one. */
@@ -113,7 +115,17 @@ export class WorkerService implements OnApplicationBootstrap, OnApplicationShutd
   }
 
   private scheduleReconcile(): void {
-    this.reconciling = this.reconciling.then(() => this.reconcile()).catch((e) => this.logger.error(`reconcile failed: ${(e as Error).stack}`));
+    this.reconciling = this.reconciling
+      .then(async () => {
+        // Reconciles run one at a time: say so when one holds the rest (a stalled fetch or thread shows here).
+        const slow = setTimeout(() => this.logger.warn(`a placement change has been in progress for ${SLOW_RECONCILE_MS / 1000} s (${this.reconcileStep}); later changes wait for it`), SLOW_RECONCILE_MS);
+        try {
+          await this.reconcile();
+        } finally {
+          clearTimeout(slow);
+        }
+      })
+      .catch((e) => this.logger.error(`reconcile failed: ${(e as Error).stack}`));
   }
 
   /** Waits for the reconcile in progress (tests, shutdown). */
@@ -155,8 +167,7 @@ export class WorkerService implements OnApplicationBootstrap, OnApplicationShutd
         this.executor.retune(unit, this.batchingFor(current));
         continue;
       }
-      // Loads run one at a time: say so when one holds the rest (a stalled fetch or thread shows here).
-      const slow = setTimeout(() => this.logger.warn(`still loading ${unit} on ${this.config.device} after ${SLOW_LOAD_MS / 1000} s; later placement changes wait for it`), SLOW_LOAD_MS);
+      this.reconcileStep = `loading ${unit}`;
       try {
         await this.load(unit, record, info, a);
         added.push(unit);
@@ -168,10 +179,9 @@ export class WorkerService implements OnApplicationBootstrap, OnApplicationShutd
           this.loadRetry = undefined;
           this.scheduleReconcile();
         }, LOAD_RETRY_MS);
-      } finally {
-        clearTimeout(slow);
       }
     }
+    this.reconcileStep = 'publishing the service endpoints';
     if (endpointsChanged) await this.publishService();
     for (const unit of added) this.announce(EventKind.ModelLoaded, { function: unit, device: this.config.device });
   }
@@ -348,7 +358,10 @@ export class WorkerService implements OnApplicationBootstrap, OnApplicationShutd
       svc.addEndpoint(`${fn}-on-${this.config.device}`, { handler: handle, subject: subjects.device(first.mode, fn, this.config.device), queue, metadata: { function: fn, mode: first.mode, route: 'device' } });
     }
     this.service = svc;
-    if (old) await old.stop().catch(() => undefined);
+    // Not awaited: stopping drains the old endpoints' subscriptions (a round trip to the server each), and
+    // the next placement change must not wait on that. Both sets share queue groups meanwhile, so a
+    // request goes to one of them.
+    if (old) void old.stop().catch(() => undefined);
   }
 
   private stats() {
