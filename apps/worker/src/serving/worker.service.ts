@@ -107,8 +107,12 @@ export class WorkerService implements OnApplicationBootstrap, OnApplicationShutd
         }
       },
     });
+    // A record that changed, or arrived after the placement that names it (the two KV watches are not
+    // ordered with each other: a placement can name a function this worker has no record of yet, and
+    // reconcile skips it until the record is here).
     this.functions.onChange((c) => {
-      if ([...this.placed.values()].some((p) => p.record.name === c.key)) this.scheduleReconcile();
+      const wanted = this.placement.get(this.config.device)?.assignments.some((a) => a.fn === c.key);
+      if (wanted || [...this.placed.values()].some((p) => p.record.name === c.key)) this.scheduleReconcile();
     });
     await this.publishService();
     this.scheduleReconcile();
