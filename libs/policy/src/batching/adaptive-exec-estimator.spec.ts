@@ -61,4 +61,21 @@ describe(AdaptiveExecEstimator.name, () => {
     [{ alpha: 1.5 }, 'AdaptiveExecEstimator: alpha=1.5, expected a number in (0, 1]'],
     [{ unknownMs: -1 }, 'AdaptiveExecEstimator: unknownMs=-1, expected a number ≥ 0'],
   ])('rejects %o', (options, message) => expect(() => new AdaptiveExecEstimator(seed, options)).toThrow(message));
+
+  it('relax moves an inflated estimate back towards the fastest time seen, never below it', () => {
+    const est = new AdaptiveExecEstimator({ '1': 1, '8': 4 });
+    est.observe(1, 101); // ×0.2 → 21
+    expect(est.execMs(1)).toBeCloseTo(21, 6);
+    est.relax(1);
+    expect(est.execMs(1)).toBeCloseTo(21 - 0.05 * 20, 6);
+    for (let i = 0; i < 500; i++) est.relax(1);
+    expect(est.execMs(1)).toBeCloseTo(1, 3);
+    expect(est.execMs(1)).toBeGreaterThanOrEqual(1);
+    est.relax(3); // not a measured size: nothing to do
+    expect(est.execMs(8)).toBe(4);
+    // A faster run lowers the floor relax aims at.
+    est.observe(1, 0.5);
+    for (let i = 0; i < 500; i++) est.relax(1);
+    expect(est.execMs(1)).toBeCloseTo(0.5, 3);
+  });
 });

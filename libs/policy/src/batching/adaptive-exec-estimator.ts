@@ -1,6 +1,9 @@
 import { parseExecTable } from '../util/exec-table';
 import { ExecEstimatorOptions } from './types';
 
+/** Step of `relax` per refused request: some tens of refusals bring an inflated estimate most of the way back. */
+const RELAX_RATE = 0.05;
+
 /**
  * Execution time per batch size, adapting to measured runs: an EWMA per measured size, seeded from
  * the profile. Sizes never measured are estimated linearly: between two measured sizes by
@@ -15,6 +18,8 @@ export class AdaptiveExecEstimator {
   /** Measured sizes, ascending, and their EWMA times, ms. */
   private readonly sizes: number[];
   private readonly ms: number[];
+  /** Per measured size, the fastest time seen (seed included): where `relax` moves an estimate back to. */
+  private readonly fastestMs: number[];
   private fitA = 0;
   private fitC = 0;
   private fitStale = true;
@@ -29,6 +34,7 @@ export class AdaptiveExecEstimator {
     const table = parseExecTable(seed);
     this.sizes = table.sizes;
     this.ms = table.ms;
+    this.fastestMs = [...table.ms];
   }
 
   /** Records one run of `size` requests that took `ms`. Ignores sizes < 1 and times that are not finite ≥ 0. */
@@ -37,12 +43,29 @@ export class AdaptiveExecEstimator {
     const i = this.indexOf(size);
     if (i >= 0) {
       this.ms[i] += this.alpha * (ms - this.ms[i]);
+      if (ms < this.fastestMs[i]) this.fastestMs[i] = ms;
     } else {
       let at = 0;
       while (at < this.sizes.length && this.sizes[at] < size) at++;
       this.sizes.splice(at, 0, size);
       this.ms.splice(at, 0, ms);
+      this.fastestMs.splice(at, 0, ms);
     }
+    this.fitStale = true;
+  }
+
+  /**
+   * Moves the estimate of `size` a step (`rate`) back towards the fastest time seen for it. The caller
+   * refused or dropped a request because this estimate said it could not finish in time: refused
+   * requests never run, so without this one slow run (a CPU stall) can raise the estimate past a tight
+   * SLO and every later request is refused on it, for ever — seen live as a 246 req/s function answering
+   * nothing for a whole run. Refusals now pull the estimate down until requests run again and fresh
+   * measurements decide; a device that really got slower pushes it back up with its next runs.
+   */
+  relax(size: number, rate = RELAX_RATE): void {
+    const i = this.indexOf(size);
+    if (i < 0 || this.ms[i] <= this.fastestMs[i]) return;
+    this.ms[i] -= rate * (this.ms[i] - this.fastestMs[i]);
     this.fitStale = true;
   }
 

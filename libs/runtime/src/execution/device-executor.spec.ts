@@ -97,6 +97,32 @@ describe(DeviceExecutor.name, () => {
     expect(batches.flatMap((b) => b.ids)).not.toContain('tight');
   });
 
+  it('does not refuse for ever on an estimate one slow run inflated: refusals pull it back until requests run again', async () => {
+    const { t, sut, batches, outcomes, register } = setup({ maxBatchSize: 1, preferredBatchSize: 1, maxQueueDelayMs: 0 }, 0.5);
+    register('f');
+    const estimator = new AdaptiveExecEstimator({ '1': 0.5 });
+    sut.register('f', { batching: { maxBatchSize: 1, preferredBatchSize: 1, maxQueueDelayMs: 0 }, estimator, run: async (batch) => batch.forEach((r) => r.settle({ result: { type: 'document', body: {} }, served: { batchSize: 1, queueMs: 0, execMs: 0.5 } })) });
+    // One run stalled for 80 ms (a CPU stall): the batch-1 estimate jumps to ~16.4 ms, past a 15 ms SLO.
+    estimator.observe(1, 80);
+    expect(estimator.execMs(1)).toBeGreaterThan(15);
+    let refused = 0;
+    let served = 0;
+    for (let i = 0; i < 200 && served === 0; i++) {
+      const before = outcomes.length;
+      sut.enqueue(request('f', `r${i}`, t.now + 15, outcomes, t.now));
+      await flush();
+      const o = outcomes.slice(before);
+      if (o.some((x) => x.code === 504)) refused++;
+      if (o.some((x) => x.code === undefined)) served++;
+      t.advance(4);
+    }
+    // Without `relax` every one of the 200 is refused (the estimate only learns from runs).
+    expect(served).toBe(1);
+    expect(refused).toBeGreaterThan(0);
+    expect(refused).toBeLessThan(60);
+    expect(batches).toHaveLength(0); // the fake `run` above settles directly
+  });
+
   it('sheds with 429 when the queue is full, and accepts again once it drains', async () => {
     const { t, sut, outcomes, register, batches } = setup({ maxBatchSize: 2, preferredBatchSize: 2, maxQueueDelayMs: 5 }, 2, 1, 3);
     register('f');

@@ -84,6 +84,7 @@ export class DeviceExecutor {
   // What `settleHopeless` reports (set by `dropHopeless` just before the queue calls it back).
   private dropNowMs = 0;
   private dropExec1Ms = 0;
+  private droppedOnEstimate = false;
 
   constructor(
     private readonly concurrency: number,
@@ -166,6 +167,8 @@ export class DeviceExecutor {
     const exec1 = s.params.execMs(1);
     if (!canStillMeet(r.deadlineMs, now, exec1)) {
       r.settle({ error: EparaError.deadline(`deadline cannot be met: one run takes ${exec1.toFixed(1)} ms and ${Math.max(0, r.deadlineMs - now).toFixed(1)} ms are left`, { requestId: r.requestId }) });
+      // Refused on the estimate alone (time was left): the estimate must not stay where nothing runs to correct it.
+      if (r.deadlineMs > now) s.slot.estimator.relax(1);
       return undefined;
     }
     // Only requests with earlier deadlines run first (EDF): a more urgent arrival goes ahead of the rest.
@@ -231,12 +234,16 @@ export class DeviceExecutor {
     if (before === 0) return;
     this.dropNowMs = now;
     this.dropExec1Ms = s.params.execMs(1);
+    this.droppedOnEstimate = false;
     s.queue.dropHopeless(now, this.dropExec1Ms, this.settleHopeless);
     this.queuedTotal -= before - s.queue.size;
+    // As in `offer`: drops the estimate alone decided pull it back a step (see AdaptiveExecEstimator.relax).
+    if (this.droppedOnEstimate) s.slot.estimator.relax(1);
   }
 
   /** Answers one request `dropHopeless` removed (a bound method: no closure per pump). */
   private readonly settleHopeless = (r: PendingRequest): void => {
+    if (r.deadlineMs > this.dropNowMs) this.droppedOnEstimate = true;
     const waited = this.dropNowMs - r.arrivalMs;
     r.settle({
       error: EparaError.deadline(`deadline passed before the request could run (waited ${waited.toFixed(1)} ms; one run takes ${this.dropExec1Ms.toFixed(1)} ms)`, {
