@@ -98,8 +98,7 @@ describe(DeviceExecutor.name, () => {
   });
 
   it('does not refuse for ever on an estimate one slow run inflated: refusals pull it back until requests run again', async () => {
-    const { t, sut, batches, outcomes, register } = setup({ maxBatchSize: 1, preferredBatchSize: 1, maxQueueDelayMs: 0 }, 0.5);
-    register('f');
+    const { t, sut, outcomes } = setup({ maxBatchSize: 1, preferredBatchSize: 1, maxQueueDelayMs: 0 }, 0.5);
     const estimator = new AdaptiveExecEstimator({ '1': 0.5 });
     sut.register('f', { batching: { maxBatchSize: 1, preferredBatchSize: 1, maxQueueDelayMs: 0 }, estimator, run: async (batch) => batch.forEach((r) => r.settle({ result: { type: 'document', body: {} }, served: { batchSize: 1, queueMs: 0, execMs: 0.5 } })) });
     // One run stalled for 80 ms (a CPU stall): the batch-1 estimate jumps to ~16.4 ms, past a 15 ms SLO.
@@ -120,7 +119,6 @@ describe(DeviceExecutor.name, () => {
     expect(served).toBe(1);
     expect(refused).toBeGreaterThan(0);
     expect(refused).toBeLessThan(60);
-    expect(batches).toHaveLength(0); // the fake `run` above settles directly
   });
 
   it('sheds with 429 when the queue is full, and accepts again once it drains', async () => {
