@@ -19,7 +19,7 @@ import {
 } from '@epara/contracts';
 import { KvMirror, NatsClient, respondError } from '@epara/nats';
 import { AdaptiveExecEstimator, batchingFor, nextAimdBatchSize } from '@epara/policy';
-import { measureExecTimes, PreparedRequest } from '@epara/runtime';
+import { hasGuessedDims, measureExecTimes, PreparedRequest } from '@epara/runtime';
 import { WORKER_CONFIG, WorkerConfig } from '../config';
 import { DeviceExecutor, FunctionBatching } from '@epara/runtime';
 import { PendingRequest } from '@epara/runtime';
@@ -209,7 +209,10 @@ export class WorkerService implements OnApplicationBootstrap, OnApplicationShutd
     // Stages are not profiled into the record: its profile describes the whole model.
     const generative = record.kind === FunctionKind.TextGeneration;
     const profilable = this.config.profile && assignment.stage === undefined && !generative;
-    if (!profile && profilable) profile = await this.profile(record, model, loadMs, memoryBytes, model.kind.sample(model.info));
+    // A tensor model with dynamic sizes besides the batch would be timed on a guessed (1-sized) input:
+    // its first real request is the sample instead (`needsProfile`).
+    const guessed = record.kind === FunctionKind.Tensor && hasGuessedDims(model.info);
+    if (!profile && profilable && !guessed) profile = await this.profile(record, model, loadMs, memoryBytes, model.kind.sample(model.info));
     const estimator = new AdaptiveExecEstimator(profile?.execMsByBatch);
     const placed: Placed = { unit, received: 0, record, mode: assignment.mode, model, assignment, estimator, memoryBytes, aimdBatchSize: 1, needsProfile: !profile && profilable, loadMs };
     if (generative) this.generation.attach(placed);
