@@ -8,7 +8,8 @@ import { deployMultipart } from './support/http';
 /**
  * A worker watches two KV buckets, placements and function records, and nothing orders one watch's
  * updates with the other's: a placement can name a function whose record the worker has not seen yet.
- * Seen in a benchmark as a function that never loaded. Here the order is forced (no scheduler: the
+ * Before the fix such a function never loaded (this test timed out); the likely cause of two benchmark
+ * runs in which a function never became ready. Here the order is forced (no scheduler: the
  * test writes the placement itself, then deploys).
  */
 describe('a placement that arrives before the function record it names', () => {

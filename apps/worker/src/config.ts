@@ -49,9 +49,10 @@ export class WorkerEnv extends CommonEnv {
   EPARA_PROFILE: boolean = true;
 
   /**
-   * Run each model's onnxruntime session on a thread of its own (default true), so that a run does not
-   * hold the worker's event loop: requests keep arriving into the queue and heartbeats go out on time.
-   * Text generation always runs in-process (its engine keeps the session's KV-cache tensors).
+   * Let a model whose runs prove long (≥ 2 ms) move to an onnxruntime session on a thread of its own
+   * (default true), so that a run does not hold the worker's event loop: requests keep arriving into the
+   * queue and heartbeats go out on time. Tiny models and text generation (its engine keeps the session's
+   * KV-cache tensors) stay in-process.
    */
   @Transform(({ value }) => value === undefined || value === '' || value === true || value === 'true' || value === '1')
   EPARA_SESSION_THREADS: boolean = true;

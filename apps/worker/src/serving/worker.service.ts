@@ -41,9 +41,9 @@ interface Placed extends ServedFunction {
   memoryBytes: number;
 }
 
-/** Wait before loading again what failed to load (the model fetch timed out, the store was busy), ms. */
 /** A placement change (loads, endpoints) this long is worth a warning: the changes after it wait. */
 const SLOW_RECONCILE_MS = 30_000;
+/** Wait before loading again what failed to load (the model fetch timed out, the store was busy), ms. */
 const LOAD_RETRY_MS = 2_000;
 /** How long a removed function may take to finish its queue before it is unloaded anyway, ms. */
 const DRAIN_TIMEOUT_MS = 10_000;
@@ -66,7 +66,7 @@ export class WorkerService implements OnApplicationBootstrap, OnApplicationShutd
   private service?: Service;
   private reconciling: Promise<void> = Promise.resolve();
   /** What the reconcile in progress is doing, for the operator when it takes long. */
-  private reconcileStep = 'starting';
+  private reconcileStep = '';
   private loadRetry?: NodeJS.Timeout;
   private stopping = false;
   /** The provider sessions actually run on, and why it differs from the configured one. */
@@ -147,6 +147,7 @@ export class WorkerService implements OnApplicationBootstrap, OnApplicationShutd
 
   private async reconcile(): Promise<void> {
     if (this.stopping) return;
+    this.reconcileStep = 'unloading what is no longer placed here';
     const wanted = new Map((this.placement.get(this.config.device)?.assignments ?? []).map((a) => [unitKey(a.fn, a.stage), a]));
     let endpointsChanged = false;
     for (const [unit, p] of this.placed) {

@@ -7,8 +7,9 @@ import { CreatedSession } from './session-factory';
 /**
  * One function's model on one device: runs a batch of prepared requests as a single onnxruntime call
  * and hands each request its slice of the outputs. onnxruntime-node runs synchronously on the thread
- * that calls it; a worker creates its sessions with `thread: true` (ThreadedSession) so that the event
- * loop (and the NATS connection) stays responsive while a batch runs.
+ * that calls it; a worker creates its sessions with `thread: true` (OffloadingSession: a model with long
+ * runs moves to a thread of its own) so that the event loop (and the NATS connection) stays responsive
+ * while a batch runs.
  */
 export class LoadedModel {
   constructor(
@@ -19,7 +20,7 @@ export class LoadedModel {
 
   /** The session itself, for engines that drive it step by step (text generation); created without `thread`. */
   get session(): ort.InferenceSession {
-    if (!this.created.local) throw new Error(`${this.info.sha256.slice(0, 12)}: the session runs on its own thread; a step-by-step engine needs one created without \`thread\``);
+    if (!this.created.local) throw new Error(`${this.info.sha256.slice(0, 12)}: the session was created with \`thread\` (it may move to a thread of its own); a step-by-step engine needs one created without it`);
     return this.created.local;
   }
 
