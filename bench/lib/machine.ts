@@ -37,12 +37,12 @@ export function cpuProbeMs(): number {
     const t0 = performance.now();
     let x = 0;
     for (let i = 0; i < 1e8; i++) x = (x + i) | 0;
-    const ms = performance.now() - t0;
-    if (x === 42) best = -1; // keeps the loop from being optimised away
-    best = Math.min(best, ms);
+    best = Math.min(best, performance.now() - t0);
+    probeSink ^= x; // the result is used, so the loop cannot be optimised away
   }
   return best;
 }
+let probeSink = 0;
 
 export function loadLine(): string {
   const [one, five] = loadavg();
