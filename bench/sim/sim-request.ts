@@ -1,6 +1,6 @@
 import type { EparaError } from '@epara/contracts';
-import type { PendingRequest, ServedInfo } from '@epara/runtime/execution/pending-request';
-import type { PreparedRequest } from '@epara/runtime/kinds/types';
+import type { PendingRequest, ServedInfo } from '@epara/core/execution/pending-request';
+import type { PreparedRequest } from '@epara/contracts/prepared-request';
 
 /** Where the executor reports a request it answered with an error (deadline drop, unload). */
 export interface SettleSink {

@@ -1,7 +1,7 @@
 import { EparaError } from '@epara/contracts';
 import { AdaptiveExecEstimator, ServingPolicy } from '@epara/policy';
-import { DeviceExecutor, FunctionBatching } from '@epara/runtime/execution/device-executor';
-import type { PendingRequest } from '@epara/runtime/execution/pending-request';
+import { DeviceExecutor, FunctionBatching } from '@epara/core/execution/device-executor';
+import type { PendingRequest } from '@epara/core/execution/pending-request';
 import { DeviceSpec } from '../workload';
 import { EventQueue } from './event-queue';
 import { AssignmentLimits as Assignment, batchingFor, nextAimdBatchSize } from '@epara/policy';

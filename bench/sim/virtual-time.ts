@@ -1,4 +1,4 @@
-import type { Clock, Timers } from '@epara/runtime/execution/device-executor';
+import type { Clock, Timers } from '@epara/core/ports/clock';
 import { EventQueue } from './event-queue';
 
 /** The virtual clock every simulated component reads: ms since the run's start. */

@@ -4,6 +4,7 @@ export * from './errors';
 export * from './subjects';
 export * from './headers';
 export * from './tensor';
+export * from './prepared-request';
 export * from './inference-codec';
 export * from './records';
 export * from './buckets';

@@ -7,7 +7,6 @@ export * from './kinds';
 export * from './profiling/profiler';
 export * from './model-cache';
 export * from './synthetic';
-export * from './execution';
 export * from './partition';
 export * from './generation';
 export * from './with-timeout';

@@ -3,8 +3,7 @@ import { headers as natsHeaders, Msg, nuid } from 'nats';
 import { asEparaError, decodeInvocation, EparaError, encodeResult, FunctionRecord, Header, Mode } from '@epara/contracts';
 import { LargePayloads, respondError } from '@epara/nats';
 import { LoadedModel } from '@epara/runtime';
-import { DeviceExecutor } from '@epara/runtime';
-import { PendingRequest, ServedInfo } from '@epara/runtime';
+import { DeviceExecutor, PendingRequest, ServedInfo } from '@epara/core';
 import { WorkerMetrics } from '../state/worker-metrics';
 
 /** What the handler needs to know about a function placed here. */

@@ -13,16 +13,16 @@ import {
   Header,
   Mode,
   ModelInfo,
+  PreparedRequest,
   Profile,
   subjects,
   unitKey,
 } from '@epara/contracts';
 import { KvMirror, NatsClient, respondError } from '@epara/nats';
 import { AdaptiveExecEstimator, batchingFor, nextAimdBatchSize } from '@epara/policy';
-import { hasGuessedDims, measureExecTimes, PreparedRequest } from '@epara/runtime';
+import { hasGuessedDims, measureExecTimes } from '@epara/runtime';
 import { WORKER_CONFIG, WorkerConfig } from '../config';
-import { DeviceExecutor, FunctionBatching } from '@epara/runtime';
-import { PendingRequest } from '@epara/runtime';
+import { DeviceExecutor, FunctionBatching, PendingRequest } from '@epara/core';
 import { ModelManager } from '../models/model-manager';
 import { WorkerMetrics } from '../state/worker-metrics';
 import { GenerationServer } from './generation-server';

@@ -1,5 +1,5 @@
-import { EparaError, FunctionKind, Invocation } from '@epara/contracts';
-import { KindHandler, PreparedRequest } from './types';
+import { EparaError, FunctionKind, Invocation, PreparedRequest } from '@epara/contracts';
+import { KindHandler } from './types';
 import { boxesDocument, postprocessBoxes, preprocessImage } from './text-detection';
 
 interface ImageContext {

@@ -1,7 +1,8 @@
 import * as ort from 'onnxruntime-node';
 import { datatypeFromOrt, EparaError, ModelInfo, ortType, Tensor, TypedArray } from '@epara/contracts';
 import { splitTensor, stackTensors } from '../batching/stack';
-import { KindHandler, PreparedRequest } from '../kinds/types';
+import { PreparedRequest } from '@epara/contracts';
+import { KindHandler } from '../kinds/types';
 import { CreatedSession } from './session-factory';
 
 /**

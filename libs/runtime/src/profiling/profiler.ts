@@ -1,5 +1,5 @@
 import { LoadedModel } from '../onnx/loaded-model';
-import { PreparedRequest } from '../kinds/types';
+import { PreparedRequest } from '@epara/contracts';
 
 export interface ProfileOptions {
   /** Largest batch size to try. Min 1. */

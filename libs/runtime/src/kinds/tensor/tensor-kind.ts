@@ -1,5 +1,6 @@
 import { allocate, EparaError, Invocation, InvocationResult, ModelInfo, Tensor, TensorSpec } from '@epara/contracts';
-import { KindHandler, PreparedRequest } from '../types';
+import { PreparedRequest } from '@epara/contracts';
+import { KindHandler } from '../types';
 
 const describeShape = (s: TensorSpec) => `${s.datatype} [${s.shape.join(',')}]`;
 

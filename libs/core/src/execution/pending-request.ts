@@ -1,5 +1,4 @@
-import { EparaError, InvocationResult } from '@epara/contracts';
-import { PreparedRequest } from '../kinds/types';
+import { EparaError, InvocationResult, PreparedRequest } from '@epara/contracts';
 
 /** How a request was served, for the reply headers and metrics. */
 export interface ServedInfo {

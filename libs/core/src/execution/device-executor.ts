@@ -8,6 +8,7 @@ import { toQueueCandidate } from '@epara/policy/batching/to-queue-candidate';
 import type { BatchParams, QueueCandidate, QueueView } from '@epara/policy/batching/types';
 import { FunctionQueue, viewOf } from './function-queue';
 import { PendingRequest } from './pending-request';
+import { Clock, realClock, realTimers, Timers } from '../ports/clock';
 
 /** Batching limits of one function on this device (from its assignment, adapted by measurements). */
 export interface FunctionBatching {
@@ -36,19 +37,6 @@ interface SlotState {
   /** In `DeviceExecutor.withWork`. */
   listed: boolean;
 }
-
-export interface Clock {
-  nowMs(): number;
-}
-
-/** One-shot timers, injected so a simulator can run the executor in virtual time. */
-export interface Timers {
-  set(fn: () => void, ms: number): unknown;
-  clear(handle: unknown): void;
-}
-
-export const realTimers: Timers = { set: (fn, ms) => setTimeout(fn, ms), clear: (h) => clearTimeout(h as NodeJS.Timeout) };
-export const realClock: Clock = { nowMs: () => performance.timeOrigin + performance.now() };
 
 const KEY_SEPARATOR = '\u0000';
 
