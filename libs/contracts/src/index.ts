@@ -1,5 +1,7 @@
 import 'reflect-metadata';
 export * from './vocabulary';
+export { KIND_CAPABILITIES, kindCapabilities } from './kind-capabilities';
+export type { KindCapabilities } from './kind-capabilities';
 export * from './errors';
 export * from './subjects';
 export * from './headers';

@@ -1,4 +1,4 @@
-import { EparaError, FunctionKind } from '@epara/contracts';
+import { EparaError, FunctionKind, kindCapabilities } from '@epara/contracts';
 import { tensorKind } from './tensor/tensor-kind';
 import { textDetectionKind } from './text-detection-kind';
 import { KindHandler } from './types';
@@ -8,7 +8,7 @@ import { KindHandler } from './types';
  * (iteration-level batching). Its handler only answers the questions every kind answers.
  */
 const textGenerationKind: KindHandler = {
-  canSplit: false,
+  ...kindCapabilities(FunctionKind.TextGeneration),
   prepare: async () => {
     throw new EparaError(500, 'text-generation requests are served by the generation engine, not the request batcher');
   },

@@ -1,4 +1,4 @@
-import { EparaError, FunctionKind, Invocation, PreparedRequest } from '@epara/contracts';
+import { EparaError, FunctionKind, Invocation, kindCapabilities, PreparedRequest } from '@epara/contracts';
 import { KindHandler } from './types';
 import { boxesDocument, postprocessBoxes, preprocessImage } from './text-detection';
 
@@ -13,7 +13,7 @@ const IMAGE_TYPES = ['image/png', 'image/jpeg', 'image/webp', 'application/octet
 
 /** PP-OCR text detection: image bytes in, text boxes (original pixel coordinates) out. */
 export const textDetectionKind: KindHandler = {
-  canSplit: true,
+  ...kindCapabilities(FunctionKind.TextDetection),
   async prepare(invocation: Invocation): Promise<PreparedRequest> {
     if (invocation.type !== 'media' || !IMAGE_TYPES.includes(invocation.mediaType)) {
       const got = invocation.type === 'media' ? invocation.mediaType : 'tensors';

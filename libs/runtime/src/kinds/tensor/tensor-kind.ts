@@ -1,4 +1,4 @@
-import { allocate, EparaError, Invocation, InvocationResult, ModelInfo, Tensor, TensorSpec } from '@epara/contracts';
+import { allocate, EparaError, FunctionKind, Invocation, InvocationResult, kindCapabilities, ModelInfo, Tensor, TensorSpec } from '@epara/contracts';
 import { PreparedRequest } from '@epara/contracts';
 import { KindHandler } from '../types';
 
@@ -103,7 +103,7 @@ export function sampleTensors(model: ModelInfo, dims: Record<string, number> = {
 }
 
 export const tensorKind: KindHandler = {
-  canSplit: false,
+  ...kindCapabilities(FunctionKind.Tensor),
   prepare: async (invocation, model) => prepareTensors(invocation, model),
   finish: (outputs, prepared) => selectOutputs(outputs, prepared.outputNames),
   sample: sampleTensors,

@@ -1,0 +1,23 @@
+import { FunctionKind } from './vocabulary';
+
+/**
+ * What a kind can do, as plain data: the scheduler and the gateway decide from these without loading
+ * the kind's code (and its native dependencies: onnxruntime, sharp). The kind handlers read the same
+ * table, so there is one source of truth.
+ */
+export interface KindCapabilities {
+  /** Whether one request can be cut into parts that run on several devices (`sp` mode). */
+  readonly canSplit: boolean;
+}
+
+export const KIND_CAPABILITIES: Readonly<Record<FunctionKind, KindCapabilities>> = {
+  [FunctionKind.Tensor]: { canSplit: false },
+  // An image's bands are detected independently and their boxes merged.
+  [FunctionKind.TextDetection]: { canSplit: true },
+  // Each token depends on the previous ones; there is nothing to cut.
+  [FunctionKind.TextGeneration]: { canSplit: false },
+};
+
+export function kindCapabilities(kind: FunctionKind): KindCapabilities {
+  return KIND_CAPABILITIES[kind];
+}
