@@ -1,4 +1,4 @@
-import { buildTinyGpt } from '@epara/runtime';
+import { buildTinyGpt } from '@epara/generation';
 import { WorkerService } from '../apps/worker/src/serving/worker.service';
 import { startCluster, TestCluster, waitFor } from './support/cluster';
 import { deployMultipart, http, postJson } from './support/http';

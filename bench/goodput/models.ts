@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { encodeTensorsMsgpack, FunctionKind, MediaType, Tensor } from '@epara/contracts';
 import { buildCnn, buildMlp, bundledModelPath } from '@epara/runtime';
-import { buildTinyGpt } from '@epara/runtime/generation/tiny-gpt';
+import { buildTinyGpt } from '@epara/generation/tiny-gpt';
 import type { WorkloadFunction } from '../workload';
 
 export interface LiveModel {

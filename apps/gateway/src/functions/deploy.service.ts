@@ -7,6 +7,7 @@ import {
   EventKind,
   FunctionKind,
   FunctionRecord,
+  kindCapabilities,
   Mode,
   ModelInfo,
   PatchFunctionDto,
@@ -15,7 +16,7 @@ import {
 } from '@epara/contracts';
 import { NatsClient } from '@epara/nats';
 import { categorize, MODEL_MEMORY_FACTOR, toCategorization, uncategorized } from '@epara/policy';
-import { bundledModelPath, inspectModel, kindHandler, partitionModel, probeStageSignatures, sha256Of, tensorKind } from '@epara/runtime';
+import { bundledModelPath, inspectModel, partitionModel, probeStageSignatures, sampleTensors, sha256Of } from '@epara/runtime';
 import { ClusterView } from '../cluster/cluster-view.service';
 import { GATEWAY_CONFIG, GatewayConfig } from '../config';
 import { FunctionRegistry } from './function-registry.service';
@@ -101,7 +102,7 @@ export class DeployService {
       profile: f.profiles ? Object.values(f.profiles)[0] : undefined,
       devices: devices.length ? devices.map((x) => ({ memoryBytes: x.memoryBytes, memoryFreeBytes: x.memoryFreeBytes })) : [{ memoryBytes: DEFAULT_DEVICE_MEMORY, memoryFreeBytes: DEFAULT_DEVICE_MEMORY }],
       hints: f.hints,
-      kindCanSplit: kindHandler(f.kind).canSplit,
+      kindCanSplit: kindCapabilities(f.kind).canSplit,
     });
     return toCategorization(d, Date.now());
   }
@@ -160,7 +161,7 @@ export class DeployService {
     }
     let signatures;
     try {
-      const sample = tensorKind.sample(model);
+      const sample = sampleTensors(model);
       signatures = await probeStageSignatures(result, sample.inputs, model.inputs);
     } catch (e) {
       throw EparaError.badInput(`function "${name}" was cut into ${stages} stages, but a sample request could not run through them: ${(e as Error).message.split('\n')[0]}`, { field: 'model' });

@@ -2,21 +2,16 @@ import { Inject, Injectable } from '@nestjs/common';
 import { headers as natsHeaders } from 'nats';
 import { EparaError, FunctionRecord, Header, MediaType, Mode, subjects } from '@epara/contracts';
 import { NatsClient, replyError } from '@epara/nats';
-import { mergeTileBoxes, planTiles, ScoredRect } from '@epara/policy';
-import { cutImageForDetector, DET_STRIDE, tileBoxToImage } from '@epara/runtime';
+import { mergeSplitDetections, splitImageForDetector } from '@epara/kinds';
+import type { ScoredRect } from '@epara/policy';
 import { ClusterView } from '../cluster/cluster-view.service';
 import { GATEWAY_CONFIG, GatewayConfig } from '../config';
 import type { InvokeReply, InvokeRequest } from './invoke.service';
 
-/** Most tiles one request is cut into: beyond this the merge and the hops cost more than they save. */
-const MAX_TILES = 4;
-/** Rows neighbouring tiles share, in detector-input pixels: at least this, or 10% of the input height. */
-const MIN_OVERLAP_PX = 64;
-
 /**
- * The `sp` mode (latency × multi) for kinds that can split: the gateway cuts one image into overlapping
- * bands, sends each to a different device at once, and merges the boxes — one large request finishes
- * in about the time of its largest tile instead of the whole image.
+ * The `sp` mode (latency × multi) for kinds that can split: the text-detection kind cuts one image into
+ * overlapping bands, the gateway sends each to a different device at once, and the kind merges the
+ * boxes — one large request finishes in about the time of its largest tile instead of the whole image.
  */
 @Injectable()
 export class SplitInvoker {
@@ -37,12 +32,7 @@ export class SplitInvoker {
   async invoke(record: FunctionRecord, req: InvokeRequest, deadline: number, requestId: string): Promise<InvokeReply> {
     const devices = this.devicesFor(record.name);
     if (devices.length === 0) throw EparaError.noCapacity(`function "${record.name}" has no live replica to split the request over`, { function: record.name });
-    const parts = Math.min(devices.length, MAX_TILES);
-    // The gateway resizes once to the detector's input size and cuts bands on its stride, so each band
-    // is exactly a window of the whole image's input: the workers do not resize, and boxes agree.
-    const image = await cutImageForDetector(req.body, (width, height) =>
-      planTiles(width, height, { parts, overlapPx: Math.max(MIN_OVERLAP_PX, Math.round(height * 0.1)), align: DET_STRIDE }),
-    );
+    const image = await splitImageForDetector(req.body, devices.length);
     const { tiles } = image;
     const replies = await Promise.all(
       tiles.map(async (tile, i) => {
@@ -62,7 +52,7 @@ export class SplitInvoker {
             device,
             execMs: Number(msg.headers?.get(Header.ExecMs) ?? 0),
             queueMs: Number(msg.headers?.get(Header.QueueMs) ?? 0),
-            boxes: doc.boxes.map((b) => tileBoxToImage(b, tile.rect, image)),
+            boxes: doc.boxes,
           };
         } catch (e) {
           if ((e as { code?: string }).code === 'TIMEOUT') throw EparaError.deadline(`tile ${i} on ${device} did not answer within the deadline`);
@@ -72,7 +62,7 @@ export class SplitInvoker {
         }
       }),
     );
-    const boxes = mergeTileBoxes(replies.map((r) => r.boxes));
+    const boxes = mergeSplitDetections(image, replies.map((r) => r.boxes));
     return {
       body: Buffer.from(JSON.stringify({ boxes, count: boxes.length, tiles: tiles.length })),
       contentType: MediaType.Json,

@@ -2,7 +2,8 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { join } from 'node:path';
 import { EparaError, FunctionKind, FunctionRecord, ModelInfo } from '@epara/contracts';
 import { NatsClient } from '@epara/nats';
-import { createSession, defaultCacheDir, kindHandler, LoadedModel, ModelCache, sha256Of, THREAD_MIN_RUN_MS, withTimeout } from '@epara/runtime';
+import { kindHandler } from '@epara/kinds';
+import { createSession, defaultCacheDir, LoadedModel, ModelCache, sha256Of, THREAD_MIN_RUN_MS, withTimeout } from '@epara/runtime';
 import { WORKER_CONFIG, WorkerConfig } from '../config';
 
 /** Longest a model fetch from the object store may take before the load fails and is retried. */

@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import { headers as natsHeaders, Msg, nuid } from 'nats';
 import { EparaError, Header, MediaType, parseGenerationInput } from '@epara/contracts';
 import { respondError } from '@epara/nats';
-import { GenerationEngine } from '@epara/runtime';
+import { GenerationEngine } from '@epara/generation';
 import { WorkerMetrics } from '../state/worker-metrics';
 import type { ServedFunction } from './request-handler';
 

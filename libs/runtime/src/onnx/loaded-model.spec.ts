@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { Invocation, ModelInfo, Tensor } from '@epara/contracts';
-import { tensorKind } from '../kinds/tensor/tensor-kind';
+import { tensorKind } from '@epara/kinds';
 import { bundledModelPath } from '../model-cache';
 import { LoadedModel } from './loaded-model';
 import { inspectModel } from './model-inspector';

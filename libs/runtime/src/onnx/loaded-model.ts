@@ -2,7 +2,7 @@ import * as ort from 'onnxruntime-node';
 import { datatypeFromOrt, EparaError, ModelInfo, ortType, Tensor, TypedArray } from '@epara/contracts';
 import { splitTensor, stackTensors } from '../batching/stack';
 import { PreparedRequest } from '@epara/contracts';
-import { KindHandler } from '../kinds/types';
+import { KindHandler } from './kind-handler';
 import { CreatedSession } from './session-factory';
 
 /**

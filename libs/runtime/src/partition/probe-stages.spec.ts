@@ -1,6 +1,6 @@
 import { onnx } from 'onnx-proto';
 import { inspectModel } from '../onnx/model-inspector';
-import { sampleTensors } from '../kinds/tensor/tensor-kind';
+import { sampleTensors } from '../onnx/sample-inputs';
 import { buildMlp } from '../synthetic';
 import { partitionModel } from './partitioner';
 import { probeStageSignatures } from './probe-stages';

@@ -1,7 +1,7 @@
 import { EparaError, FunctionKind, kindCapabilities } from '@epara/contracts';
+import type { KindHandler } from '@epara/runtime';
 import { tensorKind } from './tensor/tensor-kind';
 import { textDetectionKind } from './text-detection-kind';
-import { KindHandler } from './types';
 
 /**
  * Text generation does not go through the request batcher: the worker hands it to a GenerationEngine
@@ -28,7 +28,3 @@ export function kindHandler(kind: FunctionKind): KindHandler {
   return KINDS[kind];
 }
 
-export * from './types';
-export * from './tensor/tensor-kind';
-export { textDetectionKind } from './text-detection-kind';
-export { cutImageForDetector, DET_STRIDE, tileBoxToImage } from './text-detection';

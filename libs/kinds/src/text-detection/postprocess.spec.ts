@@ -1,4 +1,4 @@
-import { mulberry32 } from '../../synthetic';
+import { mulberry32 } from '@epara/runtime';
 import { boxesDocument, postprocessBoxes } from './index';
 
 /** A probability map with the given rectangles (inclusive-exclusive map coordinates) set to `p`. */

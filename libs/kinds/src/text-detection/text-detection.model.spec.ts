@@ -7,7 +7,7 @@ import { postprocessBoxes, preprocessImage } from './index';
 // Runs the real PP-OCRv4 detector. Deliberately not skipped when the model is missing: a silently
 // skipped test would hide that the real path was never exercised.
 const MODEL = join(process.env.EPARA_CACHE_DIR || join(homedir(), '.cache', 'epara'), 'models', 'ppocr-det.onnx');
-const FIXTURE = join(__dirname, '../../../../../test/fixtures/text-2-lines.png');
+const FIXTURE = join(__dirname, '../../../../test/fixtures/text-2-lines.png');
 /** Rows and columns holding dark (< 128) pixels in the fixture, measured from the PNG. */
 const INK = [
   { text: 'Hello NATS 2026', top: 29, bottom: 62, left: 44, right: 402 },

@@ -1,5 +1,5 @@
 import { ModelInfo, TensorSpec } from '@epara/contracts';
-import { hasGuessedDims } from './tensor-kind';
+import { hasGuessedDims } from './sample-inputs';
 
 const model = (...inputs: TensorSpec[]): ModelInfo => ({ sha256: 'x', sizeBytes: 1, format: 'onnx', inputs, outputs: [], batchable: true, source: 'test' });
 

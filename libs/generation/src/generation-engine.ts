@@ -1,6 +1,6 @@
 import type * as ort from 'onnxruntime-node';
 import { ContinuousBatchParams, planStep, RunningSequence, StepLeave, WaitingRequest } from '@epara/policy/continuous-batching';
-import { mulberry32 } from '../synthetic/prng';
+import { mulberry32 } from '@epara/runtime';
 import { buildDecoderFeeds, DecoderDims, decoderDimsOf, DecoderRow, emptyKvCache, KvCache, readPresentCaches, rowGreedyToken, rowLogits } from './decoder-batch';
 import { sampleToken } from './sampling';
 import { findStop, heldTailLength } from './stop-sequences';

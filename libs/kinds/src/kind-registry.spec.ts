@@ -1,5 +1,5 @@
 import { FUNCTION_KINDS, KIND_CAPABILITIES } from '@epara/contracts';
-import { kindHandler } from './index';
+import { kindHandler } from './kind-registry';
 
 describe('kindHandler', () => {
   it.each(FUNCTION_KINDS)('%s answers canSplit from the contracts capabilities', (kind) => {

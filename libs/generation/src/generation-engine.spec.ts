@@ -1,5 +1,5 @@
 import * as ort from 'onnxruntime-node';
-import { mulberry32 } from '../synthetic/prng';
+import { mulberry32 } from '@epara/runtime';
 import { GenerationEngine } from './generation-engine';
 import { buildTinyGpt } from './tiny-gpt';
 import { GenerationEngineOptions, GenerationOutcome, GenerationRequest, GenerationStepEvent } from './types';

@@ -4,3 +4,4 @@ export { boxesDocument, postprocessBoxes } from './postprocess';
 export type { BoxesDocument, PostprocessOptions, TextBox } from './postprocess';
 export { cutImageForDetector, tileBoxToImage } from './tiles';
 export type { DetectorTiles, TileRect } from './tiles';
+export { MAX_SPLIT_TILES, mergeSplitDetections, splitImageForDetector } from './split-image';

@@ -1,6 +1,5 @@
 import { onnx } from 'onnx-proto';
-import { floatInitializer, floatValueInfo, intAttr, intsAttr, node } from '../synthetic/onnx-builder';
-import { mulberry32, uniform } from '../synthetic/prng';
+import { floatInitializer, floatValueInfo, intAttr, intsAttr, mulberry32, node, uniform } from '@epara/runtime';
 
 /**
  * A tiny GPT-2-style decoder with a KV cache, built in JS (dependencies.md §3.1, Appendix B), for

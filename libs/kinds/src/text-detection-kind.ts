@@ -1,5 +1,5 @@
 import { EparaError, FunctionKind, Invocation, kindCapabilities, PreparedRequest } from '@epara/contracts';
-import { KindHandler } from './types';
+import type { KindHandler } from '@epara/runtime';
 import { boxesDocument, postprocessBoxes, preprocessImage } from './text-detection';
 
 interface ImageContext {

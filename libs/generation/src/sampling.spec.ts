@@ -1,4 +1,4 @@
-import { mulberry32 } from '../synthetic/prng';
+import { mulberry32 } from '@epara/runtime';
 import { argmax, sampleToken } from './sampling';
 
 describe(sampleToken.name, () => {

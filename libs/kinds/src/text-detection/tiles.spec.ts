@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { cutImageForDetector, decodeForDetector, preprocessImage, tileBoxToImage } from './index';
 
-const page = readFileSync(join(__dirname, '..', '..', '..', '..', '..', 'test', 'fixtures', 'text-page.png'));
+const page = readFileSync(join(__dirname, '..', '..', '..', '..', 'test', 'fixtures', 'text-page.png'));
 
 describe('cutImageForDetector (sp bands)', () => {
   it('cuts bands that are exact windows of the whole image input, which workers then feed without resizing', async () => {

@@ -1,0 +1,7 @@
+// The built-in kinds' pre- and post-processing (tensor, text-detection with sharp) and the handler per
+// kind. What a kind can do (canSplit) is plain data in @epara/contracts, for processes that need not load this.
+export { kindHandler } from './kind-registry';
+export { prepareTensors, selectOutputs, tensorKind } from './tensor/tensor-kind';
+export { textDetectionKind } from './text-detection-kind';
+export { cutImageForDetector, DET_STRIDE, MAX_SPLIT_TILES, mergeSplitDetections, splitImageForDetector, tileBoxToImage } from './text-detection';
+export type { DetectorTiles, TileRect } from './text-detection';
