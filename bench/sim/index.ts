@@ -4,4 +4,3 @@ export * from './simulation';
 export * from './event-queue';
 export * from './virtual-time';
 export * from './same-batching';
-export * from './glue/rate-tracker';

@@ -1,33 +1,32 @@
-import { categorize, PolicyName, uncategorized, AdaptiveExecEstimator } from '@epara/policy';
-import type { Footprint, Mode, Sensitivity } from '@epara/contracts/vocabulary';
+import { FunctionKind, KIND_CAPABILITIES, type Categorization, type FunctionRecord, type ModelInfo } from '@epara/contracts';
+import { initialCategory } from '@epara/core/scheduler/initial-category';
+import { AdaptiveExecEstimator, type ServingPolicy } from '@epara/policy';
 import type { WorkloadFunction } from '../workload';
-
-/** The function record as the simulated control plane keeps it (FunctionRecord's moving parts). */
-export interface SimCategory {
-  sensitivity: Sensitivity;
-  footprint: Footprint;
-  mode: Mode;
-  provisional: boolean;
-  reason: string;
-  /** Virtual time of the last change, ms (the record's `decidedAt`): the dwell time counts from it. */
-  decidedAtMs: number;
-}
 
 /** Memory a device offers, as the categorizer takes it. */
 export interface DeviceMemory {
   memoryBytes: number;
-  memoryFreeBytes?: number;
+  memoryFreeBytes: number;
+}
+
+/** The device class simulated profiles are stored under (one class: the workload's reference device). */
+const SIM_DEVICE_CLASS = 'sim';
+
+/** A kind with the capability the workload asks for: workloads describe capabilities, records name kinds. */
+function kindWith(canSplit: boolean): FunctionKind {
+  const kind = (Object.keys(KIND_CAPABILITIES) as FunctionKind[]).find((k) => KIND_CAPABILITIES[k].canSplit === canSplit);
+  if (!kind) throw new Error(`simulator: no function kind has canSplit=${canSplit}`);
+  return kind;
 }
 
 /**
- * One deployed function: its spec, its current category, whether a worker has stored its profile yet,
- * and the "true" execution time per batch size the simulated device takes (the profile, interpolated
- * by an AdaptiveExecEstimator that never observes anything).
+ * One deployed function: its record as the scheduler sees it in `epara_functions` (the same
+ * FunctionRecord the live scheduler reads, with a simulated model), and the "true" execution time per
+ * batch size the simulated device takes (the profile, interpolated by an AdaptiveExecEstimator that
+ * never observes anything).
  */
 export class SimFunction {
-  category: SimCategory;
-  /** A worker has measured it and stored the profile in the record (true after its first load). */
-  profiled = false;
+  record: FunctionRecord;
   /** `PendingRequest.prepared` of every request: one shape group, one item. */
   readonly prepared: { groupKey: string; items: number };
   private readonly truth: AdaptiveExecEstimator;
@@ -36,37 +35,36 @@ export class SimFunction {
   constructor(
     readonly index: number,
     readonly spec: WorkloadFunction,
-    policy: PolicyName,
-    categorizes: boolean,
+    policy: Pick<ServingPolicy, 'name' | 'categorize'>,
     devices: readonly DeviceMemory[],
   ) {
     this.prepared = { groupKey: '', items: 1 };
     this.truth = new AdaptiveExecEstimator(spec.profile.execMsByBatch);
     this.truthMs = new Float64Array(1025).fill(-1);
-    // Deploy-time categorization (gateway deploy.service.ts `categorizeFirst`): no profile yet.
-    if (!categorizes) {
-      const u = uncategorized(policy);
-      this.category = { sensitivity: u.sensitivity, footprint: u.footprint, mode: u.mode, provisional: u.provisional, reason: u.reason, decidedAtMs: 0 };
-    } else {
-      const d = categorize({
-        slo: { latencyMs: spec.sloMs },
-        expectedRps: spec.expectedRps,
-        modelSizeBytes: spec.modelSizeBytes,
-        devices: devices.map((x) => ({ memoryBytes: x.memoryBytes, memoryFreeBytes: x.memoryFreeBytes })),
-        hints: spec.hints,
-        kindCanSplit: spec.kindCanSplit,
-      });
-      this.category = { sensitivity: d.sensitivity, footprint: d.footprint, mode: d.mode, provisional: d.provisional, reason: d.reason, decidedAtMs: 0 };
-    }
+    const model: ModelInfo = { sha256: `sim-${spec.name}`, sizeBytes: spec.modelSizeBytes, format: 'onnx', inputs: [], outputs: [], batchable: spec.batchable, source: 'simulated' };
+    const base = { name: spec.name, kind: kindWith(spec.kindCanSplit), slo: { latencyMs: spec.sloMs }, hints: spec.hints, expected: spec.expectedRps === undefined ? undefined : { rps: spec.expectedRps } };
+    // Deployed at t = 0, categorized as the gateway does it at deploy (no profile yet).
+    this.record = { ...base, model, category: initialCategory(policy, base, spec.modelSizeBytes, devices, 0), profiles: {}, createdAt: 0, updatedAt: 0 };
   }
 
   get name(): string {
     return this.spec.name;
   }
 
-  /** The stored profile, once a worker has measured it (the record's `profiles`). */
-  get storedProfile(): WorkloadFunction['profile'] | undefined {
-    return this.profiled ? this.spec.profile : undefined;
+  get category(): Categorization {
+    return this.record.category;
+  }
+
+  /** A worker has measured it and stored the profile in the record (true after its first load). */
+  get profiled(): boolean {
+    return SIM_DEVICE_CLASS in this.record.profiles;
+  }
+
+  /** The first worker that loads the function stores its profile in the record, as a live worker does. */
+  storeProfile(device: string, nowMs: number): void {
+    const p = this.spec.profile;
+    const profile = { deviceClass: SIM_DEVICE_CLASS, execMsByBatch: p.execMsByBatch, memoryBytes: p.memoryBytes, loadMs: p.loadMs, shapeClass: '', measuredAt: nowMs, device };
+    this.record = { ...this.record, profiles: { [SIM_DEVICE_CLASS]: profile }, updatedAt: nowMs };
   }
 
   /** True execution time of a batch of `size` on the reference device, ms (memoized). */

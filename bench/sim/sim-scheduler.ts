@@ -1,6 +1,7 @@
-import { categorize, place, PlacementDecision, PlacementDevice, PlacementFunction, ServingPolicy, simplePlacement } from '@epara/policy';
-import { assignmentFor, AssignmentLimits as Assignment, HEADROOM, MOVE_COST_WEIGHT, toPlacementFunction } from '@epara/policy';
-import { RateTracker } from './glue/rate-tracker';
+import type { DevicePlacement } from '@epara/contracts';
+import { RateTracker } from '@epara/core/scheduler/rate-tracker';
+import { type RoundDevice, SchedulerRound } from '@epara/core/scheduler/scheduler-round';
+import type { AssignmentLimits, ServingPolicy } from '@epara/policy';
 import { SimFunction } from './sim-function';
 import { SimGateway } from './sim-gateway';
 import { SimWorker } from './sim-worker';
@@ -16,34 +17,31 @@ export interface SchedulerHost {
   onRecategorized(fn: SimFunction, from: string, to: string): void;
 }
 
+/** `sensitivity×footprint→mode`, as the simulator's report lists re-categorizations. */
+function categoryText(c: SimFunction['category']): string {
+  return `${c.sensitivity}×${c.footprint}→${c.mode}`;
+}
+
 /**
- * The state-aware scheduler's round (scheduler.service.ts `round`): re-categorize with the observed
- * rates (hysteresis in the policy), decide the placement (`place` / `simplePlacement`, one replica
- * pinned for `naive`), and write it: each worker whose assignments changed reconciles, and the
- * gateway's replica lists follow. Rounds never overlap; triggers during a round fold into one more.
+ * The scheduler in virtual time: the live SchedulerRound over the simulated records, heartbeats and
+ * placement, its plan applied at once (records, then device keys: each worker whose key changed
+ * reconciles, and the gateway's replica lists follow). What is modelled here is only what the app
+ * does with I/O: a round takes virtual time, and triggers during a round fold into one more after it.
  */
 export class SimScheduler {
-  readonly rates: RateTracker;
+  readonly rates = new RateTracker();
+  private readonly decider: SchedulerRound;
   private pending = false;
-  /** What is placed now (the placement KV): device id → function names. */
-  private current: Record<string, string[]> = {};
-  /** Assignments last written per device: fn → assignment. */
-  private readonly written: Map<number, Assignment>[];
-  private readonly placementDevices: PlacementDevice[];
-  private readonly deviceMemory: { memoryBytes: number; memoryFreeBytes: number }[];
+  /** The placement KV: device id → its key. */
+  private readonly placements = new Map<string, DevicePlacement>();
+  private readonly devices: RoundDevice[];
   private readonly fnIndex = new Map<string, number>();
+  private readonly workerIndex = new Map<string, number>();
   rounds = 0;
   placementMs = 0;
-  private everywhere?: { key: string; decision: PlacementDecision };
-  /** Per device: its function list as last written, and the assignment version it was written with. */
-  private readonly writtenNames: (readonly string[])[];
-  private writtenVersion: number[];
-  /** fn → device indices of the last placement written, and the placement they were built from. */
-  private replicas: number[][] = [];
-  private replicasOf?: Record<string, string[]>;
-  /** Bumped whenever some function's assignment changes. */
-  private assignmentVersion = 0;
   lastReason = '';
+  /** Virtual time until which the round in progress runs: triggers meanwhile fold into one round after it. */
+  private busyUntilMs = -Infinity;
 
   constructor(
     private readonly policy: ServingPolicy,
@@ -52,14 +50,11 @@ export class SimScheduler {
     private readonly gateway: SimGateway,
     private readonly host: SchedulerHost,
   ) {
-    this.rates = new RateTracker(workers.length, fns.length);
-    this.written = workers.map(() => new Map());
-    this.writtenNames = workers.map(() => []);
-    this.writtenVersion = workers.map(() => -1);
-    // The app passes computeScale 1 for every device (DeviceState has no speed yet); the simulator passes the real one.
-    this.placementDevices = workers.map((w) => ({ id: w.id, memoryBytes: w.spec.memoryBytes, computeScale: w.spec.computeScale, lost: false }));
-    this.deviceMemory = workers.map((w) => ({ memoryBytes: w.spec.memoryBytes, memoryFreeBytes: w.spec.memoryBytes }));
+    this.decider = new SchedulerRound(policy, this.rates);
+    // The live scheduler passes computeScale 1 for every device (heartbeats carry no speed yet); the simulator knows the real one.
+    this.devices = workers.map((w) => ({ id: w.id, memoryBytes: w.spec.memoryBytes, computeScale: w.spec.computeScale }));
     fns.forEach((f) => this.fnIndex.set(f.name, f.index));
+    workers.forEach((w) => this.workerIndex.set(w.id, w.index));
   }
 
   /** Whether rounds read observed rates (else heartbeats need not feed the tracker). */
@@ -67,10 +62,7 @@ export class SimScheduler {
     return this.policy.categorize || this.policy.placement !== 'everywhere';
   }
 
-  /** Virtual time until which the round in progress runs: triggers meanwhile fold into one round after it. */
-  private busyUntilMs = -Infinity;
-
-  /** scheduler.service.ts `trigger`: one round soon; triggers while one is pending fold into it. */
+  /** One round soon; triggers while one is pending fold into it. */
   trigger(): void {
     if (this.pending) return;
     this.pending = true;
@@ -79,141 +71,48 @@ export class SimScheduler {
 
   round(): void {
     this.pending = false;
-    const t0 = performance.now();
-    let recategorized = 0;
-    if (this.policy.categorize) recategorized = this.recategorize();
-    const decision = this.decide();
-    const writes = this.write(decision);
-    this.rounds++;
-    this.placementMs += performance.now() - t0;
-    this.lastReason = decision.reason;
-    // A round takes time in the app (KV reads and writes): model it, so triggers during it fold.
-    this.busyUntilMs = this.host.nowMs() + ROUND_BASE_MS + ROUND_WRITE_MS * (writes + recategorized);
-    // The record changed in KV: the scheduler's own watch triggers one more round.
-    if (recategorized > 0) this.trigger();
-  }
-
-  /** scheduler.service.ts `recategorize`: returns how many functions changed category. */
-  private recategorize(): number {
     const now = this.host.nowMs();
-    let changed = 0;
-    for (const f of this.fns) {
-      const observedRps = this.rates.rps(f.index, now);
-      const profile = f.storedProfile;
-      const c = f.category;
-      const d = categorize({
-        slo: { latencyMs: f.spec.sloMs },
-        expectedRps: f.spec.expectedRps,
-        observedRps: observedRps > 0 ? observedRps : undefined,
-        profile: profile ? { execMsByBatch: profile.execMsByBatch, memoryBytes: profile.memoryBytes } : undefined,
-        modelSizeBytes: f.spec.modelSizeBytes,
-        devices: this.deviceMemory,
-        hints: f.spec.hints,
-        kindCanSplit: f.spec.kindCanSplit,
-        previous: c.provisional ? undefined : { sensitivity: c.sensitivity, footprint: c.footprint, heldForMs: now - c.decidedAtMs },
-      });
-      if (d.mode === c.mode && d.sensitivity === c.sensitivity && d.footprint === c.footprint && d.provisional === c.provisional) continue;
-      const from = `${c.sensitivity}×${c.footprint}→${c.mode}`;
-      f.category = { sensitivity: d.sensitivity, footprint: d.footprint, mode: d.mode, provisional: d.provisional, reason: d.reason, decidedAtMs: now };
-      changed++;
-      const to = `${d.sensitivity}×${d.footprint}→${d.mode}`;
+    const t0 = performance.now();
+    const plan = this.decider.run({ functions: this.fns.map((f) => f.record), devices: this.devices, placements: [...this.placements.values()], why: 'round', nowMs: now });
+    for (const c of plan.recategorized) {
+      const f = this.fns[this.fnIndex.get(c.record.name)!];
+      f.record = c.record;
+      const from = categoryText(c.from);
+      const to = categoryText(c.record.category);
       if (to !== from) this.host.onRecategorized(f, from, to);
     }
-    return changed;
-  }
-
-  /** scheduler.service.ts `decide`. */
-  private decide(): PlacementDecision {
-    const now = this.host.nowMs();
-    const functions: PlacementFunction[] = [];
-    for (const f of this.fns) {
-      // pp needs stage models, which the simulator does not have: not placed (the gateway answers 501).
-      if (f.category.mode === 'pp') continue;
-      const rps = this.usesRates ? this.rates.rps(f.index, now) : 0;
-      functions.push(
-        toPlacementFunction(
-          { name: f.name, mode: f.category.mode, sloMs: f.spec.sloMs, profile: f.storedProfile, modelSizeBytes: f.spec.modelSizeBytes, hints: f.spec.hints, expectedRps: f.spec.expectedRps },
-          rps,
-          this.policy.placement,
-          this.workers.length,
-        ),
-      );
+    for (const p of plan.puts) {
+      this.placements.set(p.device, p);
+      this.workers[this.workerIndex.get(p.device)!].reconcile(this.limitsOf(p));
     }
-    if (this.policy.placement === 'everywhere') {
-      // simplePlacement's choice depends only on the functions' names and memory and the devices (rates
-      // and times only feed its reason): reuse it while those are unchanged, it is O(functions × devices).
-      const key = functions.map((f) => `${f.name}:${f.memoryBytes}`).join(',');
-      if (this.everywhere?.key !== key) this.everywhere = { key, decision: simplePlacement(functions, this.placementDevices, this.current) };
-      return this.everywhere.decision;
-    }
-    return place({
-      functions,
-      devices: this.placementDevices,
-      current: this.current,
-      params: { moveCostWeight: MOVE_COST_WEIGHT, maxReplicasPerFunction: this.workers.length, headroom: HEADROOM },
-    });
+    for (const d of plan.deletes) this.placements.delete(d);
+    if (plan.puts.length || plan.recategorized.length) this.publishReplicas();
+    this.rounds++;
+    this.placementMs += performance.now() - t0;
+    this.lastReason = plan.reason;
+    // A round takes time in the app (KV reads and writes): model it, so triggers during it fold.
+    this.busyUntilMs = now + ROUND_BASE_MS + ROUND_WRITE_MS * (plan.puts.length + plan.recategorized.length);
+    // The record changed in KV: the scheduler's own watch triggers one more round.
+    if (plan.recategorized.length > 0) this.trigger();
   }
 
-  /** scheduler.service.ts `write`: only devices whose assignments changed reconcile. Returns how many device keys were written. */
-  private write(decision: PlacementDecision): number {
-    // The cached `everywhere` decision comes back as the same object: its replica lists are unchanged.
-    const rebuild = decision.byDevice !== this.replicasOf;
-    const replicas: number[][] = rebuild ? this.fns.map(() => []) : this.replicas;
-    const modes: string[] = this.fns.map((f) => (f.category.mode === 'batch' ? 'batch' : 'dp'));
-    let writes = 0;
-    // Refresh every function's assignment first: a change bumps the version, so no device skips it.
-    for (const f of this.fns) this.assignmentOf(f);
-    for (const w of this.workers) {
-      const names = decision.byDevice[w.id] ?? [];
-      if (rebuild) for (const name of names) replicas[this.fnIndex.get(name)!].push(w.index);
-      // Unchanged list and no assignment changed anywhere: the same assignments as written.
-      if (this.writtenVersion[w.index] === this.assignmentVersion && sameNames(this.writtenNames[w.index], names)) continue;
-      const next = new Map<number, Assignment>();
-      for (const name of names) {
-        const f = this.fnIndex.get(name)!;
-        next.set(f, this.assignmentOf(this.fns[f]));
-      }
-      this.writtenNames[w.index] = names;
-      this.writtenVersion[w.index] = this.assignmentVersion;
-      const prev = this.written[w.index];
-      if (!sameAssignments(prev, next)) {
-        this.written[w.index] = next;
-        w.reconcile(next);
-        writes++;
-      }
-    }
-    this.replicas = replicas;
-    this.replicasOf = decision.byDevice;
-    this.gateway.setPlacement(replicas, modes);
-    this.current = decision.byDevice;
-    return writes;
+  /** The device's key in the simulated placement KV. */
+  placementOf(device: string): DevicePlacement | undefined {
+    return this.placements.get(device);
   }
 
-  /** The assignment depends only on the category's mode and whether the profile is stored: computed once per change. */
-  private readonly assignments = new Map<number, { key: string; a: Assignment }>();
-  private assignmentOf(fn: SimFunction): Assignment {
-    const key = `${fn.category.mode}/${fn.profiled}`;
-    const cached = this.assignments.get(fn.index);
-    if (cached && cached.key === key) return cached.a;
-    const a = assignmentFor(fn.category.mode, fn.spec.sloMs, fn.storedProfile?.execMsByBatch, fn.spec.hints, fn.spec.batchable);
-    this.assignments.set(fn.index, { key, a });
-    this.assignmentVersion++;
-    return a;
+  /** A device key as the simulated worker takes it: function index → its limits. */
+  private limitsOf(p: DevicePlacement): Map<number, AssignmentLimits> {
+    return new Map(p.assignments.map((a) => [this.fnIndex.get(a.fn)!, { mode: a.mode, maxBatchSize: a.maxBatchSize, maxQueueDelayMs: a.maxQueueDelayMs }]));
   }
-}
 
-function sameNames(a: readonly string[], b: readonly string[]): boolean {
-  if (a === b) return true;
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
-function sameAssignments(a: Map<number, Assignment>, b: Map<number, Assignment>): boolean {
-  if (a.size !== b.size) return false;
-  for (const [f, x] of a) {
-    const y = b.get(f);
-    if (!y || y.mode !== x.mode || y.maxBatchSize !== x.maxBatchSize || y.maxQueueDelayMs !== x.maxQueueDelayMs) return false;
+  /** The gateway routes by the placement KV: each function's replicas in device order, and its dispatch mode. */
+  private publishReplicas(): void {
+    const replicas: number[][] = this.fns.map(() => []);
+    for (const w of this.workers) for (const a of this.placements.get(w.id)?.assignments ?? []) replicas[this.fnIndex.get(a.fn)!].push(w.index);
+    this.gateway.setPlacement(
+      replicas,
+      this.fns.map((f) => (f.category.mode === 'batch' ? 'batch' : 'dp')),
+    );
   }
-  return true;
 }

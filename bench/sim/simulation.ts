@@ -102,7 +102,7 @@ export class Simulation implements WorkerHost, SettleSink {
     this.noiseSigma = Math.sqrt(Math.log(1 + workload.execNoiseCv * workload.execNoiseCv));
     this.timers = new VirtualTimers(this.clock, this.queue);
     this.devices = expandDevices(workload.devices, options.devices);
-    this.fns = workload.functions.map((f, i) => new SimFunction(i, f, options.policy, this.policy.categorize, this.devices));
+    this.fns = workload.functions.map((f, i) => new SimFunction(i, f, this.policy, this.devices.map((d) => ({ memoryBytes: d.memoryBytes, memoryFreeBytes: d.memoryBytes }))));
     this.workers = this.devices.map((d, i) => new SimWorker(i, d, this));
     this.gateway = new SimGateway(this.policy, this.workers, this.fns.length, new Rng(deriveSeed(this.seed, 'route')));
     this.scheduler = new SimScheduler(this.policy, this.fns, this.workers, this.gateway, {
@@ -137,12 +137,12 @@ export class Simulation implements WorkerHost, SettleSink {
     this.recorder.drop(r.fnIndex, r.sendMs, code);
   }
 
-  onModelLoaded(_device: number, fn: number): void {
+  onModelLoaded(device: number, fn: number): void {
     this.modelLoads++;
     const f = this.fns[fn];
     if (!f.profiled) {
       // The first worker to load it measures the profile and stores it in the record: the scheduler sees a change.
-      f.profiled = true;
+      f.storeProfile(this.workers[device].id, this.clock.now);
       this.scheduler.trigger();
     }
   }
