@@ -7,7 +7,7 @@ import { EventQueue } from './event-queue';
 import { AssignmentLimits as Assignment, batchingFor, nextAimdBatchSize } from '@epara/policy';
 import { sameBatching } from './same-batching';
 import { SimFunction } from './sim-function';
-import { RateTracker } from './glue/rate-tracker';
+import { RateTracker } from '@epara/core/scheduler/rate-tracker';
 import { SimRequest } from './sim-request';
 import { SyncCompletion, VirtualClock, VirtualTimers } from './virtual-time';
 
@@ -345,7 +345,7 @@ export class SimWorker {
       return;
     }
     for (const [f, p] of this.placed) {
-      if (rates) rates.observe(this.index, f, this.executor.completedOf(p.fn.name), nowMs);
+      if (rates) rates.observe(this.id, p.fn.name, this.executor.completedOf(p.fn.name), nowMs);
       if (!withFunctions) continue;
       this.hbReady[f] = 1;
       this.hbReadyList.push(f);
