@@ -7,7 +7,6 @@ import {
   EventKind,
   FunctionKind,
   FunctionRecord,
-  kindCapabilities,
   Mode,
   ModelInfo,
   PatchFunctionDto,
@@ -15,7 +14,8 @@ import {
   validateDto,
 } from '@epara/contracts';
 import { NatsClient } from '@epara/nats';
-import { categorize, MODEL_MEMORY_FACTOR, toCategorization, uncategorized } from '@epara/policy';
+import { DeployedFunction, initialCategory } from '@epara/core';
+import { MODEL_MEMORY_FACTOR } from '@epara/policy';
 import { bundledModelPath, inspectModel, partitionModel, probeStageSignatures, sampleTensors, sha256Of } from '@epara/runtime';
 import { ClusterView } from '../cluster/cluster-view.service';
 import { GATEWAY_CONFIG, GatewayConfig } from '../config';
@@ -91,20 +91,10 @@ export class DeployService {
   }
 
   /** Categorizes from what the gateway knows: the spec, the model, any profile, the live devices' capacity. */
-  private categorizeNow(f: Pick<FunctionRecord, 'slo' | 'expected' | 'observed' | 'hints' | 'kind'> & { profiles?: FunctionRecord['profiles'] }, model: ModelInfo): FunctionRecord['category'] {
-    if (!this.config.policy.categorize) return uncategorized(this.config.policy.name, Date.now());
-    const devices = this.cluster.state.liveDevices(60_000);
-    const d = categorize({
-      slo: { latencyMs: f.slo.latencyMs },
-      expectedRps: f.expected?.rps,
-      observedRps: f.observed?.rps,
-      modelSizeBytes: model.sizeBytes,
-      profile: f.profiles ? Object.values(f.profiles)[0] : undefined,
-      devices: devices.length ? devices.map((x) => ({ memoryBytes: x.memoryBytes, memoryFreeBytes: x.memoryFreeBytes })) : [{ memoryBytes: DEFAULT_DEVICE_MEMORY, memoryFreeBytes: DEFAULT_DEVICE_MEMORY }],
-      hints: f.hints,
-      kindCanSplit: kindCapabilities(f.kind).canSplit,
-    });
-    return toCategorization(d, Date.now());
+  private categorizeNow(f: DeployedFunction, model: ModelInfo): FunctionRecord['category'] {
+    const live = this.cluster.state.liveDevices(60_000);
+    const devices = live.length ? live : [{ memoryBytes: DEFAULT_DEVICE_MEMORY, memoryFreeBytes: DEFAULT_DEVICE_MEMORY }];
+    return initialCategory(this.config.policy, f, model.sizeBytes, devices, Date.now());
   }
 
   async deploy(rawSpec: unknown, upload?: Uint8Array): Promise<FunctionRecord> {
