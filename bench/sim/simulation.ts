@@ -1,4 +1,4 @@
-import { EparaError } from '@epara/contracts';
+import { EparaError, LOOP_DEFAULTS } from '@epara/contracts';
 import { PolicyName, servingPolicy, ServingPolicy } from '@epara/policy';
 import { GoodputRecorder } from '../report';
 import { ArrivalProcess, arrivalSources, deriveSeed, DeviceSpec, expandDevices, Rng, Workload } from '../workload';
@@ -17,8 +17,8 @@ const EV_HEARTBEAT = 5;
 const EV_ROUND = 6;
 const EV_PERIOD = 9;
 
-/** Defaults of the apps' configuration, mirrored (worker and scheduler config.ts). */
-export const SIM_DEFAULTS = Object.freeze({ placementPeriodMs: 10_000, heartbeatMs: 1_000, maxQueue: 1024, bucketMs: 1_000 });
+/** The apps' defaults, and the report's bucket width, ms. */
+export const SIM_DEFAULTS = Object.freeze({ ...LOOP_DEFAULTS, bucketMs: 1_000 });
 /** The run stops at the latest this long after the last arrival even if requests are still queued, ms. */
 const DRAIN_LIMIT_MS = 120_000;
 

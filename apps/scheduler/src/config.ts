@@ -1,6 +1,6 @@
 import { IsOptional, IsString, IsIn } from 'class-validator';
 import { POLICY_NAMES, PolicyName, servingPolicy, ServingPolicy } from '@epara/policy';
-import { CommonEnv, IntEnv, loadEnv } from '@epara/contracts';
+import { CommonEnv, IntEnv, loadEnv, LOOP_DEFAULTS } from '@epara/contracts';
 
 export class SchedulerEnv extends CommonEnv {
   /** Whole-system policy: epara (default) or a baseline (naive, static-batch, adaptive-batch) for benchmarks. */
@@ -9,11 +9,11 @@ export class SchedulerEnv extends CommonEnv {
 
   /** Placement period, ms. Also recomputed at once on deploy, delete, device joined or lost. Default 10000. */
   @IntEnv(200, 3_600_000)
-  EPARA_PLACEMENT_PERIOD_MS: number = 10_000;
+  EPARA_PLACEMENT_PERIOD_MS: number = LOOP_DEFAULTS.placementPeriodMs;
 
   /** A device whose last heartbeat is older than this is lost, ms. Default 3500 (three missed beats). */
   @IntEnv(500, 600_000)
-  EPARA_DEVICE_LOST_MS: number = 3_500;
+  EPARA_DEVICE_LOST_MS: number = LOOP_DEFAULTS.deviceLostMs;
 
   /** Leader lock refresh period, ms; the lock expires after 3 missed refreshes. Default 2000. */
   @IntEnv(100, 60_000)

@@ -2,7 +2,7 @@ import { Transform } from 'class-transformer';
 import { IsIn, IsOptional, IsString, Matches } from 'class-validator';
 import { hostname, totalmem } from 'node:os';
 import { POLICY_NAMES, PolicyName, servingPolicy, ServingPolicy } from '@epara/policy';
-import { CommonEnv, IntEnv, loadEnv, NAME_PATTERN } from '@epara/contracts';
+import { CommonEnv, IntEnv, loadEnv, LOOP_DEFAULTS, NAME_PATTERN } from '@epara/contracts';
 import { ExecutionProvider } from '@epara/runtime';
 
 export class WorkerEnv extends CommonEnv {
@@ -34,11 +34,11 @@ export class WorkerEnv extends CommonEnv {
 
   /** Requests queued per function before new ones are shed with 429. Default 1024. */
   @IntEnv(1, 1_000_000)
-  EPARA_MAX_QUEUE: number = 1024;
+  EPARA_MAX_QUEUE: number = LOOP_DEFAULTS.maxQueue;
 
   /** Heartbeat period, ms. Default 1000. */
   @IntEnv(100, 60_000)
-  EPARA_HEARTBEAT_MS: number = 1000;
+  EPARA_HEARTBEAT_MS: number = LOOP_DEFAULTS.heartbeatMs;
 
   /** HTTP port for /health and /metrics. Default 0 (any free port; logged at start). */
   @IntEnv(0, 65535)

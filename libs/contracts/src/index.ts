@@ -13,4 +13,5 @@ export * from './buckets';
 export * from './validate';
 export * from './dto/deploy-function.dto';
 export * from './config/common-env';
+export * from './config/loop-defaults';
 export * from './generation';
