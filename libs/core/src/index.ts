@@ -2,3 +2,4 @@
 export * from './ports';
 export * from './execution';
 export * from './scheduler';
+export * from './gateway';
