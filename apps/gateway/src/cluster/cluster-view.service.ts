@@ -1,9 +1,7 @@
 import { Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { FunctionRecord, Mode, unitKey } from '@epara/contracts';
+import { STALE_AFTER_MS } from '@epara/core';
 import { ClusterState, NatsClient, ReplicaView } from '@epara/nats';
-
-/** A heartbeat older than this makes a device unroutable here, ms (three missed 1 s heartbeats). */
-export const STALE_AFTER_MS = 3_500;
 
 /** The gateway's local view of the cluster, plus the requests this gateway has in flight per device. */
 @Injectable()

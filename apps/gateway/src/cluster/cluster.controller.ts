@@ -1,7 +1,8 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { DevicePlacement, DeviceState } from '@epara/contracts';
-import { ClusterView, STALE_AFTER_MS } from './cluster-view.service';
+import { STALE_AFTER_MS } from '@epara/core';
+import { ClusterView } from './cluster-view.service';
 
 @ApiTags('cluster')
 @Controller('v1')

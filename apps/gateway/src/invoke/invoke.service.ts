@@ -1,9 +1,10 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { createInbox, headers as natsHeaders, Msg, MsgHdrs, nuid } from 'nats';
-import { decodeInvocation, decodeResultTensors, encodeResult, encodeTensorsMsgpack, EparaError, FunctionKind, FunctionRecord, Header, MediaType, Mode, SERVING_HEADERS, subjects, unitKey } from '@epara/contracts';
-import { NatsClient, natsFailure, replyError, ReplicaView, respondError } from '@epara/nats';
-import { chooseBatchReplica, chooseReplica } from '@epara/policy';
-import { ClusterView, STALE_AFTER_MS } from '../cluster/cluster-view.service';
+import { decodeInvocation, decodeResultTensors, encodeResult, encodeTensorsMsgpack, EparaError, FunctionKind, FunctionRecord, Header, MediaType, Mode, SERVING_HEADERS, subjects } from '@epara/contracts';
+import { PipelinePlan, RequestRouter, Route, routeSubject, RouteTarget } from '@epara/core';
+import { NatsClient, natsFailure, replyError, respondError } from '@epara/nats';
+import { ClusterReplicaView } from '../cluster/cluster-replica-view';
+import { ClusterView } from '../cluster/cluster-view.service';
 import { GATEWAY_CONFIG, GatewayConfig } from '../config';
 import { FunctionRegistry } from '../functions/function-registry.service';
 import { GatewayMetrics } from '../common/gateway-metrics';
@@ -32,21 +33,15 @@ const GENERATION_TIMEOUT_MS = 120_000;
 /** Longest gap between two streamed tokens before the gateway gives up, ms. */
 const STREAM_IDLE_MS = 30_000;
 
-interface Route {
-  subject: string;
-  device?: string;
-  mode: Mode;
-  reason: string;
-}
-
 /**
- * The distributed request handler on the gateway: gives every request a deadline, picks a replica
- * from local state (power of two choices over the load workers report plus this gateway's in-flight
- * count) and sends it there; retries once elsewhere when nobody answered the subject.
+ * The distributed request handler on the gateway, as NATS wiring around the core's RequestRouter
+ * (deadline, replica, retry target) and PipelinePlan (the `pp` chain): it builds the headers, sends,
+ * retries once elsewhere when nobody answered the subject, maps failures to errors and counts metrics.
  */
 @Injectable()
 export class InvokeService {
   private readonly logger = new Logger(InvokeService.name);
+  private readonly router: RequestRouter<string>;
 
   constructor(
     private readonly nats: NatsClient,
@@ -55,11 +50,12 @@ export class InvokeService {
     private readonly metrics: GatewayMetrics,
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
     private readonly split: SplitInvoker,
-  ) {}
+  ) {
+    this.router = new RequestRouter(new ClusterReplicaView(cluster), { policy: config.policy, random: Math.random });
+  }
 
   private deadlineOf(record: FunctionRecord, arrivalMs: number, clientDeadline?: number): number {
-    const own = arrivalMs + record.slo.latencyMs;
-    return clientDeadline && clientDeadline > 0 ? Math.min(own, clientDeadline) : own;
+    return RequestRouter.deadlineOf(record.slo.latencyMs, arrivalMs, clientDeadline);
   }
 
   private checkServable(record: FunctionRecord): void {
@@ -70,48 +66,12 @@ export class InvokeService {
     }
   }
 
-  /** Chooses where a request (or one pipeline stage of it) goes. `exclude` skips a device that just failed. */
-  route(record: FunctionRecord, exclude?: string, stage?: number): Route {
-    const unit = unitKey(record.name, stage);
-    const replicas = this.cluster.state.replicas(record.name, stage);
-    if (replicas.length === 0) {
+  /** The router's route for a request of `record`, as long as one can be sent: 503 when no replica is placed. */
+  private placed(record: FunctionRecord, route: Route<string>): Route<string> {
+    if (route.target === RouteTarget.Unplaced) {
       throw EparaError.noCapacity(`function "${record.name}" has no replica placed yet: no worker has room for it, or the scheduler is not running`, { function: record.name });
     }
-    if (this.config.policy.routing === 'queue-group') {
-      const mode = replicas[0].mode;
-      return { subject: subjects.mode(mode, record.name), mode, reason: `policy ${this.config.policy.name}: the queue group picks` };
-    }
-    const candidates = replicas
-      .filter((r) => r.device !== exclude)
-      .map((r: ReplicaView) => {
-        const load = r.state?.functions.find((f) => f.fn === unit);
-        return {
-          device: r.device,
-          ready: load?.ready ?? false,
-          ageMs: r.ageMs,
-          // The device total: functions on one device share its compute.
-          queued: r.state?.queued ?? 0,
-          running: r.state?.running ?? 0,
-          localInflight: this.cluster.inflightOn(r.device),
-          execMsEwma: load?.execMsEwma ?? 0,
-          fnQueued: load?.queued ?? 0,
-          preferredBatchSize: load?.preferredBatchSize ?? 1,
-        };
-      });
-    const params = { staleAfterMs: STALE_AFTER_MS };
-    const d = replicas[0].mode === Mode.Batch ? chooseBatchReplica(candidates, Math.random, params) : chooseReplica(candidates, Math.random, params);
-    const mode = replicas[0].mode;
-    if (d.kind === 'none' && stage !== undefined) {
-      // Stages have no queue-group subject: try a replica of this stage even if it looks busy or stale.
-      const r = replicas.find((x) => x.device !== exclude) ?? replicas[0];
-      return { subject: subjects.device(r.mode, record.name, r.device), device: r.device, mode: r.mode, reason: `stage ${stage}: ${d.reason}` };
-    }
-    if (d.kind === 'none') {
-      // Nobody looks ready from here (heartbeats lag a fresh placement): let the queue group decide.
-      return { subject: subjects.mode(mode, record.name), mode, reason: `fallback to queue group: ${d.reason}` };
-    }
-    const chosen = replicas.find((r) => r.device === d.device)!;
-    return { subject: subjects.device(chosen.mode, record.name, chosen.device), device: chosen.device, mode: chosen.mode, reason: d.reason };
+    return route;
   }
 
   private workerHeaders(req: InvokeRequest, deadline: number, requestId: string): MsgHdrs {
@@ -141,16 +101,15 @@ export class InvokeService {
         return reply;
       }
       const h = this.workerHeaders(req, deadline, requestId);
-      let route = this.route(record);
+      let route = this.placed(record, this.router.route(record.name));
       let reply: { msg: Msg; body: Uint8Array };
       try {
         reply = await this.send(route, req.body, h, deadline, record.kind === FunctionKind.TextGeneration);
       } catch (e) {
         if (!natsFailure.isNoResponders(e)) throw e;
         // Nothing ran (no subscriber): safe to retry once, on another replica or the whole queue group.
-        this.logger.warn(`no responders on ${route.subject} for ${fn} (request ${requestId}); retrying once`);
-        route = route.device ? this.route(record, route.device) : route;
-        if (!route.device) route = { ...route, subject: subjects.mode(route.mode, fn) };
+        this.logger.warn(`no responders on ${routeSubject(route)} for ${fn} (request ${requestId}); retrying once`);
+        route = this.placed(record, this.router.retryTarget(route));
         reply = await this.send(route, req.body, h, deadline).catch((e2) => {
           if (natsFailure.isNoResponders(e2)) throw EparaError.noCapacity(`no worker answered for function "${fn}"; it may be reloading`, { function: fn });
           throw e2;
@@ -178,59 +137,34 @@ export class InvokeService {
   }
 
   /**
-   * The `pp` mode: the request flows stage to stage. The gateway keeps every tensor produced so far
-   * (a later stage may read an early one), sends each stage its inputs as msgpack to a replica of that
-   * stage, and answers with the original outputs. Each stage batches on its own worker; the deadline
-   * travels with the request.
+   * The `pp` mode: the request flows stage to stage (stage → gateway → stage). The core's PipelinePlan
+   * says what each stage reads and returns and what the reply is; this loop only sends each step as
+   * msgpack to a replica of its stage and hands the outputs back to the run.
    */
   private async pipeline(record: FunctionRecord, req: InvokeRequest, deadline: number, requestId: string): Promise<InvokeReply> {
     const invocation = decodeInvocation(req.body, req.contentType);
     if (invocation.type !== 'tensors') throw EparaError.badInput(`function "${record.name}" takes tensors (JSON or msgpack), not ${invocation.mediaType}`);
-    const live = new Map(invocation.inputs.map((t) => [t.name, t]));
-    const wanted = invocation.outputNames ?? record.model.outputs.map((o) => o.name);
-    const stages = record.model.stages!;
-    const devices: string[] = [];
-    let execMs = 0;
-    let queueMs = 0;
-    for (const stage of stages) {
-      // Each stage returns only what a later stage reads or the caller asked for: a stage's side
-      // outputs can be far larger than its cut (ISNet's last stage yields 12 maps, ~120 MB).
-      const needed = new Set([...wanted, ...stages.filter((s) => s.index > stage.index).flatMap((s) => s.inputs.map((i) => i.name))]);
-      const outputNames = stage.outputs.map((o) => o.name).filter((n) => needed.has(n));
-      const feeds = stage.inputs.map((spec) => {
-        const t = live.get(spec.name);
-        if (!t) throw EparaError.badInput(`missing input "${spec.name}": expected ${spec.datatype} [${spec.shape.join(',')}]`, { input: spec.name });
-        return t;
-      });
+    const run = PipelinePlan.of(record, invocation.outputNames).start(invocation.inputs, deadline, requestId);
+    for (let step = run.next(); step; step = run.next()) {
       const h = natsHeaders();
-      h.set(Header.ContentType, MediaType.Msgpack);
-      h.set(Header.Accept, MediaType.Msgpack);
-      h.set(Header.Deadline, String(deadline));
-      h.set(Header.RequestId, requestId);
-      h.set(Header.Stage, String(stage.index));
-      const route = this.route(record, undefined, stage.index);
-      const reply = await this.send(route, encodeTensorsMsgpack(feeds, undefined, outputNames), h, deadline).catch((e) => {
-        if (natsFailure.isNoResponders(e)) throw EparaError.noCapacity(`no worker answered for stage ${stage.index} of "${record.name}"`);
+      for (const [k, v] of Object.entries(step.headers)) h.set(k, v);
+      const stage = step.stage.index;
+      const route = this.placed(record, this.router.route(record.name, undefined, stage));
+      const reply = await this.send(route, encodeTensorsMsgpack(step.feeds, undefined, [...step.stage.returns]), h, deadline).catch((e) => {
+        if (natsFailure.isNoResponders(e)) throw EparaError.noCapacity(`no worker answered for stage ${stage} of "${record.name}"`);
         throw e;
       });
       const err = replyError(reply.msg);
       if (err) throw err;
-      for (const t of decodeResultTensors(reply.body, MediaType.Msgpack)) live.set(t.name, t);
-      devices.push(reply.msg.headers?.get(Header.Device) ?? route.device ?? '?');
-      execMs += Number(reply.msg.headers?.get(Header.ExecMs) ?? 0);
-      queueMs += Number(reply.msg.headers?.get(Header.QueueMs) ?? 0);
+      run.stageDone(decodeResultTensors(reply.body, MediaType.Msgpack), {
+        device: reply.msg.headers?.get(Header.Device) ?? route.device ?? '?',
+        execMs: Number(reply.msg.headers?.get(Header.ExecMs) ?? 0),
+        queueMs: Number(reply.msg.headers?.get(Header.QueueMs) ?? 0),
+      });
     }
-    const outputs = wanted.map((name) => {
-      const t = live.get(name);
-      if (!t) throw new EparaError(500, `pipeline of "${record.name}" did not produce output "${name}"`);
-      return t;
-    });
+    const { outputs, headers } = run.reply();
     const { body, contentType } = encodeResult({ type: 'tensors', outputs }, { modelName: record.name, id: invocation.id }, req.accept ?? req.contentType);
-    return {
-      body,
-      contentType,
-      headers: { [Header.Device]: devices.join(','), [Header.Mode]: Mode.Pp, [Header.BatchSize]: '1', [Header.ExecMs]: execMs.toFixed(3), [Header.QueueMs]: queueMs.toFixed(3), [Header.RequestId]: requestId },
-    };
+    return { body, contentType, headers };
   }
 
   /** Whether an HTTP request should be answered as a server-sent event stream. */
@@ -248,7 +182,8 @@ export class InvokeService {
     if (record.kind !== FunctionKind.TextGeneration) throw EparaError.badInput(`function "${fn}" is ${record.kind}; only text-generation functions stream`);
     const deadline = this.deadlineOf(record, arrival, req.deadlineEpochMs);
     const requestId = req.requestId || nuid.next();
-    const route = this.route(record);
+    const route = this.placed(record, this.router.route(record.name));
+    const subject = routeSubject(route);
     const h = this.workerHeaders(req, deadline, requestId);
     h.set(Header.Stream, '1');
     const inbox = createInbox();
@@ -265,7 +200,7 @@ export class InvokeService {
     };
     watchdog(Math.max(1, deadline - Date.now() + this.config.replyGraceMs));
     try {
-      this.nats.nc.publish(route.subject, req.body, { reply: inbox, headers: h });
+      this.nats.nc.publish(subject, req.body, { reply: inbox, headers: h });
       let ended = false;
       for await (const m of sub) {
         if (m.headers?.code === 503) throw EparaError.noCapacity(`no worker answered for function "${fn}"`);
@@ -289,14 +224,14 @@ export class InvokeService {
   }
 
   /** One request to a worker; bodies over the NATS max payload go through the object store both ways. */
-  private async send(route: Route, body: Uint8Array, h: MsgHdrs, deadline: number, generation = false): Promise<{ msg: Msg; body: Uint8Array }> {
+  private async send(route: Route<string>, body: Uint8Array, h: MsgHdrs, deadline: number, generation = false): Promise<{ msg: Msg; body: Uint8Array }> {
     // A whole generation takes far longer than its time to first token (the deadline it carries).
     const timeout = generation ? GENERATION_TIMEOUT_MS : Math.max(1, deadline - Date.now() + this.config.replyGraceMs);
     if (route.device) this.cluster.begin(route.device);
     try {
-      return await this.nats.payloads.request(this.nats.nc, route.subject, body, { timeout, headers: h, noMux: false });
+      return await this.nats.payloads.request(this.nats.nc, routeSubject(route), body, { timeout, headers: h, noMux: false });
     } catch (e) {
-      if (natsFailure.isTimeout(e)) throw EparaError.deadline(`no reply within the deadline (${route.device ?? route.subject})`);
+      if (natsFailure.isTimeout(e)) throw EparaError.deadline(`no reply within the deadline (${route.device ?? routeSubject(route)})`);
       throw e;
     } finally {
       if (route.device) this.cluster.end(route.device);
@@ -340,12 +275,12 @@ export class InvokeService {
       this.checkServable(record);
       const deadline = this.deadlineOf(record, Date.now(), req.deadlineEpochMs);
       const requestId = req.requestId || nuid.next();
-      const route = this.route(record);
+      const route = this.placed(record, this.router.route(record.name));
       const h = this.workerHeaders(req, deadline, requestId);
       // A stored body stays where it is: the worker reads it by the producer's ref.
       const ref = msg.headers?.get(Header.PayloadRef);
       if (ref) h.set(Header.PayloadRef, ref);
-      await this.nats.payloads.publish(this.nats.nc, route.subject, msg.data, { reply: msg.reply, headers: h });
+      await this.nats.payloads.publish(this.nats.nc, routeSubject(route), msg.data, { reply: msg.reply, headers: h });
     };
     forward()
       .then(() => this.metrics.requests.inc({ function: fn, transport: 'nats', outcome: 'forwarded' }))
