@@ -1,40 +1,40 @@
+import type { Mode } from '@epara/contracts/vocabulary';
 import type { ServingPolicy } from '@epara/policy';
 // Leaf modules, not the index: each call through a re-export costs a getter under tsx.
-import { chooseBatchReplica } from '@epara/policy/routing/choose-batch-replica';
-import { chooseReplica } from '@epara/policy/routing/choose-replica';
-import type { BatchReplicaLoad, RouteParams } from '@epara/policy/routing/types';
+import type { ReplicaViewPort, RoutableReplica } from '@epara/core/gateway/replica-view';
+import { RequestRouter } from '@epara/core/gateway/request-router';
+import { RouteTarget } from '@epara/core/gateway/route';
 import { Rng } from '../workload';
 import { SimWorker } from './sim-worker';
 
-/** A heartbeat older than this makes a device unroutable, ms (gateway cluster-view.service.ts STALE_AFTER_MS). */
-export const STALE_AFTER_MS = 3_500;
-
 /** One routing candidate, reused across requests (no allocation per request). */
-interface Candidate extends BatchReplicaLoad {
+interface Candidate extends RoutableReplica {
   /** Device index. */
   index: number;
   /** The device's heartbeat count these fields were copied at. */
   beat: number;
 }
 
+const NO_CANDIDATES: readonly Candidate[] = [];
+
 /**
- * The gateway's request handling (invoke.service.ts `route`): a replica list from the placement, the
- * workers' state as of their last heartbeat plus this gateway's own in-flight count per device, and
- * the policy's routing: p2c / batch-window (`chooseReplica` / `chooseBatchReplica`) or the NATS queue
- * group (uniform among the subscribed replicas).
+ * A gateway in virtual time: the core's RequestRouter over this replica view (the placement's replica
+ * lists, the workers' state as of their last heartbeat, this gateway's own in-flight count per device),
+ * and the NATS queue group the router may hand a request to (uniform among the subscribed replicas).
  */
-export class SimGateway {
+export class SimGateway implements ReplicaViewPort<number, Candidate> {
   /** Requests this gateway sent to each device and has no reply for. */
   readonly inflight: Int32Array;
-  /** fn → device indices in the placement (what `ClusterState.replicas` lists). */
-  private replicas: number[][];
+  /** fn → device indices in the placement, in its order. */
+  private placed: number[][];
   /** fn → device indices subscribed now (loaded, not retiring): the NATS queue group's members. */
   private readonly serving: number[][];
   /** fn → the mode its replicas are assigned (the subject's mode). */
   readonly modeOf: string[];
   private readonly candidates: Candidate[][];
-  private readonly random: () => number;
-  private readonly params: RouteParams = { staleAfterMs: STALE_AFTER_MS };
+  private readonly router: RequestRouter<number, Candidate>;
+  /** The time the request being routed reaches the gateway: the heartbeat ages are taken at it. */
+  private routingAtMs = 0;
   /**
    * Each device's last heartbeat: when, and its count (copied by `heartbeatFrom`). Kept here, packed,
    * because every request reads them for every replica of its function; the worker objects are
@@ -44,7 +44,7 @@ export class SimGateway {
   private readonly hbCount: Int32Array;
 
   constructor(
-    private readonly policy: ServingPolicy,
+    policy: ServingPolicy,
     private readonly workers: readonly SimWorker[],
     fnCount: number,
     private readonly rng: Rng,
@@ -53,11 +53,11 @@ export class SimGateway {
     this.hbAtMs = new Float64Array(workers.length).fill(-Infinity);
     this.hbCount = new Int32Array(workers.length);
     for (const w of workers) this.heartbeatFrom(w);
-    this.replicas = Array.from({ length: fnCount }, () => []);
+    this.placed = Array.from({ length: fnCount }, () => []);
     this.serving = Array.from({ length: fnCount }, () => []);
     this.candidates = Array.from({ length: fnCount }, () => []);
     this.modeOf = new Array<string>(fnCount).fill('dp');
-    this.random = () => this.rng.next();
+    this.router = new RequestRouter(this, { policy, random: () => this.rng.next() });
   }
 
   /** A worker sent a heartbeat (it has updated its `hb*` fields). */
@@ -68,7 +68,7 @@ export class SimGateway {
 
   /** The placement changed (KV `epara_placement` watch): new replica lists. */
   setPlacement(replicas: number[][], modes: string[]): void {
-    this.replicas = replicas;
+    this.placed = replicas;
     for (let f = 0; f < modes.length; f++) this.modeOf[f] = modes[f];
   }
 
@@ -80,7 +80,7 @@ export class SimGateway {
   }
 
   replicaCount(fn: number): number {
-    return this.replicas[fn].length;
+    return this.placed[fn].length;
   }
 
   /** The queue group's pick: uniform among subscribers; -1 when none (no responders). */
@@ -95,17 +95,24 @@ export class SimGateway {
    * answers (503). `exclude` skips a device that just had no responder (the relay path's retry).
    */
   route(fn: number, nowMs: number, exclude = -1): number {
-    const reps = this.replicas[fn];
-    if (reps.length === 0) return -1;
-    if (this.policy.routing === 'queue-group') return this.queueGroup(fn);
+    this.routingAtMs = nowMs;
+    const route = this.router.route(fn, exclude >= 0 ? this.workers[exclude].id : undefined);
+    if (route.replica) return route.replica.index;
+    return route.target === RouteTarget.QueueGroup ? this.queueGroup(fn) : -1;
+  }
+
+  /** The replica view: `fn`'s replicas with their heartbeat fields, as of the request's arrival at the gateway. */
+  replicas(fn: number): readonly Candidate[] {
+    const reps = this.placed[fn];
+    if (reps.length === 0) return NO_CANDIDATES;
     const cands = this.candidates[fn];
-    let n = 0;
+    const mode = this.modeOf[fn] as Mode;
+    const nowMs = this.routingAtMs;
     for (let i = 0; i < reps.length; i++) {
       const d = reps[i];
-      if (d === exclude) continue;
-      let c = cands[n];
+      let c = cands[i];
       if (!c) {
-        c = cands[n] = { index: -1, beat: -1, device: '', ready: false, ageMs: 0, queued: 0, running: 0, localInflight: 0, execMsEwma: 0, fnQueued: 0, preferredBatchSize: 1 };
+        c = cands[i] = { index: -1, beat: -1, device: '', mode, ready: false, ageMs: 0, queued: 0, running: 0, localInflight: 0, execMsEwma: 0, fnQueued: 0, preferredBatchSize: 1 };
       }
       // Fields from the heartbeat change only when a new one arrives.
       if (c.index !== d || c.beat !== this.hbCount[d]) {
@@ -121,14 +128,11 @@ export class SimGateway {
         c.fnQueued = seen ? w.hbFnQueued[fn] : 0;
         c.preferredBatchSize = seen ? w.hbPreferred[fn] : 1;
       }
+      c.mode = mode;
       c.ageMs = nowMs - this.hbAtMs[d];
       c.localInflight = this.inflight[d];
-      n++;
     }
-    if (cands.length !== n) cands.length = n;
-    const d = this.modeOf[fn] === 'batch' ? chooseBatchReplica(cands, this.random, this.params) : chooseReplica(cands, this.random, this.params);
-    // Nobody looks ready from here (heartbeats lag a fresh placement): let the queue group decide.
-    if (d.kind === 'none') return this.queueGroup(fn);
-    return cands[d.index].index;
+    if (cands.length !== reps.length) cands.length = reps.length;
+    return cands;
   }
 }

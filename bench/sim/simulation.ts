@@ -209,7 +209,7 @@ export class Simulation implements WorkerHost, SettleSink {
       this.gateway.inflight[from]--;
       r.device = -1;
       if (this.relay && !r.retried) {
-        // The relay path retries once elsewhere (invoke.service.ts); the failure took half a hop to come back.
+        // The relay path retries once elsewhere (the router skips the device that failed); the failure took half a hop to come back.
         r.retried = true;
         const at = now + this.hopMs / 2;
         this.dispatch(r, this.gateway.route(r.fnIndex, at, from), at + this.hopMs / 2);
