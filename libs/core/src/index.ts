@@ -3,3 +3,4 @@ export * from './ports';
 export * from './execution';
 export * from './scheduler';
 export * from './gateway';
+export * from './worker';

@@ -63,6 +63,25 @@ describe(DeviceExecutor.name, () => {
     return { t, sut, batches, outcomes, register };
   }
 
+  it('says when a function is idle: at once when nothing is queued or running, else after its last batch', async () => {
+    const { t, sut, batches, outcomes, register } = setup({ maxBatchSize: 2, preferredBatchSize: 2, maxQueueDelayMs: 0 });
+    register('f');
+    const idle: string[] = [];
+    sut.whenIdle('f', () => idle.push('empty'));
+    sut.whenIdle('unknown', () => idle.push('unknown'));
+    expect(idle).toEqual(['empty', 'unknown']);
+    for (let i = 0; i < 3; i++) sut.enqueue(request('f', `r${i}`, t.now + 1000, outcomes, t.now));
+    sut.whenIdle('f', () => idle.push('drained'));
+    const cancel = sut.whenIdle('f', () => idle.push('cancelled'));
+    cancel();
+    batches[0].release();
+    await flush();
+    expect(idle).toHaveLength(2);
+    batches[1].release();
+    await flush();
+    expect(idle).toEqual(['empty', 'unknown', 'drained']);
+  });
+
   it('runs a batch as soon as the preferred size is queued', () => {
     const { t, sut, batches, outcomes, register } = setup({ maxBatchSize: 8, preferredBatchSize: 4, maxQueueDelayMs: 50 });
     register('f');

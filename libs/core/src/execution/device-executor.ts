@@ -6,16 +6,12 @@ import { canStillMeet } from '@epara/policy/batching/decide-batch';
 import { pickNextQueue } from '@epara/policy/batching/pick-next-queue';
 import { toQueueCandidate } from '@epara/policy/batching/to-queue-candidate';
 import type { BatchParams, QueueCandidate, QueueView } from '@epara/policy/batching/types';
+import type { FunctionBatching } from '@epara/policy/serving-policy/batching-for';
 import { FunctionQueue, viewOf } from './function-queue';
 import { PendingRequest } from './pending-request';
 import { Clock, realClock, realTimers, Timers } from '../ports/clock';
 
-/** Batching limits of one function on this device (from its assignment, adapted by measurements). */
-export interface FunctionBatching {
-  maxBatchSize: number;
-  preferredBatchSize: number;
-  maxQueueDelayMs: number;
-}
+export type { FunctionBatching };
 
 /** What the executor needs to run a function; the worker service owns the model behind `run`. */
 export interface FunctionSlot {
@@ -36,12 +32,16 @@ interface SlotState {
   keys: Map<string, string>;
   /** In `DeviceExecutor.withWork`. */
   listed: boolean;
+  /** Called once when the function has nothing queued and nothing running (`whenIdle`); undefined when none wait. */
+  idleWaiters: (() => void)[] | undefined;
 }
+
+const NOTHING_TO_CANCEL = (): void => undefined;
 
 const KEY_SEPARATOR = '\u0000';
 
 /**
- * One device's dynamic batcher (DESIGN.md §4, Triton's dynamic batcher with deadlines): every function
+ * One device's dynamic batcher (after Triton's dynamic batcher, with deadlines): every function
  * has an earliest-deadline-first queue per shape group; the device runs `concurrency` batches at a time
  * and picks the next one across all its functions by deadline urgency, so a frequency-heavy function
  * cannot starve a latency-sensitive one. Decisions come from `libs/policy`; this class only waits,
@@ -98,7 +98,9 @@ export class DeviceExecutor {
       completed: existing?.completed ?? 0,
       keys: existing?.keys ?? new Map(),
       listed: existing?.listed ?? false,
+      idleWaiters: existing?.idleWaiters,
     };
+    if (existing) existing.idleWaiters = undefined;
     this.slots.set(fn, state);
     // The queue carries over: so does its place among the functions with work.
     if (existing?.listed) this.withWork[this.withWork.indexOf(existing)] = state;
@@ -120,6 +122,32 @@ export class DeviceExecutor {
     this.unlist(s);
     this.queuedTotal -= s.queue.size;
     for (const r of s.queue.drainAll()) r.settle({ error: reason });
+    if (s.idleWaiters !== undefined) this.notifyIdle(s);
+  }
+
+  /**
+   * Calls `onIdle` once, when `fn` has nothing queued and nothing running here: at once when that is
+   * so now (or `fn` is not served here), else when its last batch finishes or its last queued request
+   * is dropped. A draining function is unloaded on it instead of polling its load. Returns a cancel.
+   */
+  whenIdle(fn: string, onIdle: () => void): () => void {
+    const s = this.slots.get(fn);
+    if (!s || (s.queue.size === 0 && s.running === 0)) {
+      onIdle();
+      return NOTHING_TO_CANCEL;
+    }
+    (s.idleWaiters ??= []).push(onIdle);
+    return () => {
+      const waiters = this.slots.get(fn)?.idleWaiters;
+      const i = waiters ? waiters.indexOf(onIdle) : -1;
+      if (i >= 0) waiters!.splice(i, 1);
+    };
+  }
+
+  private notifyIdle(s: SlotState): void {
+    const waiters = s.idleWaiters!;
+    s.idleWaiters = undefined;
+    for (const onIdle of waiters) onIdle();
   }
 
   batching(fn: string): FunctionBatching | undefined {
@@ -257,6 +285,8 @@ export class DeviceExecutor {
         this.dropHopeless(s, now);
         if (s.queue.size === 0) {
           s.listed = false;
+          // Dropping emptied it: a function draining with nothing running is idle now.
+          if (s.idleWaiters !== undefined && s.running === 0) this.notifyIdle(s);
           continue;
         }
         list[kept++] = s;
@@ -341,6 +371,8 @@ export class DeviceExecutor {
       this.busyMsAcc += this.clock.nowMs() - this.busySinceMs;
       this.busySinceMs = undefined;
     }
+    // Only draining functions have waiters: one field read per batch otherwise.
+    if (s.idleWaiters !== undefined && s.running === 0 && s.queue.size === 0) this.notifyIdle(s);
     this.pump();
   }
 
