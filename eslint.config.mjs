@@ -1,0 +1,88 @@
+// ESLint flat config: @eslint/js and typescript-eslint recommended (the syntactic preset, not the
+// type-checked one, which needs a full program per run and is too slow on small CI machines), then
+// eslint-config-prettier so layout is Prettier's alone (`npm run lint` runs both).
+import js from '@eslint/js';
+import { defineConfig } from 'eslint/config';
+import prettier from 'eslint-config-prettier';
+import globals from 'globals';
+import tseslint from 'typescript-eslint';
+
+/** Libraries are used through their index (`@epara/policy`), not through another library's inner files. */
+const DEEP_IMPORT = {
+  group: ['@epara/*/*'],
+  message: 'Import a library through its index (@epara/<lib>); a sub-path is allowed only where eslint.config.mjs says why.',
+};
+
+/** Like DEEP_IMPORT, but contracts' sub-paths are allowed (see the override below). */
+const DEEP_IMPORT_EXCEPT_CONTRACTS = { ...DEEP_IMPORT, group: ['@epara/*/*', '!@epara/contracts/*'] };
+
+export default defineConfig(
+  {
+    ignores: ['dist/', 'coverage/', '.epara/', 'models/', 'bench/results/'],
+  },
+  js.configs.recommended,
+  tseslint.configs.recommended,
+  {
+    languageOptions: {
+      globals: { ...globals.node },
+    },
+    linterOptions: {
+      reportUnusedDisableDirectives: 'error',
+    },
+    rules: {
+      // `_name` marks a parameter or binding kept for its position or shape (an interface method, a destructured rest).
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrorsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' },
+      ],
+      'no-restricted-imports': ['error', { patterns: [DEEP_IMPORT] }],
+    },
+  },
+  {
+    // The contracts index loads reflect-metadata and the class-validator DTOs. Pure and light code (the
+    // policy, the control loops, the kinds, the ONNX runtime, the workload files the simulator reads)
+    // imports the contracts modules it needs directly, the same modules the index re-exports, so it
+    // stays loadable without them.
+    files: ['libs/policy/**', 'libs/core/**', 'libs/kinds/**', 'libs/runtime/**', 'bench/workload/**'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [DEEP_IMPORT_EXCEPT_CONTRACTS] }],
+    },
+  },
+  {
+    // Hot paths: the simulator (bench/sim) runs the executor and the router millions of times per simulated
+    // hour, and under tsx each call through an index re-export costs a getter, so these files import leaf
+    // modules (`@epara/policy/batching/...`, `@epara/core/execution/...`) on purpose.
+    files: ['libs/core/src/execution/**', 'libs/core/src/gateway/**', 'bench/sim/**'],
+    rules: {
+      'no-restricted-imports': 'off',
+    },
+  },
+  {
+    // Benchmark drivers that load one leaf of a heavy library: the generation index loads gpt-tokenizer's
+    // large rank table, the runtime index loads onnxruntime-node; these need only a model builder or a PRNG.
+    files: ['bench/modes.ts', 'bench/failover.ts', 'bench/goodput/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ ...DEEP_IMPORT, group: ['@epara/*/*', '!@epara/generation/*', '!@epara/runtime/*'] }] },
+      ],
+    },
+  },
+  {
+    // Tests and benchmark drivers read HTTP and JSON replies loosely (`body.placement[0]...`): a wrong shape
+    // fails the assertion or the run, so `any` there is a convenience, not a hole in the typed code.
+    files: ['test/**', 'bench/**', '**/*.spec.ts'],
+    rules: {
+      '@typescript-eslint/no-explicit-any': 'off',
+    },
+  },
+  {
+    // CommonJS files (jest config, the jest environment).
+    files: ['**/*.js'],
+    languageOptions: { sourceType: 'commonjs' },
+    rules: {
+      '@typescript-eslint/no-require-imports': 'off',
+    },
+  },
+  prettier,
+);
