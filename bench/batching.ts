@@ -19,6 +19,7 @@ import { decodeResultTensors, encodeTensorsMsgpack, Tensor } from '@epara/contra
 import { decideBatch, pickNextQueue, BatchParams, QueueCandidate, QueueView } from '@epara/policy';
 import { buildCnn, bundledModelPath } from '@epara/runtime';
 import { existsSync } from 'node:fs';
+import { stripVTControlCharacters } from 'node:util';
 import { headers as natsHeaders, Msg } from 'nats';
 import * as ort from 'onnxruntime-node';
 import { machineLine, maybeWriteReport, parseArgs, sleep } from './lib/args';
@@ -162,7 +163,7 @@ async function deployAndSettle(c: BenchCluster, m: ModelCase): Promise<{ mode: s
   const reached = (await c.placedMode(m.name)) === m.wantMode;
   const profileError = c.grepLogs(profileFailed)[0];
   if (profileError) {
-    const why = profileError.replace(/\x1b\[[0-9;]*m/g, '').replace(/^.*?could not profile/, 'could not profile').slice(0, 300);
+    const why = stripVTControlCharacters(profileError).replace(/^.*?could not profile/, 'could not profile').slice(0, 300);
     addFailure(`${m.name}: the worker ${why}`);
     console.error(`[bench] ${m.name}: the worker ${why}`);
   }

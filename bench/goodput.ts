@@ -189,7 +189,6 @@ async function main(): Promise<void> {
   const seed = args.seed ?? w.seed;
   const models = await Promise.all(w.functions.map((f) => liveModelFor(f))); // throws on an unknown profile before anything starts
   const bodies = models.map(bodyFor);
-  const startedAt = new Date();
   const loadBefore = `${loadLine()}; CPU probe ${cpuProbeMs().toFixed(0)} ms (bench/lib/machine.ts cpuProbeMs: lower is a faster core)`;
   const schedule = buildSchedule(w, seed);
   console.log(`[goodput] live replay of ${w.name} (${args.workload}): ${w.functions.length} functions, ${schedule.sendMs.length} requests in ${w.warmupS} s warm-up + ${w.durationS} s measured, seed ${seed}; policies ${args.policies.join(', ')}`);

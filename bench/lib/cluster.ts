@@ -76,8 +76,6 @@ export interface DeployedFunction {
   record: any;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 /** GET returning status and parsed JSON body (or undefined). */
 export async function getJson(url: string): Promise<{ status: number; body: any }> {
   const res = await fetch(url);

@@ -55,5 +55,4 @@ export async function goodputTimelineSvg(runs: readonly RunSummary[], opts: Good
  * `import()` that a CommonJS build leaves alone: vega and vega-lite are ESM-only (with top-level
  * await), so TypeScript's `require()` rewrite of `import()` would fail to load them.
  */
-// eslint-disable-next-line @typescript-eslint/no-implied-eval
-const importEsm = new Function('specifier', 'return import(specifier)') as (specifier: string) => Promise<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+const importEsm = new Function('specifier', 'return import(specifier)') as (specifier: string) => Promise<any>;

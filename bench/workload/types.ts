@@ -2,11 +2,10 @@ import type { Hints } from '@epara/contracts/records';
 /**
  * A workload file (JSON): functions with their model profiles and SLOs, request streams with their
  * arrival processes, the device set, and run length. Shared by the simulator (bench/sim) and the
- * live replay, so both replay exactly the same request timestamps (workloads.md §5.1 A4).
+ * live replay, so both replay exactly the same request timestamps.
  *
  * Units are in the field names: `...Ms` milliseconds, `...S` seconds, `rate` requests/s, `...Bytes` bytes.
  */
-import type { Footprint, Mode, Sensitivity } from '@epara/contracts/vocabulary';
 
 /** Measured execution profile of a model on a reference device (computeScale 1). */
 export interface ModelProfile {
@@ -95,7 +94,7 @@ export interface DeviceGroup {
 }
 
 export interface NetworkModel {
-  /** One NATS request/reply round trip between two processes, ms (DESIGN.md §5: ≈ 0.66 ms p50). */
+  /** One NATS request/reply round trip between two processes, ms (≈ 0.66 ms p50, measured between two local processes). */
   hopMs: number;
   /**
    * `direct`: the worker answers the producer itself (1.5 hops); `relay`: the gateway keeps its own
