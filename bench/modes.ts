@@ -60,8 +60,8 @@ async function spLatency(split: boolean, page: Buffer): Promise<{ p50: number; p
  * (intraOpNumThreads 1), the tiny GPT the worker serves (d 64, 2 layers, r50k head). A saturating
  * open-loop comparison in the manner of Orca and vLLM: the same arrival file for every mode, Poisson
  * arrivals at a ladder of rates that ends above what either mode serves, the same max batch (16
- * sequences, 512 tokens a step), latency counted from the scheduled arrival (workloads.md A4).
- * Lengths (workloads.md §5.3 gpt chat, scaled to the model's 256 positions): prompt lognormal median
+ * sequences, 512 tokens a step), latency counted from the scheduled arrival.
+ * Lengths (a chat mix, scaled to the model's 256 positions): prompt lognormal median
  * 24, σ 0.5, cap 64; output lognormal median 24, σ 0.9, cap 128 = max_tokens. σ 0.9 gives the
  * conversation trace's long tail: P90 ≈ 3.2× the median (Azure LLM 2023 median 129, 2024 P90 398).
  * End-of-text is off, so each request generates exactly its drawn length in every mode.

@@ -24,7 +24,7 @@ const functions: PlacementFunction[] = Array.from({ length: nFunctions }, (_, i)
     loadMs: 100 + rand() * 900,
     execMsBatch1: exec1,
     bestThroughputPerMs: (1 / exec1) * (1 + rand() * 3),
-    // Power-law rates, as in AlpaServe's workloads (docs: workloads.md §2.2).
+    // Power-law rates, as in AlpaServe's workloads.
     rps: 400 * (i + 1) ** -0.5 * rand(),
     sloMs: 20 + rand() * 200,
   };

@@ -28,7 +28,7 @@ export interface LiveModel {
 /** A 1920×1280 text page (the test fixture upscaled): large enough that one device misses a 200 ms SLO, so it is split (`sp`). */
 const pageImage = (): Promise<Buffer> =>
   sharp(readFileSync(join(__dirname, '..', '..', 'test', 'fixtures', 'text-page.png'))).resize(1920, 1280, { fit: 'fill' }).png().toBuffer();
-/** Generation requests: 32 new tokens after a short prompt; TPOT SLO 30 ms (workloads.md §3.3: 5× a decode step). */
+/** Generation requests: 32 new tokens after a short prompt; TPOT SLO 30 ms (5× a decode step). */
 const GPT_PROMPT = { prompt: 'The camera at the gate reports', max_tokens: 32, stream: true };
 const GPT_TPOT_SLO_MS = 30;
 

@@ -1,11 +1,11 @@
 /**
- * Goodput accounting shared by the simulator and the live replay (workloads.md §5.1 A5):
+ * Goodput accounting shared by the simulator and the live replay:
  * a request is good when its end-to-end latency, from its scheduled send time to its reply, is within
  * its function's SLO; drops and errors are never good. Goodput is good requests per second of the
  * measured window (warm-up excluded), attainment is good / offered.
  */
 
-/** Why a request got no result; HTTP-like codes as on the wire (DESIGN.md §5). */
+/** Why a request got no result; HTTP-like codes, as in a reply's `Nats-Service-Error-Code` header. */
 export const DropReason = {
   /** Deadline: dropped before running because it could no longer meet its deadline, or no reply in time. */
   Deadline: '504',

@@ -3,8 +3,8 @@ import { ModelProfile } from './types';
 const MiB = 1024 * 1024;
 
 /**
- * Named profiles from numbers measured on this 2-vCPU machine at 1 onnxruntime thread
- * (reference/dependencies.md §3.1 and §4). Execution times are measured; memory is an estimate
+ * Named profiles from numbers measured on a 2-vCPU machine with onnxruntime-node at 1 intra-op thread
+ * (batch-1, 8 and 32 runs of each model). Execution times are measured; memory is an estimate
  * (about 2 × the model file plus the arena, the categorizer's own rule) and so are load times
  * except PP-OCR det/rec (174 / 111 ms measured). Re-measure before trusting absolute memory figures.
  */
@@ -13,31 +13,31 @@ export const BUILTIN_PROFILES: Readonly<Record<string, Readonly<ModelProfile>>> 
     execMsByBatch: { '1': 0.34, '8': 0.8, '32': 2.7 },
     memoryBytes: 16 * MiB,
     loadMs: 40,
-    source: 'silero v5, 512 samples at 16 kHz, T=1 (dependencies.md §4); memory and load estimated',
+    source: 'silero v5, 512 samples at 16 kHz, T=1: exec measured, memory and load estimated',
   },
   ocr_det: {
     execMsByBatch: { '1': 29.9, '8': 314, '32': 1157 },
     memoryBytes: 64 * MiB,
     loadMs: 174,
-    source: 'PP-OCRv4 det 320×320, T=1 (dependencies.md §4); load measured, memory estimated',
+    source: 'PP-OCRv4 det 320×320, T=1: exec and load measured, memory estimated',
   },
   ocr_det_640: {
     execMsByBatch: { '1': 126.7, '4': 558 },
     memoryBytes: 128 * MiB,
     loadMs: 174,
-    source: 'PP-OCRv4 det 640×640, T=1 (dependencies.md §4); load as det 320 (same file), memory estimated',
+    source: 'PP-OCRv4 det 640×640, T=1: exec measured, load as det 320 (same file), memory estimated',
   },
   ocr_rec: {
     execMsByBatch: { '1': 31.2, '8': 317, '32': 1412 },
     memoryBytes: 96 * MiB,
     loadMs: 111,
-    source: 'PP-OCRv4 rec 48×320, T=1 (dependencies.md §4); load measured, memory estimated',
+    source: 'PP-OCRv4 rec 48×320, T=1: exec and load measured, memory estimated',
   },
   ocr_cls: {
     execMsByBatch: { '1': 1.8, '8': 11, '32': 47.7 },
     memoryBytes: 8 * MiB,
     loadMs: 30,
-    source: 'PP-OCR cls 48×192, T=1 (dependencies.md §4); memory and load estimated',
+    source: 'PP-OCR cls 48×192, T=1: exec measured, memory and load estimated',
   },
   ocr_page: {
     execMsByBatch: { '1': 265 },
@@ -55,19 +55,19 @@ export const BUILTIN_PROFILES: Readonly<Record<string, Readonly<ModelProfile>>> 
     execMsByBatch: { '1': 0.51, '8': 3.01, '32': 12.26 },
     memoryBytes: 8 * MiB,
     loadMs: 20,
-    source: 'synthetic CNN [N,3,64,64], T=1 (dependencies.md §3.1); memory and load estimated',
+    source: 'synthetic CNN [N,3,64,64], T=1: exec measured, memory and load estimated',
   },
   mlp: {
     execMsByBatch: { '1': 0.138, '8': 0.169, '32': 0.606 },
     memoryBytes: 8 * MiB,
     loadMs: 15,
-    source: 'synthetic MLP 256→512→512→10, T=1 (dependencies.md §3.1); memory and load estimated',
+    source: 'synthetic MLP 256→512→512→10, T=1: exec measured, memory and load estimated',
   },
   oww_embedding: {
     execMsByBatch: { '1': 2.2, '8': 14.4, '32': 60.1 },
     memoryBytes: 8 * MiB,
     loadMs: 30,
-    source: 'openWakeWord embedding, T=1 (dependencies.md §4); memory and load estimated',
+    source: 'openWakeWord embedding, T=1: exec measured, memory and load estimated',
   },
 });
 

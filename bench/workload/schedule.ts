@@ -1,7 +1,7 @@
 import { arrivalSources } from './arrivals';
 import { Workload } from './types';
 
-/** Every request of a run, in send order: what an open-loop replay sends (workloads.md §5.1 A4). */
+/** Every request of a run, in send order: what an open-loop replay sends. */
 export interface Schedule {
   /** Send time, ms since the run's start, ascending. */
   sendMs: Float64Array;

@@ -1,4 +1,4 @@
-/** JetStream buckets and streams (DESIGN.md §5). Everything important lives here, not in a process. */
+/** JetStream buckets and streams (see docs/architecture.md). Everything important lives here, not in a process. */
 export const Bucket = {
   Functions: 'epara_functions',
   Placement: 'epara_placement',

@@ -42,7 +42,7 @@ export function unitKey(fn: string, stage?: number): string {
   return stage === undefined ? fn : `${fn}#${stage}`;
 }
 
-/** Measured execution time per batch size on one device class, plus memory footprint (DESIGN.md §2). */
+/** Measured execution time per batch size on one device class, plus memory footprint: what categorization and placement read. */
 export interface Profile {
   deviceClass: string;
   /** Execution time of one run per batch size, ms (median of the measured runs). */
@@ -57,7 +57,7 @@ export interface Profile {
   device: string;
 }
 
-/** The category and mode of a function, with the reason a reader can check (DESIGN.md §4). */
+/** The category and mode of a function, with the reason a reader can check. */
 export interface Categorization {
   sensitivity: Sensitivity;
   footprint: Footprint;

@@ -21,7 +21,7 @@ export function token(what: 'function' | 'device' | 'event', value: string): str
 
 const PREFIX = 'epara.v1';
 
-/** Every public subject, built from checked tokens (DESIGN.md §5). Apps never assemble subjects by hand. */
+/** Every public subject, built from checked tokens (see docs/architecture.md). Apps never assemble subjects by hand. */
 export const subjects = {
   /** Public request/reply entry for producers; gateways answer it in queue group `epara-gateway`. */
   invoke: (fn: string) => `${PREFIX}.invoke.${token('function', fn)}`,

@@ -31,7 +31,7 @@ export function validateDto<T extends object>(cls: new () => T, plain: unknown, 
 }
 
 /**
- * Reads the environment once into a frozen, typed object (STYLE.md, Configuration). Every bad variable is
+ * Reads the environment once, at start-up, into a frozen, typed object. Every bad variable is
  * named in one error, with its value and what was expected.
  */
 export function loadEnv<T extends object>(cls: new () => T, env: NodeJS.ProcessEnv = process.env): T {

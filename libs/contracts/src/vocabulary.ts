@@ -1,4 +1,4 @@
-/** Parallel mode a function's requests are served in (DESIGN.md §4). */
+/** Parallel mode a function's requests are served in (chosen by categorization, see docs/architecture.md). */
 export const Mode = { Dp: 'dp', Batch: 'batch', Pp: 'pp', Sp: 'sp' } as const;
 export type Mode = (typeof Mode)[keyof typeof Mode];
 export const MODES: readonly Mode[] = Object.values(Mode);

@@ -2,7 +2,7 @@ import { onnx } from 'onnx-proto';
 import { floatInitializer, floatValueInfo, intAttr, intsAttr, mulberry32, node, uniform } from '@epara/runtime';
 
 /**
- * A tiny GPT-2-style decoder with a KV cache, built in JS (dependencies.md §3.1, Appendix B), for
+ * A tiny GPT-2-style decoder with a KV cache, built in JS as an ONNX graph, for
  * tests and benchmarks of token-by-token generation. The weights are random (seeded), so the text
  * it generates is gibberish: it exercises the serving path, not language quality.
  *

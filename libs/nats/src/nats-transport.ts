@@ -12,7 +12,7 @@ export interface NatsPatternExtras {
 }
 
 /**
- * Nest transport over the raw `nats` client (DESIGN.md §9). Unlike Nest's built-in NATS transport it
+ * Nest transport over the raw `nats` client. Unlike Nest's built-in NATS transport it
  * passes plain payloads (a `nats req` from a device is understood), keeps headers, honours a queue group
  * per pattern, and lets the app add and drain subscriptions at run time.
  *

@@ -35,7 +35,7 @@ export interface AsyncRequestRecord {
 }
 
 /**
- * Durable invocations (DESIGN.md §5): `POST /v1/functions/:name/async` and producers publishing to
+ * Durable invocations: `POST /v1/functions/:name/async` and producers publishing to
  * `epara.v1.async.<fn>` land in the JetStream stream `EPARA_ASYNC`; gateways pull them, invoke as for
  * HTTP, and keep status and result in KV `epara_requests` (and POST them to `X-Callback-Url`).
  */

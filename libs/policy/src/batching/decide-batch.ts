@@ -43,7 +43,7 @@ export function canStillMeet(deadlineMs: number, nowMs: number, execMs: number):
   return nowMs + execMs <= deadlineMs;
 }
 
-/** Whether a request's deadline has passed: the worker drops it unrun (DESIGN.md §5, `Epara-Deadline`). */
+/** Whether a request's deadline has passed: the worker drops it unrun (`Epara-Deadline` header). */
 export function isExpired(deadlineMs: number, nowMs: number): boolean {
   return deadlineMs <= nowMs;
 }

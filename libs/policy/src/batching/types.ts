@@ -22,7 +22,7 @@ export interface BatchParams {
   execMs: (batchSize: number) => number;
   /**
    * Margin kept before a deadline, ms: timer lateness plus the reply hop (≈ 0.66 ms p50 per NATS round
-   * trip, DESIGN.md §5). Min 0. Default DEFAULT_DEADLINE_SAFETY_MS.
+   * trip, measured between two local processes). Min 0. Default DEFAULT_DEADLINE_SAFETY_MS.
    */
   safetyMs?: number;
 }

@@ -13,7 +13,7 @@ import {
   MODEL_MEMORY_FACTOR,
 } from './types';
 
-/** The mode each category gets (DESIGN.md §4); latency × multi needs a kind that can split. */
+/** The mode each category gets; latency × multi needs a kind that can split. */
 export function modeFor(sensitivity: Sensitivity, footprint: Footprint, kindCanSplit: boolean): Mode {
   if (footprint === Footprint.Single) return sensitivity === Sensitivity.Latency ? Mode.Dp : Mode.Batch;
   return sensitivity === Sensitivity.Latency && kindCanSplit ? Mode.Sp : Mode.Pp;
@@ -21,7 +21,7 @@ export function modeFor(sensitivity: Sensitivity, footprint: Footprint, kindCanS
 
 /**
  * Categorizes a function by sensitivity (latency or frequency) × footprint (single or multi device)
- * and picks its parallel mode, after the EPARA paper's categorization (DESIGN.md §4). Pure: the same
+ * and picks its parallel mode, after the EPARA paper's categorization. Pure: the same
  * input gives the same decision, and the reason carries every number it used.
  */
 export function categorize(input: CategorizeInput): CategorizeDecision {

@@ -1,7 +1,7 @@
 import type { Categorization } from '@epara/contracts/records';
 import type { Footprint, Mode, Sensitivity } from '@epara/contracts/vocabulary';
 
-/** Sensitivity is `frequency` at or above this load (rate × batch-1 time), DESIGN.md §4. */
+/** Sensitivity is `frequency` at or above this load (rate × batch-1 time): the device is then busy half the time with it alone. */
 export const FREQUENCY_LOAD_THRESHOLD = 0.5;
 /**
  * Hysteresis for re-categorizing (when `previous` is given): latency→frequency only at load ≥ 0.6,

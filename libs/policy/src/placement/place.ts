@@ -18,8 +18,8 @@ const MAX_ROUNDS = 4;
 /**
  * State-aware placement: which function replicas run on which device, maximising estimated goodput
  * (requests/s within SLO, see PlacementState) with the greedy for monotone submodular maximisation
- * (Nemhauser, Wolsey & Fisher 1978; the "Submodular full model placement" of the EPARA notes,
- * reference/epara-paper.md §4.5), evaluated lazily (Minoux's accelerated greedy, 1978).
+ * (Nemhauser, Wolsey & Fisher 1978; the submodular full-model placement of the EPARA paper),
+ * evaluated lazily (Minoux's accelerated greedy, 1978).
  *
  * 1. Sticky start: keep `current` on live devices within memory and replica limits (when over, drop
  *    what loses least).

@@ -7,7 +7,7 @@ export type ExecutionProvider = (typeof ExecutionProvider)[keyof typeof Executio
 
 export interface SessionOptions {
   provider: ExecutionProvider;
-  /** onnxruntime intra-op threads. 1 is fastest for small models on a 2-core machine (dependencies.md §3). */
+  /** onnxruntime intra-op threads. 1 is fastest for small models on a 2-core machine (measured). */
   intraOpNumThreads: number;
   /** CUDA/WebGPU device index when the provider is a GPU. */
   deviceId?: number;
