@@ -3,4 +3,3 @@ export * from './types';
 export * from './simulation';
 export * from './event-queue';
 export * from './virtual-time';
-export * from './same-batching';

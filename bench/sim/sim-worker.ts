@@ -1,11 +1,13 @@
-import { EparaError } from '@epara/contracts';
-import { AdaptiveExecEstimator, ServingPolicy } from '@epara/policy';
-import { DeviceExecutor, FunctionBatching } from '@epara/core/execution/device-executor';
+import type { AssignmentLimits as Assignment, ServingPolicy } from '@epara/policy';
+import { DeviceExecutor } from '@epara/core/execution/device-executor';
 import type { PendingRequest } from '@epara/core/execution/pending-request';
+import { BatchFeedback } from '@epara/core/worker/batch-feedback';
+import type { ServingUnit } from '@epara/core/worker/serving-unit';
+import type { LoadedUnit, WantedUnit } from '@epara/core/worker/types';
+import { UnitLifecycle } from '@epara/core/worker/unit-lifecycle';
+import { WorkerReconciler } from '@epara/core/worker/worker-reconciler';
 import { DeviceSpec } from '../workload';
 import { EventQueue } from './event-queue';
-import { AssignmentLimits as Assignment, batchingFor, nextAimdBatchSize } from '@epara/policy';
-import { sameBatching } from './same-batching';
 import { SimFunction } from './sim-function';
 import { RateTracker } from '@epara/core/scheduler/rate-tracker';
 import { SimRequest } from './sim-request';
@@ -13,14 +15,6 @@ import { SyncCompletion, VirtualClock, VirtualTimers } from './virtual-time';
 
 export const EV_RUN_DONE = 4;
 export const EV_LOAD_DONE = 7;
-export const EV_RETIRE_CHECK = 8;
-
-/** How long a removed function may take to finish its queue before it is unloaded anyway, ms (worker.service.ts). */
-const DRAIN_TIMEOUT_MS = 10_000;
-/** The worker polls a draining queue this often, ms (worker.service.ts `retire`). */
-const DRAIN_POLL_MS = 20;
-/** Largest batch size tracked for "new size measured" (estimator snapshots gain keys). */
-const MAX_TRACKED_BATCH = 1024;
 
 /** What a simulated worker needs from the simulation around it. */
 export interface WorkerHost {
@@ -41,59 +35,43 @@ export interface WorkerHost {
   countBatch(size: number): void;
 }
 
-/** A function placed and serving on a device (worker.service.ts `Placed`). */
-interface Placed {
-  fn: SimFunction;
-  mode: Assignment['mode'];
-  assignment: Assignment;
-  estimator: AdaptiveExecEstimator;
-  aimdBatchSize: number;
-  batching: FunctionBatching;
-  /**
-   * Inputs of `batchingFor` changed since `batching` was computed: the assignment (all policies) or
-   * the estimator's snapshot (adaptive). AIMD retunes after each run itself. Recomputing with
-   * unchanged inputs gives the same limits, so the heartbeat's retune skips clean entries.
-   */
-  dirty: boolean;
-  /** Batch sizes the estimator has a measurement for (its snapshot's keys). */
-  measured: Uint8Array;
-  run: (batch: PendingRequest[]) => Promise<void>;
+/** A function the placement asks of this device, with its index among the workload's functions. */
+interface SimWanted extends WantedUnit {
+  readonly fnIndex: number;
 }
+
+/** A function loaded on a simulated device: its "model" is the SimFunction and its profile. */
+type SimUnit = ServingUnit<SimWanted, SimFunction>;
 
 /** One batch in flight on the device. */
 export class RunningBatch {
   constructor(
     readonly worker: SimWorker,
-    readonly placed: Placed,
+    readonly unit: SimUnit,
     readonly batch: PendingRequest[],
     readonly execMs: number,
     readonly done: SyncCompletion<void>,
   ) {}
 }
 
-export class RetireCheck {
-  constructor(
-    readonly worker: SimWorker,
-    readonly fn: number,
-    readonly untilMs: number,
-  ) {}
-}
-
 /**
- * One simulated worker (one device): the real DeviceExecutor in virtual time, plus the worker
- * service's control loop as the simulator needs it: reconcile with the placement (sequential model
- * loads that take `loadMs`, drain-then-unload), batching per policy (`batchingFor`), AIMD after each
- * run, retune every heartbeat, and the state it reports in heartbeats.
+ * One simulated worker (one device): the real DeviceExecutor, WorkerReconciler and BatchFeedback in
+ * virtual time. Only the model is fake: a load takes the profile's `loadMs`, a batch its profile
+ * time on this device (× noise), and the subscriptions the gateway routes by follow the units'
+ * lifecycle. It also keeps the state it reports in heartbeats.
  */
 export class SimWorker {
   readonly executor: DeviceExecutor;
-  readonly placed = new Map<number, Placed>();
+  /** Ready functions by index, in the order they became ready. */
+  readonly placed = new Map<number, SimUnit>();
   /** fn → 1 while it is in `placed` (the per-request `serves` check, without a Map lookup). */
   private readonly placedFlag: Uint8Array;
   /** The latest placement for this device: fn → assignment. */
   private wanted = new Map<number, Assignment>();
-  private readonly loadQueue: number[] = [];
-  private loading = -1;
+  private readonly reconciler: WorkerReconciler<SimWanted, SimFunction>;
+  private readonly feedback: BatchFeedback<SimWanted, SimFunction>;
+  /** The model load in progress (the reconciler loads one at a time). */
+  private loading?: { fn: SimFunction; done: SyncCompletion<LoadedUnit<SimFunction>> };
   private readonly scaledProfiles = new Map<number, Record<string, number>>();
 
   // Last heartbeat, as gateways see it (device totals and per function).
@@ -122,6 +100,22 @@ export class SimWorker {
     this.hbExec1 = new Float64Array(n);
     this.hbPreferred = new Float64Array(n).fill(1);
     this.hbReady = new Uint8Array(n);
+    this.feedback = new BatchFeedback<SimWanted, SimFunction>(host.policy.batching, this.executor, { observeBatch: (_unit, _execMs, size) => host.countBatch(size) });
+    this.reconciler = new WorkerReconciler<SimWanted, SimFunction>({
+      device: spec.id,
+      desired: { wanted: () => this.wantedUnits() },
+      host: {
+        load: (w) => this.load(w),
+        serve: (u) => (batch) => this.runBatch(u, batch),
+        unload: () => undefined,
+      },
+      executor: this.executor,
+      feedback: this.feedback,
+      // The gateway sees a function served from when it is ready until it drains (`changed` below).
+      publisher: { publish: () => undefined },
+      timers: host.timers,
+      lifecycle: { changed: (_unit, state, u) => u && this.lifecycleChanged(u, state) },
+    });
   }
 
   get id(): string {
@@ -135,46 +129,49 @@ export class SimWorker {
 
   // --- placement ------------------------------------------------------------------------------
 
-  /** Applies this device's new placement (worker.service.ts `reconcile`). */
+  /** This device's key in the placement changed. */
   reconcile(assignments: Map<number, Assignment>): void {
     this.wanted = assignments;
-    for (const [f] of this.placed) if (!assignments.has(f)) this.retire(f);
-    for (const [f, a] of assignments) {
-      const p = this.placed.get(f);
-      if (p) {
-        // Same assignment object (the scheduler caches them) and nothing pending: recomputing the
-        // batching would give the limits it already has.
-        if (p.assignment === a && p.mode === a.mode && !p.dirty) continue;
-        p.mode = a.mode;
-        p.assignment = a;
-        this.markDirty(p);
-        this.retune(p);
-      } else if (this.loading !== f && !this.loadQueue.includes(f)) {
-        this.loadQueue.push(f);
-      }
-    }
-    this.startNextLoad();
+    this.reconciler.reconcile();
   }
 
-  private startNextLoad(): void {
-    while (this.loading < 0 && this.loadQueue.length > 0) {
-      const f = this.loadQueue.shift()!;
-      if (!this.wanted.has(f) || this.placed.has(f)) continue;
-      this.loading = f;
-      this.host.queue.push(this.host.clock.now + this.host.fns[f].spec.profile.loadMs, EV_LOAD_DONE, this);
+  private wantedUnits(): SimWanted[] {
+    const out: SimWanted[] = [];
+    for (const [f, assignment] of this.wanted) {
+      const fn = this.host.fns[f];
+      out.push({ unit: fn.name, modelId: fn.record.model.sha256, assignment, record: fn.record, fnIndex: f });
     }
+    return out;
   }
 
-  /** The model load in progress finished. */
+  /** Starts a simulated model load: it takes the profile's load time (EV_LOAD_DONE). */
+  private load(w: SimWanted): PromiseLike<LoadedUnit<SimFunction>> {
+    const fn = this.host.fns[w.fnIndex];
+    const done = new SyncCompletion<LoadedUnit<SimFunction>>();
+    this.loading = { fn, done };
+    this.host.queue.push(this.host.clock.now + fn.spec.profile.loadMs, EV_LOAD_DONE, this);
+    return done as unknown as PromiseLike<LoadedUnit<SimFunction>>;
+  }
+
+  /** The model load in progress finished: the reconciler goes on within this event. */
   onLoadDone(): void {
-    const f = this.loading;
-    this.loading = -1;
-    const a = this.wanted.get(f);
-    if (a && !this.placed.has(f)) {
-      this.register(f, a);
+    const { fn, done } = this.loading!;
+    this.loading = undefined;
+    done.resolve({ model: fn, memoryBytes: 0, batchable: fn.spec.batchable, execMsByBatch: this.profileHere(fn.index), needsProfile: false });
+  }
+
+  private lifecycleChanged(u: SimUnit, state: UnitLifecycle): void {
+    const f = u.wanted.fnIndex;
+    if (state === UnitLifecycle.Ready) {
+      this.placed.set(f, u);
+      this.placedFlag[f] = 1;
+      this.host.onServingChanged(this.index, f, true);
       this.host.onModelLoaded(this.index, f);
+    } else if (state === UnitLifecycle.Draining) {
+      this.placed.delete(f);
+      this.placedFlag[f] = 0;
+      this.host.onServingChanged(this.index, f, false);
     }
-    this.startNextLoad();
   }
 
   /** The profile this device class measures: the reference profile divided by computeScale. */
@@ -189,132 +186,37 @@ export class SimWorker {
     return p;
   }
 
-  private register(f: number, a: Assignment): void {
-    const fn = this.host.fns[f];
-    const seed = this.profileHere(f);
-    const measured = new Uint8Array(MAX_TRACKED_BATCH + 1);
-    for (const k of Object.keys(seed)) if (Number(k) <= MAX_TRACKED_BATCH) measured[Number(k)] = 1;
-    const p: Placed = {
-      fn,
-      mode: a.mode,
-      assignment: a,
-      estimator: new AdaptiveExecEstimator(seed),
-      aimdBatchSize: 1,
-      batching: { maxBatchSize: 1, preferredBatchSize: 1, maxQueueDelayMs: 0 },
-      dirty: true,
-      measured,
-      run: (batch) => this.runBatch(p, batch),
-    };
-    p.batching = this.batchingOf(p);
-    p.dirty = false;
-    this.executor.register(fn.name, { batching: p.batching, estimator: p.estimator, run: p.run });
-    this.placed.set(f, p);
-    this.placedFlag[f] = 1;
-    this.host.onServingChanged(this.index, f, true);
-  }
-
-  /** Stops taking requests for a function, lets its queue finish, then unloads it (worker.service.ts `retire`). */
-  private retire(f: number): void {
-    this.placed.delete(f);
-    this.placedFlag[f] = 0;
-    this.host.onServingChanged(this.index, f, false);
-    this.onRetireCheck(new RetireCheck(this, f, this.host.clock.now + DRAIN_TIMEOUT_MS));
-  }
-
-  onRetireCheck(c: RetireCheck): void {
-    const name = this.host.fns[c.fn].name;
-    const l = this.executor.load(name);
-    if (l.queued === 0 && l.running === 0 || this.host.clock.now >= c.untilMs) {
-      if (!this.placed.has(c.fn)) this.executor.unregister(name, EparaError.noCapacity(`function "${name}" was moved off device ${this.id}; retry`));
-      return;
-    }
-    this.host.queue.push(this.host.clock.now + DRAIN_POLL_MS, EV_RETIRE_CHECK, c);
-  }
-
   // --- batching -------------------------------------------------------------------------------
 
-  private batchingOf(p: Placed): FunctionBatching {
-    return batchingFor(this.host.policy.batching, {
-      mode: p.mode,
-      sloMs: p.fn.spec.sloMs,
-      batchable: p.fn.spec.batchable,
-      assignment: p.assignment,
-      estimator: p.estimator,
-      aimdBatchSize: p.aimdBatchSize,
-    });
-  }
-
-  /** Recomputes the batching limits and retunes the executor when they changed; nothing to do when the inputs did not change. */
-  private retune(p: Placed): void {
-    if (!p.dirty) return;
-    const b = this.batchingOf(p);
-    p.dirty = false;
-    if (sameBatching(p.batching, b)) return;
-    p.batching = b;
-    this.executor.retune(p.fn.name, b);
-  }
-
-  /** Some placed function is dirty (saves walking all of them every heartbeat when none is). */
-  private anyDirty = false;
-
-  private markDirty(p: Placed): void {
-    p.dirty = true;
-    this.anyDirty = true;
-  }
-
-  /** Adapts batch limits to measured times (worker.service.ts `retuneAll`, every heartbeat). */
+  /** The worker's periodic retune (it runs on the heartbeat timer): batch limits follow the estimates. */
   retuneAll(): void {
-    if (!this.anyDirty) return;
-    this.anyDirty = false;
-    for (const p of this.placed.values()) this.retune(p);
+    this.feedback.retuneChanged(this.placed.values());
   }
 
   /** The executor runs a batch: it takes the profile's time for its size on this device (× noise). */
-  private runBatch(p: Placed, batch: PendingRequest[]): Promise<void> {
-    const execMs = (p.fn.execMs(batch.length) / this.spec.computeScale) * this.host.execNoise(p.fn.index);
+  private runBatch(u: SimUnit, batch: PendingRequest[]): Promise<void> {
+    const fn = u.model;
+    const execMs = (fn.execMs(batch.length) / this.spec.computeScale) * this.host.execNoise(fn.index);
     const done = new SyncCompletion<void>();
-    this.host.queue.push(this.host.clock.now + execMs, EV_RUN_DONE, new RunningBatch(this, p, batch, execMs, done));
+    this.host.queue.push(this.host.clock.now + execMs, EV_RUN_DONE, new RunningBatch(this, u, batch, execMs, done));
     return done as unknown as Promise<void>;
   }
 
-  /** A batch finished: learn its time, AIMD step, answer its requests, let the executor pump (worker.service.ts `runBatch`). */
+  /** A batch finished: the feedback learns from it, its requests are answered, the executor pumps. */
   onRunDone(b: RunningBatch): void {
-    const p = b.placed;
+    const u = b.unit;
     const n = b.batch.length;
-    const est = p.estimator;
-    if (this.host.policy.batching === 'adaptive') {
-      // Mark the batching stale only when the estimator's snapshot actually changes.
-      if (n > MAX_TRACKED_BATCH || !p.measured[n]) {
-        if (n <= MAX_TRACKED_BATCH) p.measured[n] = 1;
-        this.markDirty(p);
-        est.observe(n, b.execMs);
-      } else {
-        const before = est.execMs(n);
-        est.observe(n, b.execMs);
-        if (est.execMs(n) !== before) this.markDirty(p);
-      }
-    } else {
-      est.observe(n, b.execMs);
-    }
-    if (this.host.policy.batching === 'aimd' && p.fn.spec.batchable) {
-      p.aimdBatchSize = nextAimdBatchSize(p.aimdBatchSize, b.execMs, p.fn.spec.sloMs);
-      // The worker retunes after every run; skipping an unchanged retune has the same effect.
-      const nb = this.batchingOf(p);
-      if (!sameBatching(p.batching, nb) && this.executor.has(p.fn.name)) {
-        p.batching = nb;
-        this.executor.retune(p.fn.name, nb);
-      }
-    }
-    this.host.countBatch(n);
+    this.feedback.afterRun(u, b.batch, n, b.execMs);
     const now = this.host.clock.now;
     for (let i = 0; i < n; i++) this.host.complete(b.batch[i] as SimRequest, now);
-    if (this.checksLeft > 0 && this.executor.has(p.fn.name)) {
+    const name = u.unit;
+    if (this.checksLeft > 0 && this.executor.has(name)) {
       // The executor must finish its bookkeeping inside this event (SyncCompletion), or the device
       // would look busy until some later event: check it on the first runs of each device.
       this.checksLeft--;
-      const before = this.executor.completedOf(p.fn.name);
+      const before = this.executor.completedOf(name);
       b.done.resolve();
-      if (this.executor.completedOf(p.fn.name) !== before + n) {
+      if (this.executor.completedOf(name) !== before + n) {
         throw new Error('simulator: the DeviceExecutor did not settle a run synchronously (does it await the run now?); the simulator must drain microtasks after each completion');
       }
       return;
@@ -327,8 +229,8 @@ export class SimWorker {
   // --- heartbeat ------------------------------------------------------------------------------
 
   /**
-   * The state this worker reports every heartbeat (heartbeat.service.ts `state`): device totals and,
-   * per placed function, its queue, batch-1 estimate and preferred batch size. `withFunctions` false
+   * The heartbeat timer: the periodic retune, then the state this worker reports (device totals and,
+   * per ready function, its queue, batch-1 estimate and preferred batch size). `withFunctions` false
    * skips the per-function part when nobody reads it (queue-group routing). With `rates`, each placed
    * function's `completed` counter goes to the scheduler's rate tracker in the same pass.
    */
@@ -344,14 +246,14 @@ export class SimWorker {
     } else if (!rates) {
       return;
     }
-    for (const [f, p] of this.placed) {
-      if (rates) rates.observe(this.id, p.fn.name, this.executor.completedOf(p.fn.name), nowMs);
+    for (const [f, u] of this.placed) {
+      if (rates) rates.observe(this.id, u.unit, this.executor.completedOf(u.unit), nowMs);
       if (!withFunctions) continue;
       this.hbReady[f] = 1;
       this.hbReadyList.push(f);
-      this.hbFnQueued[f] = this.executor.queuedOf(p.fn.name);
-      this.hbExec1[f] = p.estimator.execMs(1);
-      this.hbPreferred[f] = p.batching.preferredBatchSize;
+      this.hbFnQueued[f] = this.executor.queuedOf(u.unit);
+      this.hbExec1[f] = u.estimator.execMs(1);
+      this.hbPreferred[f] = u.batching.preferredBatchSize;
     }
   }
 }

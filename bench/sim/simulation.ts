@@ -7,7 +7,7 @@ import { SimFunction } from './sim-function';
 import { SimGateway } from './sim-gateway';
 import { SimRequest, SettleSink } from './sim-request';
 import { SimScheduler } from './sim-scheduler';
-import { EV_LOAD_DONE, EV_RETIRE_CHECK, EV_RUN_DONE, RetireCheck, RunningBatch, SimWorker, WorkerHost } from './sim-worker';
+import { EV_LOAD_DONE, EV_RUN_DONE, RunningBatch, SimWorker, WorkerHost } from './sim-worker';
 import { SimOptions, SimResult, SimStats } from './types';
 import { TIMER_EVENT, VirtualClock, VirtualTimer, VirtualTimers } from './virtual-time';
 
@@ -276,7 +276,6 @@ export class Simulation implements WorkerHost, SettleSink {
     const evTimer = TIMER_EVENT;
     const evRunDone = EV_RUN_DONE;
     const evLoadDone = EV_LOAD_DONE;
-    const evRetireCheck = EV_RETIRE_CHECK;
     while (q.size > 0) {
       if (this.activeSources === 0 && this.outstanding === 0) break;
       const t = q.pop();
@@ -322,11 +321,6 @@ export class Simulation implements WorkerHost, SettleSink {
         case evLoadDone:
           (payload as SimWorker).onLoadDone();
           break;
-        case evRetireCheck: {
-          const c = payload as RetireCheck;
-          c.worker.onRetireCheck(c);
-          break;
-        }
         default:
           throw new Error(`simulator: unknown event kind ${q.kind}`);
       }
