@@ -9,6 +9,7 @@ export * from './tensor';
 export * from './prepared-request';
 export * from './inference-codec';
 export * from './records';
+export * from './events';
 export * from './buckets';
 export * from './validate';
 export * from './dto/deploy-function.dto';
