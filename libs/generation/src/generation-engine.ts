@@ -1,5 +1,5 @@
 import type * as ort from 'onnxruntime-node';
-import { ContinuousBatchParams, planStep, RunningSequence, StepLeave, WaitingRequest } from '@epara/policy/continuous-batching';
+import { ContinuousBatchParams, planStep, RunningSequence, StepLeave, WaitingRequest } from '@epara/policy';
 import { mulberry32 } from '@epara/runtime';
 import { buildDecoderFeeds, DecoderDims, decoderDimsOf, DecoderRow, emptyKvCache, KvCache, readPresentCaches, rowGreedyToken, rowLogits } from './decoder-batch';
 import { sampleToken } from './sampling';
