@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { KV } from 'nats';
+import { encodeJson } from '@epara/nats';
 
 const LOCK_KEY = 'scheduler';
 
@@ -23,7 +24,7 @@ export class LeaderLock {
 
   /** Tries to take or keep the lock; returns whether this instance leads now. */
   async tick(): Promise<boolean> {
-    const value = Buffer.from(JSON.stringify({ id: this.id, at: Date.now() }));
+    const value = encodeJson({ id: this.id, at: Date.now() });
     try {
       if (this.leader) {
         this.revision = await this.kv.update(LOCK_KEY, value, this.revision);

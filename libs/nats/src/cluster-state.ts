@@ -1,8 +1,10 @@
 import { Logger } from '@nestjs/common';
 import { Subscription } from 'nats';
-import { Bucket, DevicePlacement, DeviceState, EventKind, Mode, subjects, unitKey } from '@epara/contracts';
+import { Bucket, DevicePlacement, DeviceState, EventKind, EventMessage, Mode, subjects, unitKey } from '@epara/contracts';
+import { decodeJson } from './codec/json-codec';
 import { KvMirror } from './kv-mirror';
 import { NatsClient } from './nats-client';
+import { ReadonlyKvRepository } from './repositories/readonly-repository';
 
 /** One replica of a function as the cluster state sees it. */
 export interface ReplicaView {
@@ -39,7 +41,7 @@ export class ClusterState {
       callback: (err, msg) => {
         if (err) return;
         try {
-          this.observe(JSON.parse(Buffer.from(msg.data).toString('utf8')) as DeviceState);
+          this.observe(decodeJson<DeviceState>(msg.data, `heartbeat on ${msg.subject}`));
         } catch {
           this.logger.warn(`ignoring malformed heartbeat on ${msg.subject}`);
         }
@@ -50,26 +52,19 @@ export class ClusterState {
       callback: (err, msg) => {
         if (err) return;
         try {
-          const device = (JSON.parse(Buffer.from(msg.data).toString('utf8')) as { device?: string }).device;
+          const device = decodeJson<Partial<EventMessage<typeof EventKind.DeviceLost>>>(msg.data, `event on ${msg.subject}`).device;
           if (device) this.forget(device);
         } catch {
           /* not an event we understand */
         }
       },
     });
-    const devicesKv = await this.nats.kv(Bucket.Devices);
-    for await (const key of await devicesKv.keys()) {
-      const e = await devicesKv.get(key);
-      if (e?.operation === 'PUT') {
-        try {
-          const s = JSON.parse(Buffer.from(e.value).toString('utf8')) as DeviceState;
-          if (!this.devices.has(s.device)) {
-            this.devices.set(s.device, s);
-            this.seenAt.set(s.device, s.at);
-          }
-        } catch {
-          /* an unreadable entry expires with the bucket TTL */
-        }
+    // An unreadable entry is left out; it expires with the bucket TTL.
+    const seeded = await new ReadonlyKvRepository<DeviceState>(await this.nats.kv(Bucket.Devices), Bucket.Devices).all();
+    for (const s of seeded) {
+      if (!this.devices.has(s.device)) {
+        this.devices.set(s.device, s);
+        this.seenAt.set(s.device, s.at);
       }
     }
     this.placements = await new KvMirror<DevicePlacement>(await this.nats.kv(Bucket.Placement)).start();

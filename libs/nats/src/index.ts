@@ -19,3 +19,4 @@ export { FunctionReader, FunctionRepository } from './repositories/function-repo
 export { PlacementRepository } from './repositories/placement-repository';
 export { InMemoryKvBucket } from './repositories/in-memory-kv-bucket';
 export { NatsEventBus } from './events/nats-event-bus';
+export { EVENT_PUBLISHER } from './events/event-publisher.token';

@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { KV } from 'nats';
+import { decodeJson } from './codec/json-codec';
 
 export type KvChange<T> = { key: string; value: T | undefined; revision: number };
 
@@ -29,7 +30,7 @@ export class KvMirror<T> {
         let value: T | undefined;
         if (e.operation === 'PUT') {
           try {
-            value = JSON.parse(Buffer.from(e.value).toString('utf8')) as T;
+            value = decodeJson<T>(e.value, `KV key ${e.key}`);
           } catch {
             this.logger.warn(`ignoring KV key ${e.key}: value is not JSON`);
             continue;

@@ -1,4 +1,6 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
+import { EVENT_PUBLISHER } from './events/event-publisher.token';
+import { NatsEventBus } from './events/nats-event-bus';
 import { connectNats, NATS_OPTIONS, NatsClient, NatsOptions } from './nats-client';
 
 /** One NATS connection per app, shared by the HTTP side and the custom transport. */
@@ -19,8 +21,9 @@ export class NatsModule {
             return client;
           },
         },
+        { provide: EVENT_PUBLISHER, inject: [NatsClient], useFactory: (c: NatsClient) => new NatsEventBus(c.nc) },
       ],
-      exports: [NatsClient, NATS_OPTIONS],
+      exports: [NatsClient, NATS_OPTIONS, EVENT_PUBLISHER],
     };
   }
 }

@@ -1,5 +1,6 @@
 import { headers as natsHeaders, Msg, MsgHdrs, NatsError } from 'nats';
 import { asEparaError, EparaError, ErrorCode, Header, isErrorCode, MediaType, parseErrorBody } from '@epara/contracts';
+import { decodeJson, encodeJson } from './codec/json-codec';
 
 /** Headers of an error reply per the NATS services convention, plus Content-Type of the JSON body. */
 export function errorHeaders(err: EparaError, requestId?: string): MsgHdrs {
@@ -12,7 +13,7 @@ export function errorHeaders(err: EparaError, requestId?: string): MsgHdrs {
 }
 
 export function errorPayload(err: EparaError): Uint8Array {
-  return Buffer.from(JSON.stringify(err.toBody()));
+  return encodeJson(err.toBody());
 }
 
 /** Answers a request with an error; anything but EparaError becomes a plain 500. No-op without a reply subject. */
@@ -29,7 +30,7 @@ export function replyError(msg: Msg): EparaError | undefined {
   const code = Number(codeText);
   let body: unknown;
   try {
-    body = JSON.parse(Buffer.from(msg.data).toString('utf8'));
+    body = decodeJson(msg.data, `error reply on ${msg.subject}`);
   } catch {
     body = undefined;
   }

@@ -1,4 +1,6 @@
-import { Bucket, FunctionRecord, ObjectBucket } from '@epara/contracts';
+import { Bucket, ObjectBucket } from '@epara/contracts';
+// Deep import: the CLI stays clear of the Nest half of @epara/nats.
+import { FunctionReader } from '@epara/nats/repositories/function-repository';
 import { formatBytes, table } from '../format';
 import { NatsSession } from '../nats-session';
 import { Command, CommandGroup } from './types';
@@ -8,19 +10,8 @@ async function functionsBySha(session: NatsSession): Promise<Map<string, string[
   const out = new Map<string, string[]>();
   const kv = await session.kv(Bucket.Functions).catch(() => undefined);
   if (!kv) return out;
-  // Keys first, then values: reading values while the keys iterator is open loses keys.
-  const keys: string[] = [];
-  for await (const key of await kv.keys()) keys.push(key);
-  for (const key of keys) {
-    const e = await kv.get(key);
-    if (!e || e.operation !== 'PUT') continue;
-    try {
-      const r = e.json<FunctionRecord>();
-      out.set(r.model.sha256, [...(out.get(r.model.sha256) ?? []), r.name]);
-    } catch {
-      // a record that is not JSON is not a function of ours
-    }
-  }
+  // A record that is not JSON is not a function of ours, and is left out.
+  for (const r of await new FunctionReader(kv).all()) out.set(r.model.sha256, [...(out.get(r.model.sha256) ?? []), r.name]);
   return out;
 }
 

@@ -1,9 +1,10 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { AckPolicy, ConsumerMessages, headers as natsHeaders, JsMsg, KV, nanos, nuid } from 'nats';
+import { AckPolicy, ConsumerMessages, headers as natsHeaders, JsMsg, nanos, nuid } from 'nats';
 import { Bucket, EparaError, Header, isJson, MediaType, Stream, subjects, token } from '@epara/contracts';
-import { NatsClient } from '@epara/nats';
+import { decodeJson, JsonDecodeError, NatsClient } from '@epara/nats';
 import { FunctionRegistry } from '../functions/function-registry.service';
 import { InvokeRequest, InvokeService } from '../invoke/invoke.service';
+import { RequestRepository } from './request-repository';
 
 /** Durable consumer shared by all gateways: the work queue hands each invocation to one of them. */
 const CONSUMER = 'epara-gateways';
@@ -42,7 +43,7 @@ export interface AsyncRequestRecord {
 @Injectable()
 export class AsyncService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(AsyncService.name);
-  private kv!: KV;
+  private requests!: RequestRepository;
   private messages?: ConsumerMessages;
   private inflight = new Set<Promise<void>>();
 
@@ -53,7 +54,7 @@ export class AsyncService implements OnApplicationBootstrap, OnApplicationShutdo
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    this.kv = await this.nats.kv(Bucket.Requests);
+    this.requests = new RequestRepository(await this.nats.kv(Bucket.Requests));
     const jsm = await this.nats.jsm();
     await jsm.consumers.add(Stream.Async, { durable_name: CONSUMER, ack_policy: AckPolicy.Explicit, ack_wait: nanos(120_000), max_deliver: MAX_DELIVER }).catch(() => undefined);
     const consumer = await this.nats.js.consumers.get(Stream.Async, CONSUMER);
@@ -88,13 +89,17 @@ export class AsyncService implements OnApplicationBootstrap, OnApplicationShutdo
   }
 
   async status(id: string): Promise<AsyncRequestRecord> {
-    const e = await this.kv.get(id).catch(() => null);
-    if (!e || e.operation !== 'PUT') throw EparaError.notFound(`no async request "${id}" (results are kept for 1 hour)`);
-    return JSON.parse(Buffer.from(e.value).toString('utf8'));
+    // KV unreachable reads as not found; a record that is not JSON is an internal error.
+    const record = await this.requests.get(id).catch((e) => {
+      if (e instanceof JsonDecodeError) throw e;
+      return undefined;
+    });
+    if (!record) throw EparaError.notFound(`no async request "${id}" (results are kept for 1 hour)`);
+    return record;
   }
 
   private put(r: AsyncRequestRecord): Promise<number> {
-    return this.kv.put(r.id, Buffer.from(JSON.stringify(r)));
+    return this.requests.save(r);
   }
 
   private async process(m: JsMsg): Promise<void> {
@@ -113,7 +118,7 @@ export class AsyncService implements OnApplicationBootstrap, OnApplicationShutdo
         finishedAt: Date.now(),
         contentType: reply.contentType,
         servedBy: reply.headers,
-        ...(json ? { result: JSON.parse(Buffer.from(reply.body).toString('utf8')) } : { resultBase64: Buffer.from(reply.body).toString('base64') }),
+        ...(json ? { result: decodeJson(reply.body, `the JSON reply of ${fn}`) } : { resultBase64: Buffer.from(reply.body).toString('base64') }),
       };
       await this.put(done).catch(async (e) => {
         await this.put({ ...running, status: 'failed', finishedAt: Date.now(), error: { code: 413, message: `result could not be stored (${(e as Error).message})` } });

@@ -5,15 +5,15 @@ import {
   DeployFunctionDto,
   EparaError,
   EventKind,
+  EventPublisher,
   FunctionKind,
   FunctionRecord,
   Mode,
   ModelInfo,
   PatchFunctionDto,
-  subjects,
   validateDto,
 } from '@epara/contracts';
-import { NatsClient } from '@epara/nats';
+import { EVENT_PUBLISHER, NatsClient } from '@epara/nats';
 import { DeployedFunction, initialCategory } from '@epara/core';
 import { MODEL_MEMORY_FACTOR } from '@epara/policy';
 import { bundledModelPath, inspectModel, partitionModel, probeStageSignatures, sampleTensors, sha256Of } from '@epara/runtime';
@@ -47,6 +47,7 @@ export class DeployService {
     private readonly registry: FunctionRegistry,
     private readonly cluster: ClusterView,
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+    @Inject(EVENT_PUBLISHER) private readonly events: EventPublisher,
   ) {}
 
   parseSpec(raw: unknown): DeployFunctionDto {
@@ -127,7 +128,7 @@ export class DeployService {
       updatedAt: now,
     };
     await this.registry.create(record);
-    this.announce(EventKind.Deployed, { function: record.name, sha256, category: record.category });
+    this.events.emit(EventKind.Deployed, { function: record.name, sha256, category: record.category });
     this.logger.log(`deployed ${record.name} (${record.kind}, ${(model.sizeBytes / 1e6).toFixed(1)} MB, ${record.category.mode}): ${record.category.reason}`);
     return record;
   }
@@ -168,29 +169,26 @@ export class DeployService {
 
   async patch(name: string, raw: unknown): Promise<FunctionRecord> {
     const patch = validateDto(PatchFunctionDto, raw, 'patch');
-    const { record, revision } = await this.registry.fetch(name);
-    const next: FunctionRecord = {
-      ...record,
-      ...(patch.description !== undefined ? { description: patch.description } : {}),
-      ...(patch.slo ? { slo: { latencyMs: patch.slo.latencyMs } } : {}),
-      ...(patch.hints ? { hints: { ...record.hints, ...patch.hints } } : {}),
-      ...(patch.expected ? { expected: { ...record.expected, ...patch.expected } } : {}),
-      updatedAt: Date.now(),
-    };
-    // The scheduler re-categorizes with the profile; here the category follows pins and the new SLO at once.
-    next.category = this.categorizeNow(next, next.model);
-    await this.registry.update(next, revision);
-    this.announce(EventKind.Updated, { function: name, category: next.category });
+    const next = await this.registry.update(name, (record) => {
+      const changed: FunctionRecord = {
+        ...record,
+        ...(patch.description !== undefined ? { description: patch.description } : {}),
+        ...(patch.slo ? { slo: { latencyMs: patch.slo.latencyMs } } : {}),
+        ...(patch.hints ? { hints: { ...record.hints, ...patch.hints } } : {}),
+        ...(patch.expected ? { expected: { ...record.expected, ...patch.expected } } : {}),
+        updatedAt: Date.now(),
+      };
+      // The scheduler re-categorizes with the profile; here the category follows pins and the new SLO at once.
+      changed.category = this.categorizeNow(changed, changed.model);
+      return changed;
+    });
+    this.events.emit(EventKind.Updated, { function: name, category: next.category });
     return next;
   }
 
   async remove(name: string): Promise<void> {
     await this.registry.delete(name);
-    this.announce(EventKind.Deleted, { function: name });
+    this.events.emit(EventKind.Deleted, { function: name });
     this.logger.log(`deleted ${name}`);
-  }
-
-  private announce(kind: EventKind, data: Record<string, unknown>): void {
-    this.nats.nc.publish(subjects.event(kind), Buffer.from(JSON.stringify({ kind, at: Date.now(), ...data })));
   }
 }

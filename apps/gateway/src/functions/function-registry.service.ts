@@ -1,9 +1,11 @@
 import { Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import { KV } from 'nats';
 import { Bucket, EparaError, FunctionRecord } from '@epara/contracts';
-import { KvMirror, NatsClient } from '@epara/nats';
+import { CreateStatus, FunctionRepository, KvMirror, NatsClient, UpdateStatus } from '@epara/nats';
 
-const encode = (r: FunctionRecord): Uint8Array => Buffer.from(JSON.stringify(r));
+/** The local copy of `epara_functions` the registry reads (a KvMirror; specs pass a map). */
+export type FunctionMirror = Pick<KvMirror<FunctionRecord>, 'get' | 'all' | 'remember' | 'stop'>;
+
+const notDeployed = (name: string) => EparaError.notFound(`function "${name}" is not deployed`, { function: name });
 
 /**
  * Function records in KV `epara_functions`, with a local mirror kept current by a KV watch so that the
@@ -11,14 +13,21 @@ const encode = (r: FunctionRecord): Uint8Array => Buffer.from(JSON.stringify(r))
  */
 @Injectable()
 export class FunctionRegistry implements OnModuleInit, OnApplicationShutdown {
-  private kv!: KV;
-  private mirror!: KvMirror<FunctionRecord>;
+  private repository!: FunctionRepository;
+  private mirror!: FunctionMirror;
 
   constructor(private readonly nats: NatsClient) {}
 
   async onModuleInit(): Promise<void> {
-    this.kv = await this.nats.kv(Bucket.Functions);
-    this.mirror = await new KvMirror<FunctionRecord>(this.kv).start();
+    const kv = await this.nats.kv(Bucket.Functions);
+    this.bind(new FunctionRepository(kv), await new KvMirror<FunctionRecord>(kv).start());
+  }
+
+  /** Binds the store and the mirror of it (onModuleInit does; specs pass fakes). */
+  bind(repository: FunctionRepository, mirror: FunctionMirror): this {
+    this.repository = repository;
+    this.mirror = mirror;
+    return this;
   }
 
   onApplicationShutdown(): void {
@@ -32,7 +41,7 @@ export class FunctionRegistry implements OnModuleInit, OnApplicationShutdown {
 
   get(name: string): FunctionRecord {
     const r = this.mirror.get(name);
-    if (!r) throw EparaError.notFound(`function "${name}" is not deployed`, { function: name });
+    if (!r) throw notDeployed(name);
     return r;
   }
 
@@ -40,41 +49,35 @@ export class FunctionRegistry implements OnModuleInit, OnApplicationShutdown {
     return this.mirror.all().sort((a, b) => a.name.localeCompare(b.name));
   }
 
-  /** Reads KV directly, with the revision to update against. */
-  async fetch(name: string): Promise<{ record: FunctionRecord; revision: number }> {
-    const e = await this.kv.get(name);
-    if (!e || e.operation !== 'PUT') throw EparaError.notFound(`function "${name}" is not deployed`, { function: name });
-    return { record: JSON.parse(Buffer.from(e.value).toString('utf8')), revision: e.revision };
-  }
-
   async create(record: FunctionRecord): Promise<void> {
-    try {
-      await this.kv.create(record.name, encode(record));
-    } catch (e) {
-      if (/wrong last sequence|key exists/i.test((e as Error).message)) {
-        throw new EparaError(409, `function "${record.name}" already exists: PATCH it, or DELETE it first`, { function: record.name });
-      }
-      throw e;
+    const outcome = await this.repository.create(record.name, record);
+    if (outcome.status === CreateStatus.Exists) {
+      throw new EparaError(409, `function "${record.name}" already exists: PATCH it, or DELETE it first`, { function: record.name });
     }
     this.mirror.remember(record.name, record);
   }
 
-  /** Compare-and-set: the change applies to the revision it was computed from, or fails with 409. */
-  async update(record: FunctionRecord, revision: number): Promise<void> {
-    try {
-      await this.kv.update(record.name, encode(record), revision);
-    } catch (e) {
-      if (/wrong last sequence/i.test((e as Error).message)) {
-        throw new EparaError(409, `function "${record.name}" changed while it was being updated; retry`, { function: record.name });
-      }
-      throw e;
+  /**
+   * Compare-and-set on the record in KV (not the mirror): `change` is applied to the stored record and
+   * re-applied when someone else wrote it meanwhile. 404 when it is not deployed; 409 when every attempt
+   * lost the race.
+   */
+  async update(name: string, change: (current: FunctionRecord) => FunctionRecord): Promise<FunctionRecord> {
+    const outcome = await this.repository.update(name, change);
+    switch (outcome.status) {
+      case UpdateStatus.Missing:
+        throw notDeployed(name);
+      case UpdateStatus.Conflict:
+        throw new EparaError(409, `function "${name}" changed while it was being updated; retry`, { function: name });
+      default:
+        this.mirror.remember(name, outcome.value);
+        return outcome.value;
     }
-    this.mirror.remember(record.name, record);
   }
 
   async delete(name: string): Promise<void> {
     this.get(name);
-    await this.kv.delete(name);
+    await this.repository.delete(name);
     this.mirror.remember(name, undefined);
   }
 }

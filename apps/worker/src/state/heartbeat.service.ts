@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { KV } from 'nats';
 import { Bucket, DeviceState, EventKind, subjects } from '@epara/contracts';
-import { NatsClient } from '@epara/nats';
+import { encodeJson, NatsClient } from '@epara/nats';
 import { WORKER_CONFIG, WorkerConfig } from '../config';
 import { WORKER_VERSION, WorkerService } from '../serving/worker.service';
 import { WorkerMetrics } from './worker-metrics';
@@ -30,7 +30,7 @@ export class HeartbeatService implements OnApplicationBootstrap, OnApplicationSh
   async onApplicationBootstrap(): Promise<void> {
     this.kv = await this.nats.kv(Bucket.Devices);
     await this.beat();
-    this.nats.nc.publish(subjects.event(EventKind.DeviceJoined), Buffer.from(JSON.stringify({ kind: EventKind.DeviceJoined, at: Date.now(), device: this.config.device })));
+    this.nats.nc.publish(subjects.event(EventKind.DeviceJoined), encodeJson({ kind: EventKind.DeviceJoined, at: Date.now(), device: this.config.device }));
     this.timer = setInterval(() => this.beat().catch((e) => this.logger.warn(`heartbeat failed: ${(e as Error).message}`)), this.config.heartbeatMs);
   }
 
@@ -67,7 +67,7 @@ export class HeartbeatService implements OnApplicationBootstrap, OnApplicationSh
     const s = this.state();
     this.metrics.utilization.set(s.utilization);
     for (const f of s.functions) this.metrics.queueDepth.set({ function: f.fn }, f.queued);
-    const bytes = Buffer.from(JSON.stringify(s));
+    const bytes = encodeJson(s);
     this.nats.nc.publish(subjects.state(this.config.device), bytes);
     await this.kv.put(this.config.device, bytes);
   }

@@ -1,4 +1,4 @@
-import { decodeJson } from '../codec/json-codec';
+import { decodeJson, JsonDecodeError } from '../codec/json-codec';
 import { ReadableKvBucket } from './kv-bucket';
 
 /** A value with the revision it was read at: what a compare-and-set writes against. */
@@ -45,7 +45,10 @@ export class ReadonlyKvRepository<T> implements ReadonlyRepository<T> {
   async all(): Promise<T[]> {
     const values: T[] = [];
     for (const key of await this.keys()) {
-      const value = await this.get(key).catch(() => undefined);
+      const value = await this.get(key).catch((e) => {
+        if (e instanceof JsonDecodeError) return undefined;
+        throw e;
+      });
       if (value !== undefined) values.push(value);
     }
     return values;
