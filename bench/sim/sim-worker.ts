@@ -157,7 +157,7 @@ export class SimWorker {
   onLoadDone(): void {
     const { fn, done } = this.loading!;
     this.loading = undefined;
-    done.resolve({ model: fn, memoryBytes: 0, batchable: fn.spec.batchable, execMsByBatch: this.profileHere(fn.index), needsProfile: false });
+    done.resolve({ model: fn, memoryBytes: 0, loadMs: fn.spec.profile.loadMs, batchable: fn.spec.batchable, execMsByBatch: this.profileHere(fn.index), needsProfile: false });
   }
 
   private lifecycleChanged(u: SimUnit, state: UnitLifecycle): void {

@@ -16,3 +16,4 @@ export * from './dto/deploy-function.dto';
 export * from './config/common-env';
 export * from './config/loop-defaults';
 export * from './generation';
+export * from './unit-lifecycle';

@@ -1,5 +1,6 @@
 import { Datatype } from './tensor';
 import { Footprint, FunctionKind, Mode, Sensitivity } from './vocabulary';
+import type { UnitLifecycle } from './unit-lifecycle';
 
 /** One input or output of a model, as onnxruntime reports it. Dimensions are sizes or symbolic names. */
 export interface TensorSpec {
@@ -160,6 +161,9 @@ export interface FunctionLoad {
   execMsEwma: number;
   /** Batch size the device's batcher runs at once for this function now. */
   preferredBatchSize: number;
+  /** The unit's lifecycle state here (absent from workers that predate it: read `ready`). */
+  state?: UnitLifecycle;
+  /** It takes requests: `state` is `ready`. What routing filters on. */
   ready: boolean;
 }
 

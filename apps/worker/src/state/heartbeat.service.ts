@@ -31,7 +31,11 @@ export class HeartbeatService implements OnApplicationBootstrap, OnApplicationSh
     this.kv = await this.nats.kv(Bucket.Devices);
     await this.beat();
     this.nats.nc.publish(subjects.event(EventKind.DeviceJoined), encodeJson({ kind: EventKind.DeviceJoined, at: Date.now(), device: this.config.device }));
-    this.timer = setInterval(() => this.beat().catch((e) => this.logger.warn(`heartbeat failed: ${(e as Error).message}`)), this.config.heartbeatMs);
+    this.timer = setInterval(() => {
+      // The periodic retune shares the heartbeat's period: batch limits follow measured times.
+      this.worker.retuneBatching();
+      this.beat().catch((e) => this.logger.warn(`heartbeat failed: ${(e as Error).message}`));
+    }, this.config.heartbeatMs);
   }
 
   state(): DeviceState {
@@ -63,7 +67,6 @@ export class HeartbeatService implements OnApplicationBootstrap, OnApplicationSh
   }
 
   async beat(): Promise<void> {
-    this.worker.retuneAll();
     const s = this.state();
     this.metrics.utilization.set(s.utilization);
     for (const f of s.functions) this.metrics.queueDepth.set({ function: f.fn }, f.queued);

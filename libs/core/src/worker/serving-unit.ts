@@ -24,6 +24,7 @@ export class ServingUnit<W extends WantedUnit = WantedUnit, M = unknown> {
   readonly estimator: TrackedExecEstimator;
   readonly model: M;
   readonly memoryBytes: number;
+  readonly loadMs: number;
   readonly batchable: boolean;
   /** `wanted.record.slo.latencyMs`, kept as a field: BatchFeedback reads it after every batch. */
   sloMs: number;
@@ -34,6 +35,7 @@ export class ServingUnit<W extends WantedUnit = WantedUnit, M = unknown> {
   ) {
     this.model = loaded.model;
     this.memoryBytes = loaded.memoryBytes;
+    this.loadMs = loaded.loadMs;
     this.batchable = loaded.batchable;
     this.needsProfile = loaded.needsProfile;
     this.estimator = new TrackedExecEstimator(loaded.execMsByBatch);

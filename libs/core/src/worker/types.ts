@@ -36,6 +36,8 @@ export interface DesiredUnits<W extends WantedUnit> {
 export interface LoadedUnit<M> {
   model: M;
   memoryBytes: number;
+  /** How long the load took, ms (profiles record it). */
+  loadMs: number;
   /** The model takes a batch dimension. */
   batchable: boolean;
   /** Exec time per batch size measured for this device class (seeds the estimator); none: learned from runs. */

@@ -1,18 +1,8 @@
-/**
- * Where a unit (a function, or one pipeline stage of it) stands on this device, like Triton's model
- * ready state: `loading` (its model is being fetched, warmed and profiled), `ready` (it takes
- * requests), `draining` (it no longer takes requests and finishes what it has queued), `unloaded`
- * (its model is freed), or `failed` (its load failed; it is tried again after a delay).
- */
-export const UnitLifecycle = {
-  Loading: 'loading',
-  Ready: 'ready',
-  Draining: 'draining',
-  Unloaded: 'unloaded',
-  Failed: 'failed',
-} as const;
+import { UnitLifecycle } from '@epara/contracts/unit-lifecycle';
 
-export type UnitLifecycle = (typeof UnitLifecycle)[keyof typeof UnitLifecycle];
+// The states are wire vocabulary (heartbeats carry them), so they live in contracts; the worker's
+// control loop is what moves a unit through them.
+export { UnitLifecycle };
 
 /** Whether a unit in this state takes requests (what heartbeats call `ready`). */
 export function takesRequests(state: UnitLifecycle): boolean {

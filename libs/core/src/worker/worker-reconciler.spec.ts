@@ -89,7 +89,7 @@ function setup() {
     load: (w: WantedUnit): Promise<LoadedUnit<string>> => {
       loads.push(w.unit);
       if (failNext.delete(w.unit)) return Promise.reject(new Error('store busy'));
-      return Promise.resolve({ model: `model-${w.unit}`, memoryBytes: 10, batchable: true, execMsByBatch: { '1': 10, '8': 40 }, needsProfile: false });
+      return Promise.resolve({ model: `model-${w.unit}`, memoryBytes: 10, loadMs: 5, batchable: true, execMsByBatch: { '1': 10, '8': 40 }, needsProfile: false });
     },
     serve: () => () => Promise.resolve(),
     unload: (u: ServingUnit<WantedUnit, string>) => {
