@@ -1,15 +1,11 @@
-import { KV } from 'nats';
-import { Categorization, DevicePlacement, EventKind, FunctionRecord, subjects } from '@epara/contracts';
+import { Categorization, DevicePlacement, EventKind, EventPublisher, FunctionRecord } from '@epara/contracts';
 import { FunctionStore, PlacementStore, Recategorization, SchedulerEvents } from '@epara/core';
-import { KvMirror, NatsClient } from '@epara/nats';
+import { FunctionRepository, KvMirror, PlacementRepository, UpdateStatus } from '@epara/nats';
 
-/** Attempts at a compare-and-set write of a record before the round leaves it to the next one. */
-const RECATEGORIZE_ATTEMPTS = 1;
-
-/** Function records from the KV mirror; a re-categorization is a compare-and-set on `epara_functions`. */
+/** Function records from the KV mirror; a re-categorization is the repository's compare-and-set on `epara_functions`. */
 export class KvFunctionStore implements FunctionStore {
   constructor(
-    private readonly kv: KV,
+    private readonly repository: FunctionRepository,
     private readonly mirror: KvMirror<FunctionRecord>,
   ) {}
 
@@ -18,26 +14,17 @@ export class KvFunctionStore implements FunctionStore {
   }
 
   async recategorize({ record }: Recategorization): Promise<FunctionRecord | undefined> {
-    for (let i = 0; i < RECATEGORIZE_ATTEMPTS; i++) {
-      const e = await this.kv.get(record.name);
-      if (!e || e.operation !== 'PUT') return undefined;
-      const fresh = { ...(JSON.parse(Buffer.from(e.value).toString('utf8')) as FunctionRecord), category: record.category, observed: record.observed, updatedAt: record.updatedAt };
-      try {
-        await this.kv.update(record.name, Buffer.from(JSON.stringify(fresh)), e.revision);
-        this.mirror.remember(record.name, fresh);
-        return fresh;
-      } catch {
-        /* changed meanwhile */
-      }
-    }
-    return undefined;
+    const outcome = await this.repository.update(record.name, (stored) => ({ ...stored, category: record.category, observed: record.observed, updatedAt: record.updatedAt }));
+    if (outcome.status !== UpdateStatus.Updated) return undefined;
+    this.mirror.remember(record.name, outcome.value);
+    return outcome.value;
   }
 }
 
-/** The placement from the cluster's mirror of `epara_placement`; writes go to KV. */
+/** The placement from the cluster's mirror of `epara_placement`; writes go through the repository. */
 export class KvPlacementStore implements PlacementStore {
   constructor(
-    private readonly kv: KV,
+    private readonly repository: PlacementRepository,
     private readonly current: () => DevicePlacement[],
   ) {}
 
@@ -46,31 +33,27 @@ export class KvPlacementStore implements PlacementStore {
   }
 
   async put(p: DevicePlacement): Promise<void> {
-    await this.kv.put(p.device, Buffer.from(JSON.stringify(p)));
+    await this.repository.save(p);
   }
 
-  async remove(device: string): Promise<void> {
-    await this.kv.delete(device);
+  remove(device: string): Promise<void> {
+    return this.repository.delete(device);
   }
 }
 
-/** The scheduler's lifecycle events on `epara.v1.events.<kind>`. */
-export class NatsSchedulerEvents implements SchedulerEvents {
-  constructor(private readonly nats: NatsClient) {}
-
-  private emit(kind: EventKind, body: object): void {
-    this.nats.nc.publish(subjects.event(kind), Buffer.from(JSON.stringify({ kind, ...body })));
-  }
+/** The scheduler's lifecycle events, typed, on `epara.v1.events.<kind>`. */
+export class BusSchedulerEvents implements SchedulerEvents {
+  constructor(private readonly bus: EventPublisher) {}
 
   placed(p: DevicePlacement): void {
-    this.emit(EventKind.Placed, p);
+    this.bus.emit(EventKind.Placed, p);
   }
 
   recategorized(fn: string, from: Categorization, to: Categorization): void {
-    this.emit(EventKind.Recategorized, { at: Date.now(), function: fn, from, to });
+    this.bus.emit(EventKind.Recategorized, { function: fn, from, to });
   }
 
   deviceLost(device: string): void {
-    this.emit(EventKind.DeviceLost, { at: Date.now(), device });
+    this.bus.emit(EventKind.DeviceLost, { device });
   }
 }

@@ -1,10 +1,10 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { Bucket, FunctionRecord } from '@epara/contracts';
+import { Bucket, EventPublisher, FunctionRecord } from '@epara/contracts';
 import { LastDecision, realClock, SchedulerLoop } from '@epara/core';
-import { ClusterState, KvMirror, NatsClient } from '@epara/nats';
+import { ClusterState, EVENT_PUBLISHER, FunctionRepository, KvMirror, NatsClient, PlacementRepository } from '@epara/nats';
 import { SCHEDULER_CONFIG, SchedulerConfig } from './config';
 import { LeaderLock } from './leader-lock';
-import { KvFunctionStore, KvPlacementStore, NatsSchedulerEvents } from './nats-scheduler-ports';
+import { BusSchedulerEvents, KvFunctionStore, KvPlacementStore } from './nats-scheduler-ports';
 
 /**
  * The scheduler app's wiring: binds the core SchedulerLoop to NATS — function records and placement
@@ -23,6 +23,7 @@ export class SchedulerService implements OnApplicationBootstrap, OnApplicationSh
   constructor(
     private readonly nats: NatsClient,
     @Inject(SCHEDULER_CONFIG) private readonly config: SchedulerConfig,
+    @Inject(EVENT_PUBLISHER) private readonly events: EventPublisher,
   ) {}
 
   get isLeader(): boolean {
@@ -40,10 +41,10 @@ export class SchedulerService implements OnApplicationBootstrap, OnApplicationSh
     const cluster = (this.cluster = await new ClusterState(this.nats).start());
     const loop = (this.loop = new SchedulerLoop(
       {
-        functions: new KvFunctionStore(functionsKv, functions),
-        placements: new KvPlacementStore(await this.nats.kv(Bucket.Placement), () => cluster.placement()),
+        functions: new KvFunctionStore(new FunctionRepository(functionsKv), functions),
+        placements: new KvPlacementStore(new PlacementRepository(await this.nats.kv(Bucket.Placement)), () => cluster.placement()),
         devices: cluster,
-        events: new NatsSchedulerEvents(this.nats),
+        events: new BusSchedulerEvents(this.events),
         leadership: lock,
         clock: realClock,
         log: this.logger,
