@@ -127,6 +127,12 @@ export class SimWorker {
     return this.placedFlag[fn] === 1;
   }
 
+  /** A request for `fn` reached this device (answered or not): the demand its heartbeats report. */
+  received(fn: number): void {
+    const u = this.placed.get(fn);
+    if (u) u.received++;
+  }
+
   // --- placement ------------------------------------------------------------------------------
 
   /** This device's key in the placement changed. */
@@ -232,7 +238,8 @@ export class SimWorker {
    * The heartbeat timer: the periodic retune, then the state this worker reports (device totals and,
    * per ready function, its queue, batch-1 estimate and preferred batch size). `withFunctions` false
    * skips the per-function part when nobody reads it (queue-group routing). With `rates`, each placed
-   * function's `completed` counter goes to the scheduler's rate tracker in the same pass.
+   * function's `received` counter (its demand, as a live worker reports it) goes to the scheduler's rate
+   * tracker in the same pass.
    */
   heartbeat(nowMs: number, withFunctions: boolean, rates?: RateTracker): void {
     this.retuneAll();
@@ -247,7 +254,7 @@ export class SimWorker {
       return;
     }
     for (const [f, u] of this.placed) {
-      if (rates) rates.observe(this.id, u.unit, this.executor.completedOf(u.unit), nowMs);
+      if (rates) rates.observe(this.id, u.unit, u.received, nowMs);
       if (!withFunctions) continue;
       this.hbReady[f] = 1;
       this.hbReadyList.push(f);

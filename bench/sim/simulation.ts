@@ -218,6 +218,7 @@ export class Simulation implements WorkerHost, SettleSink {
       }
       return;
     }
+    worker.received(r.fnIndex);
     r.arrivalMs = now;
     if (r.deadlineMs <= now) {
       this.onError(r, 504);
