@@ -43,16 +43,16 @@ export default defineConfig(
     // policy, the control loops, the kinds, the ONNX runtime, the workload files the simulator reads)
     // imports the contracts modules it needs directly, the same modules the index re-exports, so it
     // stays loadable without them.
-    files: ['libs/policy/**', 'libs/core/**', 'libs/kinds/**', 'libs/runtime/**', 'bench/workload/**'],
+    files: ['libs/policy/**', 'libs/core/**', 'libs/kinds/**', 'libs/runtime/**', 'libs/workload/**'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [DEEP_IMPORT_EXCEPT_CONTRACTS] }],
     },
   },
   {
-    // Hot paths: the simulator (bench/sim) runs the executor and the router millions of times per simulated
+    // Hot paths: the simulator (apps/sim) runs the executor and the router millions of times per simulated
     // hour, and under tsx each call through an index re-export costs a getter, so these files import leaf
     // modules (`@epara/policy/batching/...`, `@epara/core/execution/...`) on purpose.
-    files: ['libs/core/src/execution/**', 'libs/core/src/gateway/**', 'bench/sim/**'],
+    files: ['libs/core/src/execution/**', 'libs/core/src/gateway/**', 'apps/sim/**'],
     rules: {
       'no-restricted-imports': 'off',
     },

@@ -4,8 +4,9 @@ const base = {
   rootDir: '.',
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.spec.json' }] },
   moduleNameMapper: {
-    '^@epara/(contracts|core|generation|kinds|nats|policy|runtime)$': '<rootDir>/libs/$1/src',
-    '^@epara/(contracts|core|generation|kinds|nats|policy|runtime)/(.*)$': '<rootDir>/libs/$1/src/$2',
+    '^@epara/(contracts|core|generation|goodput|kinds|nats|policy|runtime|workload)$': '<rootDir>/libs/$1/src',
+    '^@epara/(contracts|core|generation|goodput|kinds|nats|policy|runtime|workload)/(.*)$': '<rootDir>/libs/$1/src/$2',
+    '^@epara/sim$': '<rootDir>/apps/sim/src',
   },
   // onnxruntime-node tensors and msgpackr typed arrays need the host realm's typed-array constructors.
   testEnvironment: '<rootDir>/test/support/node-realm-env.js',

@@ -8,9 +8,9 @@
  * (`--quick`: 20 s + 5 s). For each policy: a fresh private cluster (nats-server, gateway, 2 workers,
  * scheduler, all with EPARA_POLICY=<policy>, EPARA_PLACEMENT_PERIOD_MS=2000), one real function per
  * workload function (profile → real model, bench/goodput/models.ts), wait until every function is
- * ready and placed, then the workload's seeded arrivals (bench/workload buildSchedule, same for every
+ * ready and placed, then the workload's seeded arrivals (@epara/workload buildSchedule, same for every
  * policy) are sent open loop over NATS `epara.v1.invoke.<fn>` (msgpack, timeout SLO + 1 s). Outcomes
- * go through bench/report's GoodputRecorder; then the simulator runs the same workload, duration and
+ * go through @epara/goodput's GoodputRecorder; then the simulator runs the same workload, duration and
  * placement period, and both are compared. Writes bench/results/live-<workload>-<date>.{md,json,svg}
  * (+ .requests.csv with every request: outcome, latency, batch, worker queue and run time). Figures are reported, never asserted.
  */
@@ -24,9 +24,9 @@ import { bodyFor, contentTypeFor, deploySpec, liveModelFor, LiveModel } from './
 import { breakdownTable, latencyBreakdown } from './goodput/breakdown';
 import { calibratedWorkload, execAt1, pathDelays } from './goodput/calibrate';
 import { OUTCOME_OK, outcomeLabel, replay, ReplayResult, requestHeaders } from './goodput/replay';
-import { fmtMs, fmtPct, fmtRatio, fmtRps, functionTable, percentile, goodputMatrix, GoodputRecorder, markdownTable, RunSummary, totalsTable, writeComparisonArtifacts } from './report';
-import { simulate } from './sim';
-import { buildSchedule, loadWorkload, Workload } from './workload';
+import { fmtMs, fmtPct, fmtRatio, fmtRps, functionTable, percentile, goodputMatrix, GoodputRecorder, markdownTable, RunSummary, totalsTable, writeComparisonArtifacts } from '@epara/goodput';
+import { simulate } from '@epara/sim';
+import { buildSchedule, loadWorkload, Workload } from '@epara/workload';
 
 const USAGE = 'usage: npm run bench:goodput -- [workload.json] [--policies a,b,c,d] [--duration s] [--warmup s] [--quick] [--seed n] [--out file.md]';
 

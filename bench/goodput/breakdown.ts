@@ -1,5 +1,5 @@
-import { fmtMs, markdownTable, percentile } from '../report';
-import type { Schedule } from '../workload';
+import { fmtMs, markdownTable, percentile } from '@epara/goodput';
+import type { Schedule } from '@epara/workload';
 import { OUTCOME_OK, ReplayResult } from './replay';
 
 /** p50 / p95 of each part of an answered request's latency, ms. */

@@ -1,4 +1,4 @@
-import { parseWorkload } from '../workload';
+import { parseWorkload } from '@epara/workload';
 import { calibratedWorkload, execAt1, pathDelays } from './calibrate';
 import { OUTCOME_OK } from './replay';
 

@@ -1,4 +1,4 @@
-import type { Schedule, Workload } from '../workload';
+import type { Schedule, Workload } from '@epara/workload';
 import { latencyParts } from './breakdown';
 import { OUTCOME_OK, ReplayResult } from './replay';
 

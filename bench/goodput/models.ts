@@ -8,7 +8,7 @@ import sharp from 'sharp';
 import { encodeTensorsMsgpack, FunctionKind, MediaType, Tensor } from '@epara/contracts';
 import { buildCnn, buildMlp, bundledModelPath } from '@epara/runtime';
 import { buildTinyGpt } from '@epara/generation/tiny-gpt';
-import type { WorkloadFunction } from '../workload';
+import type { WorkloadFunction } from '@epara/workload';
 
 export interface LiveModel {
   /** Model part of the deploy spec: `{ bundled }`, or undefined when `bytes` are uploaded. */

@@ -4,8 +4,8 @@
  * (client lateness included), so a slow server cannot hide queueing.
  */
 import { createInbox, headers as natsHeaders, Msg, MsgHdrs, NatsConnection } from 'nats';
-import { GoodputRecorder } from '../report';
-import type { Schedule } from '../workload';
+import { GoodputRecorder } from '@epara/goodput';
+import type { Schedule } from '@epara/workload';
 
 export interface ReplayFunction {
   subject: string;

@@ -65,7 +65,7 @@ export function formatErrors(s: Pick<Summary, 'errors'>): string {
 }
 
 // The report's formatters, under the names these benchmarks use.
-export { fmtMs as ms, fmtRps as rps } from '../report/format';
+export { fmtMs as ms, fmtRps as rps } from '@epara/goodput';
 
 export function pct(v: number | undefined, digits = 0): string {
   if (v === undefined || !Number.isFinite(v)) return '—';

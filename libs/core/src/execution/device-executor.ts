@@ -1,6 +1,6 @@
 import { EparaError } from '@epara/contracts';
 // Leaf modules, not the index: under tsx each call through a re-export costs getters, and the
-// simulator (bench/sim) runs this code millions of times per simulated hour.
+// simulator (apps/sim) runs this code millions of times per simulated hour.
 import type { AdaptiveExecEstimator } from '@epara/policy/batching/adaptive-exec-estimator';
 import { canStillMeet } from '@epara/policy/batching/decide-batch';
 import { pickNextQueue } from '@epara/policy/batching/pick-next-queue';

@@ -1,7 +1,7 @@
 import type { DevicePlacement, DeviceState, FunctionLoad, FunctionRecord } from '@epara/contracts';
 import { type Recategorization, SchedulerLoop, type SchedulerPorts } from '@epara/core';
 import { POLICY_NAMES, type PolicyName, servingPolicy } from '@epara/policy';
-import type { WorkloadFunction } from '../workload';
+import type { WorkloadFunction } from '@epara/workload';
 import { SimFunction } from './sim-function';
 import type { SimGateway } from './sim-gateway';
 import { SimScheduler } from './sim-scheduler';

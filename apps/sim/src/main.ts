@@ -6,8 +6,8 @@
  * Runs each policy over the workload (same arrivals for all), prints the comparison tables and
  * writes bench/results/sim-<workload>-<date>.{json,md,svg}. See docs/simulator.md.
  */
-import { fmtRps, functionTable, goodputMatrix, markdownTable, RunSummary, totalsTable, writeComparisonArtifacts } from '../report';
-import { expandDevices, loadWorkload, WorkloadError } from '../workload';
+import { fmtRps, functionTable, goodputMatrix, markdownTable, RunSummary, totalsTable, writeComparisonArtifacts } from '@epara/goodput';
+import { expandDevices, loadWorkload, WorkloadError } from '@epara/workload';
 import { execFileSync } from 'node:child_process';
 import { parseCliArgs, UsageError } from './cli-args';
 import { simulate } from './simulation';
@@ -69,7 +69,7 @@ async function main(): Promise<void> {
 function codeVersion(): string {
   try {
     const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'libs', 'apps', 'bench/sim', 'bench/workload'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'libs', 'apps', 'bench/workloads'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
     return `commit ${head}${dirty ? ' + local changes' : ''}`;
   } catch {
     return 'commit unknown (not a git checkout)';

@@ -1,7 +1,7 @@
 import { EparaError, LOOP_DEFAULTS } from '@epara/contracts';
 import { PolicyName, servingPolicy, ServingPolicy } from '@epara/policy';
-import { GoodputRecorder } from '../report';
-import { ArrivalProcess, arrivalSources, deriveSeed, DeviceSpec, expandDevices, Rng, Workload } from '../workload';
+import { GoodputRecorder } from '@epara/goodput';
+import { ArrivalProcess, arrivalSources, deriveSeed, DeviceSpec, expandDevices, Rng, Workload } from '@epara/workload';
 import { EventQueue } from './event-queue';
 import { SimFunction } from './sim-function';
 import { SimGateway } from './sim-gateway';

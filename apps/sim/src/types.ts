@@ -1,5 +1,5 @@
 import type { PolicyName } from '@epara/policy';
-import type { RunSummary } from '../report';
+import type { RunSummary } from '@epara/goodput';
 
 /** Options of one simulated run (one policy over one workload). */
 export interface SimOptions {

@@ -1,10 +1,10 @@
 import { join } from 'node:path';
 import { POLICY_NAMES } from '@epara/policy';
-import { RunSummary } from '../report';
-import { loadWorkload, parseWorkload } from '../workload';
+import { RunSummary } from '@epara/goodput';
+import { loadWorkload, parseWorkload } from '@epara/workload';
 import { simulate } from './simulation';
 
-const bursty = loadWorkload(join(__dirname, '..', 'workloads', 'mixed-bursty.json'));
+const bursty = loadWorkload(join(__dirname, '..', '..', '..', 'bench', 'workloads', 'mixed-bursty.json'));
 /** The short run of the goodput-benchmark issue: 2 devices, 20 simulated seconds (5 s warm-up + 15 s measured). */
 const SHORT = { durationS: 15, warmupS: 5, devices: 2 };
 

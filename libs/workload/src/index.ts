@@ -1,6 +1,6 @@
 /**
  * Workload files for the goodput benchmark: parse and validate them, expand devices, and generate
- * seeded arrivals. Used by the simulator (bench/sim) and the live replay alike.
+ * seeded arrivals. Used by the simulator (apps/sim) and the live replay alike.
  */
 export * from './types';
 export * from './rng';

@@ -1,6 +1,6 @@
 import { EventQueue } from './event-queue';
 import { SyncCompletion } from './virtual-time';
-import { Rng } from '../workload';
+import { Rng } from '@epara/workload';
 
 describe(EventQueue.name, () => {
   it('pops in time order, ties in insertion order, across growth', () => {

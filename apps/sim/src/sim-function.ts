@@ -1,7 +1,7 @@
 import { FunctionKind, KIND_CAPABILITIES, type Categorization, type FunctionRecord, type ModelInfo } from '@epara/contracts';
 import { initialCategory } from '@epara/core/scheduler/initial-category';
 import { AdaptiveExecEstimator, type ServingPolicy } from '@epara/policy';
-import type { WorkloadFunction } from '../workload';
+import type { WorkloadFunction } from '@epara/workload';
 
 /** Memory a device offers, as the categorizer takes it. */
 export interface DeviceMemory {

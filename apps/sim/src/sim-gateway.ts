@@ -4,7 +4,7 @@ import type { ServingPolicy } from '@epara/policy';
 import type { ReplicaViewPort, RoutableReplica } from '@epara/core/gateway/replica-view';
 import { RequestRouter } from '@epara/core/gateway/request-router';
 import { RouteTarget } from '@epara/core/gateway/route';
-import { Rng } from '../workload';
+import { Rng } from '@epara/workload';
 import { SimWorker } from './sim-worker';
 
 /** One routing candidate, reused across requests (no allocation per request). */

@@ -1,7 +1,7 @@
 import type { Hints } from '@epara/contracts/records';
 /**
  * A workload file (JSON): functions with their model profiles and SLOs, request streams with their
- * arrival processes, the device set, and run length. Shared by the simulator (bench/sim) and the
+ * arrival processes, the device set, and run length. Shared by the simulator (apps/sim) and the
  * live replay, so both replay exactly the same request timestamps.
  *
  * Units are in the field names: `...Ms` milliseconds, `...S` seconds, `rate` requests/s, `...Bytes` bytes.

@@ -6,7 +6,7 @@ import type { ServingUnit } from '@epara/core/worker/serving-unit';
 import type { LoadedUnit, WantedUnit } from '@epara/core/worker/types';
 import { UnitLifecycle } from '@epara/core/worker/unit-lifecycle';
 import { WorkerReconciler } from '@epara/core/worker/worker-reconciler';
-import { DeviceSpec } from '../workload';
+import { DeviceSpec } from '@epara/workload';
 import { EventQueue } from './event-queue';
 import { SimFunction } from './sim-function';
 import { RateTracker } from '@epara/core/scheduler/rate-tracker';

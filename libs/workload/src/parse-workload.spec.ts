@@ -95,7 +95,7 @@ describe(parseWorkload.name, () => {
   });
 
   it('parses every shipped workload', () => {
-    const dir = join(__dirname, '..', 'workloads');
+    const dir = join(__dirname, '..', '..', '..', 'bench', 'workloads');
     const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
     expect(files).toEqual(expect.arrayContaining(['mixed-poisson.json', 'mixed-bursty.json', 'load-step.json', 'scale-100.json']));
     for (const f of files) expect(() => loadWorkload(join(dir, f))).not.toThrow();
