@@ -71,6 +71,13 @@ describe('DeployService (patch and remove over the function store)', () => {
     expect(events.emitted).toEqual([{ kind: EventKind.Updated, payload: { function: 'ocr', category: next.category } }]);
   });
 
+  it('keeps the hints and expectations a patch does not name', async () => {
+    stored({ ...functionRecord('ocr'), hints: { maxBatchSize: 4, replicas: 2 }, expected: { rps: 30 } });
+    const next = await sut.patch('ocr', { hints: { maxQueueDelayMs: 3 } });
+    expect(next.hints).toEqual({ maxBatchSize: 4, replicas: 2, maxQueueDelayMs: 3 });
+    expect(next.expected).toEqual({ rps: 30 });
+  });
+
   it('re-applies the patch on top of a write that raced it (a worker storing a profile)', async () => {
     stored(functionRecord('ocr'));
     let raced = false;

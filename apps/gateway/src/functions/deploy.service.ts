@@ -174,8 +174,9 @@ export class DeployService {
         ...record,
         ...(patch.description !== undefined ? { description: patch.description } : {}),
         ...(patch.slo ? { slo: { latencyMs: patch.slo.latencyMs } } : {}),
-        ...(patch.hints ? { hints: { ...record.hints, ...patch.hints } } : {}),
-        ...(patch.expected ? { expected: { ...record.expected, ...patch.expected } } : {}),
+        // A validated DTO carries every declared field, unset ones as undefined: only the set ones override.
+        ...(patch.hints ? { hints: { ...record.hints, ...definedFields(patch.hints) } } : {}),
+        ...(patch.expected ? { expected: { ...record.expected, ...definedFields(patch.expected) } } : {}),
         updatedAt: Date.now(),
       };
       // The scheduler re-categorizes with the profile; here the category follows pins and the new SLO at once.
@@ -191,4 +192,9 @@ export class DeployService {
     this.events.emit(EventKind.Deleted, { function: name });
     this.logger.log(`deleted ${name}`);
   }
+}
+
+/** The fields of `o` that are set (a PATCH leaves the others as they are). */
+function definedFields<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
