@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { createInbox, headers as natsHeaders, Msg, MsgHdrs, nuid } from 'nats';
 import { decodeInvocation, decodeResultTensors, encodeResult, encodeTensorsMsgpack, EparaError, FunctionKind, FunctionRecord, Header, MediaType, Mode, SERVING_HEADERS, subjects } from '@epara/contracts';
 import { PipelinePlan, RequestRouter, Route, routeSubject, RouteTarget } from '@epara/core';
-import { NatsClient, natsFailure, replyError, respondError } from '@epara/nats';
+import { decodeJson, NatsClient, natsFailure, replyError, respondError } from '@epara/nats';
 import { ClusterReplicaView } from '../cluster/cluster-replica-view';
 import { ClusterView } from '../cluster/cluster-view.service';
 import { GATEWAY_CONFIG, GatewayConfig } from '../config';
@@ -207,7 +207,7 @@ export class InvokeService {
         const err = replyError(m);
         if (err) throw err;
         const kind = m.headers?.get(Header.Stream) === 'token' ? 'token' : 'end';
-        onEvent(kind, JSON.parse(Buffer.from(m.data).toString('utf8')));
+        onEvent(kind, decodeJson(m.data, `a ${kind} event of a generation stream`));
         if (kind === 'end') {
           ended = true;
           break;

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { headers as natsHeaders } from 'nats';
 import { EparaError, FunctionRecord, Header, MediaType, Mode, subjects } from '@epara/contracts';
-import { NatsClient, replyError } from '@epara/nats';
+import { decodeJson, NatsClient, replyError } from '@epara/nats';
 import { mergeSplitDetections, splitImageForDetector } from '@epara/kinds';
 import type { ScoredRect } from '@epara/policy';
 import { ClusterView } from '../cluster/cluster-view.service';
@@ -47,7 +47,7 @@ export class SplitInvoker {
           const msg = await this.nats.nc.request(subjects.device(Mode.Sp, record.name, device), tile.png, { timeout: Math.max(1, deadline - Date.now() + this.config.replyGraceMs), headers: h });
           const err = replyError(msg);
           if (err) throw err;
-          const doc = JSON.parse(Buffer.from(msg.data).toString('utf8')) as { boxes: ScoredRect[] };
+          const doc = decodeJson<{ boxes: ScoredRect[] }>(msg.data, `the boxes of band ${i}`);
           return {
             device,
             execMs: Number(msg.headers?.get(Header.ExecMs) ?? 0),

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { Assignment, Bucket, DevicePlacement, EparaError, FunctionKind, FunctionLoad, FunctionRecord, ModelInfo, subjects, unitKey } from '@epara/contracts';
+import { Assignment, Bucket, DevicePlacement, EparaError, EventPublisher, FunctionKind, FunctionLoad, FunctionRecord, ModelInfo, subjects, unitKey } from '@epara/contracts';
 import { BatchFeedback, DeviceExecutor, realTimers, SLOW_RECONCILE_MS, takesRequests, WorkerReconciler } from '@epara/core';
-import { FunctionRepository, KvMirror, NatsClient, NatsEventBus } from '@epara/nats';
+import { decodeJson, EVENT_PUBLISHER, FunctionRepository, KvMirror, NatsClient } from '@epara/nats';
 import type { LoadedModel } from '@epara/runtime';
 import { WORKER_CONFIG, WorkerConfig } from '../config';
 import { ModelManager } from '../models/model-manager';
@@ -27,7 +27,6 @@ export class WorkerService implements OnApplicationBootstrap, OnApplicationShutd
   readonly executor: DeviceExecutor;
   private readonly handler: RequestHandler;
   private readonly generation: GenerationServer;
-  private readonly events: NatsEventBus;
   private readonly feedback: BatchFeedback<WorkerWanted, LoadedModel>;
   private readonly reconciler: WorkerReconciler<WorkerWanted, LoadedModel>;
   private host!: WorkerModelHost;
@@ -41,11 +40,11 @@ export class WorkerService implements OnApplicationBootstrap, OnApplicationShutd
     private readonly models: ModelManager,
     readonly metrics: WorkerMetrics,
     @Inject(WORKER_CONFIG) readonly config: WorkerConfig,
+    @Inject(EVENT_PUBLISHER) private readonly events: EventPublisher,
   ) {
     this.executor = new DeviceExecutor(config.concurrency, config.maxQueue);
     this.handler = new RequestHandler(config.device, this.executor, metrics, nats.payloads);
     this.generation = new GenerationServer(config.device, metrics);
-    this.events = new NatsEventBus(nats.nc);
     this.feedback = new BatchFeedback<WorkerWanted, LoadedModel>(
       config.batchingOff ? 'off' : config.policy.batching,
       this.executor,
@@ -106,7 +105,7 @@ export class WorkerService implements OnApplicationBootstrap, OnApplicationShutd
       callback: (err, msg) => {
         if (err) return;
         try {
-          const { requestId } = JSON.parse(Buffer.from(msg.data).toString('utf8')) as { requestId?: string };
+          const { requestId } = decodeJson<{ requestId?: string }>(msg.data, 'a cancellation');
           if (requestId) this.generation.cancel(requestId);
         } catch {
           /* not a cancellation we understand */

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { KV } from 'nats';
-import { Bucket, DeviceState, EventKind, subjects } from '@epara/contracts';
-import { encodeJson, NatsClient } from '@epara/nats';
+import { Bucket, DeviceState, EventKind, EventPublisher, subjects } from '@epara/contracts';
+import { encodeJson, EVENT_PUBLISHER, NatsClient } from '@epara/nats';
 import { WORKER_CONFIG, WorkerConfig } from '../config';
 import { WORKER_VERSION, WorkerService } from '../serving/worker.service';
 import { WorkerMetrics } from './worker-metrics';
@@ -25,12 +25,13 @@ export class HeartbeatService implements OnApplicationBootstrap, OnApplicationSh
     private readonly worker: WorkerService,
     private readonly metrics: WorkerMetrics,
     @Inject(WORKER_CONFIG) private readonly config: WorkerConfig,
+    @Inject(EVENT_PUBLISHER) private readonly events: EventPublisher,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     this.kv = await this.nats.kv(Bucket.Devices);
     await this.beat();
-    this.nats.nc.publish(subjects.event(EventKind.DeviceJoined), encodeJson({ kind: EventKind.DeviceJoined, at: Date.now(), device: this.config.device }));
+    this.events.emit(EventKind.DeviceJoined, { device: this.config.device });
     this.timer = setInterval(() => {
       // The periodic retune shares the heartbeat's period: batch limits follow measured times.
       this.worker.retuneBatching();
