@@ -32,7 +32,10 @@ import { childPidsNamed, CpuMeter, formatCpu, loadLine, waitQuiet } from './lib/
 const args = parseArgs();
 const QUICK = args.quick;
 const RUN_MS = args.num('seconds', QUICK ? 1 : 3) * 1000;
-const RATES = args.str('rates', QUICK ? '0.25,1' : '0.1,0.25,0.5,1,1.5').split(',').map(Number);
+const RATES = args
+  .str('rates', QUICK ? '0.25,1' : '0.1,0.25,0.5,1,1.5')
+  .split(',')
+  .map(Number);
 const RAW_MS_PER_SIZE = QUICK ? 150 : 600;
 const DECISIONS = args.num('decisions', QUICK ? 200_000 : 1_000_000);
 const MSGPACK = 'application/msgpack';
@@ -57,7 +60,9 @@ const vadInputs = (b: number): Tensor[] => [
   { name: 'state', datatype: 'FP32', shape: [2, b, 128], data: new Float32Array(2 * b * 128) },
   { name: 'sr', datatype: 'INT64', shape: [], data: BigInt64Array.from([16000n]) },
 ];
-const cnnInputs = (b: number): Tensor[] => [{ name: 'x', datatype: 'FP32', shape: [b, 3, 64, 64], data: Float32Array.from({ length: b * 3 * 64 * 64 }, (_, i) => Math.sin(i) * 0.5) }];
+const cnnInputs = (b: number): Tensor[] => [
+  { name: 'x', datatype: 'FP32', shape: [b, 3, 64, 64], data: Float32Array.from({ length: b * 3 * 64 * 64 }, (_, i) => Math.sin(i) * 0.5) },
+];
 
 const ALL_MODELS: ModelCase[] = [
   {
@@ -133,7 +138,8 @@ async function runRaw(m: ModelCase): Promise<void> {
 
 const rawB1 = (m: ModelCase) => raw[m.name].find((r) => r.size === 1)!.itemsPerSec;
 /** Best throughput among batch sizes whose run fits in the SLO (a bigger batch could not meet it anyway). */
-const rawBest = (m: ModelCase) => raw[m.name].filter((r) => r.msPerRun <= m.sloMs).sort((a, b) => b.itemsPerSec - a.itemsPerSec)[0] ?? raw[m.name][0];
+const rawBest = (m: ModelCase) =>
+  raw[m.name].filter((r) => r.msPerRun <= m.sloMs).sort((a, b) => b.itemsPerSec - a.itemsPerSec)[0] ?? raw[m.name][0];
 
 // ------------------------------------------------------------------ 2. through the platform
 
@@ -159,11 +165,17 @@ async function deployAndSettle(c: BenchCluster, m: ModelCase): Promise<{ mode: s
   // The worker profiles on load and the scheduler re-categorizes; wait for the mode we expect (or for
   // the worker to say it could not profile, after which nothing will change by itself).
   const profileFailed = new RegExp(`could not profile ${m.name}\\b`);
-  await waitFor(async () => (await c.placedMode(m.name)) === m.wantMode || c.grepLogs(profileFailed).length > 0, 15_000, `${m.name} in mode ${m.wantMode}`).catch(() => false);
+  await waitFor(
+    async () => (await c.placedMode(m.name)) === m.wantMode || c.grepLogs(profileFailed).length > 0,
+    15_000,
+    `${m.name} in mode ${m.wantMode}`,
+  ).catch(() => false);
   const reached = (await c.placedMode(m.name)) === m.wantMode;
   const profileError = c.grepLogs(profileFailed)[0];
   if (profileError) {
-    const why = stripVTControlCharacters(profileError).replace(/^.*?could not profile/, 'could not profile').slice(0, 300);
+    const why = stripVTControlCharacters(profileError)
+      .replace(/^.*?could not profile/, 'could not profile')
+      .slice(0, 300);
     addFailure(`${m.name}: the worker ${why}`);
     console.error(`[bench] ${m.name}: the worker ${why}`);
   }
@@ -173,15 +185,25 @@ async function deployAndSettle(c: BenchCluster, m: ModelCase): Promise<{ mode: s
   let note: string | undefined;
   if (!reached) {
     note = `deployed as ${JSON.stringify(m.spec)} it stayed ${rec.category?.sensitivity} × ${rec.category?.footprint} → ${mode} (${rec.category?.reason}); pinned with PATCH hints.mode=${m.wantMode}`;
-    console.error(`[bench] ${m.name}: expected mode ${m.wantMode}, got ${mode}; pinning it with PATCH /v1/functions/${m.name} {"hints":{"mode":"${m.wantMode}"}}`);
-    const r = await fetch(`${c.gatewayUrl}/v1/functions/${m.name}`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ hints: { mode: m.wantMode } }) });
+    console.error(
+      `[bench] ${m.name}: expected mode ${m.wantMode}, got ${mode}; pinning it with PATCH /v1/functions/${m.name} {"hints":{"mode":"${m.wantMode}"}}`,
+    );
+    const r = await fetch(`${c.gatewayUrl}/v1/functions/${m.name}`, {
+      method: 'PATCH',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ hints: { mode: m.wantMode } }),
+    });
     if (r.status !== 200) throw new Error(`PATCH hints.mode=${m.wantMode} failed: HTTP ${r.status} ${await r.text()}`);
-    if (!(await c.waitMode(m.name, m.wantMode, 15_000))) throw new Error(`${m.name} still placed in mode ${await c.placedMode(m.name)} 15 s after pinning hints.mode=${m.wantMode}`);
+    if (!(await c.waitMode(m.name, m.wantMode, 15_000)))
+      throw new Error(`${m.name} still placed in mode ${await c.placedMode(m.name)} 15 s after pinning hints.mode=${m.wantMode}`);
     mode = m.wantMode;
   }
   await c.waitReady(m.name);
   const a = (await c.assignments(m.name))[0];
-  if (a) console.log(`[bench] ${m.name}: assignment on ${a.device}: mode ${a.mode}, maxBatchSize ${a.maxBatchSize ?? '—'}, maxQueueDelayMs ${a.maxQueueDelayMs ?? '—'}`);
+  if (a)
+    console.log(
+      `[bench] ${m.name}: assignment on ${a.device}: mode ${a.mode}, maxBatchSize ${a.maxBatchSize ?? '—'}, maxQueueDelayMs ${a.maxQueueDelayMs ?? '—'}`,
+    );
   return { mode, note };
 }
 
@@ -201,76 +223,102 @@ async function burstBatchSizes(c: BenchCluster, m: ModelCase, n = 64): Promise<n
   h.set('Content-Type', MSGPACK);
   h.set('Accept', MSGPACK);
   const body = encodeTensorsMsgpack(m.inputs(1));
-  const replies = await Promise.all(Array.from({ length: n }, () => c.nc.request(`epara.v1.invoke.${m.name}`, body, { timeout: 10_000, headers: h }).catch(() => undefined)));
-  return replies.filter((r): r is Msg => !!r && !r.headers?.get('Nats-Service-Error-Code')).map((r) => Number(r.headers?.get('Epara-Batch-Size') ?? 1));
+  const replies = await Promise.all(
+    Array.from({ length: n }, () =>
+      c.nc.request(`epara.v1.invoke.${m.name}`, body, { timeout: 10_000, headers: h }).catch(() => undefined),
+    ),
+  );
+  return replies
+    .filter((r): r is Msg => !!r && !r.headers?.get('Nats-Service-Error-Code'))
+    .map((r) => Number(r.headers?.get('Epara-Batch-Size') ?? 1));
 }
 
 async function runPlatform(batching: 'off' | 'on'): Promise<void> {
-  await withCluster({ workers: 1, workerEnv: (): Record<string, string> => (batching === 'off' ? { EPARA_BATCHING_OFF: '1' } : {}) }, async (c) => {
-    for (const m of MODELS) {
-      let mode: string;
-      try {
-        const settled = await deployAndSettle(c, m);
-        mode = settled.mode;
-        if (settled.note) addFailure(`${m.name}: ${settled.note}`);
-        await check(c, m);
-      } catch (e) {
-        const msg = `${m.name} (batching ${batching}): ${(e as Error).message}`;
-        addFailure(msg);
-        console.error(`[bench] FAILED ${msg}`);
-        for (const f of RATES) platform.push({ model: m.name, batching, rateFactor: f, rate: 0, failure: (e as Error).message });
-        continue;
-      }
-      const rec = (await (await fetch(`${c.gatewayUrl}/v1/functions/${m.name}`)).json()) as any;
-      (records[m.name] ??= []).push({ batching, mode, category: `${rec.category?.sensitivity} × ${rec.category?.footprint}` });
-      await sleep(600); // a heartbeat with the function ready, so the gateway routes to the device subject
-      if (batching === 'on') {
-        const sizes = await burstBatchSizes(c, m);
-        const max = Math.max(0, ...sizes);
-        console.log(`[bench] ${m.name}: burst of 64 concurrent requests → batch sizes up to ${max} (mean ${(sizes.reduce((a, b) => a + b, 0) / Math.max(1, sizes.length)).toFixed(1)})`);
-        if (max <= 1) {
-          const msg = `${m.name}: batching is on but a burst of 64 concurrent requests ran in batches of 1 (Epara-Batch-Size) — the worker does not batch this model`;
+  await withCluster(
+    { workers: 1, workerEnv: (): Record<string, string> => (batching === 'off' ? { EPARA_BATCHING_OFF: '1' } : {}) },
+    async (c) => {
+      for (const m of MODELS) {
+        let mode: string;
+        try {
+          const settled = await deployAndSettle(c, m);
+          mode = settled.mode;
+          if (settled.note) addFailure(`${m.name}: ${settled.note}`);
+          await check(c, m);
+        } catch (e) {
+          const msg = `${m.name} (batching ${batching}): ${(e as Error).message}`;
           addFailure(msg);
-          console.error(`[bench] WARNING ${msg}`);
+          console.error(`[bench] FAILED ${msg}`);
+          for (const f of RATES) platform.push({ model: m.name, batching, rateFactor: f, rate: 0, failure: (e as Error).message });
+          continue;
+        }
+        const rec = (await (await fetch(`${c.gatewayUrl}/v1/functions/${m.name}`)).json()) as any;
+        (records[m.name] ??= []).push({ batching, mode, category: `${rec.category?.sensitivity} × ${rec.category?.footprint}` });
+        await sleep(600); // a heartbeat with the function ready, so the gateway routes to the device subject
+        if (batching === 'on') {
+          const sizes = await burstBatchSizes(c, m);
+          const max = Math.max(0, ...sizes);
+          console.log(
+            `[bench] ${m.name}: burst of 64 concurrent requests → batch sizes up to ${max} (mean ${(sizes.reduce((a, b) => a + b, 0) / Math.max(1, sizes.length)).toFixed(1)})`,
+          );
+          if (max <= 1) {
+            const msg = `${m.name}: batching is on but a burst of 64 concurrent requests ran in batches of 1 (Epara-Batch-Size) — the worker does not batch this model`;
+            addFailure(msg);
+            console.error(`[bench] WARNING ${msg}`);
+          }
+        }
+        const body = encodeTensorsMsgpack(m.inputs(1));
+        for (const f of RATES) {
+          const rate = Math.round(rawB1(m) * f);
+          let batchSum = 0;
+          let batchN = 0;
+          let batchMax = 0;
+          const invoke = natsInvoker(c.nc, `epara.v1.invoke.${m.name}`, body, {
+            contentType: MSGPACK,
+            accept: MSGPACK,
+            timeoutMs: m.sloMs + 1000,
+            onReply: (msg) => {
+              const b = Number(msg.headers?.get('Epara-Batch-Size') ?? 1);
+              batchSum += b;
+              batchN++;
+              if (b > batchMax) batchMax = b;
+            },
+          });
+          await sleep(300);
+          const meter = new CpuMeter({
+            client: process.pid,
+            gateway: c.gateway.pid,
+            worker: c.workers[0].pid,
+            nats: childPidsNamed('nats-server')[0] ?? -1,
+          }).begin();
+          const r = await openLoop(invoke, { ratePerSec: rate, durationMs: RUN_MS, drainMs: m.sloMs + 1000, seed: 7 });
+          const cpu = meter.end();
+          const s = summarize(r, m.sloMs);
+          const row: PlatformRow = {
+            model: m.name,
+            batching,
+            rateFactor: f,
+            rate,
+            s,
+            meanBatch: batchN ? batchSum / batchN : undefined,
+            maxBatch: batchMax,
+            clientLagP99: r.clientLagP99Ms,
+            cpu,
+          };
+          platform.push(row);
+          for (const [code, msg] of Object.entries(s.errorSamples)) {
+            const key = `${m.name}, batching ${batching}, ${code}`;
+            if (!errorSeen.has(key)) errorSeen.set(key, msg.slice(0, 200));
+          }
+          console.log(
+            `[bench] ${m.name} batching ${batching} @${rps(rate)}/s (${pct(f)} of raw b1): ${rps(s.throughput)} req/s, goodput ${rps(s.goodput)}/s (${pct(s.goodShare)} within ${m.sloMs} ms), p50 ${ms(s.p50)} p99 ${ms(s.p99)} ms, mean batch ${row.meanBatch?.toFixed(1) ?? '—'} (max ${batchMax}), errors ${formatErrors(s)}, client lag p99 ${ms(r.clientLagP99Ms)} ms, CPU cores ${formatCpu(cpu)}`,
+          );
+          await sleep(500); // let the queue empty before the next rate
         }
       }
-      const body = encodeTensorsMsgpack(m.inputs(1));
-      for (const f of RATES) {
-        const rate = Math.round(rawB1(m) * f);
-        let batchSum = 0;
-        let batchN = 0;
-        let batchMax = 0;
-        const invoke = natsInvoker(c.nc, `epara.v1.invoke.${m.name}`, body, {
-          contentType: MSGPACK,
-          accept: MSGPACK,
-          timeoutMs: m.sloMs + 1000,
-          onReply: (msg) => {
-            const b = Number(msg.headers?.get('Epara-Batch-Size') ?? 1);
-            batchSum += b;
-            batchN++;
-            if (b > batchMax) batchMax = b;
-          },
-        });
-        await sleep(300);
-        const meter = new CpuMeter({ client: process.pid, gateway: c.gateway.pid, worker: c.workers[0].pid, nats: childPidsNamed('nats-server')[0] ?? -1 }).begin();
-        const r = await openLoop(invoke, { ratePerSec: rate, durationMs: RUN_MS, drainMs: m.sloMs + 1000, seed: 7 });
-        const cpu = meter.end();
-        const s = summarize(r, m.sloMs);
-        const row: PlatformRow = { model: m.name, batching, rateFactor: f, rate, s, meanBatch: batchN ? batchSum / batchN : undefined, maxBatch: batchMax, clientLagP99: r.clientLagP99Ms, cpu };
-        platform.push(row);
-        for (const [code, msg] of Object.entries(s.errorSamples)) {
-          const key = `${m.name}, batching ${batching}, ${code}`;
-          if (!errorSeen.has(key)) errorSeen.set(key, msg.slice(0, 200));
-        }
-        console.log(
-          `[bench] ${m.name} batching ${batching} @${rps(rate)}/s (${pct(f)} of raw b1): ${rps(s.throughput)} req/s, goodput ${rps(s.goodput)}/s (${pct(s.goodShare)} within ${m.sloMs} ms), p50 ${ms(s.p50)} p99 ${ms(s.p99)} ms, mean batch ${row.meanBatch?.toFixed(1) ?? '—'} (max ${batchMax}), errors ${formatErrors(s)}, client lag p99 ${ms(r.clientLagP99Ms)} ms, CPU cores ${formatCpu(cpu)}`,
-        );
-        await sleep(500); // let the queue empty before the next rate
-      }
-    }
-    const errs = c.grepLogs(/\bERROR\b|cannot load|failed/i);
-    if (errs.length) console.log(`[bench] worth a look in the apps' logs (batching ${batching}):\n${errs.slice(0, 8).join('\n')}`);
-  });
+      const errs = c.grepLogs(/\bERROR\b|cannot load|failed/i);
+      if (errs.length) console.log(`[bench] worth a look in the apps' logs (batching ${batching}):\n${errs.slice(0, 8).join('\n')}`);
+    },
+  );
 }
 
 // ------------------------------------------------------------------ 3. the batcher's decision cost
@@ -284,7 +332,11 @@ function decisionCost(queues: number, calls: number): DecisionCost {
   const execMs = (b: number) => 0.25 + 0.06 * b;
   const params: BatchParams = { maxBatchSize: 64, preferredBatchSize: 32, maxQueueDelayMs: 8, execMs };
   const base = Date.now();
-  const views: QueueView[] = Array.from({ length: queues }, (_, q) => ({ size: 0, oldestArrivalMs: base, earliestDeadlineMs: base + 32 + q }));
+  const views: QueueView[] = Array.from({ length: queues }, (_, q) => ({
+    size: 0,
+    oldestArrivalMs: base,
+    earliestDeadlineMs: base + 32 + q,
+  }));
   const candidates: QueueCandidate[] = new Array(queues);
   let sink = 0;
   const t0 = performance.now();
@@ -310,7 +362,11 @@ function decisionCost(queues: number, calls: number): DecisionCost {
 /** CPU the Epara side (gateway + worker + nats-server) spent per answered request (ok or error), µs. */
 function serverUsPerReq(p: PlatformRow): string {
   if (!p.cpu || !p.s) return '—';
-  const answered = p.s.ok + Object.entries(p.s.errors).filter(([k]) => k !== 'unanswered' && k !== 'timeout').reduce((a, [, n]) => a + n, 0);
+  const answered =
+    p.s.ok +
+    Object.entries(p.s.errors)
+      .filter(([k]) => k !== 'unanswered' && k !== 'timeout')
+      .reduce((a, [, n]) => a + n, 0);
   if (answered === 0) return '—';
   const cores = (p.cpu.gateway ?? 0) + (p.cpu.worker ?? 0) + (p.cpu.nats ?? 0);
   return String(Math.round((cores * p.s.windowMs * 1000) / answered));
@@ -331,26 +387,66 @@ function writeReport(startedAt: Date, elapsedS: number, decisions: DecisionCost[
     const best = rawBest(m);
     report.table(
       ['batch', 'ms per run', 'items/s'],
-      raw[m.name].map((r) => [r.size === best.size ? `**${r.size}** (best within SLO)` : String(r.size), ms(r.msPerRun), rps(r.itemsPerSec)]),
+      raw[m.name].map((r) => [
+        r.size === best.size ? `**${r.size}** (best within SLO)` : String(r.size),
+        ms(r.msPerRun),
+        rps(r.itemsPerSec),
+      ]),
       { title: `${m.label}: raw onnxruntime by batch size`, align: ['l', 'r', 'r'] },
     );
     const rows = platform.filter((p) => p.model === m.name);
     report.table(
-      ['batching', 'offered', 'req/s', 'goodput/s', 'within SLO', 'p50 ms', 'p99 ms', 'mean batch', 'errors', 'client lag p99', 'server CPU µs/req', 'CPU cores'],
+      [
+        'batching',
+        'offered',
+        'req/s',
+        'goodput/s',
+        'within SLO',
+        'p50 ms',
+        'p99 ms',
+        'mean batch',
+        'errors',
+        'client lag p99',
+        'server CPU µs/req',
+        'CPU cores',
+      ],
       rows.map((p) =>
         p.failure
           ? [p.batching, `${pct(p.rateFactor)} b1`, `FAILED: ${p.failure.slice(0, 70)}`]
-          : [p.batching, `${rps(p.rate)}/s (${pct(p.rateFactor)})`, rps(p.s!.throughput), rps(p.s!.goodput), pct(p.s!.goodShare), ms(p.s!.p50), ms(p.s!.p99), p.meanBatch?.toFixed(1), formatErrors(p.s!), `${ms(p.clientLagP99)} ms`, serverUsPerReq(p), formatCpu(p.cpu)],
+          : [
+              p.batching,
+              `${rps(p.rate)}/s (${pct(p.rateFactor)})`,
+              rps(p.s!.throughput),
+              rps(p.s!.goodput),
+              pct(p.s!.goodShare),
+              ms(p.s!.p50),
+              ms(p.s!.p99),
+              p.meanBatch?.toFixed(1),
+              formatErrors(p.s!),
+              `${ms(p.clientLagP99)} ms`,
+              serverUsPerReq(p),
+              formatCpu(p.cpu),
+            ],
       ),
-      { title: `${m.label} through the platform, SLO ${m.sloMs} ms (mode: ${(records[m.name] ?? []).map((r) => `${r.batching} → ${r.category}, ${r.mode}`).join('; ') || '—'})` },
+      {
+        title: `${m.label} through the platform, SLO ${m.sloMs} ms (mode: ${(records[m.name] ?? []).map((r) => `${r.batching} → ${r.category}, ${r.mode}`).join('; ') || '—'})`,
+      },
     );
     const ratioRows = RATES.map((f) => {
       const off = rows.find((p) => p.batching === 'off' && p.rateFactor === f)?.s;
       const on = rows.find((p) => p.batching === 'on' && p.rateFactor === f)?.s;
       const ratio = off?.goodput && on?.goodput !== undefined ? on.goodput / off.goodput : undefined;
-      return [`${pct(f)} of raw b1`, rps(off?.goodput), rps(on?.goodput), ratio === undefined ? '—' : `${ratio.toFixed(2)}×`, on ? pct(on.throughput / best.itemsPerSec) : '—'];
+      return [
+        `${pct(f)} of raw b1`,
+        rps(off?.goodput),
+        rps(on?.goodput),
+        ratio === undefined ? '—' : `${ratio.toFixed(2)}×`,
+        on ? pct(on.throughput / best.itemsPerSec) : '—',
+      ];
     });
-    report.table(['offered', 'goodput off', 'goodput on', 'on ÷ off', 'platform (on) ÷ raw best batch'], ratioRows, { title: `${m.name}: batching on vs off` });
+    report.table(['offered', 'goodput off', 'goodput on', 'on ÷ off', 'platform (on) ÷ raw best batch'], ratioRows, {
+      title: `${m.name}: batching on vs off`,
+    });
   }
   report.table(
     ['queues on the device', 'µs per decision (decideBatch × queues + pickNextQueue)'],
@@ -365,7 +461,11 @@ function writeReport(startedAt: Date, elapsedS: number, decisions: DecisionCost[
     const best = rawBest(vad);
     const ons = platform.filter((p) => p.model === 'vad' && p.batching === 'on' && p.s);
     const maxOn = ons.reduce((a, p) => Math.max(a, p.s!.throughput), 0);
-    t.push(['VAD: platform ≥ 80% of raw best-batch throughput', `${rps(maxOn)} req/s vs raw ${rps(best.itemsPerSec)}/s at batch ${best.size} = ${pct(maxOn / best.itemsPerSec)}`, ons.length ? (maxOn >= 0.8 * best.itemsPerSec ? 'met' : 'missed') : 'not measured']);
+    t.push([
+      'VAD: platform ≥ 80% of raw best-batch throughput',
+      `${rps(maxOn)} req/s vs raw ${rps(best.itemsPerSec)}/s at batch ${best.size} = ${pct(maxOn / best.itemsPerSec)}`,
+      ons.length ? (maxOn >= 0.8 * best.itemsPerSec ? 'met' : 'missed') : 'not measured',
+    ]);
     const ratios = RATES.map((f) => {
       const off = platform.find((p) => p.model === 'vad' && p.batching === 'off' && p.rateFactor === f)?.s?.goodput;
       const on = platform.find((p) => p.model === 'vad' && p.batching === 'on' && p.rateFactor === f)?.s?.goodput;
@@ -374,13 +474,29 @@ function writeReport(startedAt: Date, elapsedS: number, decisions: DecisionCost[
     const bestRatio = ratios.sort((a, b) => b.r - a.r)[0];
     // A ratio without any batch larger than 1 is two runs of the same system: noise, not a gain.
     const batched = ons.some((p) => (p.maxBatch ?? 0) > 1);
-    const verdict = !bestRatio ? 'not measured' : !batched ? 'missed (never batched: every reply had Epara-Batch-Size 1, so the ratio is noise)' : bestRatio.r >= 3 ? 'met' : 'missed';
-    t.push(['VAD: batching ≥ 3× goodput of batching off (same SLO)', bestRatio ? `best ${bestRatio.r.toFixed(2)}× at ${pct(bestRatio.f)} of raw b1` : '—', verdict]);
+    const verdict = !bestRatio
+      ? 'not measured'
+      : !batched
+        ? 'missed (never batched: every reply had Epara-Batch-Size 1, so the ratio is noise)'
+        : bestRatio.r >= 3
+          ? 'met'
+          : 'missed';
+    t.push([
+      'VAD: batching ≥ 3× goodput of batching off (same SLO)',
+      bestRatio ? `best ${bestRatio.r.toFixed(2)}× at ${pct(bestRatio.f)} of raw b1` : '—',
+      verdict,
+    ]);
   }
   const d1 = decisions.find((d) => d.queues === 1);
-  if (d1) t.push(['batcher decision < 50 µs', `${d1.usPerDecision.toFixed(3)} µs (1 queue), ${decisions[decisions.length - 1].usPerDecision.toFixed(3)} µs (${decisions[decisions.length - 1].queues} queues)`, d1.usPerDecision < 50 ? 'met' : 'missed']);
+  if (d1)
+    t.push([
+      'batcher decision < 50 µs',
+      `${d1.usPerDecision.toFixed(3)} µs (1 queue), ${decisions[decisions.length - 1].usPerDecision.toFixed(3)} µs (${decisions[decisions.length - 1].queues} queues)`,
+      d1.usPerDecision < 50 ? 'met' : 'missed',
+    ]);
   report.table(['target (reported, not asserted)', 'measured', 'verdict'], t);
-  if (errorSeen.size) report.text(`**Error replies seen (first of each kind):**\n\n${[...errorSeen].map(([k, v]) => `- ${k}: ${v}`).join('\n')}`);
+  if (errorSeen.size)
+    report.text(`**Error replies seen (first of each kind):**\n\n${[...errorSeen].map(([k, v]) => `- ${k}: ${v}`).join('\n')}`);
   if (failures.length) report.text(`**Problems seen during the run:**\n\n${failures.map((f) => `- ${f}`).join('\n')}`);
 }
 

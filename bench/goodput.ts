@@ -24,11 +24,25 @@ import { bodyFor, contentTypeFor, deploySpec, liveModelFor, LiveModel } from './
 import { breakdownTable, latencyBreakdown } from './goodput/breakdown';
 import { calibratedWorkload, execAt1, pathDelays } from './goodput/calibrate';
 import { OUTCOME_OK, outcomeLabel, replay, ReplayResult, requestHeaders } from './goodput/replay';
-import { fmtMs, fmtPct, fmtRatio, fmtRps, functionTable, percentile, goodputMatrix, GoodputRecorder, markdownTable, RunSummary, totalsTable, writeComparisonArtifacts } from '@epara/goodput';
+import {
+  fmtMs,
+  fmtPct,
+  fmtRatio,
+  fmtRps,
+  functionTable,
+  percentile,
+  goodputMatrix,
+  GoodputRecorder,
+  markdownTable,
+  RunSummary,
+  totalsTable,
+  writeComparisonArtifacts,
+} from '@epara/goodput';
 import { simulate } from '@epara/sim';
 import { buildSchedule, loadWorkload, Workload } from '@epara/workload';
 
-const USAGE = 'usage: npm run bench:goodput -- [workload.json] [--policies a,b,c,d] [--duration s] [--warmup s] [--quick] [--seed n] [--out file.md]';
+const USAGE =
+  'usage: npm run bench:goodput -- [workload.json] [--policies a,b,c,d] [--duration s] [--warmup s] [--quick] [--seed n] [--out file.md]';
 
 interface Args {
   workload: string;
@@ -56,17 +70,28 @@ function parse(argv: string[]): Args {
   }
   const known = ['policies', 'duration', 'warmup', 'quick', 'seed', 'out', 'help'];
   const unknown = Object.keys(flags).filter((k) => !known.includes(k));
-  if (flags.help || unknown.length || pos.length > 1) throw new Error(`${unknown.length ? `unknown option --${unknown.join(', --')}\n` : pos.length > 1 ? `one workload file expected, got ${pos.join(' ')}\n` : ''}${USAGE}`);
+  if (flags.help || unknown.length || pos.length > 1)
+    throw new Error(
+      `${unknown.length ? `unknown option --${unknown.join(', --')}\n` : pos.length > 1 ? `one workload file expected, got ${pos.join(' ')}\n` : ''}${USAGE}`,
+    );
   const quick = flags.quick === true || flags.quick === 'true';
   const num = (k: string, d: number) => {
     if (flags[k] === undefined) return d;
     const n = Number(flags[k]);
-    if (!Number.isFinite(n) || n < 0 || (k === 'duration' && n === 0)) throw new Error(`--${k} needs a number of seconds (got ${String(flags[k])})\n${USAGE}`);
+    if (!Number.isFinite(n) || n < 0 || (k === 'duration' && n === 0))
+      throw new Error(`--${k} needs a number of seconds (got ${String(flags[k])})\n${USAGE}`);
     return n;
   };
-  const policies = typeof flags.policies === 'string' ? flags.policies.split(',').map((s) => s.trim()).filter(Boolean) : [...POLICY_NAMES];
+  const policies =
+    typeof flags.policies === 'string'
+      ? flags.policies
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
+      : [...POLICY_NAMES];
   const bad = policies.filter((p) => !isPolicyName(p));
-  if (!policies.length || bad.length) throw new Error(`--policies: unknown ${bad.join(', ') || '(empty)'}; expected some of ${POLICY_NAMES.join(', ')}`);
+  if (!policies.length || bad.length)
+    throw new Error(`--policies: unknown ${bad.join(', ') || '(empty)'}; expected some of ${POLICY_NAMES.join(', ')}`);
   return {
     workload: pos[0] ?? 'bench/workloads/mixed-bursty.json',
     policies: policies as PolicyName[],
@@ -82,7 +107,9 @@ function parse(argv: string[]): Args {
 function scaled(w: Workload, durationS: number, warmupS: number): Workload {
   const oldEnd = w.warmupS + w.durationS;
   const newEnd = warmupS + durationS;
-  const streams = w.streams.map((s) => ({ ...s, endS: s.endS === oldEnd ? newEnd : Math.min(s.endS, newEnd) })).filter((s) => s.endS > s.startS);
+  const streams = w.streams
+    .map((s) => ({ ...s, endS: s.endS === oldEnd ? newEnd : Math.min(s.endS, newEnd) }))
+    .filter((s) => s.endS > s.startS);
   return { ...w, durationS, warmupS, streams };
 }
 
@@ -103,7 +130,10 @@ interface PolicyRun {
 
 async function runPolicy(policy: PolicyName, w: Workload, models: LiveModel[], bodies: Uint8Array[], seed: number): Promise<PolicyRun> {
   const t0 = performance.now();
-  const c = new BenchCluster({ workers: 2, env: { EPARA_POLICY: policy, EPARA_PLACEMENT_PERIOD_MS: String(PLACEMENT_PERIOD_MS), EPARA_HEARTBEAT_MS: String(HEARTBEAT_MS) } });
+  const c = new BenchCluster({
+    workers: 2,
+    env: { EPARA_POLICY: policy, EPARA_PLACEMENT_PERIOD_MS: String(PLACEMENT_PERIOD_MS), EPARA_HEARTBEAT_MS: String(HEARTBEAT_MS) },
+  });
   const recorder = new GoodputRecorder(
     w.functions.map((f) => ({ name: f.name, sloMs: f.sloMs, exec1Ms: execAt1(f.profile.execMsByBatch) })),
     { windowStartMs: w.warmupS * 1000, windowEndMs: (w.warmupS + w.durationS) * 1000 },
@@ -114,13 +144,18 @@ async function runPolicy(policy: PolicyName, w: Workload, models: LiveModel[], b
     for (let i = 0; i < w.functions.length; i++) {
       const f = w.functions[i];
       const d = await c.deploy(deploySpec(f, models[i]), models[i].bytes, 90_000);
-      run.categories[f.name] = `${d.record.category?.sensitivity ?? '?'} × ${d.record.category?.footprint ?? '?'} → ${d.record.category?.mode ?? '?'}`;
+      run.categories[f.name] =
+        `${d.record.category?.sensitivity ?? '?'} × ${d.record.category?.footprint ?? '?'} → ${d.record.category?.mode ?? '?'}`;
     }
     // Placement settled: every function placed and ready, then two more placement periods.
-    await waitFor(async () => {
-      for (const f of w.functions) if (!(await c.placedMode(f.name))) return false;
-      return true;
-    }, 30_000, 'every function placed');
+    await waitFor(
+      async () => {
+        for (const f of w.functions) if (!(await c.placedMode(f.name))) return false;
+        return true;
+      },
+      30_000,
+      'every function placed',
+    );
     await sleep(2 * PLACEMENT_PERIOD_MS + HEARTBEAT_MS);
     for (const f of w.functions) await c.waitReady(f.name, 30_000);
     // One request each, in turn: does every function answer at all?
@@ -143,15 +178,25 @@ async function runPolicy(policy: PolicyName, w: Workload, models: LiveModel[], b
     }
     for (const f of w.functions) {
       const as = await c.assignments(f.name);
-      run.placement[f.name] = as.map((a) => `${a.device.replace(/^.*?(cpu:\d+).*$/, '$1')} ${a.mode}${a.maxBatchSize ? ` b${a.maxBatchSize}` : ''}`).join(', ') || 'unplaced';
+      run.placement[f.name] =
+        as.map((a) => `${a.device.replace(/^.*?(cpu:\d+).*$/, '$1')} ${a.mode}${a.maxBatchSize ? ` b${a.maxBatchSize}` : ''}`).join(', ') ||
+        'unplaced';
     }
     run.setupS = (performance.now() - t0) / 1000;
-    console.log(`[goodput] ${policy}: cluster up, ${w.functions.length} functions placed in ${run.setupS.toFixed(1)} s: ${w.functions.map((f) => `${f.name}=${run.placement[f.name]}`).join('; ')}`);
+    console.log(
+      `[goodput] ${policy}: cluster up, ${w.functions.length} functions placed in ${run.setupS.toFixed(1)} s: ${w.functions.map((f) => `${f.name}=${run.placement[f.name]}`).join('; ')}`,
+    );
     const schedule = buildSchedule(w, seed);
     const r = await replay(
       c.nc,
       schedule,
-      w.functions.map((f, i) => ({ subject: `epara.v1.invoke.${f.name}`, body: bodies[i], contentType: contentTypeFor(models[i]), timeoutMs: f.sloMs + 1000, stream: models[i].stream })),
+      w.functions.map((f, i) => ({
+        subject: `epara.v1.invoke.${f.name}`,
+        body: bodies[i],
+        contentType: contentTypeFor(models[i]),
+        timeoutMs: f.sloMs + 1000,
+        stream: models[i].stream,
+      })),
       recorder,
     );
     run.replay = r;
@@ -166,11 +211,15 @@ async function runPolicy(policy: PolicyName, w: Workload, models: LiveModel[], b
     // Placement at the end (it may have changed during the run).
     for (const f of w.functions) {
       const as = await c.assignments(f.name);
-      const end = as.map((a) => `${a.device.replace(/^.*?(cpu:\d+).*$/, '$1')} ${a.mode}${a.maxBatchSize ? ` b${a.maxBatchSize}` : ''}`).join(', ') || 'unplaced';
+      const end =
+        as.map((a) => `${a.device.replace(/^.*?(cpu:\d+).*$/, '$1')} ${a.mode}${a.maxBatchSize ? ` b${a.maxBatchSize}` : ''}`).join(', ') ||
+        'unplaced';
       if (end !== run.placement[f.name]) run.placement[f.name] += ` ⇒ ${end}`;
     }
     run.logProblems = c.grepLogs(/\bERROR\b|uncaught|unhandled/i).slice(0, 10);
-    console.log(`[goodput] ${policy}: ${schedule.sendMs.length} requests in ${(r.wallMs / 1000).toFixed(1)} s, client lag p99 ${fmtMs(r.clientLagP99Ms)} ms (max ${fmtMs(r.clientLagMaxMs)}), errors seen: ${Object.keys(r.errorSamples).join(', ') || 'none'}`);
+    console.log(
+      `[goodput] ${policy}: ${schedule.sendMs.length} requests in ${(r.wallMs / 1000).toFixed(1)} s, client lag p99 ${fmtMs(r.clientLagP99Ms)} ms (max ${fmtMs(r.clientLagMaxMs)}), errors seen: ${Object.keys(r.errorSamples).join(', ') || 'none'}`,
+    );
   } catch (e) {
     run.failure = (e as Error).message;
     console.error(`[goodput] ${policy} FAILED: ${run.failure}`);
@@ -178,7 +227,15 @@ async function runPolicy(policy: PolicyName, w: Workload, models: LiveModel[], b
   } finally {
     await c.stop();
   }
-  run.summary = recorder.summarize(policy, w.name, { setupS: run.setupS, placement: run.placement, categories: run.categories, meanBatch: run.meanBatch, failure: run.failure, clientLagP99Ms: run.replay?.clientLagP99Ms, errorSamples: run.replay?.errorSamples });
+  run.summary = recorder.summarize(policy, w.name, {
+    setupS: run.setupS,
+    placement: run.placement,
+    categories: run.categories,
+    meanBatch: run.meanBatch,
+    failure: run.failure,
+    clientLagP99Ms: run.replay?.clientLagP99Ms,
+    errorSamples: run.replay?.errorSamples,
+  });
   return run;
 }
 
@@ -191,9 +248,14 @@ async function main(): Promise<void> {
   const bodies = models.map(bodyFor);
   const loadBefore = `${loadLine()}; CPU probe ${cpuProbeMs().toFixed(0)} ms (bench/lib/machine.ts cpuProbeMs: lower is a faster core)`;
   const schedule = buildSchedule(w, seed);
-  console.log(`[goodput] live replay of ${w.name} (${args.workload}): ${w.functions.length} functions, ${schedule.sendMs.length} requests in ${w.warmupS} s warm-up + ${w.durationS} s measured, seed ${seed}; policies ${args.policies.join(', ')}`);
+  console.log(
+    `[goodput] live replay of ${w.name} (${args.workload}): ${w.functions.length} functions, ${schedule.sendMs.length} requests in ${w.warmupS} s warm-up + ${w.durationS} s measured, seed ${seed}; policies ${args.policies.join(', ')}`,
+  );
   console.log(`[goodput] ${machineLine()}; ${loadBefore}`);
-  for (let i = 0; i < w.functions.length; i++) console.log(`[goodput]   ${w.functions[i].name}: profile ${w.functions[i].profileName} → ${models[i].label}, SLO ${w.functions[i].sloMs} ms`);
+  for (let i = 0; i < w.functions.length; i++)
+    console.log(
+      `[goodput]   ${w.functions[i].name}: profile ${w.functions[i].profileName} → ${models[i].label}, SLO ${w.functions[i].sloMs} ms`,
+    );
 
   const runs: PolicyRun[] = [];
   for (const p of args.policies) runs.push(await runPolicy(p, w, models, bodies, seed));
@@ -205,20 +267,46 @@ async function main(): Promise<void> {
 
   // The simulator on the same workload, duration, seed, placement period and heartbeat.
   console.log('[goodput] simulating the same workload ...');
-  const sim = args.policies.map((p) => simulate(full, { policy: p, durationS: args.durationS, warmupS: args.warmupS, seed, placementPeriodMs: PLACEMENT_PERIOD_MS, heartbeatMs: HEARTBEAT_MS }).summary);
+  const sim = args.policies.map(
+    (p) =>
+      simulate(full, {
+        policy: p,
+        durationS: args.durationS,
+        warmupS: args.warmupS,
+        seed,
+        placementPeriodMs: PLACEMENT_PERIOD_MS,
+        heartbeatMs: HEARTBEAT_MS,
+      }).summary,
+  );
   const cmpRows = args.policies.map((p, i) => {
     const l = live[i].total.goodput;
     const s = sim[i].total.goodput;
     const diff = (l - s) / s;
-    return [p, fmtRps(s), fmtRps(l), `${diff >= 0 ? '+' : ''}${(diff * 100).toFixed(1)}%`, Math.abs(diff) <= 0.15 ? 'yes' : 'no', fmtPct(sim[i].total.attainment), fmtPct(live[i].total.attainment)];
+    return [
+      p,
+      fmtRps(s),
+      fmtRps(l),
+      `${diff >= 0 ? '+' : ''}${(diff * 100).toFixed(1)}%`,
+      Math.abs(diff) <= 0.15 ? 'yes' : 'no',
+      fmtPct(sim[i].total.attainment),
+      fmtPct(live[i].total.attainment),
+    ];
   });
-  const cmp = markdownTable(['policy', 'sim goodput/s', 'live goodput/s', 'live vs sim', 'within 15%', 'sim attain', 'live attain'], cmpRows, ['l']);
+  const cmp = markdownTable(
+    ['policy', 'sim goodput/s', 'live goodput/s', 'live vs sim', 'within 15%', 'sim attain', 'live attain'],
+    cmpRows,
+    ['l'],
+  );
   const ratioRows: string[][] = [];
   const ep = args.policies.indexOf('epara');
   if (ep >= 0) {
     for (let i = 0; i < args.policies.length; i++) {
       if (i === ep) continue;
-      ratioRows.push([`epara ÷ ${args.policies[i]}`, fmtRatio(sim[ep].total.goodput / sim[i].total.goodput), fmtRatio(live[ep].total.goodput / live[i].total.goodput)]);
+      ratioRows.push([
+        `epara ÷ ${args.policies[i]}`,
+        fmtRatio(sim[ep].total.goodput / sim[i].total.goodput),
+        fmtRatio(live[ep].total.goodput / live[i].total.goodput),
+      ]);
     }
   }
   const ratios = ratioRows.length ? markdownTable(['goodput ratio', 'sim', 'live'], ratioRows, ['l']) : '';
@@ -228,22 +316,59 @@ async function main(): Promise<void> {
   // Calibrated: each policy's simulation with the run times its own live run measured and the time
   // outside the worker that the live runs measured per function (pooled over all policies: it is the
   // host's and the payload's, not a policy's).
-  const pathDelayMs = pathDelays(w, schedule, runs.flatMap((r) => (r.replay ? [r.replay] : [])));
-  const pathNote = w.functions.map((f, k) => {
-    const xs = [...pathDelayMs[k]].sort((a, b) => a - b);
-    return `${f.name} ${fmtMs(percentile(xs, 50))} / ${fmtMs(percentile(xs, 95))}`;
-  }).join(', ');
+  const pathDelayMs = pathDelays(
+    w,
+    schedule,
+    runs.flatMap((r) => (r.replay ? [r.replay] : [])),
+  );
+  const pathNote = w.functions
+    .map((f, k) => {
+      const xs = [...pathDelayMs[k]].sort((a, b) => a - b);
+      return `${f.name} ${fmtMs(percentile(xs, 50))} / ${fmtMs(percentile(xs, 95))}`;
+    })
+    .join(', ');
   const calRows = args.policies.flatMap((p, i) => {
     const r = runs[i].replay;
     if (!r) return [];
     const { workload, factors } = calibratedWorkload(full, schedule, r, pathDelayMs);
-    const s = simulate(workload, { policy: p, durationS: args.durationS, warmupS: args.warmupS, seed, placementPeriodMs: PLACEMENT_PERIOD_MS, heartbeatMs: HEARTBEAT_MS }).summary;
+    const s = simulate(workload, {
+      policy: p,
+      durationS: args.durationS,
+      warmupS: args.warmupS,
+      seed,
+      placementPeriodMs: PLACEMENT_PERIOD_MS,
+      heartbeatMs: HEARTBEAT_MS,
+    }).summary;
     const l = live[i].total.goodput;
     const diff = (l - s.total.goodput) / s.total.goodput;
     const scale = w.functions.map((f, k) => `${f.name} ×${factors[k].toFixed(2)}`).join(', ');
-    return [[p, fmtRps(s.total.goodput), fmtRps(l), `${diff >= 0 ? '+' : ''}${(diff * 100).toFixed(1)}%`, Math.abs(diff) <= 0.15 ? 'yes' : 'no', fmtPct(s.total.attainment), fmtPct(live[i].total.attainment), scale]];
+    return [
+      [
+        p,
+        fmtRps(s.total.goodput),
+        fmtRps(l),
+        `${diff >= 0 ? '+' : ''}${(diff * 100).toFixed(1)}%`,
+        Math.abs(diff) <= 0.15 ? 'yes' : 'no',
+        fmtPct(s.total.attainment),
+        fmtPct(live[i].total.attainment),
+        scale,
+      ],
+    ];
   });
-  const cal = markdownTable(['policy', 'calibrated sim goodput/s', 'live goodput/s', 'live vs sim', 'within 15%', 'sim attain', 'live attain', 'batch-1 run time, live ÷ profile'], calRows, ['l']);
+  const cal = markdownTable(
+    [
+      'policy',
+      'calibrated sim goodput/s',
+      'live goodput/s',
+      'live vs sim',
+      'within 15%',
+      'sim attain',
+      'live attain',
+      'batch-1 run time, live ÷ profile',
+    ],
+    calRows,
+    ['l'],
+  );
   const calWithin = calRows.filter((r) => r[4] === 'yes').length;
   const calCaption = `each function's profile scaled by its median live batch-1 run time ÷ the profile's, each run drawn from that run's measured spread around the median, and the network's constant hops replaced by the time outside the worker measured live per function (all policies' runs pooled, requests that reached a worker too late to run counted as 2 × SLO; p50 / p95 ms: ${pathNote})`;
   console.log(`\n## Calibrated sim vs live (${calCaption})\n\n${cal}\n\n${calWithin}/${calRows.length} policies within 15%.`);
@@ -255,15 +380,34 @@ async function main(): Promise<void> {
   console.log(`\n## Where the time went (live, answered requests, p50 / p95 ms)\n\n${breakdown}`);
 
   const runTable = markdownTable(
-    ['policy', 'setup s', 'client lag p99 ms', 'mean batch per function', 'placement (start ⇒ end)', 'categories at deploy', 'errors seen (most frequent reasons, # = a number)'],
+    [
+      'policy',
+      'setup s',
+      'client lag p99 ms',
+      'mean batch per function',
+      'placement (start ⇒ end)',
+      'categories at deploy',
+      'errors seen (most frequent reasons, # = a number)',
+    ],
     runs.map((r) => [
       r.policy,
       r.setupS.toFixed(1),
       fmtMs(r.replay?.clientLagP99Ms),
-      Object.entries(r.meanBatch).map(([k, v]) => `${k} ${Number.isFinite(v) ? v.toFixed(1) : '—'}`).join(', '),
-      Object.entries(r.placement).map(([k, v]) => `${k}: ${v}`).join('; '),
-      Object.entries(r.categories).map(([k, v]) => `${k}: ${v}`).join('; '),
-      r.failure ? `FAILED: ${r.failure.slice(0, 200)}` : (r.replay?.errorCounts ?? []).slice(0, 4).map(([reason, n]) => `${n} × ${reason}`).join('; ') || '—',
+      Object.entries(r.meanBatch)
+        .map(([k, v]) => `${k} ${Number.isFinite(v) ? v.toFixed(1) : '—'}`)
+        .join(', '),
+      Object.entries(r.placement)
+        .map(([k, v]) => `${k}: ${v}`)
+        .join('; '),
+      Object.entries(r.categories)
+        .map(([k, v]) => `${k}: ${v}`)
+        .join('; '),
+      r.failure
+        ? `FAILED: ${r.failure.slice(0, 200)}`
+        : (r.replay?.errorCounts ?? [])
+            .slice(0, 4)
+            .map(([reason, n]) => `${n} × ${reason}`)
+            .join('; ') || '—',
     ]),
     ['l'],
   );
@@ -303,7 +447,9 @@ async function main(): Promise<void> {
     for (let i = 0; i < schedule.sendMs.length; i++) {
       const o = r.replay.outcome[i];
       const ok = o === OUTCOME_OK;
-      lines.push(`${r.policy},${w.functions[schedule.fnIndex[i]].name},${schedule.sendMs[i].toFixed(2)},${ok ? r.replay.latencyMs[i].toFixed(2) : ''},${outcomeLabel(o)},${ok ? r.replay.batchSize[i] : ''},${ok ? r.replay.queueMs[i].toFixed(2) : ''},${ok ? r.replay.execMs[i].toFixed(2) : ''}`);
+      lines.push(
+        `${r.policy},${w.functions[schedule.fnIndex[i]].name},${schedule.sendMs[i].toFixed(2)},${ok ? r.replay.latencyMs[i].toFixed(2) : ''},${outcomeLabel(o)},${ok ? r.replay.batchSize[i] : ''},${ok ? r.replay.queueMs[i].toFixed(2) : ''},${ok ? r.replay.execMs[i].toFixed(2) : ''}`,
+      );
     }
   }
   writeFileSync(csv, lines.join('\n') + '\n');
@@ -313,7 +459,8 @@ async function main(): Promise<void> {
     written.push(args.out);
   }
   console.log(`\n${functionTable(live)}\n\n${runTable}\n`);
-  for (const r of runs) if (r.logProblems.length) console.log(`[goodput] ${r.policy}: worth a look in the apps' logs:\n  ${r.logProblems.join('\n  ')}`);
+  for (const r of runs)
+    if (r.logProblems.length) console.log(`[goodput] ${r.policy}: worth a look in the apps' logs:\n  ${r.logProblems.join('\n  ')}`);
   console.log(`[goodput] wrote ${written.join(', ')}; ran ${elapsedS.toFixed(0)} s`);
   if (runs.some((r) => r.failure)) process.exitCode = 1;
 }

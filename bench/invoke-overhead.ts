@@ -59,7 +59,10 @@ const MODELS: ModelCase[] = [
   },
 ];
 
-const jsonBody = (m: ModelCase) => JSON.stringify({ inputs: m.inputs.map((t) => ({ name: t.name, shape: t.shape, datatype: t.datatype, data: Array.from(t.data as Float32Array) })) });
+const jsonBody = (m: ModelCase) =>
+  JSON.stringify({
+    inputs: m.inputs.map((t) => ({ name: t.name, shape: t.shape, datatype: t.datatype, data: Array.from(t.data as Float32Array) })),
+  });
 
 type PathId = 'a' | 'b' | 'c' | 'd' | 'e' | 'f' | 'echo';
 const PATH_LABEL: Record<PathId, string> = {
@@ -84,18 +87,32 @@ interface Measured {
 /** results[model][path] for the main configuration (1 worker, batching off). */
 const results: Record<string, Partial<Record<PathId, Measured>>> = {};
 /** Saturation rows across configurations. */
-const configRows: { config: string; model: string; path: PathId; s?: Summary; cpu?: Record<string, number>; devices?: Record<string, number>; failure?: string }[] = [];
+const configRows: {
+  config: string;
+  model: string;
+  path: PathId;
+  s?: Summary;
+  cpu?: Record<string, number>;
+  devices?: Record<string, number>;
+  failure?: string;
+}[] = [];
 const memory: { what: string; bytes?: number }[] = [];
 const report = new Report();
 
 function note(model: string, path: PathId, m: Measured): void {
   (results[model] ??= {})[path] = m;
   const low = m.low ? `low load p50 ${ms(m.low.p50)} p99 ${ms(m.low.p99)} ms` : '';
-  const sat = m.sat ? `; ${CONCURRENCY} in flight ${rps(m.sat.throughput)} req/s p50 ${ms(m.sat.p50)} p99 ${ms(m.sat.p99)} ms, errors ${formatErrors(m.sat)}` : '';
+  const sat = m.sat
+    ? `; ${CONCURRENCY} in flight ${rps(m.sat.throughput)} req/s p50 ${ms(m.sat.p50)} p99 ${ms(m.sat.p99)} ms, errors ${formatErrors(m.sat)}`
+    : '';
   console.log(`[bench] ${model.padEnd(4)} ${PATH_LABEL[path].padEnd(32)} ${m.failure ? `FAILED: ${m.failure}` : low + sat}`);
 }
 
-async function measure(invoke: Invoke, check: () => Promise<void>, opts: { low?: boolean; sat?: boolean; pids?: Record<string, number>; devices?: Record<string, number> } = { low: true, sat: true }): Promise<Measured> {
+async function measure(
+  invoke: Invoke,
+  check: () => Promise<void>,
+  opts: { low?: boolean; sat?: boolean; pids?: Record<string, number>; devices?: Record<string, number> } = { low: true, sat: true },
+): Promise<Measured> {
   try {
     await check();
   } catch (e) {
@@ -146,7 +163,12 @@ function natsCheck(c: BenchCluster, subject: string, m: ModelCase): () => Promis
   };
 }
 
-function httpCheck(url: string, body: string | Uint8Array, headers: Record<string, string>, agent: ReturnType<typeof keepAliveAgent>): () => Promise<void> {
+function httpCheck(
+  url: string,
+  body: string | Uint8Array,
+  headers: Record<string, string>,
+  agent: ReturnType<typeof keepAliveAgent>,
+): () => Promise<void> {
   return async () => {
     const r = await httpPostOnce(url, body, headers, agent);
     if (r.status !== 200) throw new Error(`POST ${url} → HTTP ${r.status}: ${r.body.toString('utf8').slice(0, 300)}`);
@@ -173,8 +195,14 @@ function invokers(c: BenchCluster, m: ModelCase, mode: string, agent: ReturnType
   return {
     b: [natsInvoker(c.nc, invokeSubject, packed, natsOpts), natsCheck(c, invokeSubject, m)] as const,
     d: [natsInvoker(c.nc, workerSubject, packed, natsOpts), natsCheck(c, workerSubject, m)] as const,
-    e: [httpInvoker(url, json, { 'content-type': 'application/json' }, agent), httpCheck(url, json, { 'content-type': 'application/json' }, agent)] as const,
-    f: [httpInvoker(url, packed, { 'content-type': MSGPACK, accept: MSGPACK }, agent), httpCheck(url, packed, { 'content-type': MSGPACK, accept: MSGPACK }, agent)] as const,
+    e: [
+      httpInvoker(url, json, { 'content-type': 'application/json' }, agent),
+      httpCheck(url, json, { 'content-type': 'application/json' }, agent),
+    ] as const,
+    f: [
+      httpInvoker(url, packed, { 'content-type': MSGPACK, accept: MSGPACK }, agent),
+      httpCheck(url, packed, { 'content-type': MSGPACK, accept: MSGPACK }, agent),
+    ] as const,
   };
 }
 
@@ -187,7 +215,10 @@ async function deployAll(c: BenchCluster): Promise<Record<string, string>> {
   const modes: Record<string, string> = {};
   const n = c.workers.length;
   for (const m of MODELS) {
-    const d = await c.deploy({ name: m.name, kind: 'tensor', slo: { latencyMs: SLO_MS }, ...(n > 1 ? { hints: { replicas: n } } : {}) }, m.bytes);
+    const d = await c.deploy(
+      { name: m.name, kind: 'tensor', slo: { latencyMs: SLO_MS }, ...(n > 1 ? { hints: { replicas: n } } : {}) },
+      m.bytes,
+    );
     modes[m.name] = d.mode;
     console.log(`[bench] deployed ${m.name}: category ${d.record.category.sensitivity} × ${d.record.category.footprint}, mode ${d.mode}`);
   }
@@ -225,7 +256,8 @@ async function runMain(): Promise<void> {
       for (const p of ['b', 'd', 'e', 'f'] as const) {
         const r = await measure(inv[p][0], inv[p][1], { pids: pidsOf(c) });
         note(m.name, p, r);
-        if (p === 'b' || p === 'd') configRows.push({ config: '1 worker, batching off', model: m.name, path: p, s: r.sat, cpu: r.cpu, failure: r.failure });
+        if (p === 'b' || p === 'd')
+          configRows.push({ config: '1 worker, batching off', model: m.name, path: p, s: r.sat, cpu: r.cpu, failure: r.failure });
       }
     }
     memory.push({ what: 'worker, mlp + add loaded, after load (VmRSS)', bytes: rssBytes(w.pid) });
@@ -236,7 +268,9 @@ async function runMain(): Promise<void> {
     for (const m of MODELS) {
       const packed = encodeTensorsMsgpack(m.inputs);
       const subject = `epara.v1.invoke.${m.name}`;
-      const r = await measure(natsInvoker(c.nc, subject, packed, { contentType: MSGPACK, accept: MSGPACK }), natsCheck(c, subject, m), { pids: pidsOf(c) });
+      const r = await measure(natsInvoker(c.nc, subject, packed, { contentType: MSGPACK, accept: MSGPACK }), natsCheck(c, subject, m), {
+        pids: pidsOf(c),
+      });
       note(m.name, 'c', r);
     }
     agent.destroy();
@@ -251,11 +285,15 @@ async function runSaturation(config: string, workers: number, batchingOff: boole
     const modes = await deployAll(c);
     if (workers > 1) {
       for (const m of MODELS) {
-        const placedOn = await waitFor(async () => {
-          const p = (await getJson(`${c.gatewayUrl}/v1/placement`)).body?.placement ?? [];
-          const on = p.filter((d: any) => d.assignments.some((a: any) => a.fn === m.name)).length;
-          return on >= workers && on;
-        }, 15_000, `${m.name} placed on ${workers} workers`).catch(() => 1);
+        const placedOn = await waitFor(
+          async () => {
+            const p = (await getJson(`${c.gatewayUrl}/v1/placement`)).body?.placement ?? [];
+            const on = p.filter((d: any) => d.assignments.some((a: any) => a.fn === m.name)).length;
+            return on >= workers && on;
+          },
+          15_000,
+          `${m.name} placed on ${workers} workers`,
+        ).catch(() => 1);
         console.log(`[bench] ${m.name}: placed on ${placedOn} of ${workers} workers (hints.replicas=${workers})`);
       }
     }
@@ -266,7 +304,9 @@ async function runSaturation(config: string, workers: number, batchingOff: boole
       const inv = invokers(c, m, modes[m.name], agent, devices);
       for (const p of paths) {
         const r = await measure(inv[p][0], inv[p][1], { low: !batchingOff, sat: true, pids: pidsOf(c), devices });
-        console.log(`[bench] ${config}: ${m.name} ${PATH_LABEL[p]}: ${r.failure ? `FAILED ${r.failure}` : `${rps(r.sat?.throughput)} req/s, p50 ${ms(r.sat?.p50)} p99 ${ms(r.sat?.p99)} ms${r.low ? `; low load p50 ${ms(r.low.p50)} p99 ${ms(r.low.p99)} ms` : ''}`}`);
+        console.log(
+          `[bench] ${config}: ${m.name} ${PATH_LABEL[p]}: ${r.failure ? `FAILED ${r.failure}` : `${rps(r.sat?.throughput)} req/s, p50 ${ms(r.sat?.p50)} p99 ${ms(r.sat?.p99)} ms${r.low ? `; low load p50 ${ms(r.low.p50)} p99 ${ms(r.low.p99)} ms` : ''}`}`,
+        );
         configRows.push({ config, model: m.name, path: p, s: r.sat, cpu: r.cpu, devices: r.devices, failure: r.failure });
         if (r.devices) console.log(`[bench]   replies by device: ${formatDevices(r.devices)}`);
         if (r.low) lowLoadBatchingOn.push({ config, model: m.name, s: r.low });
@@ -314,29 +354,85 @@ function writeReport(startedAt: Date, elapsedS: number, quiet: number, loadBefor
       if (!r || r.failure) return [PATH_LABEL[p], r?.failure ? `FAILED: ${r.failure.slice(0, 80)}` : 'not run'];
       const addP50 = p !== 'a' && raw?.low && r.low ? r.low.p50 - raw.low.p50 : undefined;
       const addP99 = p !== 'a' && raw?.low && r.low ? r.low.p99 - raw.low.p99 : undefined;
-      return [PATH_LABEL[p], ms(r.low?.p50), ms(r.low?.p99), addP50 === undefined ? '—' : `+${ms(addP50)}`, addP99 === undefined ? '—' : `+${ms(addP99)}`, rps(r.sat?.throughput), ms(r.sat?.p50), ms(r.sat?.p99), r.sat ? formatErrors(r.sat) : '—', serverUsPerReq(r.cpu, r.sat), formatCpu(r.cpu)];
+      return [
+        PATH_LABEL[p],
+        ms(r.low?.p50),
+        ms(r.low?.p99),
+        addP50 === undefined ? '—' : `+${ms(addP50)}`,
+        addP99 === undefined ? '—' : `+${ms(addP99)}`,
+        rps(r.sat?.throughput),
+        ms(r.sat?.p50),
+        ms(r.sat?.p99),
+        r.sat ? formatErrors(r.sat) : '—',
+        serverUsPerReq(r.cpu, r.sat),
+        formatCpu(r.cpu),
+      ];
     });
-    report.table(['path', 'p50 ms', 'p99 ms', 'added p50', 'added p99', `req/s @${CONCURRENCY}`, 'p50 @sat', 'p99 @sat', 'errors @sat', 'server CPU µs/req', 'CPU cores @sat'], rows, {
-      title: `${m.name}: low load (1 in flight) and saturation (${CONCURRENCY} in flight), 1 worker, batching off`,
-    });
+    report.table(
+      [
+        'path',
+        'p50 ms',
+        'p99 ms',
+        'added p50',
+        'added p99',
+        `req/s @${CONCURRENCY}`,
+        'p50 @sat',
+        'p99 @sat',
+        'errors @sat',
+        'server CPU µs/req',
+        'CPU cores @sat',
+      ],
+      rows,
+      {
+        title: `${m.name}: low load (1 in flight) and saturation (${CONCURRENCY} in flight), 1 worker, batching off`,
+      },
+    );
   }
   const echo = results['—']?.echo;
   if (echo?.low) {
-    report.text(`Floor: a bare NATS request/reply between two Node processes (no Epara code, ${encodeTensorsMsgpack(MODELS[0].inputs).length}-byte request) — p50 ${ms(echo.low.p50)} ms, p99 ${ms(echo.low.p99)} ms; ${rps(echo.sat?.throughput)} req/s at ${CONCURRENCY} in flight (CPU cores: ${formatCpu(echo.cpu)}).`);
+    report.text(
+      `Floor: a bare NATS request/reply between two Node processes (no Epara code, ${encodeTensorsMsgpack(MODELS[0].inputs).length}-byte request) — p50 ${ms(echo.low.p50)} ms, p99 ${ms(echo.low.p99)} ms; ${rps(echo.sat?.throughput)} req/s at ${CONCURRENCY} in flight (CPU cores: ${formatCpu(echo.cpu)}).`,
+    );
   }
   report.table(
-    ['configuration', 'model', 'path', `req/s @${CONCURRENCY}`, 'p50 ms', 'p99 ms', 'errors', 'replies by device', 'server CPU µs/req', 'CPU cores'],
-    configRows.map((r) => [r.config, r.model, PATH_LABEL[r.path], r.failure ? `FAILED: ${r.failure.slice(0, 60)}` : rps(r.s?.throughput), ms(r.s?.p50), ms(r.s?.p99), r.s ? formatErrors(r.s) : '—', r.devices ? formatDevices(r.devices) : '—', serverUsPerReq(r.cpu, r.s), formatCpu(r.cpu)]),
+    [
+      'configuration',
+      'model',
+      'path',
+      `req/s @${CONCURRENCY}`,
+      'p50 ms',
+      'p99 ms',
+      'errors',
+      'replies by device',
+      'server CPU µs/req',
+      'CPU cores',
+    ],
+    configRows.map((r) => [
+      r.config,
+      r.model,
+      PATH_LABEL[r.path],
+      r.failure ? `FAILED: ${r.failure.slice(0, 60)}` : rps(r.s?.throughput),
+      ms(r.s?.p50),
+      ms(r.s?.p99),
+      r.s ? formatErrors(r.s) : '—',
+      r.devices ? formatDevices(r.devices) : '—',
+      serverUsPerReq(r.cpu, r.s),
+      formatCpu(r.cpu),
+    ]),
     { title: 'Saturation by worker count and batching (closed loop)' },
   );
   if (lowLoadBatchingOn.length) {
     report.table(
       ['configuration', 'model', 'p50 ms', 'p99 ms'],
       lowLoadBatchingOn.map((r) => [r.config, r.model, ms(r.s.p50), ms(r.s.p99)]),
-      { title: 'Low load (1 in flight) with batching on, path b: what the batcher\'s queue delay costs a lone request' },
+      { title: "Low load (1 in flight) with batching on, path b: what the batcher's queue delay costs a lone request" },
     );
   }
-  report.table(['process', 'resident memory'], memory.map((m) => [m.what, mib(m.bytes)]), { title: 'Memory' });
+  report.table(
+    ['process', 'resident memory'],
+    memory.map((m) => [m.what, mib(m.bytes)]),
+    { title: 'Memory' },
+  );
 
   // Targets.
   const t: (string | undefined)[][] = [];
@@ -350,8 +446,14 @@ function writeReport(startedAt: Date, elapsedS: number, quiet: number, loadBefor
     t.push([`${m.name}: added p50 over NATS (b) ≤ 1 ms`, `+${ms(add('b'))} ms`, verdict(add('b'), 1)]);
     t.push([`${m.name}: added p50 over HTTP JSON (e) ≤ 2 ms`, `+${ms(add('e'))} ms`, verdict(add('e'), 2)]);
     t.push([`${m.name}: added p50 over HTTP msgpack (f) ≤ 2 ms`, `+${ms(add('f'))} ms`, verdict(add('f'), 2)]);
-    const best = configRows.filter((r) => r.model === m.name && r.path === 'b' && r.s && r.config.includes('batching off')).sort((p, q) => q.s!.throughput - p.s!.throughput)[0];
-    t.push([`${m.name}: ≥ 3,000 req/s over NATS (b), batching off`, best ? `${rps(best.s!.throughput)} req/s (${best.config})` : '—', best ? (best.s!.throughput >= 3000 ? 'met' : 'missed') : 'not measured']);
+    const best = configRows
+      .filter((r) => r.model === m.name && r.path === 'b' && r.s && r.config.includes('batching off'))
+      .sort((p, q) => q.s!.throughput - p.s!.throughput)[0];
+    t.push([
+      `${m.name}: ≥ 3,000 req/s over NATS (b), batching off`,
+      best ? `${rps(best.s!.throughput)} req/s (${best.config})` : '—',
+      best ? (best.s!.throughput >= 3000 ? 'met' : 'missed') : 'not measured',
+    ]);
   }
   const idle = memory[0]?.bytes;
   t.push(['worker with no model < 150 MB RSS', mib(idle), idle === undefined ? 'not measured' : idle < 150e6 ? 'met' : 'missed']);
@@ -363,7 +465,9 @@ async function main(): Promise<void> {
   const quiet = args.has('no-wait') ? NaN : await waitQuiet(0.3, args.num('wait', 90) * 1000);
   const loadBefore = loadLine();
   const t0 = performance.now();
-  console.log(`[bench] invoke overhead${QUICK ? ' (quick)' : ''}: ${machineLine()}; machine ${pct(quiet)} busy before start, ${loadBefore}`);
+  console.log(
+    `[bench] invoke overhead${QUICK ? ' (quick)' : ''}: ${machineLine()}; machine ${pct(quiet)} busy before start, ${loadBefore}`,
+  );
   const only = new Set(args.str('only', QUICK ? 'raw,main,1on' : 'raw,main,2off,1on').split(','));
   if (only.has('raw')) await runRaw();
   if (only.has('main')) await runMain();

@@ -32,25 +32,46 @@ const fixture = join(__dirname, '..', 'test', 'fixtures', 'text-page.png');
 async function ppThroughput(pipelined: boolean): Promise<{ rps: number; p50: number; p99: number; placement: string }> {
   // 6 MB devices cannot hold PP-OCR det (4.7 MB, counted twice) → multi → pp in 2 stages.
   const memory = pipelined ? '6' : '512';
-  return withCluster({ workers: pipelined ? 2 : 1, env: { EPARA_DEVICE_MEMORY_MB: memory, EPARA_PLACEMENT_PERIOD_MS: '2000' } }, async (c) => {
-    const d = await c.deploy({ name: 'det', kind: 'tensor', slo: { latencyMs: 5000 }, model: { bundled: 'ppocr-det' } });
-    const x = new Float32Array(3 * 320 * 320).map((_, i) => Math.sin(i) * 0.5);
-    const body = encodeTensorsMsgpack([{ name: 'x', datatype: 'FP32', shape: [1, 3, 320, 320], data: x }]);
-    const invoke = httpInvoker(`${c.gatewayUrl}/v1/functions/det/invoke`, body, { 'content-type': 'application/msgpack', accept: 'application/msgpack' }, keepAliveAgent(16), 30_000);
-    const s = summarize(await closedLoop(invoke, { concurrency: 8, durationMs, warmupMs: 2_000 }));
-    const placement = (await c.assignments('det')).map((a) => `${a.device}${(a as { stage?: number }).stage !== undefined ? `#${(a as { stage?: number }).stage}` : ''}`).join(', ');
-    return { rps: s.throughput, p50: s.p50, p99: s.p99, placement: `${d.record.category.mode}: ${placement}` };
-  });
+  return withCluster(
+    { workers: pipelined ? 2 : 1, env: { EPARA_DEVICE_MEMORY_MB: memory, EPARA_PLACEMENT_PERIOD_MS: '2000' } },
+    async (c) => {
+      const d = await c.deploy({ name: 'det', kind: 'tensor', slo: { latencyMs: 5000 }, model: { bundled: 'ppocr-det' } });
+      const x = new Float32Array(3 * 320 * 320).map((_, i) => Math.sin(i) * 0.5);
+      const body = encodeTensorsMsgpack([{ name: 'x', datatype: 'FP32', shape: [1, 3, 320, 320], data: x }]);
+      const invoke = httpInvoker(
+        `${c.gatewayUrl}/v1/functions/det/invoke`,
+        body,
+        { 'content-type': 'application/msgpack', accept: 'application/msgpack' },
+        keepAliveAgent(16),
+        30_000,
+      );
+      const s = summarize(await closedLoop(invoke, { concurrency: 8, durationMs, warmupMs: 2_000 }));
+      const placement = (await c.assignments('det'))
+        .map((a) => `${a.device}${(a as { stage?: number }).stage !== undefined ? `#${(a as { stage?: number }).stage}` : ''}`)
+        .join(', ');
+      return { rps: s.throughput, p50: s.p50, p99: s.p99, placement: `${d.record.category.mode}: ${placement}` };
+    },
+  );
 }
 
 async function spLatency(split: boolean, page: Buffer): Promise<{ p50: number; p99: number; boxes: number }> {
   return withCluster({ workers: 2 }, async (c) => {
-    await c.deploy({ name: 'ocr', kind: 'text-detection', slo: { latencyMs: 10_000 }, model: { bundled: 'ppocr-det' }, hints: split ? { mode: 'sp' } : { mode: 'dp', replicas: 1 } });
+    await c.deploy({
+      name: 'ocr',
+      kind: 'text-detection',
+      slo: { latencyMs: 10_000 },
+      model: { bundled: 'ppocr-det' },
+      hints: split ? { mode: 'sp' } : { mode: 'dp', replicas: 1 },
+    });
     if (split) await c.waitMode('ocr', 'sp');
     const agent = keepAliveAgent(4);
     const invoke = httpInvoker(`${c.gatewayUrl}/v1/functions/ocr/invoke`, page, { 'content-type': 'image/png' }, agent, 30_000);
     const s = summarize(await sequential(invoke, { requests, warmup: 2 }));
-    const res = await fetch(`${c.gatewayUrl}/v1/functions/ocr/invoke`, { method: 'POST', headers: { 'content-type': 'image/png' }, body: page });
+    const res = await fetch(`${c.gatewayUrl}/v1/functions/ocr/invoke`, {
+      method: 'POST',
+      headers: { 'content-type': 'image/png' },
+      body: page,
+    });
     return { p50: s.p50, p99: s.p99, boxes: ((await res.json()) as { count: number }).count };
   });
 }
@@ -71,7 +92,14 @@ async function spLatency(split: boolean, page: Buffer): Promise<{ p50: number; p
  * batching as FasterTransformer, Orca's baseline, and HF generate do it) and finished rows leaving
  * at once (a stronger baseline than the literature's).
  */
-const GEN = { maxRunning: 16, ttftSloMs: 250, tpotSloMs: 30, attainment: 0.9, prompt: { median: 24, sigma: 0.5, cap: 64 }, output: { median: 24, sigma: 0.9, cap: 128 } };
+const GEN = {
+  maxRunning: 16,
+  ttftSloMs: 250,
+  tpotSloMs: 30,
+  attainment: 0.9,
+  prompt: { median: 24, sigma: 0.5, cap: 64 },
+  output: { median: 24, sigma: 0.9, cap: 128 },
+};
 const GEN_MODES = [
   { name: 'continuous (iteration-level)', batching: 'continuous', finishedRows: 'leave' },
   { name: 'request-level, static (finished rows padded)', batching: 'request', finishedRows: 'pad' },
@@ -83,9 +111,37 @@ const GEN_RATES = args.quick ? [5, 20, 80] : [5, 10, 20, 40, 80];
 const GEN_SECONDS = 2;
 const GEN_MIN_REQUESTS = args.quick ? 24 : 32;
 /** Single-token words: a prompt of k words is k r50k tokens. */
-const GEN_WORDS = ['the', ' of', ' and', ' edge', ' model', ' data', ' time', ' request', ' server', ' batch', ' token', ' system', ' network', ' device', ' latency', ' memory'];
+const GEN_WORDS = [
+  'the',
+  ' of',
+  ' and',
+  ' edge',
+  ' model',
+  ' data',
+  ' time',
+  ' request',
+  ' server',
+  ' batch',
+  ' token',
+  ' system',
+  ' network',
+  ' device',
+  ' latency',
+  ' memory',
+];
 
-type GenRow = { mode: string; rate: number; offeredTokensPerS: number; tokensPerS: number; cpuMsPerToken: number; ttftP50: number; ttftP99: number; tpotP50: number; ttftOk: number; bothOk: number };
+type GenRow = {
+  mode: string;
+  rate: number;
+  offeredTokensPerS: number;
+  tokensPerS: number;
+  cpuMsPerToken: number;
+  ttftP50: number;
+  ttftP99: number;
+  tpotP50: number;
+  ttftOk: number;
+  bothOk: number;
+};
 
 function genArrivals(rate: number, n: number, seed: number): { atMs: number; prompt: string; maxTokens: number }[] {
   const random = mulberry32(seed);
@@ -97,13 +153,27 @@ function genArrivals(rate: number, n: number, seed: number): { atMs: number; pro
   return Array.from({ length: n }, () => {
     atMs += (-Math.log(1 - random()) * 1000) / rate;
     const words = lognormal(GEN.prompt);
-    const prompt = Array.from({ length: words }, (_, k) => GEN_WORDS[k === 0 ? 0 : 1 + Math.floor(random() * (GEN_WORDS.length - 1))]).join('');
+    const prompt = Array.from({ length: words }, (_, k) => GEN_WORDS[k === 0 ? 0 : 1 + Math.floor(random() * (GEN_WORDS.length - 1))]).join(
+      '',
+    );
     return { atMs, prompt, maxTokens: lognormal(GEN.output) };
   });
 }
 
-async function generationRun(session: DecoderSession, mode: (typeof GEN_MODES)[number], rate: number, arrivals: ReturnType<typeof genArrivals>): Promise<GenRow> {
-  const engine = new GenerationEngine({ session, maxSequenceTokens: 256, maxRunning: GEN.maxRunning, batching: mode.batching, finishedRows: mode.finishedRows, eosTokenId: null });
+async function generationRun(
+  session: DecoderSession,
+  mode: (typeof GEN_MODES)[number],
+  rate: number,
+  arrivals: ReturnType<typeof genArrivals>,
+): Promise<GenRow> {
+  const engine = new GenerationEngine({
+    session,
+    maxSequenceTokens: 256,
+    maxRunning: GEN.maxRunning,
+    batching: mode.batching,
+    finishedRows: mode.finishedRows,
+    eosTokenId: null,
+  });
   const done: { ttft: number; tpot: number; tokens: number; endMs: number }[] = [];
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
@@ -142,7 +212,8 @@ async function generationRun(session: DecoderSession, mode: (typeof GEN_MODES)[n
     mode: mode.name,
     rate,
     // The realized arrival rate (a short Poisson run strays from the nominal one) times the mean output.
-    offeredTokensPerS: ((tokens / arrivals.length) * (arrivals.length - 1) * 1000) / (arrivals[arrivals.length - 1].atMs - arrivals[0].atMs),
+    offeredTokensPerS:
+      ((tokens / arrivals.length) * (arrivals.length - 1) * 1000) / (arrivals[arrivals.length - 1].atMs - arrivals[0].atMs),
     tokensPerS: tokens / spanS,
     // Process CPU per token (the model runs on this thread): the cost of each mode, steady on a shared machine.
     cpuMsPerToken: (cpu.user + cpu.system) / 1000 / tokens,
@@ -240,8 +311,28 @@ async function main(): Promise<void> {
   if (only.has('generation')) {
     const gen = await generation();
     const genTable = markdownTable(
-      ['batching', 'offered (req/s)', 'tokens/s', 'CPU ms/token', 'TTFT p50 (ms)', 'TTFT p99 (ms)', 'TPOT p50 (ms)', `TTFT ≤ ${GEN.ttftSloMs} ms`, `TTFT and TPOT ≤ ${GEN.tpotSloMs} ms`],
-      gen.map((g) => [g.mode, g.rate, g.tokensPerS.toFixed(0), g.cpuMsPerToken.toFixed(2), g.ttftP50.toFixed(1), g.ttftP99.toFixed(1), g.tpotP50.toFixed(2), `${(g.ttftOk * 100).toFixed(0)}%`, `${(g.bothOk * 100).toFixed(0)}%`]),
+      [
+        'batching',
+        'offered (req/s)',
+        'tokens/s',
+        'CPU ms/token',
+        'TTFT p50 (ms)',
+        'TTFT p99 (ms)',
+        'TPOT p50 (ms)',
+        `TTFT ≤ ${GEN.ttftSloMs} ms`,
+        `TTFT and TPOT ≤ ${GEN.tpotSloMs} ms`,
+      ],
+      gen.map((g) => [
+        g.mode,
+        g.rate,
+        g.tokensPerS.toFixed(0),
+        g.cpuMsPerToken.toFixed(2),
+        g.ttftP50.toFixed(1),
+        g.ttftP99.toFixed(1),
+        g.tpotP50.toFixed(2),
+        `${(g.ttftOk * 100).toFixed(0)}%`,
+        `${(g.bothOk * 100).toFixed(0)}%`,
+      ]),
     );
     const genVerdicts = GEN_MODES.slice(1).map((m) => generationVerdict(gen, m.name));
     console.log(

@@ -13,7 +13,7 @@ const nDevices = args.num('devices', 100);
 const rounds = args.num('rounds', 20);
 
 let seed = 11;
-const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
 
 const functions: PlacementFunction[] = Array.from({ length: nFunctions }, (_, i) => {
   const exec1 = 0.2 + rand() * 30;

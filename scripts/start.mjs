@@ -85,13 +85,17 @@ async function checkPortsFree(s) {
       // not an Epara gateway
     }
   }
-  throw new ScriptError(`port${busy.length > 1 ? 's' : ''} ${busy.join(', ')} already in use.${who} Stop what uses them, or set the variables named to other ports`);
+  throw new ScriptError(
+    `port${busy.length > 1 ? 's' : ''} ${busy.join(', ')} already in use.${who} Stop what uses them, or set the variables named to other ports`,
+  );
 }
 
 function checkServer(natsUrl, info) {
   if (!info.jetstream) throw new ScriptError(jetStreamOffMessage(natsUrl));
   if (info.max_payload < BUNDLED_MAX_PAYLOAD) {
-    warn(`the NATS server at ${natsUrl} has max_payload ${(info.max_payload / 1048576).toFixed(1)} MB (the bundled config has 8 MB): larger inputs, e.g. big images, will be refused`);
+    warn(
+      `the NATS server at ${natsUrl} has max_payload ${(info.max_payload / 1048576).toFixed(1)} MB (the bundled config has 8 MB): larger inputs, e.g. big images, will be refused`,
+    );
   }
 }
 
@@ -102,7 +106,9 @@ async function usableNats(natsUrl) {
   if (probe.kind === 'none') return undefined;
   if (probe.kind === 'other') {
     if (!isLoopbackHost(host)) throw new ScriptError(`NATS_URL=${natsUrl} does not lead to a NATS server: ${probe.detail}`);
-    throw new ScriptError(`${probe.detail}. Port ${port} is taken by something that is not NATS: free it, or set NATS_URL to another port (npm start then runs its own nats-server there)`);
+    throw new ScriptError(
+      `${probe.detail}. Port ${port} is taken by something that is not NATS: free it, or set NATS_URL to another port (npm start then runs its own nats-server there)`,
+    );
   }
   checkServer(natsUrl, probe.info);
   return probe.info;
@@ -117,14 +123,17 @@ async function planNats(natsUrl) {
   if (info) return { existing: info };
   const { host, port } = parseNatsUrl(natsUrl);
   if (!isLoopbackHost(host)) {
-    throw new ScriptError(`no NATS server answers at NATS_URL=${natsUrl}. Start it, or unset NATS_URL to let npm start run one on 127.0.0.1:4222`);
+    throw new ScriptError(
+      `no NATS server answers at NATS_URL=${natsUrl}. Start it, or unset NATS_URL to let npm start run one on 127.0.0.1:4222`,
+    );
   }
   const bin = ensureNatsServerBinary();
   // Installing the distribution's package may have started its service on this very port (without JetStream).
   const started = await usableNats(natsUrl);
   if (started) return { existing: started };
   const monitorPort = (await freePort(BUNDLED_MONITOR_PORT)) ?? (await freePort(0));
-  if (monitorPort !== BUNDLED_MONITOR_PORT) warn(`port ${BUNDLED_MONITOR_PORT} (nats-server monitoring in config/nats-server.conf) is in use: monitoring goes to ${monitorPort}`);
+  if (monitorPort !== BUNDLED_MONITOR_PORT)
+    warn(`port ${BUNDLED_MONITOR_PORT} (nats-server monitoring in config/nats-server.conf) is in use: monitoring goes to ${monitorPort}`);
   return { bin, port, monitorPort };
 }
 
@@ -154,10 +163,13 @@ async function ensureNats(natsUrl, plan, supervisor) {
 
 function startApps(s, supervisor) {
   const env = { ...process.env, NATS_URL: s.natsUrl };
-  const app = (name, entry, extra) => supervisor.spawn(name, process.execPath, [appEntry(entry)], { cwd: repoRoot, env: { ...env, ...extra } });
+  const app = (name, entry, extra) =>
+    supervisor.spawn(name, process.execPath, [appEntry(entry)], { cwd: repoRoot, env: { ...env, ...extra } });
   app('gateway', 'gateway', { EPARA_GATEWAY_PORT: String(s.gatewayPort) });
   app('scheduler', 'scheduler', { EPARA_SCHEDULER_PORT: String(s.schedulerPort) });
-  s.workerPorts.forEach((port, i) => app(`worker-${i}`, 'worker', { EPARA_DEVICE: `cpu:${i}`, EPARA_WORKER_PORT: String(port), EPARA_THREADS: s.threads }));
+  s.workerPorts.forEach((port, i) =>
+    app(`worker-${i}`, 'worker', { EPARA_DEVICE: `cpu:${i}`, EPARA_WORKER_PORT: String(port), EPARA_THREADS: s.threads }),
+  );
 }
 
 async function waitForHealth(url, timeoutMs) {
@@ -237,7 +249,9 @@ runMain(async () => {
     const functions = s.demo ? await orChildExit(deployDemoFunctions(gatewayUrl)) : [];
     if (stopping) return new Promise(() => {});
     running = true;
-    console.log(banner({ gatewayUrl, natsUrl: s.natsUrl, natsNote, schedulerPort: s.schedulerPort, workerPorts: s.workerPorts, functions }));
+    console.log(
+      banner({ gatewayUrl, natsUrl: s.natsUrl, natsNote, schedulerPort: s.schedulerPort, workerPorts: s.workerPorts, functions }),
+    );
   } catch (e) {
     if (stopping) return new Promise(() => {}); // a signal is stopping everything: shutdown() exits
     stopping = true;

@@ -14,14 +14,17 @@ function jestArgs(argv) {
 }
 
 function runJest(args, env) {
-  if (!existsSync(localBin.jest)) throw new ScriptError(`${relative(repoRoot, localBin.jest)} is missing: dependencies are not installed (npm ci)`);
+  if (!existsSync(localBin.jest))
+    throw new ScriptError(`${relative(repoRoot, localBin.jest)} is missing: dependencies are not installed (npm ci)`);
   const jest = spawn(process.execPath, [localBin.jest, ...args], { cwd: repoRoot, env, stdio: 'inherit' });
   // A Ctrl-C reaches jest through the terminal's process group; a SIGTERM sent to this script alone is passed on.
   for (const signal of ['SIGTERM', 'SIGHUP']) process.on(signal, () => jest.kill(signal));
   process.on('SIGINT', () => {}); // jest got it too and ends on its own; wait for its exit code
   return new Promise((resolve, reject) => {
     jest.once('error', (e) => reject(new ScriptError(`could not run jest: ${e.message}`)));
-    jest.once('exit', (code, signal) => resolve(code ?? (signal ? 128 + ({ SIGINT: 2, SIGTERM: 15, SIGHUP: 1, SIGKILL: 9 }[signal] ?? 0) : 1)));
+    jest.once('exit', (code, signal) =>
+      resolve(code ?? (signal ? 128 + ({ SIGINT: 2, SIGTERM: 15, SIGHUP: 1, SIGKILL: 9 }[signal] ?? 0) : 1)),
+    );
   });
 }
 

@@ -5,7 +5,12 @@ import { buildAdd } from '@epara/runtime';
 import { startCluster, TestCluster, waitFor } from './support/cluster';
 import { deployMultipart, http, postJson } from './support/http';
 
-const body = { inputs: [{ name: 'a', shape: [1, 4], datatype: 'FP32', data: [1, 2, 3, 4] }, { name: 'b', shape: [1, 4], datatype: 'FP32', data: [10, 10, 10, 10] }] };
+const body = {
+  inputs: [
+    { name: 'a', shape: [1, 4], datatype: 'FP32', data: [1, 2, 3, 4] },
+    { name: 'b', shape: [1, 4], datatype: 'FP32', data: [10, 10, 10, 10] },
+  ],
+};
 
 describe('durable invocations: POST /v1/functions/:name/async, epara.v1.async.<fn>, GET /v1/requests/:id', () => {
   let c: TestCluster;
@@ -34,10 +39,14 @@ describe('durable invocations: POST /v1/functions/:name/async, epara.v1.async.<f
   });
 
   const result = (id: string) =>
-    waitFor(async () => {
-      const r = (await http(`${c.gatewayUrl}/v1/requests/${id}`)).json();
-      return r.status === 'done' || r.status === 'failed' ? r : undefined;
-    }, 20_000, `request ${id} finished`);
+    waitFor(
+      async () => {
+        const r = (await http(`${c.gatewayUrl}/v1/requests/${id}`)).json();
+        return r.status === 'done' || r.status === 'failed' ? r : undefined;
+      },
+      20_000,
+      `request ${id} finished`,
+    );
 
   it('accepts with 202 and an id, then serves the result and calls back', async () => {
     const r = await postJson(`${c.gatewayUrl}/v1/functions/add/async`, body, { 'x-callback-url': hookUrl });
@@ -62,7 +71,9 @@ describe('durable invocations: POST /v1/functions/:name/async, epara.v1.async.<f
   });
 
   it('records bad input as failed with its code, and unknown requests and functions as 404', async () => {
-    const bad = await postJson(`${c.gatewayUrl}/v1/functions/add/async`, { inputs: [{ name: 'a', shape: [1], datatype: 'FP32', data: [1] }] });
+    const bad = await postJson(`${c.gatewayUrl}/v1/functions/add/async`, {
+      inputs: [{ name: 'a', shape: [1], datatype: 'FP32', data: [1] }],
+    });
     expect(bad.status).toBe(202);
     const failed = await result(bad.json().id);
     expect(failed.status).toBe('failed');

@@ -117,7 +117,9 @@ describe('epara CLI against real apps', () => {
     expect(outputData(doc.body, 'sum')).toEqual([3, 3, 3, 3]);
     expect(Number(doc.headers['Epara-Exec-Ms'])).toBeGreaterThan(0);
 
-    const piped = await start(['invoke', 'add', '--data', '-', '--over', 'nats'], { stdin: Buffer.from(JSON.stringify(addRequest([1, 2, 3, 4], [4, 3, 2, 1]))) }).done;
+    const piped = await start(['invoke', 'add', '--data', '-', '--over', 'nats'], {
+      stdin: Buffer.from(JSON.stringify(addRequest([1, 2, 3, 4], [4, 3, 2, 1]))),
+    }).done;
     expect(piped.code).toBe(0);
     expect(outputData(JSON.parse(piped.out), 'sum')).toEqual([5, 5, 5, 5]);
   });
@@ -129,7 +131,9 @@ describe('epara CLI against real apps', () => {
       expect(r.out).toMatch(/^OUTPUT\s+DATATYPE\s+SHAPE\s+VALUES$/m);
       expect(r.out).toMatch(/^sum\s+FP32\s+\[1,4\]\s+1\.5, 2\.25, 2, 14$/m);
       expect(r.out).toMatch(/^prod\s+FP32\s+\[1,4\]\s+0\.5, 0\.5, -3, 40$/m);
-      const asJson = JSON.parse((await cli('invoke', 'add', '--data', join(dir, 'request.json'), '--msgpack', '--over', over, '--json')).out);
+      const asJson = JSON.parse(
+        (await cli('invoke', 'add', '--data', join(dir, 'request.json'), '--msgpack', '--over', over, '--json')).out,
+      );
       expect(asJson.contentType).toContain('application/msgpack');
       expect(outputData(asJson.body, 'sum')).toEqual([1.5, 2.25, 2, 14]);
     }
@@ -137,7 +141,12 @@ describe('epara CLI against real apps', () => {
 
   it('an unknown function prints `error 404: …` and exits 1, over HTTP and NATS', async () => {
     const body = JSON.stringify(addRequest([1, 2, 3, 4], [1, 1, 1, 1]));
-    for (const args of [['invoke', 'nope', body], ['invoke', 'nope', body, '--over', 'nats'], ['get', 'nope'], ['rm', 'nope']]) {
+    for (const args of [
+      ['invoke', 'nope', body],
+      ['invoke', 'nope', body, '--over', 'nats'],
+      ['get', 'nope'],
+      ['rm', 'nope'],
+    ]) {
       const r = await cli(...args);
       expect({ args, code: r.code }).toEqual({ args, code: 1 });
       expect(r.err).toMatch(/^error 404: function "nope" is not deployed/);
@@ -218,7 +227,13 @@ describe('epara CLI against real apps', () => {
     expect(tooFew.code).toBe(1);
     expect(tooFew.err).toContain('timed out after 200 ms with 0 of 1 messages');
 
-    const req = await cli('req', 'epara.v1.invoke.add', JSON.stringify(addRequest([1, 2, 3, 4], [1, 1, 1, 1])), '--header', 'Epara-Request-Id:cli-test-1');
+    const req = await cli(
+      'req',
+      'epara.v1.invoke.add',
+      JSON.stringify(addRequest([1, 2, 3, 4], [1, 1, 1, 1])),
+      '--header',
+      'Epara-Request-Id:cli-test-1',
+    );
     expect(req.code).toBe(0);
     expect(req.out).toMatch(/^Epara-Device: cpu-0$/m);
     expect(req.out).toMatch(/^Epara-Request-Id: cli-test-1$/m);
@@ -249,7 +264,9 @@ describe('epara CLI against real apps', () => {
     const closed = await freePort(); // nothing listens there once freePort has returned
     const gw = await start(['ls'], { env: { EPARA_GATEWAY_URL: `http://127.0.0.1:${closed}` } }).done;
     expect(gw.code).toBe(1);
-    expect(gw.err).toBe(`cannot reach the gateway at http://127.0.0.1:${closed}: connection refused — is \`npm start\` running? set --gateway or EPARA_GATEWAY_URL`);
+    expect(gw.err).toBe(
+      `cannot reach the gateway at http://127.0.0.1:${closed}: connection refused — is \`npm start\` running? set --gateway or EPARA_GATEWAY_URL`,
+    );
     const nats = await cli('kv', 'ls', '--nats', `nats://127.0.0.1:${closed}`);
     expect(nats.code).toBe(1);
     expect(nats.err).toBe(`cannot reach NATS at nats://127.0.0.1:${closed}: connection refused — is \`npm start\` running? check --nats`);

@@ -5,7 +5,12 @@ import { AppProcess } from './support/processes';
 import { waitFor } from './support/cluster';
 import { deployMultipart, http, postJson } from './support/http';
 
-const addBody = { inputs: [{ name: 'a', shape: [1, 4], datatype: 'FP32', data: [1, 2, 3, 4] }, { name: 'b', shape: [1, 4], datatype: 'FP32', data: [1, 1, 1, 1] }] };
+const addBody = {
+  inputs: [
+    { name: 'a', shape: [1, 4], datatype: 'FP32', data: [1, 2, 3, 4] },
+    { name: 'b', shape: [1, 4], datatype: 'FP32', data: [1, 1, 1, 1] },
+  ],
+};
 
 interface Placement {
   device: string;
@@ -32,7 +37,11 @@ describe('failover: lost devices, new devices and scheduler takeover (separate p
     return p;
   };
   const placement = async (): Promise<Placement[]> => (await http(`${gatewayUrl}/v1/placement`)).json().placement;
-  const replicasOf = async (fn: string) => (await placement()).filter((p) => p.assignments.some((a) => a.fn === fn)).map((p) => p.device).sort();
+  const replicasOf = async (fn: string) =>
+    (await placement())
+      .filter((p) => p.assignments.some((a) => a.fn === fn))
+      .map((p) => p.device)
+      .sort();
 
   beforeAll(async () => {
     nats = await startNats();
@@ -61,12 +70,20 @@ describe('failover: lost devices, new devices and scheduler takeover (separate p
   });
 
   it('places a function with two replicas, and keeps serving while one replica’s device crashes', async () => {
-    const r = await deployMultipart(gatewayUrl, { name: 'add', kind: 'tensor', slo: { latencyMs: 1000 }, hints: { replicas: 2 } }, buildAdd());
+    const r = await deployMultipart(
+      gatewayUrl,
+      { name: 'add', kind: 'tensor', slo: { latencyMs: 1000 }, hints: { replicas: 2 } },
+      buildAdd(),
+    );
     expect(r.status).toBe(201);
-    const before: string[] = await waitFor(async () => {
-      const d = await replicasOf('add');
-      return d.length === 2 ? d : undefined;
-    }, 20_000, 'two replicas placed');
+    const before: string[] = await waitFor(
+      async () => {
+        const d = await replicasOf('add');
+        return d.length === 2 ? d : undefined;
+      },
+      20_000,
+      'two replicas placed',
+    );
     await waitFor(async () => (await http(`${gatewayUrl}/v2/models/add/ready`)).status === 200, 20_000, 'add ready');
 
     // Steady load through the gateway while a replica's device crashes.
@@ -84,10 +101,14 @@ describe('failover: lost devices, new devices and scheduler takeover (separate p
     await victim.crash();
     const crashedAt = outcomes.length;
     // Lost after 1.5 s without heartbeats, re-placed within two periods.
-    const after: string[] = await waitFor(async () => {
-      const d = await replicasOf('add');
-      return d.length === 2 && !d.includes(before[0]) ? d : undefined;
-    }, 10_000, 'lost replica re-placed on the third device');
+    const after: string[] = await waitFor(
+      async () => {
+        const d = await replicasOf('add');
+        return d.length === 2 && !d.includes(before[0]) ? d : undefined;
+      },
+      10_000,
+      'lost replica re-placed on the third device',
+    );
     await new Promise((r) => setTimeout(r, 1000));
     running = false;
     await load;
@@ -100,7 +121,11 @@ describe('failover: lost devices, new devices and scheduler takeover (separate p
   });
 
   it('gives work to a worker that joins', async () => {
-    const r = await deployMultipart(gatewayUrl, { name: 'wide', kind: 'tensor', slo: { latencyMs: 1000 }, hints: { replicas: 3 } }, buildAdd());
+    const r = await deployMultipart(
+      gatewayUrl,
+      { name: 'wide', kind: 'tensor', slo: { latencyMs: 1000 }, hints: { replicas: 3 } },
+      buildAdd(),
+    );
     expect(r.status).toBe(201);
     await waitFor(async () => (await replicasOf('wide')).length === 2, 20_000, 'wide on both live devices');
     workers.push(await start('worker', { EPARA_DEVICE: 'cpu:7' }));
@@ -126,13 +151,19 @@ describe('failover: lost devices, new devices and scheduler takeover (separate p
     const leader = schedulers[leaderId === 'scheduler-a' ? 0 : 1];
     await leader.crash();
     // The lock expires (TTL 6 s) and the standby takes it.
-    const next = await waitFor(async () => {
-      const id = await lock();
-      return id && id !== leaderId && id;
-    }, 15_000, 'standby takes the lock');
+    const next = await waitFor(
+      async () => {
+        const id = await lock();
+        return id && id !== leaderId && id;
+      },
+      15_000,
+      'standby takes the lock',
+    );
     expect(next).not.toBe(leaderId);
     // The new leader schedules: a new function gets placed.
-    expect((await deployMultipart(gatewayUrl, { name: 'after-takeover', kind: 'tensor', slo: { latencyMs: 1000 } }, buildAdd())).status).toBe(201);
+    expect(
+      (await deployMultipart(gatewayUrl, { name: 'after-takeover', kind: 'tensor', slo: { latencyMs: 1000 } }, buildAdd())).status,
+    ).toBe(201);
     await waitFor(async () => (await replicasOf('after-takeover')).length >= 1, 10_000, 'placed by the new leader');
   });
 });

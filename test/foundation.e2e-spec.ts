@@ -24,7 +24,8 @@ describe('foundation: deploy → invoke over HTTP and NATS → delete, against r
     await c?.stop();
   });
 
-  const ready = (name: string) => waitFor(async () => (await http(`${c.gatewayUrl}/v2/models/${name}/ready`)).status === 200, 30_000, `${name} ready`);
+  const ready = (name: string) =>
+    waitFor(async () => (await http(`${c.gatewayUrl}/v2/models/${name}/ready`)).status === 200, 30_000, `${name} ready`);
 
   /** Proves the apps still serve after a bad request. */
   const stillServes = async () => {
@@ -64,7 +65,11 @@ describe('foundation: deploy → invoke over HTTP and NATS → delete, against r
       { name: 'a', datatype: 'FP32', shape: [2, 4], data: new Float32Array([1, 2, 3, 4, 5, 6, 7, 8]) },
       { name: 'b', datatype: 'FP32', shape: [2, 4], data: new Float32Array(8).fill(2) },
     ]);
-    const r = await http(`${c.gatewayUrl}/v1/functions/add/invoke`, { method: 'POST', headers: { 'content-type': 'application/msgpack', accept: 'application/msgpack' }, body });
+    const r = await http(`${c.gatewayUrl}/v1/functions/add/invoke`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/msgpack', accept: 'application/msgpack' },
+      body,
+    });
     expect(r.status).toBe(200);
     expect(r.headers.get('content-type')).toContain('application/msgpack');
     const [sum, prod] = decodeResultTensors(r.body, 'application/msgpack');
@@ -81,23 +86,31 @@ describe('foundation: deploy → invoke over HTTP and NATS → delete, against r
     const session = await ort.InferenceSession.create(model, { intraOpNumThreads: 1 });
     const direct = (await session.run({ x: new ort.Tensor('float32', x, [1, 256]) })).logits.data as Float32Array;
     await session.release();
-    const viaHttp = await postJson(`${c.gatewayUrl}/v1/functions/mlp/invoke`, { inputs: [{ name: 'x', shape: [1, 256], datatype: 'FP32', data: Array.from(x) }] });
-    expect(viaHttp.json().outputs[0].data).toEqual(Array.from(direct));
-    const reply = await c.client.request('epara.v1.invoke.mlp', encodeTensorsMsgpack([{ name: 'x', datatype: 'FP32', shape: [1, 256], data: x }]), {
-      timeout: 5000,
-      headers: (() => {
-        const h = natsHeaders();
-        h.set('Content-Type', 'application/msgpack');
-        return h;
-      })(),
+    const viaHttp = await postJson(`${c.gatewayUrl}/v1/functions/mlp/invoke`, {
+      inputs: [{ name: 'x', shape: [1, 256], datatype: 'FP32', data: Array.from(x) }],
     });
+    expect(viaHttp.json().outputs[0].data).toEqual(Array.from(direct));
+    const reply = await c.client.request(
+      'epara.v1.invoke.mlp',
+      encodeTensorsMsgpack([{ name: 'x', datatype: 'FP32', shape: [1, 256], data: x }]),
+      {
+        timeout: 5000,
+        headers: (() => {
+          const h = natsHeaders();
+          h.set('Content-Type', 'application/msgpack');
+          return h;
+        })(),
+      },
+    );
     expect(reply.headers?.get('Nats-Service-Error-Code') ?? '').toBe('');
     const [logits] = decodeResultTensors(reply.data, reply.headers?.get('Content-Type'));
     expect(Array.from(logits.data as Float32Array)).toEqual(Array.from(direct));
   });
 
   it('invokes over NATS with JSON on epara.v1.invoke.<fn>, with serving headers', async () => {
-    const reply = await c.client.request('epara.v1.invoke.add', Buffer.from(JSON.stringify(addBody([1, 1, 1, 1], [2, 2, 2, 2]))), { timeout: 5000 });
+    const reply = await c.client.request('epara.v1.invoke.add', Buffer.from(JSON.stringify(addBody([1, 1, 1, 1], [2, 2, 2, 2]))), {
+      timeout: 5000,
+    });
     const body = JSON.parse(Buffer.from(reply.data).toString());
     expect(body.outputs.find((o: { name: string }) => o.name === 'sum').data).toEqual([3, 3, 3, 3]);
     expect(reply.headers?.get('Epara-Device')).toMatch(/^cpu-[01]$/);
@@ -106,21 +119,38 @@ describe('foundation: deploy → invoke over HTTP and NATS → delete, against r
   });
 
   it('serves the real PP-OCRv4 detector: PNG bytes in, text boxes out', async () => {
-    const r = await postJson(`${c.gatewayUrl}/v1/functions`, { name: 'ocr-det', kind: 'text-detection', slo: { latencyMs: 2000 }, model: { bundled: 'ppocr-det' } });
+    const r = await postJson(`${c.gatewayUrl}/v1/functions`, {
+      name: 'ocr-det',
+      kind: 'text-detection',
+      slo: { latencyMs: 2000 },
+      model: { bundled: 'ppocr-det' },
+    });
     expect(r.status).toBe(201);
     await ready('ocr-det');
     const { readFileSync } = await import('node:fs');
     const png = readFileSync(FIXTURE_PNG);
-    const res = await http(`${c.gatewayUrl}/v1/functions/ocr-det/invoke`, { method: 'POST', headers: { 'content-type': 'image/png' }, body: png });
+    const res = await http(`${c.gatewayUrl}/v1/functions/ocr-det/invoke`, {
+      method: 'POST',
+      headers: { 'content-type': 'image/png' },
+      body: png,
+    });
     expect(res.status).toBe(200);
     const doc = res.json();
     expect(doc.count).toBe(2);
     expect(doc.boxes[0].y).toBeLessThan(doc.boxes[1].y);
     // Not an image: 400 from the kind, the function keeps serving.
-    const bad = await http(`${c.gatewayUrl}/v1/functions/ocr-det/invoke`, { method: 'POST', headers: { 'content-type': 'image/png' }, body: Buffer.from('not a png at all') });
+    const bad = await http(`${c.gatewayUrl}/v1/functions/ocr-det/invoke`, {
+      method: 'POST',
+      headers: { 'content-type': 'image/png' },
+      body: Buffer.from('not a png at all'),
+    });
     expect(bad.status).toBe(400);
     expect(bad.json().error.message).toMatch(/PNG, JPEG or WebP/);
-    expect((await http(`${c.gatewayUrl}/v1/functions/ocr-det/invoke`, { method: 'POST', headers: { 'content-type': 'image/png' }, body: png })).json().count).toBe(2);
+    expect(
+      (
+        await http(`${c.gatewayUrl}/v1/functions/ocr-det/invoke`, { method: 'POST', headers: { 'content-type': 'image/png' }, body: png })
+      ).json().count,
+    ).toBe(2);
   });
 
   describe('bad input gets a clear error with the right code, and nothing else breaks', () => {
@@ -136,7 +166,11 @@ describe('foundation: deploy → invoke over HTTP and NATS → delete, against r
     });
 
     it('a file that is not ONNX → 400', async () => {
-      const r = await deployMultipart(c.gatewayUrl, { name: 'junk', kind: 'tensor', slo: { latencyMs: 100 } }, Buffer.from('this is not a model'));
+      const r = await deployMultipart(
+        c.gatewayUrl,
+        { name: 'junk', kind: 'tensor', slo: { latencyMs: 100 } },
+        Buffer.from('this is not a model'),
+      );
       expect(r.status).toBe(400);
       expect(r.json().error.message).toMatch(/not a valid ONNX model/);
       expect((await http(`${c.gatewayUrl}/v1/functions/junk`)).status).toBe(404);
@@ -160,7 +194,9 @@ describe('foundation: deploy → invoke over HTTP and NATS → delete, against r
       });
       expect(dtype.status).toBe(400);
       expect(dtype.json().error.message).toMatch(/input "a": datatype INT32, expected FP32/);
-      const missing = await postJson(`${c.gatewayUrl}/v1/functions/add/invoke`, { inputs: [{ name: 'a', shape: [1, 4], datatype: 'FP32', data: [1, 2, 3, 4] }] });
+      const missing = await postJson(`${c.gatewayUrl}/v1/functions/add/invoke`, {
+        inputs: [{ name: 'a', shape: [1, 4], datatype: 'FP32', data: [1, 2, 3, 4] }],
+      });
       expect(missing.json().error.message).toMatch(/missing input "b": expected FP32 \[batch,4\]/);
       await stillServes();
     });
@@ -178,7 +214,11 @@ describe('foundation: deploy → invoke over HTTP and NATS → delete, against r
     it('payload over the limit → 413', async () => {
       // Over EPARA_MAX_BODY_MB (64): bodies between the NATS max payload and it go through the object store.
       const big = Buffer.alloc(65 * 1024 * 1024, 1);
-      const r = await http(`${c.gatewayUrl}/v1/functions/add/invoke`, { method: 'POST', headers: { 'content-type': 'application/msgpack' }, body: big });
+      const r = await http(`${c.gatewayUrl}/v1/functions/add/invoke`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/msgpack' },
+        body: big,
+      });
       expect(r.status).toBe(413);
       expect(r.json().error.code).toBe(413);
       await stillServes();
@@ -196,7 +236,9 @@ describe('foundation: deploy → invoke over HTTP and NATS → delete, against r
     });
 
     it('a passed Epara-Deadline → 504 without running', async () => {
-      const r = await postJson(`${c.gatewayUrl}/v1/functions/add/invoke`, addBody([1, 2, 3, 4], [1, 2, 3, 4]), { 'epara-deadline': String(Date.now() - 1000) });
+      const r = await postJson(`${c.gatewayUrl}/v1/functions/add/invoke`, addBody([1, 2, 3, 4], [1, 2, 3, 4]), {
+        'epara-deadline': String(Date.now() - 1000),
+      });
       expect(r.status).toBe(504);
       await stillServes();
     });
@@ -216,7 +258,10 @@ describe('foundation: deploy → invoke over HTTP and NATS → delete, against r
     const serving = infos.find((i) => i.metadata?.functions.split(',').includes('add'));
     expect(serving).toBeDefined();
     expect(serving!.endpoints.map((e) => [e.subject, e.queue_group])).toEqual(
-      expect.arrayContaining([['epara.v1.dp.add', 'epara.add'], [`epara.v1.dp.add.${serving!.metadata!.device}`, 'epara.add']]),
+      expect.arrayContaining([
+        ['epara.v1.dp.add', 'epara.add'],
+        [`epara.v1.dp.add.${serving!.metadata!.device}`, 'epara.add'],
+      ]),
     );
   });
 
@@ -231,8 +276,14 @@ describe('foundation: deploy → invoke over HTTP and NATS → delete, against r
   it('deletes a function: it answers 404 afterwards and workers unload it', async () => {
     expect((await http(`${c.gatewayUrl}/v1/functions/mlp`, { method: 'DELETE' })).status).toBe(204);
     expect((await postJson(`${c.gatewayUrl}/v1/functions/mlp/invoke`, {})).status).toBe(404);
-    await waitFor(async () => !(await http(`${c.gatewayUrl}/v1/placement`)).json().placement.some((p: { assignments: { fn: string }[] }) => p.assignments.some((a) => a.fn === 'mlp')), 10_000, 'mlp unplaced');
+    await waitFor(
+      async () =>
+        !(await http(`${c.gatewayUrl}/v1/placement`))
+          .json()
+          .placement.some((p: { assignments: { fn: string }[] }) => p.assignments.some((a) => a.fn === 'mlp')),
+      10_000,
+      'mlp unplaced',
+    );
     await stillServes();
   });
 });
-

@@ -21,7 +21,11 @@ describe('text generation: iteration-level batching, streaming over HTTP and NAT
 
   beforeAll(async () => {
     c = await startCluster({ workers: 1 });
-    const r = await deployMultipart(c.gatewayUrl, { name: 'gpt', kind: 'text-generation', slo: { latencyMs: 5000, tpotMs: 1000 } }, buildTinyGpt());
+    const r = await deployMultipart(
+      c.gatewayUrl,
+      { name: 'gpt', kind: 'text-generation', slo: { latencyMs: 5000, tpotMs: 1000 } },
+      buildTinyGpt(),
+    );
     expect(r.status).toBe(201);
     await waitFor(async () => (await http(`${c.gatewayUrl}/v2/models/gpt/ready`)).status === 200, 30_000, 'gpt ready');
   });
@@ -35,22 +39,35 @@ describe('text generation: iteration-level batching, streaming over HTTP and NAT
     const body = r.json();
     expect(body).toMatchObject({ tokens: 8, reason: 'length' });
     expect(typeof body.text).toBe('string');
-    const viaNats = await c.client.request('epara.v1.invoke.gpt', Buffer.from(JSON.stringify({ prompt: 'Hello NATS', max_tokens: 8 })), { timeout: 20_000 });
+    const viaNats = await c.client.request('epara.v1.invoke.gpt', Buffer.from(JSON.stringify({ prompt: 'Hello NATS', max_tokens: 8 })), {
+      timeout: 20_000,
+    });
     expect(JSON.parse(Buffer.from(viaNats.data).toString()).text).toBe(body.text);
   });
 
   it('streams tokens over HTTP as server-sent events, then an end event', async () => {
-    const res = await fetch(`${c.gatewayUrl}/v1/functions/gpt/invoke`, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'text/event-stream' }, body: JSON.stringify({ prompt: 'Edge inference', max_tokens: 6 }) });
+    const res = await fetch(`${c.gatewayUrl}/v1/functions/gpt/invoke`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
+      body: JSON.stringify({ prompt: 'Edge inference', max_tokens: 6 }),
+    });
     expect(res.headers.get('content-type')).toContain('text/event-stream');
     const ev = events(await res.text());
     expect(ev.filter((e) => e.event === 'token')).toHaveLength(6);
     expect(ev[ev.length - 1]).toMatchObject({ event: 'end', data: { done: true, tokens: 6, reason: 'length' } });
-    expect(ev.filter((e) => e.event === 'token').map((e) => e.data.token).join('')).toBe(ev[ev.length - 1].data.text);
+    expect(
+      ev
+        .filter((e) => e.event === 'token')
+        .map((e) => e.data.token)
+        .join(''),
+    ).toBe(ev[ev.length - 1].data.text);
   });
 
   it('streams over NATS: a message per token to the reply inbox, then an end marker', async () => {
     const inbox = c.client.subscribe('_INBOX.gen-test');
-    c.client.publish('epara.v1.invoke.gpt', Buffer.from(JSON.stringify({ prompt: 'Camera', max_tokens: 5, stream: true })), { reply: '_INBOX.gen-test' });
+    c.client.publish('epara.v1.invoke.gpt', Buffer.from(JSON.stringify({ prompt: 'Camera', max_tokens: 5, stream: true })), {
+      reply: '_INBOX.gen-test',
+    });
     const got: string[] = [];
     for await (const m of inbox) {
       got.push(m.headers?.get('Epara-Stream') ?? '');
@@ -60,17 +77,25 @@ describe('text generation: iteration-level batching, streaming over HTTP and NAT
   });
 
   it('serves concurrent requests in shared decode steps (requests join the running batch)', async () => {
-    const replies = await Promise.all(Array.from({ length: 6 }, (_, i) => postJson(`${c.gatewayUrl}/v1/functions/gpt/invoke`, { prompt: `request ${i}`, max_tokens: 12 })));
+    const replies = await Promise.all(
+      Array.from({ length: 6 }, (_, i) => postJson(`${c.gatewayUrl}/v1/functions/gpt/invoke`, { prompt: `request ${i}`, max_tokens: 12 })),
+    );
     expect(replies.map((r) => r.status)).toEqual(new Array(6).fill(200));
     expect(replies.every((r) => r.json().tokens === 12)).toBe(true);
   });
 
   it('stops generating when the HTTP client leaves', async () => {
     const worker = c.workers[0].get(WorkerService);
-    const cancelled = async () => (await worker.metrics.requests.get()).values.find((v) => v.labels.function === 'gpt' && v.labels.outcome === 'cancelled')?.value ?? 0;
+    const cancelled = async () =>
+      (await worker.metrics.requests.get()).values.find((v) => v.labels.function === 'gpt' && v.labels.outcome === 'cancelled')?.value ?? 0;
     const before = await cancelled();
     const abort = new AbortController();
-    const res = await fetch(`${c.gatewayUrl}/v1/functions/gpt/invoke`, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'text/event-stream' }, body: JSON.stringify({ prompt: 'a long story', max_tokens: 250 }), signal: abort.signal });
+    const res = await fetch(`${c.gatewayUrl}/v1/functions/gpt/invoke`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
+      body: JSON.stringify({ prompt: 'a long story', max_tokens: 250 }),
+      signal: abort.signal,
+    });
     const reader = res.body!.getReader();
     await reader.read();
     abort.abort();

@@ -8,7 +8,12 @@ import { deployMultipart, http } from './support/http';
 /** Rows of the add model's [rows, 4] FP32 inputs: 2 × 4.8 MB in, 2 × 4.8 MB out, over the 8 MB max payload both ways. */
 const ROWS = 300_000;
 
-const tensor = (name: string, f: (i: number) => number): Tensor => ({ name, datatype: 'FP32', shape: [ROWS, 4], data: Float32Array.from({ length: ROWS * 4 }, (_, i) => f(i)) });
+const tensor = (name: string, f: (i: number) => number): Tensor => ({
+  name,
+  datatype: 'FP32',
+  shape: [ROWS, 4],
+  data: Float32Array.from({ length: ROWS * 4 }, (_, i) => f(i)),
+});
 const A = tensor('a', (i) => (i % 1000) / 8);
 const B = tensor('b', (i) => ((i * 7) % 64) - 32);
 
@@ -51,7 +56,11 @@ describe('payloads over the NATS max payload go through the object store', () =>
   it('serves an HTTP request and reply larger than the max payload with exact results, leaving nothing stored', async () => {
     const maxPayload = c.client.info!.max_payload;
     expect(body.byteLength).toBeGreaterThan(maxPayload);
-    const r = await http(`${c.gatewayUrl}/v1/functions/add/invoke`, { method: 'POST', headers: { 'content-type': MediaType.Msgpack, accept: MediaType.Msgpack }, body });
+    const r = await http(`${c.gatewayUrl}/v1/functions/add/invoke`, {
+      method: 'POST',
+      headers: { 'content-type': MediaType.Msgpack, accept: MediaType.Msgpack },
+      body,
+    });
     expect(r.status).toBe(200);
     expect(r.body.byteLength).toBeGreaterThan(maxPayload);
     expect(r.headers.get('epara-device')).toBe('cpu-0');
@@ -61,7 +70,10 @@ describe('payloads over the NATS max payload go through the object store', () =>
   });
 
   it('serves a NATS producer that stores its body itself and reads the reply by its ref', async () => {
-    const producer = new LargePayloads(() => c.client.info!.max_payload, () => c.client.jetstream().views.os(ObjectBucket.Payloads));
+    const producer = new LargePayloads(
+      () => c.client.info!.max_payload,
+      () => c.client.jetstream().views.os(ObjectBucket.Payloads),
+    );
     const h = natsHeaders();
     h.set(Header.ContentType, MediaType.Msgpack);
     h.set(Header.Accept, MediaType.Msgpack);
@@ -73,7 +85,11 @@ describe('payloads over the NATS max payload go through the object store', () =>
   });
 
   it('answers 413 naming the limit for a body over EPARA_MAX_BODY_MB', async () => {
-    const r = await http(`${c.gatewayUrl}/v1/functions/add/invoke`, { method: 'POST', headers: { 'content-type': MediaType.Msgpack }, body: new Uint8Array(17 * 1024 * 1024) });
+    const r = await http(`${c.gatewayUrl}/v1/functions/add/invoke`, {
+      method: 'POST',
+      headers: { 'content-type': MediaType.Msgpack },
+      body: new Uint8Array(17 * 1024 * 1024),
+    });
     expect(r.status).toBe(413);
     expect(r.json().error.message).toMatch(/larger than the limit of 16777216 bytes/);
   });

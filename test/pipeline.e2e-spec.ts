@@ -26,11 +26,18 @@ describe('pipeline-parallel (pp) over two workers too small for the whole model'
     expect(rec.category).toMatchObject({ footprint: 'multi', mode: 'pp' });
     expect(rec.category.reason).toMatch(/memory/);
     expect(rec.model.stages).toHaveLength(2);
-    const placement = await waitFor(async () => {
-      const p = (await http(`${c.gatewayUrl}/v1/placement`)).json().placement as { device: string; assignments: { fn: string; stage?: number }[] }[];
-      const stages = p.flatMap((d) => d.assignments.filter((a) => a.fn === 'big-mlp').map((a) => [a.stage, d.device]));
-      return stages.length >= 2 && new Set(stages.map((s) => s[0])).size === 2 ? stages : undefined;
-    }, 20_000, 'both stages placed');
+    const placement = await waitFor(
+      async () => {
+        const p = (await http(`${c.gatewayUrl}/v1/placement`)).json().placement as {
+          device: string;
+          assignments: { fn: string; stage?: number }[];
+        }[];
+        const stages = p.flatMap((d) => d.assignments.filter((a) => a.fn === 'big-mlp').map((a) => [a.stage, d.device]));
+        return stages.length >= 2 && new Set(stages.map((s) => s[0])).size === 2 ? stages : undefined;
+      },
+      20_000,
+      'both stages placed',
+    );
     const devicesOf = (stage: number) => placement.filter((s) => s[0] === stage).map((s) => s[1]);
     expect(devicesOf(0).some((d) => !devicesOf(1).includes(d))).toBe(true);
 
@@ -39,10 +46,14 @@ describe('pipeline-parallel (pp) over two workers too small for the whole model'
     const direct = Array.from((await session.run({ x: new ort.Tensor('float32', x, [1, 256]) })).logits.data as Float32Array);
     await session.release();
     const body = { inputs: [{ name: 'x', shape: [1, 256], datatype: 'FP32', data: Array.from(x) }] };
-    const res = await waitFor(async () => {
-      const out = await postJson(`${c.gatewayUrl}/v1/functions/big-mlp/invoke`, body);
-      return out.status === 200 ? out : undefined;
-    }, 20_000, 'pipeline answers');
+    const res = await waitFor(
+      async () => {
+        const out = await postJson(`${c.gatewayUrl}/v1/functions/big-mlp/invoke`, body);
+        return out.status === 200 ? out : undefined;
+      },
+      20_000,
+      'pipeline answers',
+    );
     expect(res.headers.get('epara-mode')).toBe('pp');
     expect(res.headers.get('epara-device')!.split(',')).toHaveLength(2);
     const logits: number[] = res.json().outputs[0].data;
@@ -50,28 +61,38 @@ describe('pipeline-parallel (pp) over two workers too small for the whole model'
     for (let i = 0; i < 10; i++) expect(Math.abs(logits[i] - direct[i])).toBeLessThan(1e-4);
 
     // Bad input is still answered by the first stage with the model's own message.
-    const bad = await postJson(`${c.gatewayUrl}/v1/functions/big-mlp/invoke`, { inputs: [{ name: 'x', shape: [1, 3], datatype: 'FP32', data: [1, 2, 3] }] });
+    const bad = await postJson(`${c.gatewayUrl}/v1/functions/big-mlp/invoke`, {
+      inputs: [{ name: 'x', shape: [1, 3], datatype: 'FP32', data: [1, 2, 3] }],
+    });
     expect(bad.status).toBe(400);
     expect(bad.json().error.message).toMatch(/input "x"/);
   });
 
   it('re-places a stage whose worker stops, and new requests succeed', async () => {
     const stagesOn = async () =>
-      ((await http(`${c.gatewayUrl}/v1/placement`)).json().placement as { device: string; assignments: { fn: string; stage?: number }[] }[]).flatMap((d) =>
-        d.assignments.filter((a) => a.fn === 'big-mlp').map((a) => ({ stage: a.stage!, device: d.device })),
-      );
+      (
+        (await http(`${c.gatewayUrl}/v1/placement`)).json().placement as { device: string; assignments: { fn: string; stage?: number }[] }[]
+      ).flatMap((d) => d.assignments.filter((a) => a.fn === 'big-mlp').map((a) => ({ stage: a.stage!, device: d.device })));
     const before = await stagesOn();
     const victim = before.find((s) => s.stage === 1)!.device;
     await c.workers[Number(victim.split('-')[1])].close();
-    await waitFor(async () => {
-      const now = await stagesOn();
-      return now.some((s) => s.stage === 1 && s.device !== victim) && !now.some((s) => s.device === victim);
-    }, 20_000, 'stage 1 re-placed on a live worker');
+    await waitFor(
+      async () => {
+        const now = await stagesOn();
+        return now.some((s) => s.stage === 1 && s.device !== victim) && !now.some((s) => s.device === victim);
+      },
+      20_000,
+      'stage 1 re-placed on a live worker',
+    );
     const body = { inputs: [{ name: 'x', shape: [1, 256], datatype: 'FP32', data: new Array(256).fill(0.25) }] };
-    const res = await waitFor(async () => {
-      const out = await postJson(`${c.gatewayUrl}/v1/functions/big-mlp/invoke`, body);
-      return out.status === 200 ? out : undefined;
-    }, 20_000, 'pipeline answers after the move');
+    const res = await waitFor(
+      async () => {
+        const out = await postJson(`${c.gatewayUrl}/v1/functions/big-mlp/invoke`, body);
+        return out.status === 200 ? out : undefined;
+      },
+      20_000,
+      'pipeline answers after the move',
+    );
     expect(res.json().outputs[0].data).toHaveLength(10);
     expect(res.headers.get('epara-device')!.split(',')).not.toContain(victim);
   });

@@ -47,10 +47,14 @@ describe('a placement that arrives before the function record it names', () => {
       { name: 'a', datatype: 'FP32', shape: [1, 4], data: new Float32Array([1, 2, 3, 4]) },
       { name: 'b', datatype: 'FP32', shape: [1, 4], data: new Float32Array([1, 1, 1, 1]) },
     ]);
-    const reply = (await waitFor(async () => {
-      const m = await c.client.request('epara.v1.invoke.late', input, { timeout: 5_000, headers: h });
-      return m.headers?.get('Nats-Service-Error-Code') ? false : m;
-    }, 20_000, '"late" answers')) as Msg;
+    const reply = (await waitFor(
+      async () => {
+        const m = await c.client.request('epara.v1.invoke.late', input, { timeout: 5_000, headers: h });
+        return m.headers?.get('Nats-Service-Error-Code') ? false : m;
+      },
+      20_000,
+      '"late" answers',
+    )) as Msg;
     expect(reply.headers?.get('Epara-Device')).toBe('cpu-0');
   });
 });

@@ -20,24 +20,47 @@ describe('split requests (sp) for text detection over two workers', () => {
 
   beforeAll(async () => {
     c = await startCluster({ workers: 2 });
-    PAGE = await sharp(readFileSync(`${__dirname}/fixtures/text-page.png`)).resize(1920, 1280, { fit: 'fill' }).png().toBuffer();
+    PAGE = await sharp(readFileSync(`${__dirname}/fixtures/text-page.png`))
+      .resize(1920, 1280, { fit: 'fill' })
+      .png()
+      .toBuffer();
   });
   afterAll(async () => {
     await c?.stop();
   });
 
-  const detect = (fn: string) => http(`${c.gatewayUrl}/v1/functions/${fn}/invoke`, { method: 'POST', headers: { 'content-type': 'image/png' }, body: PAGE });
+  const detect = (fn: string) =>
+    http(`${c.gatewayUrl}/v1/functions/${fn}/invoke`, { method: 'POST', headers: { 'content-type': 'image/png' }, body: PAGE });
 
   it('finds the same boxes as the whole-image run (IoU ≥ 0.9 each), with the tiles on both devices', async () => {
-    expect((await postJson(`${c.gatewayUrl}/v1/functions`, { name: 'ocr-whole', kind: 'text-detection', slo: { latencyMs: 10000 }, model: { bundled: 'ppocr-det' } })).status).toBe(201);
-    const sp = await postJson(`${c.gatewayUrl}/v1/functions`, { name: 'ocr-split', kind: 'text-detection', slo: { latencyMs: 10000 }, hints: { mode: 'sp' }, model: { bundled: 'ppocr-det' } });
+    expect(
+      (
+        await postJson(`${c.gatewayUrl}/v1/functions`, {
+          name: 'ocr-whole',
+          kind: 'text-detection',
+          slo: { latencyMs: 10000 },
+          model: { bundled: 'ppocr-det' },
+        })
+      ).status,
+    ).toBe(201);
+    const sp = await postJson(`${c.gatewayUrl}/v1/functions`, {
+      name: 'ocr-split',
+      kind: 'text-detection',
+      slo: { latencyMs: 10000 },
+      hints: { mode: 'sp' },
+      model: { bundled: 'ppocr-det' },
+    });
     expect(sp.status).toBe(201);
     expect(sp.json().category.mode).toBe('sp');
     await waitFor(async () => (await http(`${c.gatewayUrl}/v2/models/ocr-whole/ready`)).status === 200, 30_000, 'ocr-whole ready');
-    await waitFor(async () => {
-      const devices = (await http(`${c.gatewayUrl}/v1/devices`)).json().devices as { functions: { fn: string }[] }[];
-      return devices.filter((d) => d.functions.some((f) => f.fn === 'ocr-split')).length === 2;
-    }, 30_000, 'ocr-split on both devices');
+    await waitFor(
+      async () => {
+        const devices = (await http(`${c.gatewayUrl}/v1/devices`)).json().devices as { functions: { fn: string }[] }[];
+        return devices.filter((d) => d.functions.some((f) => f.fn === 'ocr-split')).length === 2;
+      },
+      30_000,
+      'ocr-split on both devices',
+    );
 
     const whole = await detect('ocr-whole');
     expect(whole.status).toBe(200);
@@ -57,7 +80,11 @@ describe('split requests (sp) for text detection over two workers', () => {
   });
 
   it('answers bad image bytes with 400 and keeps serving', async () => {
-    const bad = await http(`${c.gatewayUrl}/v1/functions/ocr-split/invoke`, { method: 'POST', headers: { 'content-type': 'image/png' }, body: Buffer.from('nope') });
+    const bad = await http(`${c.gatewayUrl}/v1/functions/ocr-split/invoke`, {
+      method: 'POST',
+      headers: { 'content-type': 'image/png' },
+      body: Buffer.from('nope'),
+    });
     expect(bad.status).toBe(400);
     expect((await detect('ocr-split')).status).toBe(200);
   });

@@ -44,7 +44,12 @@ describe(calibratedWorkload.name, () => {
     const d = pathDelays(w, { fnIndex }, [run([0, 0, 0, 1]), run([0, 0, 0, 0])]);
     expect(d[0].sort((a, b) => a - b)).toEqual([8, 8, 9, 9, 30]); // a: 8, 9 twice; the late one as 2 × 15 ms
     expect(d[1]).toEqual([40, 40]);
-    const { workload } = calibratedWorkload(w, { fnIndex }, { execMs: new Float32Array(4), batchSize: new Uint16Array(4), outcome: new Int32Array(4) }, d);
+    const { workload } = calibratedWorkload(
+      w,
+      { fnIndex },
+      { execMs: new Float32Array(4), batchSize: new Uint16Array(4), outcome: new Int32Array(4) },
+      d,
+    );
     expect(workload.functions[1].pathDelayMs).toEqual([40, 40]);
   });
 

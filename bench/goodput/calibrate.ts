@@ -5,7 +5,9 @@ import { OUTCOME_OK, ReplayResult } from './replay';
 /** Batch-1 run time of a profile, ms: its "1" entry, else the smallest batch's time per item. */
 export function execAt1(byBatch: Readonly<Record<string, number>>): number {
   if (byBatch['1'] !== undefined) return byBatch['1'];
-  const [b, ms] = Object.entries(byBatch).map(([k, v]) => [Number(k), v]).sort((a, b) => a[0] - b[0])[0];
+  const [b, ms] = Object.entries(byBatch)
+    .map(([k, v]) => [Number(k), v])
+    .sort((a, b) => a[0] - b[0])[0];
   return ms / b;
 }
 
@@ -31,7 +33,8 @@ export function calibratedWorkload(
 ): { workload: Workload; factors: number[] } {
   const samples: number[][] = w.functions.map(() => []);
   for (let i = 0; i < r.execMs.length; i++) {
-    if (r.outcome[i] === OUTCOME_OK && r.batchSize[i] === 1 && Number.isFinite(r.execMs[i]) && r.execMs[i] > 0) samples[schedule.fnIndex[i]].push(r.execMs[i]);
+    if (r.outcome[i] === OUTCOME_OK && r.batchSize[i] === 1 && Number.isFinite(r.execMs[i]) && r.execMs[i] > 0)
+      samples[schedule.fnIndex[i]].push(r.execMs[i]);
   }
   const medians = samples.map((xs) => {
     xs.sort((a, b) => a - b);
@@ -42,7 +45,10 @@ export function calibratedWorkload(
     ...f,
     ...(pathDelayMs?.[k]?.length ? { pathDelayMs: pathDelayMs[k] } : {}),
     ...(Number.isFinite(medians[k]) ? { execFactorSamples: samples[k].map((ms) => ms / medians[k]) } : {}),
-    profile: { ...f.profile, execMsByBatch: Object.fromEntries(Object.entries(f.profile.execMsByBatch).map(([b, ms]) => [b, ms * factors[k]])) },
+    profile: {
+      ...f.profile,
+      execMsByBatch: Object.fromEntries(Object.entries(f.profile.execMsByBatch).map(([b, ms]) => [b, ms * factors[k]])),
+    },
   }));
   return { workload: { ...w, functions }, factors };
 }
@@ -53,11 +59,16 @@ export function calibratedWorkload(
  * too late to run, a delay of twice its SLO (it took at least that long in effect, and the simulator
  * must refuse it too; leaving such requests out would keep only the fast ones).
  */
-export function pathDelays(w: Pick<Workload, 'functions'>, schedule: Pick<Schedule, 'fnIndex'>, runs: readonly Pick<ReplayResult, 'latencyMs' | 'queueMs' | 'execMs' | 'outcome' | 'lateArrival'>[]): number[][] {
+export function pathDelays(
+  w: Pick<Workload, 'functions'>,
+  schedule: Pick<Schedule, 'fnIndex'>,
+  runs: readonly Pick<ReplayResult, 'latencyMs' | 'queueMs' | 'execMs' | 'outcome' | 'lateArrival'>[],
+): number[][] {
   const out = w.functions.map(() => [] as number[]);
   for (const r of runs) {
     latencyParts(w.functions.length, schedule, r).forEach((p, k) => out[k].push(...p.outside));
-    for (let i = 0; i < r.lateArrival.length; i++) if (r.lateArrival[i]) out[schedule.fnIndex[i]].push(2 * w.functions[schedule.fnIndex[i]].sloMs);
+    for (let i = 0; i < r.lateArrival.length; i++)
+      if (r.lateArrival[i]) out[schedule.fnIndex[i]].push(2 * w.functions[schedule.fnIndex[i]].sloMs);
   }
   return out;
 }

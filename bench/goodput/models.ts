@@ -27,7 +27,10 @@ export interface LiveModel {
 
 /** A 1920×1280 text page (the test fixture upscaled): large enough that one device misses a 200 ms SLO, so it is split (`sp`). */
 const pageImage = (): Promise<Buffer> =>
-  sharp(readFileSync(join(__dirname, '..', '..', 'test', 'fixtures', 'text-page.png'))).resize(1920, 1280, { fit: 'fill' }).png().toBuffer();
+  sharp(readFileSync(join(__dirname, '..', '..', 'test', 'fixtures', 'text-page.png')))
+    .resize(1920, 1280, { fit: 'fill' })
+    .png()
+    .toBuffer();
 /** Generation requests: 32 new tokens after a short prompt; TPOT SLO 30 ms (5× a decode step). */
 const GPT_PROMPT = { prompt: 'The camera at the gate reports', max_tokens: 32, stream: true };
 const GPT_TPOT_SLO_MS = 30;
@@ -41,8 +44,16 @@ const bundled = (name: string): { bundled: string } => {
 };
 
 const MODELS: Record<string, () => LiveModel | Promise<LiveModel>> = {
-  cnn: () => ({ label: 'synthetic CNN [1,3,64,64] (buildCnn)', bytes: buildCnn({ size: 64 }), inputs: [{ name: 'x', datatype: 'FP32', shape: [1, 3, 64, 64], data: wave(3 * 64 * 64) }] }),
-  mlp: () => ({ label: 'synthetic MLP [1,256] (buildMlp)', bytes: buildMlp(), inputs: [{ name: 'x', datatype: 'FP32', shape: [1, 256], data: wave(256) }] }),
+  cnn: () => ({
+    label: 'synthetic CNN [1,3,64,64] (buildCnn)',
+    bytes: buildCnn({ size: 64 }),
+    inputs: [{ name: 'x', datatype: 'FP32', shape: [1, 3, 64, 64], data: wave(3 * 64 * 64) }],
+  }),
+  mlp: () => ({
+    label: 'synthetic MLP [1,256] (buildMlp)',
+    bytes: buildMlp(),
+    inputs: [{ name: 'x', datatype: 'FP32', shape: [1, 256], data: wave(256) }],
+  }),
   vad: () => ({
     label: 'Silero VAD (bundled silero-vad, 512 samples)',
     model: bundled('silero-vad'),
@@ -52,8 +63,16 @@ const MODELS: Record<string, () => LiveModel | Promise<LiveModel>> = {
       { name: 'sr', datatype: 'INT64', shape: [], data: BigInt64Array.from([16000n]) },
     ],
   }),
-  ocr_det: () => ({ label: 'PP-OCR det (bundled ppocr-det, x [1,3,320,320])', model: bundled('ppocr-det'), inputs: [{ name: 'x', datatype: 'FP32', shape: [1, 3, 320, 320], data: wave(3 * 320 * 320, 13) }] }),
-  ocr_rec: () => ({ label: 'PP-OCR rec (bundled ppocr-rec, x [1,3,48,320])', model: bundled('ppocr-rec'), inputs: [{ name: 'x', datatype: 'FP32', shape: [1, 3, 48, 320], data: wave(3 * 48 * 320, 11) }] }),
+  ocr_det: () => ({
+    label: 'PP-OCR det (bundled ppocr-det, x [1,3,320,320])',
+    model: bundled('ppocr-det'),
+    inputs: [{ name: 'x', datatype: 'FP32', shape: [1, 3, 320, 320], data: wave(3 * 320 * 320, 13) }],
+  }),
+  ocr_rec: () => ({
+    label: 'PP-OCR rec (bundled ppocr-rec, x [1,3,48,320])',
+    model: bundled('ppocr-rec'),
+    inputs: [{ name: 'x', datatype: 'FP32', shape: [1, 3, 48, 320], data: wave(3 * 48 * 320, 11) }],
+  }),
   ocr_page: async () => ({
     label: 'PP-OCR text detection (bundled ppocr-det) on a 1920×1280 PNG page, splittable (sp)',
     kind: FunctionKind.TextDetection,
@@ -78,7 +97,9 @@ export const LIVE_PROFILE_NAMES = Object.keys(MODELS);
 export async function liveModelFor(f: WorkloadFunction): Promise<LiveModel> {
   const make = MODELS[f.profileName];
   if (!make) {
-    throw new Error(`function ${f.name}: profile "${f.profileName}" has no real model for the live replay (supported: ${LIVE_PROFILE_NAMES.join(', ')})`);
+    throw new Error(
+      `function ${f.name}: profile "${f.profileName}" has no real model for the live replay (supported: ${LIVE_PROFILE_NAMES.join(', ')})`,
+    );
   }
   return make();
 }

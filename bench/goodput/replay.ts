@@ -52,10 +52,23 @@ export function requestHeaders(contentType: string): MsgHdrs {
 }
 
 export function outcomeLabel(o: number): string {
-  return o === OUTCOME_OK ? 'ok' : o === OUTCOME_TIMEOUT ? 'timeout' : o === OUTCOME_NO_RESPONDERS ? 'no-responders' : o === OUTCOME_OTHER ? 'error' : String(o);
+  return o === OUTCOME_OK
+    ? 'ok'
+    : o === OUTCOME_TIMEOUT
+      ? 'timeout'
+      : o === OUTCOME_NO_RESPONDERS
+        ? 'no-responders'
+        : o === OUTCOME_OTHER
+          ? 'error'
+          : String(o);
 }
 
-export async function replay(nc: NatsConnection, schedule: Schedule, fns: ReplayFunction[], recorder: GoodputRecorder): Promise<ReplayResult> {
+export async function replay(
+  nc: NatsConnection,
+  schedule: Schedule,
+  fns: ReplayFunction[],
+  recorder: GoodputRecorder,
+): Promise<ReplayResult> {
   const n = schedule.sendMs.length;
   const latencyMs = new Float64Array(n).fill(NaN);
   const outcome = new Int32Array(n).fill(-1);
@@ -96,39 +109,45 @@ export async function replay(nc: NatsConnection, schedule: Schedule, fns: Replay
       recorder.drop(fnIdx, sendMs, code);
       return false;
     };
-    const sent = f.stream ? streamed(nc, f, hdrsOf[fnIdx], t0) : nc.request(f.subject, f.body, { timeout: f.timeoutMs, headers: hdrsOf[fnIdx] }).then((m) => ({ first: m, firstMs: performance.now() - t0, tpotMs: null }));
-    sent.then(
-      ({ first: m, firstMs: t, tpotMs }) => {
-        if (answered(m)) {
-          outcome[i] = OUTCOME_OK;
-          latencyMs[i] = t - sendMs;
-          batchSize[i] = Number(m.headers?.get('Epara-Batch-Size') ?? 1) || 1;
-          execMs[i] = Number(m.headers?.get('Epara-Exec-Ms') ?? NaN);
-          queueMs[i] = Number(m.headers?.get('Epara-Queue-Ms') ?? NaN);
-          recorder.ok(fnIdx, sendMs, t, !f.stream || (tpotMs !== null && tpotMs <= f.stream.tpotSloMs));
-        }
-      },
-      (e: Error & { code?: string }) => {
-        const msg = e?.message ?? String(e);
-        if (/timeout/i.test(msg) || e?.code === 'TIMEOUT') {
-          outcome[i] = OUTCOME_TIMEOUT;
-          count('timeout', `no answer within ${f.timeoutMs} ms`);
-          recorder.drop(fnIdx, sendMs, 504);
-        } else if (/no responders/i.test(msg) || e?.code === '503') {
-          outcome[i] = OUTCOME_NO_RESPONDERS;
-          errorSamples['no-responders'] ??= msg;
-          count('503', 'no responders');
-          recorder.drop(fnIdx, sendMs, 503);
-        } else {
-          outcome[i] = OUTCOME_OTHER;
-          errorSamples[`nats:${e?.code ?? 'error'}`] ??= msg.slice(0, 200);
-          count(`nats:${e?.code ?? 'error'}`, msg);
-          recorder.drop(fnIdx, sendMs, 'other');
-        }
-      },
-    ).finally(() => {
-      if (--outstanding === 0 && allSent) done();
-    });
+    const sent = f.stream
+      ? streamed(nc, f, hdrsOf[fnIdx], t0)
+      : nc
+          .request(f.subject, f.body, { timeout: f.timeoutMs, headers: hdrsOf[fnIdx] })
+          .then((m) => ({ first: m, firstMs: performance.now() - t0, tpotMs: null }));
+    sent
+      .then(
+        ({ first: m, firstMs: t, tpotMs }) => {
+          if (answered(m)) {
+            outcome[i] = OUTCOME_OK;
+            latencyMs[i] = t - sendMs;
+            batchSize[i] = Number(m.headers?.get('Epara-Batch-Size') ?? 1) || 1;
+            execMs[i] = Number(m.headers?.get('Epara-Exec-Ms') ?? NaN);
+            queueMs[i] = Number(m.headers?.get('Epara-Queue-Ms') ?? NaN);
+            recorder.ok(fnIdx, sendMs, t, !f.stream || (tpotMs !== null && tpotMs <= f.stream.tpotSloMs));
+          }
+        },
+        (e: Error & { code?: string }) => {
+          const msg = e?.message ?? String(e);
+          if (/timeout/i.test(msg) || e?.code === 'TIMEOUT') {
+            outcome[i] = OUTCOME_TIMEOUT;
+            count('timeout', `no answer within ${f.timeoutMs} ms`);
+            recorder.drop(fnIdx, sendMs, 504);
+          } else if (/no responders/i.test(msg) || e?.code === '503') {
+            outcome[i] = OUTCOME_NO_RESPONDERS;
+            errorSamples['no-responders'] ??= msg;
+            count('503', 'no responders');
+            recorder.drop(fnIdx, sendMs, 503);
+          } else {
+            outcome[i] = OUTCOME_OTHER;
+            errorSamples[`nats:${e?.code ?? 'error'}`] ??= msg.slice(0, 200);
+            count(`nats:${e?.code ?? 'error'}`, msg);
+            recorder.drop(fnIdx, sendMs, 'other');
+          }
+        },
+      )
+      .finally(() => {
+        if (--outstanding === 0 && allSent) done();
+      });
   };
 
   await new Promise<void>((resolve) => {
@@ -165,7 +184,12 @@ export async function replay(nc: NatsConnection, schedule: Schedule, fns: Replay
  * A streamed generation: the first message (a token, or an error) and its time, then, after the
  * `end` marker, the worker's time per output token. Times from `t0` (performance.now() origin).
  */
-async function streamed(nc: NatsConnection, f: ReplayFunction, headers: MsgHdrs, t0: number): Promise<{ first: Msg; firstMs: number; tpotMs: number | null }> {
+async function streamed(
+  nc: NatsConnection,
+  f: ReplayFunction,
+  headers: MsgHdrs,
+  t0: number,
+): Promise<{ first: Msg; firstMs: number; tpotMs: number | null }> {
   const inbox = createInbox();
   // The subscription's own timeout covers only the first message: a stream that stalls later is ended
   // by this idle timer, so one stuck generation cannot keep the replay waiting for ever.
@@ -189,5 +213,7 @@ async function streamed(nc: NatsConnection, f: ReplayFunction, headers: MsgHdrs,
     clearTimeout(idle);
     sub.unsubscribe();
   }
-  throw Object.assign(new Error(`stream ${first ? 'stalled' : 'never started'}: no message for ${f.timeoutMs} ms before its end marker`), { code: 'TIMEOUT' });
+  throw Object.assign(new Error(`stream ${first ? 'stalled' : 'never started'}: no message for ${f.timeoutMs} ms before its end marker`), {
+    code: 'TIMEOUT',
+  });
 }

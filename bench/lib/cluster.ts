@@ -36,12 +36,16 @@ function newestSourceMs(dir: string): number {
 export function checkBuild(): void {
   const missing = (['gateway', 'worker', 'scheduler'] as AppName[]).filter((a) => !existsSync(appEntry(a)));
   if (missing.length) {
-    throw new Error(`compiled apps missing (${missing.map((a) => appEntry(a)).join(', ')}): run \`npm run build\` (or \`npx nest build --all\`) first`);
+    throw new Error(
+      `compiled apps missing (${missing.map((a) => appEntry(a)).join(', ')}): run \`npm run build\` (or \`npx nest build --all\`) first`,
+    );
   }
   const builtMs = Math.min(...(['gateway', 'worker', 'scheduler'] as AppName[]).map((a) => statSync(appEntry(a)).mtimeMs));
   const srcMs = Math.max(newestSourceMs(join(REPO_ROOT, 'apps')), newestSourceMs(join(REPO_ROOT, 'libs')));
   if (srcMs > builtMs) {
-    console.warn(`[bench] warning: sources in apps/ or libs/ are newer than dist/ (built ${new Date(builtMs).toISOString()}); run \`npm run build\` to benchmark the current code`);
+    console.warn(
+      `[bench] warning: sources in apps/ or libs/ are newer than dist/ (built ${new Date(builtMs).toISOString()}); run \`npm run build\` to benchmark the current code`,
+    );
   }
 }
 
@@ -157,7 +161,12 @@ export class BenchCluster {
   }
 
   async addWorker(index: number, extra: Record<string, string> = {}): Promise<Child> {
-    return this.startChild(`worker-${index}`, 'worker', { EPARA_DEVICE: `cpu:${index}`, ...this.o.workerEnv?.(index), ...extra }, 'EPARA_WORKER_PORT');
+    return this.startChild(
+      `worker-${index}`,
+      'worker',
+      { EPARA_DEVICE: `cpu:${index}`, ...this.o.workerEnv?.(index), ...extra },
+      'EPARA_WORKER_PORT',
+    );
   }
 
   private async startChild(name: string, app: AppName, extra: Record<string, string>, portVar: string): Promise<Child> {
@@ -180,10 +189,14 @@ export class BenchCluster {
       exited = `exited with ${code ?? signal}`;
       if (!this.stopped && !child.stopping) console.error(`[bench] ${name} (pid ${child.pid}) ${exited} unexpectedly; log: ${logFile}`);
     });
-    await waitFor(async () => {
-      if (exited) throw new Error(`${name} ${exited}`);
-      return (await getJson(`http://127.0.0.1:${port}/health`)).status === 200;
-    }, 30_000, `${name} /health on port ${port}`).catch((e) => {
+    await waitFor(
+      async () => {
+        if (exited) throw new Error(`${name} ${exited}`);
+        return (await getJson(`http://127.0.0.1:${port}/health`)).status === 200;
+      },
+      30_000,
+      `${name} /health on port ${port}`,
+    ).catch((e) => {
       throw new Error(`${name} did not become healthy: ${(e as Error).message}`);
     });
     return child;
@@ -222,7 +235,11 @@ export class BenchCluster {
       form.set('model', new Blob([model]), 'model.onnx');
       res = await fetch(`${this.gatewayUrl}/v1/functions`, { method: 'POST', body: form });
     } else {
-      res = await fetch(`${this.gatewayUrl}/v1/functions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(spec) });
+      res = await fetch(`${this.gatewayUrl}/v1/functions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(spec),
+      });
     }
     const text = await res.text();
     if (res.status !== 201) throw new Error(`deploy of ${String(spec.name)} failed: HTTP ${res.status} ${text}`);
@@ -233,7 +250,11 @@ export class BenchCluster {
   }
 
   async waitReady(name: string, timeoutMs = 60_000): Promise<void> {
-    await waitFor(async () => (await getJson(`${this.gatewayUrl}/v2/models/${name}/ready`)).status === 200, timeoutMs, `${name} ready (GET /v2/models/${name}/ready)`).catch((e) => {
+    await waitFor(
+      async () => (await getJson(`${this.gatewayUrl}/v2/models/${name}/ready`)).status === 200,
+      timeoutMs,
+      `${name} ready (GET /v2/models/${name}/ready)`,
+    ).catch((e) => {
       this.dumpLogs();
       throw e;
     });

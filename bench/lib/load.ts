@@ -53,7 +53,15 @@ class Recorder {
     if (!this.errorSamples[code]) this.errorSamples[code] = String((e as Error)?.message ?? e).slice(0, 300);
   }
   result(windowMs: number, extra: Partial<RunResult> = {}): RunResult {
-    return { latenciesMs: this.latenciesMs, sent: this.sent, ok: this.ok, errors: this.errors, errorSamples: this.errorSamples, windowMs, ...extra };
+    return {
+      latenciesMs: this.latenciesMs,
+      sent: this.sent,
+      ok: this.ok,
+      errors: this.errors,
+      errorSamples: this.errorSamples,
+      windowMs,
+      ...extra,
+    };
   }
 }
 
@@ -126,7 +134,10 @@ function prng(seed: number): () => number {
  * throughput is measured over max(duration, last completion). Timers have ~1 ms granularity, so
  * arrivals less than 1 ms apart leave together.
  */
-export async function openLoop(invoke: Invoke, o: { ratePerSec: number; durationMs: number; drainMs?: number; seed?: number; maxOutstanding?: number }): Promise<RunResult> {
+export async function openLoop(
+  invoke: Invoke,
+  o: { ratePerSec: number; durationMs: number; drainMs?: number; seed?: number; maxOutstanding?: number },
+): Promise<RunResult> {
   const r = new Recorder();
   const rand = prng(o.seed ?? 42);
   const gap = () => (-Math.log(1 - rand()) * 1000) / o.ratePerSec;
@@ -147,20 +158,22 @@ export async function openLoop(invoke: Invoke, o: { ratePerSec: number; duration
       return;
     }
     outstanding++;
-    invoke().then(
-      () => {
-        const t = now();
-        r.latenciesMs.push(t - scheduled);
-        r.ok++;
-        lastDone = t;
-      },
-      (e) => {
-        r.error(e);
-        lastDone = now();
-      },
-    ).finally(() => {
-      if (--outstanding === 0 && !firing) allDone();
-    });
+    invoke()
+      .then(
+        () => {
+          const t = now();
+          r.latenciesMs.push(t - scheduled);
+          r.ok++;
+          lastDone = t;
+        },
+        (e) => {
+          r.error(e);
+          lastDone = now();
+        },
+      )
+      .finally(() => {
+        if (--outstanding === 0 && !firing) allDone();
+      });
   };
   await new Promise<void>((resolve) => {
     const tick = () => {
@@ -238,21 +251,30 @@ export function keepAliveAgent(sockets = 64): http.Agent {
  * HTTP POST over a keep-alive node:http agent (lighter on the client's CPU than fetch, which matters
  * on 2 cores); a status other than 200 counts as a failure `http-<status>`.
  */
-export function httpInvoker(url: string, body: Uint8Array | string, headers: Record<string, string>, agent: http.Agent, timeoutMs = 10_000): Invoke {
+export function httpInvoker(
+  url: string,
+  body: Uint8Array | string,
+  headers: Record<string, string>,
+  agent: http.Agent,
+  timeoutMs = 10_000,
+): Invoke {
   const u = new URL(url);
   const payload = typeof body === 'string' ? Buffer.from(body) : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
   const hdrs = { ...headers, 'content-length': String(payload.length) };
   return () =>
     new Promise<void>((resolve, reject) => {
-      const req = http.request({ host: u.hostname, port: u.port, path: u.pathname + u.search, method: 'POST', headers: hdrs, agent, timeout: timeoutMs }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          if (res.statusCode === 200) resolve();
-          else reject(new InvokeError(`http-${res.statusCode}`, Buffer.concat(chunks).toString('utf8').slice(0, 300)));
-        });
-        res.on('error', reject);
-      });
+      const req = http.request(
+        { host: u.hostname, port: u.port, path: u.pathname + u.search, method: 'POST', headers: hdrs, agent, timeout: timeoutMs },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => {
+            if (res.statusCode === 200) resolve();
+            else reject(new InvokeError(`http-${res.statusCode}`, Buffer.concat(chunks).toString('utf8').slice(0, 300)));
+          });
+          res.on('error', reject);
+        },
+      );
       req.on('timeout', () => req.destroy(new InvokeError('timeout', `no HTTP answer in ${timeoutMs} ms`)));
       req.on('error', (e) => reject(e instanceof InvokeError ? e : new InvokeError('http-error', e.message)));
       req.end(payload);
@@ -260,15 +282,30 @@ export function httpInvoker(url: string, body: Uint8Array | string, headers: Rec
 }
 
 /** One POST with the whole reply (for checking a path works before loading it). */
-export function httpPostOnce(url: string, body: Uint8Array | string, headers: Record<string, string>, agent: http.Agent): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> {
+export function httpPostOnce(
+  url: string,
+  body: Uint8Array | string,
+  headers: Record<string, string>,
+  agent: http.Agent,
+): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> {
   const u = new URL(url);
   const payload = typeof body === 'string' ? Buffer.from(body) : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: u.hostname, port: u.port, path: u.pathname, method: 'POST', headers: { ...headers, 'content-length': String(payload.length) }, agent }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
-    });
+    const req = http.request(
+      {
+        host: u.hostname,
+        port: u.port,
+        path: u.pathname,
+        method: 'POST',
+        headers: { ...headers, 'content-length': String(payload.length) },
+        agent,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+      },
+    );
     req.on('error', reject);
     req.end(payload);
   });
@@ -283,6 +320,12 @@ export function ortInvoker(session: ort.InferenceSession, feeds: () => Record<st
 
 /** intraOpNumThreads 1, sequential, all graph optimizations: what a CPU worker's session uses. */
 export async function rawSession(model: Uint8Array | string, threads = 1): Promise<ort.InferenceSession> {
-  const opts: ort.InferenceSession.SessionOptions = { intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all', executionMode: 'sequential', executionProviders: ['cpu'] };
+  const opts: ort.InferenceSession.SessionOptions = {
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+    graphOptimizationLevel: 'all',
+    executionMode: 'sequential',
+    executionProviders: ['cpu'],
+  };
   return typeof model === 'string' ? ort.InferenceSession.create(model, opts) : ort.InferenceSession.create(model, opts);
 }

@@ -58,7 +58,9 @@ export async function waitQuiet(busyBelow = 0.25, maxWaitMs = 60_000): Promise<n
   const until = Date.now() + maxWaitMs;
   let share = await cpuBusyShare(1000);
   while (share >= busyBelow && Date.now() < until) {
-    console.log(`[bench] machine ${(share * 100).toFixed(0)}% busy; waiting for it to quiet down (up to ${Math.round((until - Date.now()) / 1000)} s more, --no-wait to skip)`);
+    console.log(
+      `[bench] machine ${(share * 100).toFixed(0)}% busy; waiting for it to quiet down (up to ${Math.round((until - Date.now()) / 1000)} s more, --no-wait to skip)`,
+    );
     share = await cpuBusyShare(2000);
   }
   return share;

@@ -30,7 +30,8 @@ function newestInputMs() {
     for (const e of readdirSync(dir, { withFileTypes: true })) {
       const path = join(dir, e.name);
       if (e.isDirectory()) walk(path);
-      else if ((e.name.endsWith('.ts') && !e.name.endsWith('.spec.ts')) || e.name.endsWith('.json')) newest = Math.max(newest, statSync(path).mtimeMs);
+      else if ((e.name.endsWith('.ts') && !e.name.endsWith('.spec.ts')) || e.name.endsWith('.json'))
+        newest = Math.max(newest, statSync(path).mtimeMs);
     }
   };
   for (const dir of ['apps', 'libs']) if (existsSync(fromRoot(dir))) walk(fromRoot(dir));
@@ -49,14 +50,18 @@ export function whyBuild() {
 
 /** `nest build --all`, its output shown as it comes; throws with a one-line reason when it fails. */
 export function nestBuild() {
-  if (!existsSync(localBin.nest)) throw new ScriptError(`${relative(repoRoot, localBin.nest)} is missing: dependencies are not installed (npm ci)`);
+  if (!existsSync(localBin.nest))
+    throw new ScriptError(`${relative(repoRoot, localBin.nest)} is missing: dependencies are not installed (npm ci)`);
   rmSync(STAMP, { force: true });
   const started = performance.now();
   const r = spawnSync(process.execPath, [localBin.nest, 'build', '--all'], { cwd: repoRoot, stdio: 'inherit' });
   if (r.error) throw new ScriptError(`could not run nest build: ${r.error.message}`);
   if (r.status !== 0) throw new ScriptError(`nest build --all failed (exit ${r.status ?? r.signal}); the compiler's errors are above`);
   const missing = APPS.filter((a) => !existsSync(appEntry(a)));
-  if (missing.length) throw new ScriptError(`nest build --all succeeded but wrote no ${missing.map((a) => relative(repoRoot, appEntry(a))).join(', ')}; has the output layout changed? (scripts/lib/build.mjs appEntry)`);
+  if (missing.length)
+    throw new ScriptError(
+      `nest build --all succeeded but wrote no ${missing.map((a) => relative(repoRoot, appEntry(a))).join(', ')}; has the output layout changed? (scripts/lib/build.mjs appEntry)`,
+    );
   writeFileSync(STAMP, `${new Date().toISOString()}\n`);
   return performance.now() - started;
 }

@@ -11,7 +11,8 @@ const DEPLOY_TIMEOUT_MS = 120_000;
 /** The synthetic MLP (256 → 512 → 512 → 10), built by the compiled runtime and written to .epara/models/mlp.onnx. */
 function writeMlpModel() {
   const modulePath = compiledRuntimeModule('synthetic', 'index.js');
-  if (!existsSync(modulePath)) throw new ScriptError(`${modulePath} is missing: the build did not produce the runtime library where scripts/lib/build.mjs expects it`);
+  if (!existsSync(modulePath))
+    throw new ScriptError(`${modulePath} is missing: the build did not produce the runtime library where scripts/lib/build.mjs expects it`);
   const bytes = createRequire(import.meta.url)(modulePath).buildMlp();
   const path = fromRoot('.epara', 'models', 'mlp.onnx');
   mkdirSync(dirname(path), { recursive: true });
@@ -88,7 +89,11 @@ export async function deployDemoFunctions(baseUrl) {
         warn(`demo function ${fn.name}: GET /v1/functions/${fn.name} answered ${existing.status}: ${await errorText(existing)}`);
         continue;
       }
-      const res = await fetch(`${baseUrl}/v1/functions`, { method: 'POST', ...fn.request(), signal: AbortSignal.timeout(DEPLOY_TIMEOUT_MS) });
+      const res = await fetch(`${baseUrl}/v1/functions`, {
+        method: 'POST',
+        ...fn.request(),
+        signal: AbortSignal.timeout(DEPLOY_TIMEOUT_MS),
+      });
       if (!res.ok) {
         warn(`could not deploy the demo function ${fn.name}: HTTP ${res.status}: ${await errorText(res)}`);
         continue;
@@ -98,7 +103,9 @@ export async function deployDemoFunctions(baseUrl) {
       step(`deployed demo function ${fn.name}${c ? `: ${c.sensitivity} × ${c.footprint} → mode ${c.mode}` : ''}`);
       ready.push(fn.name);
     } catch (e) {
-      warn(`could not deploy the demo function ${fn.name}: ${e instanceof ScriptError ? e.message : e.name === 'TimeoutError' ? 'the gateway did not answer in time' : e.message}`);
+      warn(
+        `could not deploy the demo function ${fn.name}: ${e instanceof ScriptError ? e.message : e.name === 'TimeoutError' ? 'the gateway did not answer in time' : e.message}`,
+      );
     }
   }
   return ready;
@@ -121,11 +128,15 @@ export function banner({ gatewayUrl, natsUrl, natsNote, schedulerPort, workerPor
   ];
   if (functions.includes('mlp')) {
     lines.push('', h('Invoke mlp over HTTP') + ' (Open Inference Protocol JSON, a [1,256] FP32 input):');
-    lines.push(`  node -e '${MLP_BODY_JS}' | curl -s -H 'Content-Type: application/json' --data-binary @- ${publicUrl}/v1/functions/mlp/invoke`);
+    lines.push(
+      `  node -e '${MLP_BODY_JS}' | curl -s -H 'Content-Type: application/json' --data-binary @- ${publicUrl}/v1/functions/mlp/invoke`,
+    );
   }
   if (functions.includes('ocr-det')) {
     lines.push('', h('Detect text in an image') + ' (raw PNG bytes):');
-    lines.push(`  curl -s -H 'Content-Type: image/png' --data-binary @test/fixtures/text-2-lines.png ${publicUrl}/v1/functions/ocr-det/invoke`);
+    lines.push(
+      `  curl -s -H 'Content-Type: image/png' --data-binary @test/fixtures/text-2-lines.png ${publicUrl}/v1/functions/ocr-det/invoke`,
+    );
   }
   if (functions.includes('mlp')) {
     lines.push('', h('Over NATS') + ' (the `nats` CLI is optional: any NATS client can send this request):');

@@ -20,7 +20,8 @@ export function whyInstall() {
   const installed = fromRoot('node_modules', '.package-lock.json');
   if (!existsSync(fromRoot('node_modules'))) return 'node_modules is missing';
   if (!existsSync(installed)) return 'node_modules has no .package-lock.json (an interrupted or foreign install)';
-  if (existsSync(lock) && statSync(lock).mtimeMs > statSync(installed).mtimeMs) return 'package-lock.json is newer than the installed packages';
+  if (existsSync(lock) && statSync(lock).mtimeMs > statSync(installed).mtimeMs)
+    return 'package-lock.json is newer than the installed packages';
   return undefined;
 }
 

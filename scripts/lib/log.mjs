@@ -2,7 +2,11 @@
 import { basename } from 'node:path';
 
 /** Colors when printing to a terminal (NO_COLOR turns them off, FORCE_COLOR on). */
-export const useColor = process.env.NO_COLOR ? false : process.env.FORCE_COLOR ? process.env.FORCE_COLOR !== '0' : Boolean(process.stdout.isTTY);
+export const useColor = process.env.NO_COLOR
+  ? false
+  : process.env.FORCE_COLOR
+    ? process.env.FORCE_COLOR !== '0'
+    : Boolean(process.stdout.isTTY);
 
 const code = (n) => (text) => (useColor ? `\x1b[${n}m${text}\x1b[0m` : String(text));
 export const color = {
@@ -28,7 +32,9 @@ export class ScriptError extends Error {
 /** The script's name as the user typed it: `npm test` for scripts/test.mjs when run by npm. */
 export function scriptLabel() {
   const script = basename(process.argv[1] ?? '', '.mjs');
-  return process.env.npm_lifecycle_event === script ? `npm ${script === 'test' || script === 'start' ? '' : 'run '}${script}` : `node scripts/${script}.mjs`;
+  return process.env.npm_lifecycle_event === script
+    ? `npm ${script === 'test' || script === 'start' ? '' : 'run '}${script}`
+    : `node scripts/${script}.mjs`;
 }
 
 export function step(message) {

@@ -34,6 +34,7 @@ export function ensureModels() {
   const args = [fromRoot('scripts', 'fetch-models.mjs'), ...(missing.length ? [] : ['--quiet'])];
   const r = spawnSync(process.execPath, args, { cwd: repoRoot, stdio: 'inherit' });
   if (r.error) throw new ScriptError(`could not run scripts/fetch-models.mjs: ${r.error.message}`);
-  if (r.status !== 0) throw new ScriptError(`fetching the models failed (scripts/fetch-models.mjs exit ${r.status ?? r.signal}); the reason is above`);
+  if (r.status !== 0)
+    throw new ScriptError(`fetching the models failed (scripts/fetch-models.mjs exit ${r.status ?? r.signal}); the reason is above`);
   if (missing.length) step(`models ready in ${formatDuration(performance.now() - started)}`);
 }

@@ -39,11 +39,20 @@ export function findNatsServerBinary(env = process.env) {
 }
 
 function canInstallWithApt() {
-  return process.platform === 'linux' && process.getuid?.() === 0 && existsSync('/etc/debian_version') && spawnSync('apt-get', ['--version'], { stdio: 'ignore' }).status === 0;
+  return (
+    process.platform === 'linux' &&
+    process.getuid?.() === 0 &&
+    existsSync('/etc/debian_version') &&
+    spawnSync('apt-get', ['--version'], { stdio: 'ignore' }).status === 0
+  );
 }
 
 function apt(args) {
-  const r = spawnSync('apt-get', args, { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }, encoding: 'utf8', maxBuffer: 32 * 1024 * 1024 });
+  const r = spawnSync('apt-get', args, {
+    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+    encoding: 'utf8',
+    maxBuffer: 32 * 1024 * 1024,
+  });
   if (r.status !== 0) {
     const tail = `${r.stdout ?? ''}${r.stderr ?? ''}`.trim().split('\n').slice(-5).join(' | ');
     throw new ScriptError(`\`apt-get ${args.join(' ')}\` failed (exit ${r.status ?? r.error?.message}): ${tail}. ${NOT_INSTALLED}`);
@@ -62,7 +71,8 @@ export function ensureNatsServerBinary() {
   apt(['update']);
   apt(['install', '-y', '--no-install-recommends', 'nats-server']);
   const installed = findNatsServerBinary();
-  if (!installed) throw new ScriptError(`apt-get installed nats-server but no binary was found on PATH or in ${EXTRA_DIRS.join(', ')}. ${NOT_INSTALLED}`);
+  if (!installed)
+    throw new ScriptError(`apt-get installed nats-server but no binary was found on PATH or in ${EXTRA_DIRS.join(', ')}. ${NOT_INSTALLED}`);
   step(`installed ${installed}`);
   return installed;
 }
@@ -99,7 +109,12 @@ export function probeNats(natsUrl, timeoutMs = 1000) {
       resolve(result);
     };
     const timer = setTimeout(
-      () => done(connected ? { kind: 'other', detail: `${host}:${port} accepts connections but sent no NATS INFO line within ${timeoutMs} ms` } : { kind: 'none', detail: `no answer from ${host}:${port} within ${timeoutMs} ms` }),
+      () =>
+        done(
+          connected
+            ? { kind: 'other', detail: `${host}:${port} accepts connections but sent no NATS INFO line within ${timeoutMs} ms` }
+            : { kind: 'none', detail: `no answer from ${host}:${port} within ${timeoutMs} ms` },
+        ),
       timeoutMs,
     );
     socket.on('connect', () => (connected = true));
@@ -109,7 +124,8 @@ export function probeNats(natsUrl, timeoutMs = 1000) {
       const eol = buffered.indexOf('\n');
       if (eol < 0 && buffered.length < 64 * 1024) return;
       const line = (eol < 0 ? buffered : buffered.slice(0, eol)).trim();
-      if (!line.startsWith('INFO ')) return done({ kind: 'other', detail: `${host}:${port} answers, but not as NATS: ${JSON.stringify(line.slice(0, 60))}` });
+      if (!line.startsWith('INFO '))
+        return done({ kind: 'other', detail: `${host}:${port} answers, but not as NATS: ${JSON.stringify(line.slice(0, 60))}` });
       try {
         done({ kind: 'nats', info: JSON.parse(line.slice(5)) });
       } catch {

@@ -28,7 +28,12 @@ export class Supervisor {
     const paint = PALETTE[this.children.length % PALETTE.length];
     this.width = Math.max(this.width, name.length);
     // Own process group: a Ctrl-C in the terminal reaches this script only, which then stops children in order.
-    const proc = spawn(command, args, { cwd, env: useColor ? env : { NO_COLOR: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: process.platform !== 'win32' });
+    const proc = spawn(command, args, {
+      cwd,
+      env: useColor ? env : { NO_COLOR: '1', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: process.platform !== 'win32',
+    });
     const child = { name, proc, infra, lines: [], running: true, lineWaiters: [] };
     const print = (line) => {
       child.lines.push(line);

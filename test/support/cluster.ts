@@ -50,7 +50,9 @@ export async function startCluster(o: ClusterOptions = {}): Promise<TestCluster>
   apps.push(gateway);
   const workers: INestApplication[] = [];
   const addWorker = async (i: number, extra: Record<string, string> = {}) => {
-    const w = await startWorker(loadWorkerConfig({ ...env, EPARA_DEVICE: `cpu:${i}`, EPARA_WORKER_PORT: '0', ...o.workerEnv?.(i), ...extra }));
+    const w = await startWorker(
+      loadWorkerConfig({ ...env, EPARA_DEVICE: `cpu:${i}`, EPARA_WORKER_PORT: '0', ...o.workerEnv?.(i), ...extra }),
+    );
     workers.push(w);
     apps.push(w);
     return w;

@@ -17,7 +17,9 @@ export function freePort(): Promise<number> {
 }
 
 export function natsServerBinary(): string {
-  const candidates = [process.env.NATS_SERVER_BIN, 'nats-server', '/usr/sbin/nats-server', '/usr/bin/nats-server'].filter(Boolean) as string[];
+  const candidates = [process.env.NATS_SERVER_BIN, 'nats-server', '/usr/sbin/nats-server', '/usr/bin/nats-server'].filter(
+    Boolean,
+  ) as string[];
   for (const c of candidates) {
     if (spawnSync(c, ['--version']).status === 0) return c;
   }

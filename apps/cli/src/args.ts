@@ -106,6 +106,7 @@ export function parseArgs(argv: readonly string[], specs: readonly OptionSpec[],
 export function parseHeaderOption(raw: string, command: string[] = []): [string, string] {
   const colon = raw.indexOf(':');
   const key = colon < 0 ? '' : raw.slice(0, colon).trim();
-  if (!key || /\s/.test(key)) throw new UsageError(`--header must look like Name:value (e.g. Epara-Deadline:1735689600000), got "${raw}"`, command);
+  if (!key || /\s/.test(key))
+    throw new UsageError(`--header must look like Name:value (e.g. Epara-Deadline:1735689600000), got "${raw}"`, command);
   return [key, raw.slice(colon + 1).trim()];
 }

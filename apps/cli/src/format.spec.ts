@@ -6,7 +6,20 @@ describe(prettyJson.name, () => {
     const value = { name: 'sum', shape: [1, 4], data: [1.5, 2.25, 2, 14], nested: [{ a: [] }, {}], nothing: null };
     const sut = prettyJson(value);
     expect(sut).toBe(
-      ['{', '  "name": "sum",', '  "shape": [1, 4],', '  "data": [1.5, 2.25, 2, 14],', '  "nested": [', '    {', '      "a": []', '    },', '    {}', '  ],', '  "nothing": null', '}'].join('\n'),
+      [
+        '{',
+        '  "name": "sum",',
+        '  "shape": [1, 4],',
+        '  "data": [1.5, 2.25, 2, 14],',
+        '  "nested": [',
+        '    {',
+        '      "a": []',
+        '    },',
+        '    {}',
+        '  ],',
+        '  "nothing": null',
+        '}',
+      ].join('\n'),
     );
     expect(JSON.parse(sut)).toEqual(value);
   });
@@ -14,7 +27,15 @@ describe(prettyJson.name, () => {
 
 describe(table.name, () => {
   it('pads every column but the last and upper-cases the header', () => {
-    expect(table(['name', 'mode'], [['add', 'dp'], ['a-longer-name', 'batch']])).toEqual(['NAME           MODE', 'add            dp', 'a-longer-name  batch']);
+    expect(
+      table(
+        ['name', 'mode'],
+        [
+          ['add', 'dp'],
+          ['a-longer-name', 'batch'],
+        ],
+      ),
+    ).toEqual(['NAME           MODE', 'add            dp', 'a-longer-name  batch']);
   });
 });
 

@@ -38,7 +38,8 @@ export function prettyJson(value: unknown, indent = ''): string {
 /** Makes a msgpack-decoded value JSON-safe for `--json`: binary as `{ bytes, hex }`, bigint as a number or string. */
 export function jsonSafe(value: unknown): unknown {
   if (value instanceof Uint8Array) return { bytes: value.byteLength, hex: hexPrefix(value, 64) };
-  if (typeof value === 'bigint') return value <= BigInt(Number.MAX_SAFE_INTEGER) && value >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(value) : value.toString();
+  if (typeof value === 'bigint')
+    return value <= BigInt(Number.MAX_SAFE_INTEGER) && value >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(value) : value.toString();
   if (Array.isArray(value)) return value.map(jsonSafe);
   if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, jsonSafe(v)]));
   return value;
@@ -80,7 +81,8 @@ export function asText(bytes: Uint8Array): string | undefined {
   return text;
 }
 
-export type DecodedPayload = { as: 'json' | 'msgpack'; value: unknown } | { as: 'text'; value: string } | { as: 'binary'; value: Uint8Array };
+export type DecodedPayload =
+  { as: 'json' | 'msgpack'; value: unknown } | { as: 'text'; value: string } | { as: 'binary'; value: Uint8Array };
 
 /**
  * Reads a payload the way a person wants to see it: msgpack (by content type) decoded, JSON parsed

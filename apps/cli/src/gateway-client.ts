@@ -76,7 +76,12 @@ export class GatewayClient {
     const timeoutMs = req.timeoutMs ?? 30_000;
     let res: Response;
     try {
-      res = await fetch(`${this.baseUrl}${path}`, { method: req.method ?? 'GET', headers: req.headers, body: req.body, signal: AbortSignal.timeout(timeoutMs) });
+      res = await fetch(`${this.baseUrl}${path}`, {
+        method: req.method ?? 'GET',
+        headers: req.headers,
+        body: req.body,
+        signal: AbortSignal.timeout(timeoutMs),
+      });
     } catch (e) {
       throw this.unreachable(e, timeoutMs);
     }
@@ -92,13 +97,18 @@ export class GatewayClient {
   /** Sends a request and returns the parsed JSON reply; a non-2xx status throws `error <status>: <message>`. */
   async json<T>(path: string, req: GatewayRequest & { json?: unknown } = {}): Promise<T> {
     const { json, ...rest } = req;
-    const r = await this.send(path, json === undefined ? rest : { ...rest, headers: { 'content-type': 'application/json', ...rest.headers }, body: JSON.stringify(json) });
+    const r = await this.send(
+      path,
+      json === undefined ? rest : { ...rest, headers: { 'content-type': 'application/json', ...rest.headers }, body: JSON.stringify(json) },
+    );
     if (!r.ok) throw new CliError(errorReplyMessage(r.status, r.body));
     if (r.body.byteLength === 0) return undefined as T;
     try {
       return JSON.parse(r.body.toString('utf8')) as T;
     } catch {
-      throw new CliError(`the gateway at ${this.baseUrl} answered ${path} with something that is not JSON (is ${this.baseUrl} an Epara gateway?)`);
+      throw new CliError(
+        `the gateway at ${this.baseUrl} answered ${path} with something that is not JSON (is ${this.baseUrl} an Epara gateway?)`,
+      );
     }
   }
 
@@ -110,6 +120,8 @@ export class GatewayClient {
     const code = err?.cause?.code;
     const why = (code && SOCKET_ERRORS[code]) ?? err?.cause?.message ?? err?.message ?? String(e);
     const hint = this.source === '--gateway' ? 'check --gateway' : 'set --gateway or EPARA_GATEWAY_URL';
-    return new CliError(`cannot reach the gateway at ${this.baseUrl}: ${why} — is \`npm start\` running? ${hint}`, ExitCode.Failed, { cause: e });
+    return new CliError(`cannot reach the gateway at ${this.baseUrl}: ${why} — is \`npm start\` running? ${hint}`, ExitCode.Failed, {
+      cause: e,
+    });
   }
 }

@@ -45,12 +45,22 @@ export function topHelp(): string[] {
 /** `epara kv --help`: the subcommands of a group. */
 export function groupHelp(group: string): string[] {
   const commands = COMMANDS.filter((c) => c.path[0] === group);
-  return [`Usage: epara ${group} <${commands.map((c) => c.path[1]).join('|')}> [args] [options]`, '', ...summaryLines(commands), '', `epara ${group} <subcommand> --help for details`];
+  return [
+    `Usage: epara ${group} <${commands.map((c) => c.path[1]).join('|')}> [args] [options]`,
+    '',
+    ...summaryLines(commands),
+    '',
+    `epara ${group} <subcommand> --help for details`,
+  ];
 }
 
 /** `epara <command> --help`. */
 export function commandHelp(c: Command): string[] {
-  const lines = [`Usage: ${commandLine(c)}${c.options?.length ? ' [options]' : ''}`, '', `${c.summary[0].toUpperCase()}${c.summary.slice(1)}.`];
+  const lines = [
+    `Usage: ${commandLine(c)}${c.options?.length ? ' [options]' : ''}`,
+    '',
+    `${c.summary[0].toUpperCase()}${c.summary.slice(1)}.`,
+  ];
   if (c.details?.length) lines.push('', ...c.details);
   if (c.options?.length) lines.push('', 'Options:', ...optionLines(c.options));
   lines.push('', 'Global options:', ...optionLines(GLOBAL_OPTIONS));

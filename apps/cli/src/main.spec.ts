@@ -15,10 +15,22 @@ describe(resolveCommand.name, () => {
   };
   it.each([
     [['ls'], ['ls', '|']],
-    [['get', 'ls'], ['get', '|', 'ls']], // a function may be called like a command
-    [['--json', 'kv', 'get', 'b', 'k'], ['kv', 'get', '|', '--json', 'b', 'k']],
-    [['--nats', 'nats://h:1', 'micro', 'info'], ['micro', 'info', '|', '--nats', 'nats://h:1']],
-    [['invoke', 'f', '--data', 'x.json'], ['invoke', '|', 'f', '--data', 'x.json']],
+    [
+      ['get', 'ls'],
+      ['get', '|', 'ls'],
+    ], // a function may be called like a command
+    [
+      ['--json', 'kv', 'get', 'b', 'k'],
+      ['kv', 'get', '|', '--json', 'b', 'k'],
+    ],
+    [
+      ['--nats', 'nats://h:1', 'micro', 'info'],
+      ['micro', 'info', '|', '--nats', 'nats://h:1'],
+    ],
+    [
+      ['invoke', 'f', '--data', 'x.json'],
+      ['invoke', '|', 'f', '--data', 'x.json'],
+    ],
     [[], 'help'],
     [['help'], 'help'],
     [['kv', '--help'], 'help'],
@@ -36,15 +48,24 @@ describe('run without servers', () => {
   });
 
   it.each([
-    [['lss'], 'epara: unknown command "lss" (did you mean "ls"?); commands: deploy, ls, get, rm, patch, invoke, devices, placement, micro, kv, models, sub, events, req'],
+    [
+      ['lss'],
+      'epara: unknown command "lss" (did you mean "ls"?); commands: deploy, ls, get, rm, patch, invoke, devices, placement, micro, kv, models, sub, events, req',
+    ],
     [['kv'], 'epara: `epara kv` needs a subcommand: ls, get, watch'],
     [['kv', 'gett'], 'epara: unknown command "epara kv gett" (did you mean "get"?); kv takes ls, get, watch'],
     [['get'], 'epara: `epara get` needs <fn>'],
     [['ls', 'extra'], 'epara: `epara ls` takes no arguments; unexpected "extra"'],
     [['--count', '1', 'sub', 'x'], 'epara: --count is not a global option: put it after the command (epara <command> --count …)'],
     [['invoke', 'f', '{}', '--over', 'carrier-pigeon'], '--over must be http or nats, got "carrier-pigeon"'],
-    [['events', 'exploded'], 'unknown event kind "exploded": one of deployed, updated, deleted, placed, model-loaded, device-joined, device-lost, recategorized, profiled'],
-    [['ls', '--gateway', 'localhost:8080'], 'invalid gateway URL "localhost:8080" (from --gateway): expected http://host:port (did you mean http://localhost:8080?)'],
+    [
+      ['events', 'exploded'],
+      'unknown event kind "exploded": one of deployed, updated, deleted, placed, model-loaded, device-joined, device-lost, recategorized, profiled',
+    ],
+    [
+      ['ls', '--gateway', 'localhost:8080'],
+      'invalid gateway URL "localhost:8080" (from --gateway): expected http://host:port (did you mean http://localhost:8080?)',
+    ],
   ])('%j → exit 2 and says what is wrong', async (argv, first) => {
     const r = await cli(...argv);
     expect(r.code).toBe(2);

@@ -24,7 +24,9 @@ const startsWith = (path: readonly string[], words: readonly string[]) => words.
 function distance(a: string, b: string): number {
   const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
   for (let j = 1; j <= b.length; j++) d[0][j] = j;
-  for (let i = 1; i <= a.length; i++) for (let j = 1; j <= b.length; j++) d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+  for (let i = 1; i <= a.length; i++)
+    for (let j = 1; j <= b.length; j++)
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
   return d[a.length][b.length];
 }
 
@@ -75,7 +77,8 @@ export function resolveCommand(argv: readonly string[]): Resolved {
     if (COMMANDS.some((c) => c.path.length === candidate.length && startsWith(c.path, candidate))) break;
   }
   const command = COMMANDS.find((c) => c.path.length === words.length && startsWith(c.path, words));
-  if (command) return { kind: 'command', command, rest: argv.filter((_, i) => !taken.has(i) || argv[i] === '-h' || argv[i] === '--help'), help };
+  if (command)
+    return { kind: 'command', command, rest: argv.filter((_, i) => !taken.has(i) || argv[i] === '-h' || argv[i] === '--help'), help };
   if (words.length === 0) {
     if (next === undefined) return { kind: 'help', lines: topHelp() };
     const firsts = [...new Set(COMMANDS.map((c) => c.path[0]))];
@@ -83,7 +86,11 @@ export function resolveCommand(argv: readonly string[]): Resolved {
   }
   const subs = COMMANDS.filter((c) => startsWith(c.path, words)).map((c) => c.path[words.length]);
   if (help) return { kind: 'help', lines: groupHelp(words[0]) };
-  if (next !== undefined) throw new UsageError(`unknown command "epara ${[...words, next].join(' ')}"${didYouMean(next, subs)}; ${words.join(' ')} takes ${subs.join(', ')}`, words);
+  if (next !== undefined)
+    throw new UsageError(
+      `unknown command "epara ${[...words, next].join(' ')}"${didYouMean(next, subs)}; ${words.join(' ')} takes ${subs.join(', ')}`,
+      words,
+    );
   throw new UsageError(`\`epara ${words.join(' ')}\` needs a subcommand: ${subs.join(', ')}`, words);
 }
 
@@ -114,7 +121,10 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     const where = `epara ${command.path.join(' ')}`;
     if (args.length < command.args.min) throw new UsageError(`\`${where}\` needs ${command.usage}`, command.path);
     if (args.length > command.args.max) {
-      throw new UsageError(`\`${where}\` takes ${command.args.max === 0 ? 'no arguments' : command.usage}; unexpected "${args.slice(command.args.max).join(' ')}"`, command.path);
+      throw new UsageError(
+        `\`${where}\` takes ${command.args.max === 0 ? 'no arguments' : command.usage}; unexpected "${args.slice(command.args.max).join(' ')}"`,
+        command.path,
+      );
     }
 
     const gatewayFlag = opts.string('gateway');

@@ -85,7 +85,10 @@ export class NatsSession {
     try {
       await jsm.streams.info(`OBJ_${bucket}`);
     } catch (e) {
-      if (isNotFound(e)) throw new CliError(`no object store "${bucket}" on ${this.url}: nothing was deployed there yet, or it runs another JetStream domain`);
+      if (isNotFound(e))
+        throw new CliError(
+          `no object store "${bucket}" on ${this.url}: nothing was deployed there yet, or it runs another JetStream domain`,
+        );
       throw this.describe(e, `object store ${bucket}`);
     }
     return this.nc.jetstream().views.os(bucket);
@@ -96,11 +99,16 @@ export class NatsSession {
     if (e instanceof CliError) return e;
     const err = e as NatsLikeError;
     if (err.code === '503' && /jetstream/i.test(what + (err.message ?? ''))) {
-      return new CliError(`JetStream is not enabled on the NATS server at ${this.url}: start nats-server with -js (config/nats-server.conf does)`, ExitCode.Failed, { cause: e });
+      return new CliError(
+        `JetStream is not enabled on the NATS server at ${this.url}: start nats-server with -js (config/nats-server.conf does)`,
+        ExitCode.Failed,
+        { cause: e },
+      );
     }
     if (err.code === '503') return new CliError(`no one is listening on ${what} at ${this.url}`, ExitCode.Failed, { cause: e });
     if (err.code === 'TIMEOUT') return new CliError(`no reply for ${what} from ${this.url} in time`, ExitCode.Failed, { cause: e });
-    if (err.code === 'BAD_SUBJECT') return new CliError(`invalid subject for ${what}: subjects are dot-separated tokens without spaces`, ExitCode.Usage, { cause: e });
+    if (err.code === 'BAD_SUBJECT')
+      return new CliError(`invalid subject for ${what}: subjects are dot-separated tokens without spaces`, ExitCode.Usage, { cause: e });
     const detail = err.api_error?.description ?? err.message ?? String(e);
     return new CliError(`${what} on ${this.url}: ${detail}`, ExitCode.Failed, { cause: e });
   }

@@ -24,7 +24,15 @@ export class GatewayModule {
     return {
       module: GatewayModule,
       imports: [NatsModule.forRoot({ servers: config.natsUrl, name: config.name }), MetricsModule.forRoot(registry)],
-      controllers: [AsyncController, FunctionsController, ClusterController, KserveController, HealthController, DashboardController, InvokeNatsController],
+      controllers: [
+        AsyncController,
+        FunctionsController,
+        ClusterController,
+        KserveController,
+        HealthController,
+        DashboardController,
+        InvokeNatsController,
+      ],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
         { provide: APP_FILTER, useClass: HttpErrorFilter },

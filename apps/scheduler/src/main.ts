@@ -7,7 +7,9 @@ import { loadSchedulerConfig } from './config';
 async function main(): Promise<void> {
   const config = loadSchedulerConfig();
   const app = await startScheduler(config);
-  new Logger('scheduler').log(`scheduler ${config.id} up; /health and /metrics on http://localhost:${listeningPort(app)} (NATS ${config.natsUrl})`);
+  new Logger('scheduler').log(
+    `scheduler ${config.id} up; /health and /metrics on http://localhost:${listeningPort(app)} (NATS ${config.natsUrl})`,
+  );
 }
 
 main().catch((e) => {

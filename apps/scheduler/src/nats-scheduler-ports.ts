@@ -14,7 +14,12 @@ export class KvFunctionStore implements FunctionStore {
   }
 
   async recategorize({ record }: Recategorization): Promise<FunctionRecord | undefined> {
-    const outcome = await this.repository.update(record.name, (stored) => ({ ...stored, category: record.category, observed: record.observed, updatedAt: record.updatedAt }));
+    const outcome = await this.repository.update(record.name, (stored) => ({
+      ...stored,
+      category: record.category,
+      observed: record.observed,
+      updatedAt: record.updatedAt,
+    }));
     if (outcome.status !== UpdateStatus.Updated) return undefined;
     this.mirror.remember(record.name, outcome.value);
     return outcome.value;

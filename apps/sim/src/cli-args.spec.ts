@@ -2,7 +2,24 @@ import { parseCliArgs, UsageError } from './cli-args';
 
 describe(parseCliArgs.name, () => {
   it('parses a full command line', () => {
-    expect(parseCliArgs(['w.json', '--policies', 'epara,naive', '--devices=4', '--seed', '7', '--duration', '60', '--warmup', '5', '--out', 'x', '--no-svg', '--brief'])).toEqual({
+    expect(
+      parseCliArgs([
+        'w.json',
+        '--policies',
+        'epara,naive',
+        '--devices=4',
+        '--seed',
+        '7',
+        '--duration',
+        '60',
+        '--warmup',
+        '5',
+        '--out',
+        'x',
+        '--no-svg',
+        '--brief',
+      ]),
+    ).toEqual({
       workload: 'w.json',
       policies: ['epara', 'naive'],
       devices: 4,
@@ -15,7 +32,8 @@ describe(parseCliArgs.name, () => {
     });
   });
 
-  it('defaults to all four policies', () => expect(parseCliArgs(['w.json']).policies).toEqual(['epara', 'naive', 'static-batch', 'adaptive-batch']));
+  it('defaults to all four policies', () =>
+    expect(parseCliArgs(['w.json']).policies).toEqual(['epara', 'naive', 'static-batch', 'adaptive-batch']));
 
   it.each([
     [['w.json', '--policies', 'epara,fast'], '--policies: unknown fast; expected some of epara, naive, static-batch, adaptive-batch'],

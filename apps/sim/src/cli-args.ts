@@ -41,18 +41,24 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
   };
   const number = (flag: string, v: string | undefined, rule: (n: number) => boolean, expected: string): number => {
     const n = Number(v);
-    if (v === undefined || v === '' || !Number.isFinite(n) || !rule(n)) fail(`${flag} needs ${expected} (got ${v === undefined ? 'nothing' : JSON.stringify(v)})`);
+    if (v === undefined || v === '' || !Number.isFinite(n) || !rule(n))
+      fail(`${flag} needs ${expected} (got ${v === undefined ? 'nothing' : JSON.stringify(v)})`);
     return n;
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    const [flag, inline] = a.startsWith('--') && a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
+    const [flag, inline] =
+      a.startsWith('--') && a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
     const value = (): string | undefined => inline ?? argv[++i];
     switch (flag) {
       case '--policies': {
-        const list = (value() ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+        const list = (value() ?? '')
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean);
         const bad = list.filter((p) => !isPolicyName(p));
-        if (list.length === 0 || bad.length) fail(`--policies: unknown ${bad.length ? bad.join(', ') : '(empty list)'}; expected some of ${POLICY_NAMES.join(', ')}`);
+        if (list.length === 0 || bad.length)
+          fail(`--policies: unknown ${bad.length ? bad.join(', ') : '(empty list)'}; expected some of ${POLICY_NAMES.join(', ')}`);
         args.policies = list as PolicyName[];
         break;
       }
@@ -89,7 +95,10 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
         positional.push(a);
     }
   }
-  if (positional.length !== 1) fail(positional.length === 0 ? 'no workload file given' : `one workload file expected, got ${positional.length}: ${positional.join(' ')}`);
+  if (positional.length !== 1)
+    fail(
+      positional.length === 0 ? 'no workload file given' : `one workload file expected, got ${positional.length}: ${positional.join(' ')}`,
+    );
   args.workload = positional[0];
   return args;
 }

@@ -66,9 +66,7 @@ describe(SyncCompletion.name, () => {
   it('runs .catch().finally() synchronously on resolve', () => {
     const sut = new SyncCompletion<void>();
     const log: string[] = [];
-    sut
-      .catch(() => log.push('catch'))
-      .finally(() => log.push('finally'));
+    sut.catch(() => log.push('catch')).finally(() => log.push('finally'));
     sut.then(() => log.push('then'));
     expect(log).toEqual([]);
     sut.resolve();

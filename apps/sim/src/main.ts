@@ -20,7 +20,9 @@ async function main(): Promise<void> {
   const durationS = args.durationS ?? workload.durationS;
   const warmupS = args.warmupS ?? workload.warmupS;
   const seed = args.seed ?? workload.seed;
-  console.log(`workload ${workload.name}: ${workload.functions.length} functions, ${workload.streams.length} streams, ${devices} devices, ${warmupS} s warm-up + ${durationS} s measured, seed ${seed}`);
+  console.log(
+    `workload ${workload.name}: ${workload.functions.length} functions, ${workload.streams.length} streams, ${devices} devices, ${warmupS} s warm-up + ${durationS} s measured, seed ${seed}`,
+  );
   const runs: RunSummary[] = [];
   const stats: SimStats[] = [];
   for (const policy of args.policies) {
@@ -38,11 +40,35 @@ async function main(): Promise<void> {
 
   const command = `npm run sim -- ${process.argv.slice(2).join(' ')}`;
   const runTable = markdownTable(
-    ['policy', 'wall s', 'CPU s', 'requests', 'events', 'mean batch', 'placement rounds', 'placement s', 'model loads', 're-categorizations', 'replicas at end'],
+    [
+      'policy',
+      'wall s',
+      'CPU s',
+      'requests',
+      'events',
+      'mean batch',
+      'placement rounds',
+      'placement s',
+      'model loads',
+      're-categorizations',
+      'replicas at end',
+    ],
     args.policies.map((p, i) => {
       const s = stats[i];
       const replicas = Object.values(s.finalPlacement).reduce((n, x) => n + x.replicas, 0);
-      return [p, (s.wallMs / 1000).toFixed(1), (s.cpuMs / 1000).toFixed(1), s.requests.toLocaleString('en-US'), s.events.toLocaleString('en-US'), s.meanBatchSize.toFixed(2), s.placementRounds, (s.placementMs / 1000).toFixed(1), s.modelLoads, s.recategorizations.length, replicas];
+      return [
+        p,
+        (s.wallMs / 1000).toFixed(1),
+        (s.cpuMs / 1000).toFixed(1),
+        s.requests.toLocaleString('en-US'),
+        s.events.toLocaleString('en-US'),
+        s.meanBatchSize.toFixed(2),
+        s.placementRounds,
+        (s.placementMs / 1000).toFixed(1),
+        s.modelLoads,
+        s.recategorizations.length,
+        replicas,
+      ];
     }),
   );
   const written = await writeComparisonArtifacts({
@@ -51,7 +77,11 @@ async function main(): Promise<void> {
     workload: workload.name,
     runs,
     command,
-    notes: [`Code: ${codeVersion()}.`, `Workload: ${workload.functions.length} functions, ${devices} devices, ${warmupS} s warm-up (excluded) + ${durationS} s measured, seed ${seed}.`, workload.description ?? ''],
+    notes: [
+      `Code: ${codeVersion()}.`,
+      `Workload: ${workload.functions.length} functions, ${devices} devices, ${warmupS} s warm-up (excluded) + ${durationS} s measured, seed ${seed}.`,
+      workload.description ?? '',
+    ],
     appendix: `### Runs\n\n${runTable}`,
     extra: { workloadFile: args.workload, seed, devices, durationS, warmupS },
     warmupS,
@@ -69,7 +99,10 @@ async function main(): Promise<void> {
 function codeVersion(): string {
   try {
     const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'libs', 'apps', 'bench/workloads'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'libs', 'apps', 'bench/workloads'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
     return `commit ${head}${dirty ? ' + local changes' : ''}`;
   } catch {
     return 'commit unknown (not a git checkout)';

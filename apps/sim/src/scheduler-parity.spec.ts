@@ -17,7 +17,15 @@ const DEVICES = [
 ];
 
 function fn(name: string, execMsByBatch: Record<string, number>, sloMs: number, memoryBytes: number): WorkloadFunction {
-  return { name, profileName: 'inline', profile: { execMsByBatch, memoryBytes, loadMs: 100 }, sloMs, batchable: true, kindCanSplit: false, modelSizeBytes: memoryBytes / 2 };
+  return {
+    name,
+    profileName: 'inline',
+    profile: { execMsByBatch, memoryBytes, loadMs: 100 },
+    sloMs,
+    batchable: true,
+    kindCanSplit: false,
+    modelSizeBytes: memoryBytes / 2,
+  };
 }
 
 const FUNCTIONS = [
@@ -40,7 +48,11 @@ function liveScheduler(policy: PolicyName, records: FunctionRecord[], now: () =>
       all: () => [...store.values()],
       recategorize: async ({ record }: Recategorization) => (store.set(record.name, record), record),
     },
-    placements: { all: () => [...placements.values()], put: async (p) => void placements.set(p.device, p), remove: async (d) => void placements.delete(d) },
+    placements: {
+      all: () => [...placements.values()],
+      put: async (p) => void placements.set(p.device, p),
+      remove: async (d) => void placements.delete(d),
+    },
     devices: { liveDevices: () => [...states.values()], ageMs: () => 0, forget: () => undefined },
     events: { placed: () => undefined, recategorized: () => undefined, deviceLost: () => undefined },
     leadership: { isLeader: true },
@@ -67,10 +79,19 @@ function simScheduler(policy: PolicyName, now: () => number) {
   const p = servingPolicy(policy);
   const devices = DEVICES.map((d) => ({ memoryBytes: d.memoryBytes, memoryFreeBytes: d.memoryBytes }));
   const fns = FUNCTIONS.map((f, i) => new SimFunction(i, f, p, devices));
-  const workers = DEVICES.map((d, index) => ({ id: d.id, index, spec: { ...d, computeScale: 1 }, reconcile: () => undefined })) as unknown as SimWorker[];
+  const workers = DEVICES.map((d, index) => ({
+    id: d.id,
+    index,
+    spec: { ...d, computeScale: 1 },
+    reconcile: () => undefined,
+  })) as unknown as SimWorker[];
   const gateway = { setPlacement: () => undefined } as unknown as SimGateway;
   let roundsDue = 0;
-  const sut = new SimScheduler(p, fns, workers, gateway, { nowMs: now, scheduleRound: () => void roundsDue++, onRecategorized: () => undefined });
+  const sut = new SimScheduler(p, fns, workers, gateway, {
+    nowMs: now,
+    scheduleRound: () => void roundsDue++,
+    onRecategorized: () => undefined,
+  });
   return {
     fns,
     sut,
@@ -86,11 +107,36 @@ function simScheduler(policy: PolicyName, now: () => number) {
 }
 
 function heartbeatOf(device: string, placement: DevicePlacement | undefined, received: Map<string, number>, nowMs: number): DeviceState {
-  const functions = (placement?.assignments ?? []).map(
-    (a): FunctionLoad => ({ fn: a.fn, mode: a.mode, queued: 0, running: 0, completed: received.get(`${device}/${a.fn}`) ?? 0, received: received.get(`${device}/${a.fn}`) ?? 0, execMsEwma: 1, preferredBatchSize: 1, ready: true }),
-  );
+  const functions = (placement?.assignments ?? []).map((a): FunctionLoad => ({
+    fn: a.fn,
+    mode: a.mode,
+    queued: 0,
+    running: 0,
+    completed: received.get(`${device}/${a.fn}`) ?? 0,
+    received: received.get(`${device}/${a.fn}`) ?? 0,
+    execMsEwma: 1,
+    preferredBatchSize: 1,
+    ready: true,
+  }));
   const memoryBytes = DEVICES.find((d) => d.id === device)!.memoryBytes;
-  return { device, slot: device, host: 'test', deviceClass: 'sim', executionProvider: 'cpu', memoryBytes, memoryFreeBytes: memoryBytes, threads: 1, utilization: 0, queued: 0, running: 0, functions, draining: false, startedAt: 0, at: nowMs, version: 'test' };
+  return {
+    device,
+    slot: device,
+    host: 'test',
+    deviceClass: 'sim',
+    executionProvider: 'cpu',
+    memoryBytes,
+    memoryFreeBytes: memoryBytes,
+    threads: 1,
+    utilization: 0,
+    queued: 0,
+    running: 0,
+    functions,
+    draining: false,
+    startedAt: 0,
+    at: nowMs,
+    version: 'test',
+  };
 }
 
 describe('scheduler parity: the live loop and the simulator place alike', () => {

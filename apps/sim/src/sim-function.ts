@@ -41,10 +41,31 @@ export class SimFunction {
     this.prepared = { groupKey: '', items: 1 };
     this.truth = new AdaptiveExecEstimator(spec.profile.execMsByBatch);
     this.truthMs = new Float64Array(1025).fill(-1);
-    const model: ModelInfo = { sha256: `sim-${spec.name}`, sizeBytes: spec.modelSizeBytes, format: 'onnx', inputs: [], outputs: [], batchable: spec.batchable, source: 'simulated' };
-    const base = { name: spec.name, kind: kindWith(spec.kindCanSplit), slo: { latencyMs: spec.sloMs }, hints: spec.hints, expected: spec.expectedRps === undefined ? undefined : { rps: spec.expectedRps } };
+    const model: ModelInfo = {
+      sha256: `sim-${spec.name}`,
+      sizeBytes: spec.modelSizeBytes,
+      format: 'onnx',
+      inputs: [],
+      outputs: [],
+      batchable: spec.batchable,
+      source: 'simulated',
+    };
+    const base = {
+      name: spec.name,
+      kind: kindWith(spec.kindCanSplit),
+      slo: { latencyMs: spec.sloMs },
+      hints: spec.hints,
+      expected: spec.expectedRps === undefined ? undefined : { rps: spec.expectedRps },
+    };
     // Deployed at t = 0, categorized as the gateway does it at deploy (no profile yet).
-    this.record = { ...base, model, category: initialCategory(policy, base, spec.modelSizeBytes, devices, 0), profiles: {}, createdAt: 0, updatedAt: 0 };
+    this.record = {
+      ...base,
+      model,
+      category: initialCategory(policy, base, spec.modelSizeBytes, devices, 0),
+      profiles: {},
+      createdAt: 0,
+      updatedAt: 0,
+    };
   }
 
   get name(): string {
@@ -63,7 +84,15 @@ export class SimFunction {
   /** The first worker that loads the function stores its profile in the record, as a live worker does. */
   storeProfile(device: string, nowMs: number): void {
     const p = this.spec.profile;
-    const profile = { deviceClass: SIM_DEVICE_CLASS, execMsByBatch: p.execMsByBatch, memoryBytes: p.memoryBytes, loadMs: p.loadMs, shapeClass: '', measuredAt: nowMs, device };
+    const profile = {
+      deviceClass: SIM_DEVICE_CLASS,
+      execMsByBatch: p.execMsByBatch,
+      memoryBytes: p.memoryBytes,
+      loadMs: p.loadMs,
+      shapeClass: '',
+      measuredAt: nowMs,
+      device,
+    };
     this.record = { ...this.record, profiles: { [SIM_DEVICE_CLASS]: profile }, updatedAt: nowMs };
   }
 

@@ -112,7 +112,20 @@ export class SimGateway implements ReplicaViewPort<number, Candidate> {
       const d = reps[i];
       let c = cands[i];
       if (!c) {
-        c = cands[i] = { index: -1, beat: -1, device: '', mode, ready: false, ageMs: 0, queued: 0, running: 0, localInflight: 0, execMsEwma: 0, fnQueued: 0, preferredBatchSize: 1 };
+        c = cands[i] = {
+          index: -1,
+          beat: -1,
+          device: '',
+          mode,
+          ready: false,
+          ageMs: 0,
+          queued: 0,
+          running: 0,
+          localInflight: 0,
+          execMsEwma: 0,
+          fnQueued: 0,
+          preferredBatchSize: 1,
+        };
       }
       // Fields from the heartbeat change only when a new one arrives.
       if (c.index !== d || c.beat !== this.hbCount[d]) {

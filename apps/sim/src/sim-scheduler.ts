@@ -73,7 +73,13 @@ export class SimScheduler {
     this.pending = false;
     const now = this.host.nowMs();
     const t0 = performance.now();
-    const plan = this.decider.run({ functions: this.fns.map((f) => f.record), devices: this.devices, placements: [...this.placements.values()], why: 'round', nowMs: now });
+    const plan = this.decider.run({
+      functions: this.fns.map((f) => f.record),
+      devices: this.devices,
+      placements: [...this.placements.values()],
+      why: 'round',
+      nowMs: now,
+    });
     for (const c of plan.recategorized) {
       const f = this.fns[this.fnIndex.get(c.record.name)!];
       f.record = c.record;
@@ -103,13 +109,19 @@ export class SimScheduler {
 
   /** A device key as the simulated worker takes it: function index → its limits. */
   private limitsOf(p: DevicePlacement): Map<number, AssignmentLimits> {
-    return new Map(p.assignments.map((a) => [this.fnIndex.get(a.fn)!, { mode: a.mode, maxBatchSize: a.maxBatchSize, maxQueueDelayMs: a.maxQueueDelayMs }]));
+    return new Map(
+      p.assignments.map((a) => [
+        this.fnIndex.get(a.fn)!,
+        { mode: a.mode, maxBatchSize: a.maxBatchSize, maxQueueDelayMs: a.maxQueueDelayMs },
+      ]),
+    );
   }
 
   /** The gateway routes by the placement KV: each function's replicas in device order, and its dispatch mode. */
   private publishReplicas(): void {
     const replicas: number[][] = this.fns.map(() => []);
-    for (const w of this.workers) for (const a of this.placements.get(w.id)?.assignments ?? []) replicas[this.fnIndex.get(a.fn)!].push(w.index);
+    for (const w of this.workers)
+      for (const a of this.placements.get(w.id)?.assignments ?? []) replicas[this.fnIndex.get(a.fn)!].push(w.index);
     this.gateway.setPlacement(
       replicas,
       this.fns.map((f) => (f.category.mode === 'batch' ? 'batch' : 'dp')),

@@ -100,7 +100,9 @@ export class SimWorker {
     this.hbExec1 = new Float64Array(n);
     this.hbPreferred = new Float64Array(n).fill(1);
     this.hbReady = new Uint8Array(n);
-    this.feedback = new BatchFeedback<SimWanted, SimFunction>(host.policy.batching, this.executor, { observeBatch: (_unit, _execMs, size) => host.countBatch(size) });
+    this.feedback = new BatchFeedback<SimWanted, SimFunction>(host.policy.batching, this.executor, {
+      observeBatch: (_unit, _execMs, size) => host.countBatch(size),
+    });
     this.reconciler = new WorkerReconciler<SimWanted, SimFunction>({
       device: spec.id,
       desired: { wanted: () => this.wantedUnits() },
@@ -163,7 +165,14 @@ export class SimWorker {
   onLoadDone(): void {
     const { fn, done } = this.loading!;
     this.loading = undefined;
-    done.resolve({ model: fn, memoryBytes: 0, loadMs: fn.spec.profile.loadMs, batchable: fn.spec.batchable, execMsByBatch: this.profileHere(fn.index), needsProfile: false });
+    done.resolve({
+      model: fn,
+      memoryBytes: 0,
+      loadMs: fn.spec.profile.loadMs,
+      batchable: fn.spec.batchable,
+      execMsByBatch: this.profileHere(fn.index),
+      needsProfile: false,
+    });
   }
 
   private lifecycleChanged(u: SimUnit, state: UnitLifecycle): void {
@@ -223,7 +232,9 @@ export class SimWorker {
       const before = this.executor.completedOf(name);
       b.done.resolve();
       if (this.executor.completedOf(name) !== before + n) {
-        throw new Error('simulator: the DeviceExecutor did not settle a run synchronously (does it await the run now?); the simulator must drain microtasks after each completion');
+        throw new Error(
+          'simulator: the DeviceExecutor did not settle a run synchronously (does it await the run now?); the simulator must drain microtasks after each completion',
+        );
       }
       return;
     }

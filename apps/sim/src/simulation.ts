@@ -87,7 +87,9 @@ export class Simulation implements WorkerHost, SettleSink {
     // Streams that ran to the workload's end run to the overridden end.
     const oldEnd = workload.warmupS + workload.durationS;
     const newEnd = this.w.warmupS + this.w.durationS;
-    this.w.streams = workload.streams.map((s) => ({ ...s, endS: s.endS === oldEnd ? newEnd : Math.min(s.endS, newEnd) })).filter((s) => s.endS > s.startS);
+    this.w.streams = workload.streams
+      .map((s) => ({ ...s, endS: s.endS === oldEnd ? newEnd : Math.min(s.endS, newEnd) }))
+      .filter((s) => s.endS > s.startS);
     this.warmupMs = this.w.warmupS * 1000;
     this.endMs = newEnd * 1000;
     this.maxQueue = options.maxQueue ?? SIM_DEFAULTS.maxQueue;
@@ -102,7 +104,15 @@ export class Simulation implements WorkerHost, SettleSink {
     this.noiseSigma = Math.sqrt(Math.log(1 + workload.execNoiseCv * workload.execNoiseCv));
     this.timers = new VirtualTimers(this.clock, this.queue);
     this.devices = expandDevices(workload.devices, options.devices);
-    this.fns = workload.functions.map((f, i) => new SimFunction(i, f, this.policy, this.devices.map((d) => ({ memoryBytes: d.memoryBytes, memoryFreeBytes: d.memoryBytes }))));
+    this.fns = workload.functions.map(
+      (f, i) =>
+        new SimFunction(
+          i,
+          f,
+          this.policy,
+          this.devices.map((d) => ({ memoryBytes: d.memoryBytes, memoryFreeBytes: d.memoryBytes })),
+        ),
+    );
     this.workers = this.devices.map((d, i) => new SimWorker(i, d, this));
     this.gateway = new SimGateway(this.policy, this.workers, this.fns.length, new Rng(deriveSeed(this.seed, 'route')));
     this.scheduler = new SimScheduler(this.policy, this.fns, this.workers, this.gateway, {

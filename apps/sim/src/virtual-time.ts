@@ -65,7 +65,9 @@ export class SyncCompletion<T = void> {
   private more: Reaction[] | undefined;
 
   then<R1 = T, R2 = never>(onFulfilled?: ((v: T) => R1) | null, _onRejected?: ((e: unknown) => R2) | null): SyncCompletion<R1 | R2> {
-    return this.react(new Reaction(onFulfilled as (v: unknown) => unknown, undefined, new SyncCompletion<unknown>())) as SyncCompletion<R1 | R2>;
+    return this.react(new Reaction(onFulfilled as (v: unknown) => unknown, undefined, new SyncCompletion<unknown>())) as SyncCompletion<
+      R1 | R2
+    >;
   }
 
   catch<R = never>(_onRejected?: ((e: unknown) => R) | null): SyncCompletion<T | R> {

@@ -7,7 +7,9 @@ import { loadWorkerConfig } from './config';
 async function main(): Promise<void> {
   const config = loadWorkerConfig();
   const app = await startWorker(config);
-  new Logger('worker').log(`worker ${config.device} (${config.slot}) up; /health and /metrics on http://localhost:${listeningPort(app)} (NATS ${config.natsUrl})`);
+  new Logger('worker').log(
+    `worker ${config.device} (${config.slot}) up; /health and /metrics on http://localhost:${listeningPort(app)} (NATS ${config.natsUrl})`,
+  );
 }
 
 main().catch((e) => {

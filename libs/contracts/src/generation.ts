@@ -28,8 +28,16 @@ export function parseGenerationInput(body: Uint8Array): GenerationInput {
     throw EparaError.badInput('"max_tokens" must be an integer from 1 to 4096', { field: 'max_tokens' });
   }
   const stop = doc.stop === undefined ? undefined : Array.isArray(doc.stop) ? doc.stop : [doc.stop];
-  if (stop && !stop.every((s) => typeof s === 'string' && s.length > 0)) throw EparaError.badInput('"stop" must be a string or an array of non-empty strings', { field: 'stop' });
+  if (stop && !stop.every((s) => typeof s === 'string' && s.length > 0))
+    throw EparaError.badInput('"stop" must be a string or an array of non-empty strings', { field: 'stop' });
   const temperature = doc.temperature ?? 0;
-  if (typeof temperature !== 'number' || temperature < 0 || temperature > 5) throw EparaError.badInput('"temperature" must be a number from 0 to 5', { field: 'temperature' });
-  return { prompt: doc.prompt, maxTokens: maxTokens as number, ...(stop ? { stop: stop as string[] } : {}), temperature, stream: doc.stream === true };
+  if (typeof temperature !== 'number' || temperature < 0 || temperature > 5)
+    throw EparaError.badInput('"temperature" must be a number from 0 to 5', { field: 'temperature' });
+  return {
+    prompt: doc.prompt,
+    maxTokens: maxTokens as number,
+    ...(stop ? { stop: stop as string[] } : {}),
+    temperature,
+    stream: doc.stream === true,
+  };
 }

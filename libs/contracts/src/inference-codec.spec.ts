@@ -16,7 +16,23 @@ function badInput(fn: () => unknown): EparaError {
 
 describe(decodeInvocation.name, () => {
   it('decodes Open Inference Protocol JSON with flat and nested data', () => {
-    const inv = decodeInvocation(json({ id: 'r1', inputs: [{ name: 'x', shape: [2, 2], datatype: 'FP32', data: [[1, 2], [3, 4.5]] }] }), 'application/json');
+    const inv = decodeInvocation(
+      json({
+        id: 'r1',
+        inputs: [
+          {
+            name: 'x',
+            shape: [2, 2],
+            datatype: 'FP32',
+            data: [
+              [1, 2],
+              [3, 4.5],
+            ],
+          },
+        ],
+      }),
+      'application/json',
+    );
     expect(inv.type).toBe('tensors');
     if (inv.type !== 'tensors') return;
     expect(inv.id).toBe('r1');
@@ -49,10 +65,30 @@ describe(decodeInvocation.name, () => {
     ['no inputs', json({ foo: 1 }), 'application/json', /"inputs" array/],
     ['empty inputs', json({ inputs: [] }), 'application/json', /empty/],
     ['bad datatype', json({ inputs: [{ name: 'x', shape: [1], datatype: 'FP8', data: [1] }] }), 'application/json', /datatype "FP8"/],
-    ['shape/data mismatch', json({ inputs: [{ name: 'x', shape: [2, 2], datatype: 'FP32', data: [1, 2, 3] }] }), 'application/json', /needs 4 elements, data has 3/],
+    [
+      'shape/data mismatch',
+      json({ inputs: [{ name: 'x', shape: [2, 2], datatype: 'FP32', data: [1, 2, 3] }] }),
+      'application/json',
+      /needs 4 elements, data has 3/,
+    ],
     ['non-number', json({ inputs: [{ name: 'x', shape: [1], datatype: 'FP32', data: ['a'] }] }), 'application/json', /not a number/],
-    ['duplicate input', json({ inputs: [{ name: 'x', shape: [1], datatype: 'FP32', data: [1] }, { name: 'x', shape: [1], datatype: 'FP32', data: [1] }] }), 'application/json', /given twice/],
-    ['bytes not multiple of element', packr.pack({ inputs: [{ name: 'x', shape: [1], datatype: 'FP32', data: Buffer.from([1, 2, 3]) }] }), 'application/msgpack', /not a whole number/],
+    [
+      'duplicate input',
+      json({
+        inputs: [
+          { name: 'x', shape: [1], datatype: 'FP32', data: [1] },
+          { name: 'x', shape: [1], datatype: 'FP32', data: [1] },
+        ],
+      }),
+      'application/json',
+      /given twice/,
+    ],
+    [
+      'bytes not multiple of element',
+      packr.pack({ inputs: [{ name: 'x', shape: [1], datatype: 'FP32', data: Buffer.from([1, 2, 3]) }] }),
+      'application/msgpack',
+      /not a whole number/,
+    ],
   ])('%s → 400 saying what is wrong', (_what, body, ct, message) => {
     expect(badInput(() => decodeInvocation(body, ct)).message).toMatch(message);
   });
@@ -71,6 +107,10 @@ describe(encodeResult.name, () => {
 
   it('writes the KServe v2 response layout in JSON', () => {
     const { body } = encodeResult({ type: 'tensors', outputs }, { modelName: 'm', id: 'r' }, undefined);
-    expect(JSON.parse(Buffer.from(body).toString())).toEqual({ model_name: 'm', id: 'r', outputs: [{ name: 'y', datatype: 'FP32', shape: [1, 2], data: [0.5, 1] }] });
+    expect(JSON.parse(Buffer.from(body).toString())).toEqual({
+      model_name: 'm',
+      id: 'r',
+      outputs: [{ name: 'y', datatype: 'FP32', shape: [1, 2], data: [0.5, 1] }],
+    });
   });
 });

@@ -34,7 +34,10 @@ function decodeTensor(raw: WireTensor, index: number): Tensor {
   const { name, shape, datatype, data } = raw;
   if (typeof name !== 'string' || name.length === 0) throw EparaError.badInput(`${where}.name must be a non-empty string`);
   const what = `input "${name}"`;
-  if (!isDatatype(datatype)) throw EparaError.badInput(`${what}: datatype ${JSON.stringify(datatype)} is not one of BOOL, UINT8, INT8, INT16, UINT16, INT32, UINT32, INT64, UINT64, FP32, FP64`);
+  if (!isDatatype(datatype))
+    throw EparaError.badInput(
+      `${what}: datatype ${JSON.stringify(datatype)} is not one of BOOL, UINT8, INT8, INT16, UINT16, INT32, UINT32, INT64, UINT64, FP32, FP64`,
+    );
   if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) {
     throw EparaError.badInput(`${what}: shape must be an array of non-negative integers, got ${JSON.stringify(shape)}`);
   }
@@ -45,14 +48,20 @@ function decodeTensor(raw: WireTensor, index: number): Tensor {
   else throw EparaError.badInput(`${what}: data must be an array of numbers, or raw bytes in msgpack`);
   const expected = elementCount(shape as number[]);
   if (values.length !== expected) {
-    throw EparaError.badInput(`${what}: shape ${JSON.stringify(shape)} needs ${expected} elements, data has ${values.length}`, { input: name, shape, elements: values.length });
+    throw EparaError.badInput(`${what}: shape ${JSON.stringify(shape)} needs ${expected} elements, data has ${values.length}`, {
+      input: name,
+      shape,
+      elements: values.length,
+    });
   }
   return { name, datatype: datatype as Datatype, shape: shape as number[], data: values };
 }
 
 function decodeTensorDocument(doc: unknown): Invocation {
   if (!isPlainObject(doc) || !Array.isArray(doc.inputs)) {
-    throw EparaError.badInput('request body must be an object with an "inputs" array (Open Inference Protocol layout: {"inputs":[{"name","shape","datatype","data"}]})');
+    throw EparaError.badInput(
+      'request body must be an object with an "inputs" array (Open Inference Protocol layout: {"inputs":[{"name","shape","datatype","data"}]})',
+    );
   }
   if (doc.inputs.length === 0) throw EparaError.badInput('"inputs" is empty: give at least one tensor');
   const inputs = doc.inputs.map((t, i) => decodeTensor(t as WireTensor, i));
@@ -118,7 +127,11 @@ function bufferOf(data: TypedArray): Buffer {
 }
 
 /** A reply body in the Open Inference Protocol response layout, as JSON or msgpack (`Accept` decides). */
-export function encodeResult(result: InvocationResult, meta: { modelName: string; id?: string }, accept: string | undefined): { body: Uint8Array; contentType: string } {
+export function encodeResult(
+  result: InvocationResult,
+  meta: { modelName: string; id?: string },
+  accept: string | undefined,
+): { body: Uint8Array; contentType: string } {
   const msgpack = isMsgpack(accept);
   let doc: unknown;
   if (result.type === 'tensors') {

@@ -28,7 +28,11 @@ export type TypedArray =
   | Float32Array
   | Float64Array;
 
-type TypedArrayCtor = { new (n: number): TypedArray; new (b: ArrayBufferLike, o: number, n: number): TypedArray; BYTES_PER_ELEMENT: number };
+type TypedArrayCtor = {
+  new (n: number): TypedArray;
+  new (b: ArrayBufferLike, o: number, n: number): TypedArray;
+  BYTES_PER_ELEMENT: number;
+};
 
 interface DatatypeInfo {
   readonly ctor: TypedArrayCtor;
@@ -121,10 +125,11 @@ export function fromJsonArray(dt: Datatype, values: unknown, what: string): Type
       else if (typeof v === 'string' && /^-?\d+$/.test(v)) (out as BigInt64Array)[i] = BigInt(v);
       else throw EparaError.badInput(`${what}: element ${i} (${JSON.stringify(v)}) is not an integer`);
     } else if (dt === 'BOOL') {
-      if (typeof v !== 'boolean' && v !== 0 && v !== 1) throw EparaError.badInput(`${what}: element ${i} (${JSON.stringify(v)}) is not a boolean`);
+      if (typeof v !== 'boolean' && v !== 0 && v !== 1)
+        throw EparaError.badInput(`${what}: element ${i} (${JSON.stringify(v)}) is not a boolean`);
       out[i] = v ? 1 : 0;
     } else {
-      if (typeof v !== 'number' || Number.isNaN(v) && dt !== 'FP32' && dt !== 'FP64') {
+      if (typeof v !== 'number' || (Number.isNaN(v) && dt !== 'FP32' && dt !== 'FP64')) {
         throw EparaError.badInput(`${what}: element ${i} (${JSON.stringify(v)}) is not a number`);
       }
       out[i] = v;
@@ -136,7 +141,9 @@ export function fromJsonArray(dt: Datatype, values: unknown, what: string): Type
 /** A JSON-safe flat array of a tensor's values (64-bit integers become numbers when exact, else strings). */
 export function toJsonArray(dt: Datatype, data: TypedArray): unknown[] {
   if (INFO[dt].bigint) {
-    return Array.from(data as BigInt64Array, (v) => (v <= BigInt(Number.MAX_SAFE_INTEGER) && v >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(v) : v.toString()));
+    return Array.from(data as BigInt64Array, (v) =>
+      v <= BigInt(Number.MAX_SAFE_INTEGER) && v >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(v) : v.toString(),
+    );
   }
   if (dt === 'BOOL') return Array.from(data as Uint8Array, (v) => v !== 0);
   return Array.from(data as Float32Array);

@@ -7,7 +7,8 @@ export function describeValidationErrors(errors: ValidationError[], parent = '')
   const out: { field: string; message: string }[] = [];
   for (const e of errors) {
     const field = parent ? `${parent}.${e.property}` : e.property;
-    for (const message of Object.values(e.constraints ?? {})) out.push({ field, message: message.startsWith(e.property) ? `${parent ? parent + '.' : ''}${message}` : `${field}: ${message}` });
+    for (const message of Object.values(e.constraints ?? {}))
+      out.push({ field, message: message.startsWith(e.property) ? `${parent ? parent + '.' : ''}${message}` : `${field}: ${message}` });
     if (e.children?.length) out.push(...describeValidationErrors(e.children, field));
   }
   return out;
@@ -38,7 +39,9 @@ export function loadEnv<T extends object>(cls: new () => T, env: NodeJS.ProcessE
   const instance = plainToInstance(cls, { ...env });
   const errors = validateSync(instance, { skipMissingProperties: false });
   if (errors.length) {
-    const bad = describeValidationErrors(errors).map((f) => `${f.field}=${JSON.stringify((env as Record<string, unknown>)[f.field] ?? null)} (${f.message})`);
+    const bad = describeValidationErrors(errors).map(
+      (f) => `${f.field}=${JSON.stringify((env as Record<string, unknown>)[f.field] ?? null)} (${f.message})`,
+    );
     throw new Error(`invalid environment: ${bad.join('; ')}`);
   }
   return Object.freeze(instance);

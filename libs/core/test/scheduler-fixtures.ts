@@ -3,7 +3,16 @@ import type { Categorization, DevicePlacement, DeviceState, FunctionLoad, Functi
 /** Small builders for the scheduler's specs: a record, a heartbeat, a device key. */
 
 export function category(over: Partial<Categorization> = {}): Categorization {
-  return { sensitivity: 'latency', footprint: 'single', mode: 'dp', reason: 'test', provisional: false, pinned: false, decidedAt: 0, ...over };
+  return {
+    sensitivity: 'latency',
+    footprint: 'single',
+    mode: 'dp',
+    reason: 'test',
+    provisional: false,
+    pinned: false,
+    decidedAt: 0,
+    ...over,
+  };
 }
 
 export function profile(execMsByBatch: Record<string, number>, memoryBytes = 100e6): Profile {
@@ -37,7 +46,18 @@ export function heartbeat(device: string, functions: Partial<FunctionLoad>[] = [
     utilization: 0,
     queued: 0,
     running: 0,
-    functions: functions.map((f) => ({ fn: 'x', mode: 'dp', queued: 0, running: 0, completed: 0, received: 0, execMsEwma: 1, preferredBatchSize: 1, ready: true, ...f })),
+    functions: functions.map((f) => ({
+      fn: 'x',
+      mode: 'dp',
+      queued: 0,
+      running: 0,
+      completed: 0,
+      received: 0,
+      execMsEwma: 1,
+      preferredBatchSize: 1,
+      ready: true,
+      ...f,
+    })),
     draining: false,
     startedAt: 0,
     at: 0,
@@ -47,5 +67,10 @@ export function heartbeat(device: string, functions: Partial<FunctionLoad>[] = [
 }
 
 export function placementKey(device: string, fns: string[], mode: 'dp' | 'batch' = 'dp'): DevicePlacement {
-  return { device, assignments: fns.map((fn) => ({ fn, mode, sha256: `sha-${fn}`, maxBatchSize: 8, maxQueueDelayMs: 1 })), reason: 'earlier', at: 0 };
+  return {
+    device,
+    assignments: fns.map((fn) => ({ fn, mode, sha256: `sha-${fn}`, maxBatchSize: 8, maxQueueDelayMs: 1 })),
+    reason: 'earlier',
+    at: 0,
+  };
 }

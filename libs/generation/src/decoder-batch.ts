@@ -93,7 +93,11 @@ export function buildDecoderFeeds(rows: readonly DecoderRow[], dims: DecoderDims
     position_ids: new ort.Tensor('int64', positions, [batch, seq]),
   };
   const shared = rows[0].cache.present;
-  const reuse = shared !== null && shared.batch === batch && shared.slots === past && rows.every((r, b) => r.cache.present === shared && r.cache.row === b);
+  const reuse =
+    shared !== null &&
+    shared.batch === batch &&
+    shared.slots === past &&
+    rows.every((r, b) => r.cache.present === shared && r.cache.row === b);
   for (let i = 0; i < layers; i++) {
     let key: Float32Array;
     let value: Float32Array;
@@ -115,7 +119,16 @@ export function buildDecoderFeeds(rows: readonly DecoderRow[], dims: DecoderDims
 }
 
 /** Copies the last `length` slots of row `from` of one layer's `data` into row `to` of `dst` ([rows, heads, dstSlots, headDim]), right-aligned. */
-function copySlots(src: PresentTensors, data: Float32Array, from: number, length: number, dims: DecoderDims, dst: Float32Array, to: number, dstSlots: number): void {
+function copySlots(
+  src: PresentTensors,
+  data: Float32Array,
+  from: number,
+  length: number,
+  dims: DecoderDims,
+  dst: Float32Array,
+  to: number,
+  dstSlots: number,
+): void {
   const { heads, headDim } = dims;
   for (let h = 0; h < heads; h++) {
     const at = ((from * heads + h) * src.slots + src.slots - length) * headDim;
@@ -127,7 +140,12 @@ function copySlots(src: PresentTensors, data: Float32Array, from: number, length
  * Each row's cache after the run: its real past slots followed by its real new ones, as views into
  * the run's present tensors (no copy; the padding stays in the tensors, outside each view).
  */
-export function readPresentCaches(outputs: ort.InferenceSession.OnnxValueMapType, rows: readonly DecoderRow[], batch: DecoderBatch, dims: DecoderDims): KvCache[] {
+export function readPresentCaches(
+  outputs: ort.InferenceSession.OnnxValueMapType,
+  rows: readonly DecoderRow[],
+  batch: DecoderBatch,
+  dims: DecoderDims,
+): KvCache[] {
   const tensor = (name: string) => {
     const t = outputs[name];
     if (!t) throw new Error(`model output ${name} missing`);

@@ -41,7 +41,8 @@ describe(GenerationEngine.name, () => {
   const alone = new Map<string, number[]>();
   const aloneText = new Map<string, string>();
 
-  const engine = (o: Partial<GenerationEngineOptions> = {}) => new GenerationEngine({ session, maxSequenceTokens: 256, maxBatchTokens: 128, maxRunning: 8, ...o });
+  const engine = (o: Partial<GenerationEngineOptions> = {}) =>
+    new GenerationEngine({ session, maxSequenceTokens: 256, maxBatchTokens: 128, maxRunning: 8, ...o });
 
   beforeAll(async () => {
     session = await ort.InferenceSession.create(buildTinyGpt(), { intraOpNumThreads: 1, executionProviders: ['cpu'], logSeverityLevel: 3 });
@@ -248,6 +249,8 @@ describe(GenerationEngine.name, () => {
   it('validates options and requests with the offending value', () => {
     expect(() => engine({ maxRunning: 0 })).toThrow('GenerationEngine: maxRunning=0, expected an integer ≥ 1');
     const sut = engine();
-    expect(() => sut.submit({ id: 'x', prompt: 'hi', maxTokens: 0 } as GenerationRequest)).toThrow('request x maxTokens=0, expected an integer ≥ 1');
+    expect(() => sut.submit({ id: 'x', prompt: 'hi', maxTokens: 0 } as GenerationRequest)).toThrow(
+      'request x maxTokens=0, expected an integer ≥ 1',
+    );
   });
 });

@@ -1,11 +1,28 @@
 import type * as ort from 'onnxruntime-node';
 import { ContinuousBatchParams, planStep, RunningSequence, StepLeave, WaitingRequest } from '@epara/policy';
 import { mulberry32 } from '@epara/runtime';
-import { buildDecoderFeeds, DecoderDims, decoderDimsOf, DecoderRow, emptyKvCache, KvCache, readPresentCaches, rowGreedyToken, rowLogits } from './decoder-batch';
+import {
+  buildDecoderFeeds,
+  DecoderDims,
+  decoderDimsOf,
+  DecoderRow,
+  emptyKvCache,
+  KvCache,
+  readPresentCaches,
+  rowGreedyToken,
+  rowLogits,
+} from './decoder-batch';
 import { sampleToken } from './sampling';
 import { findStop, heldTailLength } from './stop-sequences';
 import { END_OF_TEXT_ID, r50kTokenizer } from './tokenizer';
-import { DecoderSession, GenerationEngineOptions, GenerationOutcome, GenerationRequest, GenerationStepEvent, GenerationTokenizer } from './types';
+import {
+  DecoderSession,
+  GenerationEngineOptions,
+  GenerationOutcome,
+  GenerationRequest,
+  GenerationStepEvent,
+  GenerationTokenizer,
+} from './types';
 
 /** One request's state, owned by the engine from submit to onDone. */
 interface Sequence {
@@ -64,8 +81,10 @@ export class GenerationEngine {
     for (const [name, v] of Object.entries({ maxSequenceTokens, maxBatchTokens, maxRunning })) {
       if (!Number.isInteger(v) || v < 1) throw new Error(`GenerationEngine: ${name}=${v}, expected an integer ≥ 1`);
     }
-    if (batching !== 'continuous' && batching !== 'request') throw new Error(`GenerationEngine: batching=${batching}, expected 'continuous' or 'request'`);
-    if (finishedRows !== 'leave' && finishedRows !== 'pad') throw new Error(`GenerationEngine: finishedRows=${finishedRows}, expected 'leave' or 'pad'`);
+    if (batching !== 'continuous' && batching !== 'request')
+      throw new Error(`GenerationEngine: batching=${batching}, expected 'continuous' or 'request'`);
+    if (finishedRows !== 'leave' && finishedRows !== 'pad')
+      throw new Error(`GenerationEngine: finishedRows=${finishedRows}, expected 'leave' or 'pad'`);
     this.padFinished = batching === 'request' && finishedRows === 'pad';
     this.maxSequenceTokens = maxSequenceTokens;
     this.session = opts.session;
@@ -93,8 +112,10 @@ export class GenerationEngine {
    * bugs); after `stop()` it ends at once with `error` 503.
    */
   submit(req: GenerationRequest): void {
-    if (this.waitingById.has(req.id) || this.runningById.has(req.id)) throw new Error(`GenerationEngine: request id ${req.id} is already in the engine`);
-    if (!Number.isInteger(req.maxTokens) || req.maxTokens < 1) throw new Error(`GenerationEngine: request ${req.id} maxTokens=${req.maxTokens}, expected an integer ≥ 1`);
+    if (this.waitingById.has(req.id) || this.runningById.has(req.id))
+      throw new Error(`GenerationEngine: request id ${req.id} is already in the engine`);
+    if (!Number.isInteger(req.maxTokens) || req.maxTokens < 1)
+      throw new Error(`GenerationEngine: request ${req.id} maxTokens=${req.maxTokens}, expected an integer ≥ 1`);
     const encoded = this.tokenizer.encode(req.prompt);
     const seq: Sequence = {
       req,
@@ -154,7 +175,8 @@ export class GenerationEngine {
     this.loop().catch((e) => {
       // step() catches model errors per run; reaching here is a bug in the engine itself.
       const message = `generation loop failed: ${(e as Error).message ?? e}`;
-      for (const seq of [...this.waitingById.values(), ...this.runningById.values()]) this.finish(seq, { reason: 'error', code: 500, message });
+      for (const seq of [...this.waitingById.values(), ...this.runningById.values()])
+        this.finish(seq, { reason: 'error', code: 500, message });
     });
   }
 
@@ -181,7 +203,11 @@ export class GenerationEngine {
   /** One iteration: plan, answer leavers, prefill joiners, decode the running. Returns whether it was idle. */
   private async step(): Promise<boolean> {
     const atMs = this.clock.nowMs();
-    const plan = planStep({ running: [...this.runningById.values()].map(toRunning), waiting: [...this.waitingById.values()].map(toWaiting) }, this.params, atMs);
+    const plan = planStep(
+      { running: [...this.runningById.values()].map(toRunning), waiting: [...this.waitingById.values()].map(toWaiting) },
+      this.params,
+      atMs,
+    );
     for (const leave of plan.leave) {
       const seq = this.waitingById.get(leave.id) ?? this.runningById.get(leave.id);
       if (!seq) continue;
@@ -300,7 +326,8 @@ export class GenerationEngine {
       ...(seq.failure ? { reason: 'error', message: seq.failure } : end),
       tokens: generated,
       ttftMs: firstTokenMs === undefined ? null : firstTokenMs - seq.submitMs,
-      tpotMs: generated >= 2 && firstTokenMs !== undefined && lastTokenMs !== undefined ? (lastTokenMs - firstTokenMs) / (generated - 1) : null,
+      tpotMs:
+        generated >= 2 && firstTokenMs !== undefined && lastTokenMs !== undefined ? (lastTokenMs - firstTokenMs) / (generated - 1) : null,
       text: seq.text,
     };
     try {
@@ -312,7 +339,8 @@ export class GenerationEngine {
 
   private endAll(): void {
     this.padRows = [];
-    for (const seq of [...this.waitingById.values(), ...this.runningById.values()]) this.finish(seq, { reason: 'cancelled', message: 'generation engine stopped' });
+    for (const seq of [...this.waitingById.values(), ...this.runningById.values()])
+      this.finish(seq, { reason: 'cancelled', message: 'generation engine stopped' });
   }
 }
 

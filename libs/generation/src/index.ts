@@ -4,10 +4,25 @@ export { buildTinyGpt, tinyGptShape } from './tiny-gpt';
 export type { TinyGptOptions, TinyGptShape } from './tiny-gpt';
 // encode/decode leave as r50kTokenizer.encode/.decode: bare names would say nothing about which tokenizer.
 export { END_OF_TEXT_ID, IncrementalDetokenizer, R50K_VOCAB_SIZE, r50kTokenizer, tokenBytes } from './tokenizer';
-export { buildDecoderFeeds, decoderDimsOf, emptyKvCache, kvCacheLayer, readPresentCaches, rowGreedyToken, rowLogits } from './decoder-batch';
+export {
+  buildDecoderFeeds,
+  decoderDimsOf,
+  emptyKvCache,
+  kvCacheLayer,
+  readPresentCaches,
+  rowGreedyToken,
+  rowLogits,
+} from './decoder-batch';
 export type { DecoderBatch, DecoderDims, DecoderRow, KvCache, PresentTensors } from './decoder-batch';
 export { sampleToken } from './sampling';
 export { findStop, heldTailLength } from './stop-sequences';
 export { GenerationEngine } from './generation-engine';
 export { GenerationEndReason } from './types';
-export type { DecoderSession, GenerationEngineOptions, GenerationOutcome, GenerationRequest, GenerationStepEvent, GenerationTokenizer } from './types';
+export type {
+  DecoderSession,
+  GenerationEngineOptions,
+  GenerationOutcome,
+  GenerationRequest,
+  GenerationStepEvent,
+  GenerationTokenizer,
+} from './types';

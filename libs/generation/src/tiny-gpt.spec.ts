@@ -1,5 +1,15 @@
 import * as ort from 'onnxruntime-node';
-import { buildDecoderFeeds, DecoderDims, decoderDimsOf, emptyKvCache, KvCache, kvCacheLayer, readPresentCaches, rowGreedyToken, rowLogits } from './decoder-batch';
+import {
+  buildDecoderFeeds,
+  DecoderDims,
+  decoderDimsOf,
+  emptyKvCache,
+  KvCache,
+  kvCacheLayer,
+  readPresentCaches,
+  rowGreedyToken,
+  rowLogits,
+} from './decoder-batch';
 import { buildTinyGpt, tinyGptShape } from './tiny-gpt';
 
 const dims: DecoderDims = { layers: 2, heads: 4, headDim: 16 };
@@ -24,7 +34,11 @@ async function logitsWithoutCache(session: ort.InferenceSession, ids: number[]):
   const feeds: Record<string, ort.Tensor> = {
     input_ids: new ort.Tensor('int64', BigInt64Array.from(ids, BigInt), [1, n]),
     attention_mask: new ort.Tensor('int64', new BigInt64Array(n).fill(1n), [1, n]),
-    position_ids: new ort.Tensor('int64', BigInt64Array.from(ids, (_, i) => BigInt(i)), [1, n]),
+    position_ids: new ort.Tensor(
+      'int64',
+      BigInt64Array.from(ids, (_, i) => BigInt(i)),
+      [1, n],
+    ),
   };
   for (let i = 0; i < dims.layers; i++) {
     feeds[`past_key_${i}`] = new ort.Tensor('float32', new Float32Array(0), [1, dims.heads, 0, dims.headDim]);
@@ -68,7 +82,15 @@ describe(buildTinyGpt.name, () => {
   });
 
   it('exposes the I/O contract the engine reads', () => {
-    expect(session.inputNames).toEqual(['input_ids', 'attention_mask', 'position_ids', 'past_key_0', 'past_value_0', 'past_key_1', 'past_value_1']);
+    expect(session.inputNames).toEqual([
+      'input_ids',
+      'attention_mask',
+      'position_ids',
+      'past_key_0',
+      'past_value_0',
+      'past_key_1',
+      'past_value_1',
+    ]);
     expect(session.outputNames).toEqual(['logits', 'next_token', 'present_key_0', 'present_value_0', 'present_key_1', 'present_value_1']);
     expect(decoderDimsOf(session)).toEqual(dims);
   });

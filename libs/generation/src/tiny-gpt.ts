@@ -99,7 +99,17 @@ export function buildTinyGpt(opts: TinyGptOptions = {}): Uint8Array {
   };
   /** Uniform weights scaled by 1/sqrt(fanIn), so each residual branch adds O(1) to the stream. */
   const weight = (name: string, dims: number[], fanIn: number) => {
-    init.push(floatInitializer(name, dims, uniform(random, dims.reduce((a, b) => a * b, 1), 1 / Math.sqrt(fanIn))));
+    init.push(
+      floatInitializer(
+        name,
+        dims,
+        uniform(
+          random,
+          dims.reduce((a, b) => a * b, 1),
+          1 / Math.sqrt(fanIn),
+        ),
+      ),
+    );
     return name;
   };
   const bias = (name: string, n: number) => {
@@ -115,7 +125,10 @@ export function buildTinyGpt(opts: TinyGptOptions = {}): Uint8Array {
     return name;
   };
   const layerNorm = (x: string, prefix: string) =>
-    add('LayerNormalization', [x, ones(`${prefix}_g`, d), zeros(`${prefix}_b`, d)], prefix, [intAttr('axis', -1), floatAttr('epsilon', 1e-5)]);
+    add('LayerNormalization', [x, ones(`${prefix}_g`, d), zeros(`${prefix}_b`, d)], prefix, [
+      intAttr('axis', -1),
+      floatAttr('epsilon', 1e-5),
+    ]);
   const linear = (x: string, prefix: string, fanIn: number, fanOut: number) =>
     add('Add', [add('MatMul', [x, weight(`${prefix}_W`, [fanIn, fanOut], fanIn)], `${prefix}_mm`), bias(`${prefix}_bias`, fanOut)], prefix);
 
@@ -137,7 +150,11 @@ export function buildTinyGpt(opts: TinyGptOptions = {}): Uint8Array {
     scalar('f_sqrt2', Math.SQRT2),
     scalar('f_scale', 1 / Math.sqrt(dh)),
   );
-  let x = add('Add', [add('Mul', [add('Gather', ['wte', 'input_ids'], 'tok_raw'), 'f_emb_scale'], 'tok'), add('Gather', ['wpe', 'position_ids'], 'pos')], 'x0');
+  let x = add(
+    'Add',
+    [add('Mul', [add('Gather', ['wte', 'input_ids'], 'tok_raw'), 'f_emb_scale'], 'tok'), add('Gather', ['wpe', 'position_ids'], 'pos')],
+    'x0',
+  );
 
   // Mask [B, 1, S, T], T = P + S: causal (slot t ≤ P + j) plus padding (attention_mask = 0), additive.
   const s = add('Gather', [add('Shape', ['input_ids'], 'ids_shape'), 'one'], 'S'); // scalar
@@ -146,7 +163,11 @@ export function buildTinyGpt(opts: TinyGptOptions = {}): Uint8Array {
   const queryPos = add('Unsqueeze', [add('Range', [p, t, 'one'], 'q_slots'), 'i1'], 'q_slots_col'); // [S, 1]
   const keyPos = add('Range', ['zero', t, 'one'], 'k_slots'); // [T]
   const causalAdd = add('Where', [add('LessOrEqual', [keyPos, queryPos], 'causal_ok'), 'f_zero', 'f_masked'], 'causal_add'); // [S, T]
-  const pad = add('Mul', [add('Sub', ['f_one', add('Cast', ['attention_mask'], 'mask_f', [intAttr('to', 1)])], 'mask_inv'), 'f_masked'], 'pad_add'); // [B, T]
+  const pad = add(
+    'Mul',
+    [add('Sub', ['f_one', add('Cast', ['attention_mask'], 'mask_f', [intAttr('to', 1)])], 'mask_inv'), 'f_masked'],
+    'pad_add',
+  ); // [B, T]
   const padB = add('Unsqueeze', [pad, 'axes_1_2'], 'pad_b11t'); // [B, 1, 1, T]
   init.push(int64Initializer('axes_1_2', [2], [1, 2]));
   const mask = add('Add', [padB, causalAdd], 'mask'); // [B, 1, S, T]
@@ -154,7 +175,10 @@ export function buildTinyGpt(opts: TinyGptOptions = {}): Uint8Array {
   for (let i = 0; i < layers; i++) {
     const l = `l${i}`;
     const hIn = layerNorm(x, `${l}_ln1`);
-    const heads4 = (name: string) => add('Transpose', [add('Reshape', [linear(hIn, `${l}_${name}`, d, d), 'shape_heads'], `${l}_${name}_r`)], `${l}_${name}_h`, [intsAttr('perm', [0, 2, 1, 3])]);
+    const heads4 = (name: string) =>
+      add('Transpose', [add('Reshape', [linear(hIn, `${l}_${name}`, d, d), 'shape_heads'], `${l}_${name}_r`)], `${l}_${name}_h`, [
+        intsAttr('perm', [0, 2, 1, 3]),
+      ]);
     const q = heads4('q');
     const kNew = heads4('k');
     const vNew = heads4('v');
@@ -163,7 +187,11 @@ export function buildTinyGpt(opts: TinyGptOptions = {}): Uint8Array {
     const kT = add('Transpose', [k], `${l}_kT`, [intsAttr('perm', [0, 1, 3, 2])]);
     const scores = add('Add', [add('Mul', [add('MatMul', [q, kT], `${l}_qk`), 'f_scale'], `${l}_qk_s`), mask], `${l}_scores`);
     const att = add('Softmax', [scores], `${l}_att`, [intAttr('axis', -1)]);
-    const ctx = add('Reshape', [add('Transpose', [add('MatMul', [att, v], `${l}_ctx_h`)], `${l}_ctx_t`, [intsAttr('perm', [0, 2, 1, 3])]), 'shape_model'], `${l}_ctx`);
+    const ctx = add(
+      'Reshape',
+      [add('Transpose', [add('MatMul', [att, v], `${l}_ctx_h`)], `${l}_ctx_t`, [intsAttr('perm', [0, 2, 1, 3])]), 'shape_model'],
+      `${l}_ctx`,
+    );
     x = add('Add', [x, linear(ctx, `${l}_o`, d, d)], `${l}_x1`);
     const up = linear(layerNorm(x, `${l}_ln2`), `${l}_fc`, d, 4 * d);
     // GELU(u) = 0.5·u·(1 + erf(u/√2))
@@ -175,12 +203,16 @@ export function buildTinyGpt(opts: TinyGptOptions = {}): Uint8Array {
   if (lastOnly) {
     // Last new position only: Gather with a scalar index drops the seq axis → [B, D]; Gemm(transB) uses wte as is.
     const last = add('Gather', [final, add('Sub', [s, 'one'], 'S_1')], 'h_last', [intAttr('axis', 1)]);
-    add('ArgMax', [add('Gemm', [last, 'wte'], 'logits', [intAttr('transB', 1)])], 'next_token', [intAttr('axis', 1), intAttr('keepdims', 0)]);
+    add('ArgMax', [add('Gemm', [last, 'wte'], 'logits', [intAttr('transB', 1)])], 'next_token', [
+      intAttr('axis', 1),
+      intAttr('keepdims', 0),
+    ]);
   } else {
     add('MatMul', [final, add('Transpose', ['wte'], 'wte_T', [intsAttr('perm', [1, 0])])], 'logits');
   }
 
-  const cache = (prefix: string, len: string) => Array.from({ length: layers }, (_, i) => floatValueInfo(`${prefix}_${i}`, ['batch', h, len, dh]));
+  const cache = (prefix: string, len: string) =>
+    Array.from({ length: layers }, (_, i) => floatValueInfo(`${prefix}_${i}`, ['batch', h, len, dh]));
   const graph = onnx.GraphProto.create({
     name: 'tiny_gpt',
     node: nodes,

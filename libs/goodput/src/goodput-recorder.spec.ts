@@ -47,7 +47,7 @@ describe(GoodputRecorder.name, () => {
     expect(s.timeline).toEqual({ bucketMs: 1000, goodPerS: [1, 2, 1, 2] });
   });
 
-  it('counts a reply that met the latency SLO but missed another (a generation\'s TPOT) as completed, not good', () => {
+  it("counts a reply that met the latency SLO but missed another (a generation's TPOT) as completed, not good", () => {
     const sut = new GoodputRecorder([{ name: 'gpt', sloMs: 250 }], { windowStartMs: 0, windowEndMs: 1000 });
     sut.ok(0, 0, 100); // first token at 100 ms, TPOT within its SLO
     sut.ok(0, 10, 110, false); // first token in time, TPOT over its SLO
@@ -62,7 +62,9 @@ describe(GoodputRecorder.name, () => {
   });
 
   it('rejects an empty window', () => {
-    expect(() => new GoodputRecorder([], { windowStartMs: 5, windowEndMs: 5 })).toThrow('GoodputRecorder: windowEndMs=5 must be > windowStartMs=5');
+    expect(() => new GoodputRecorder([], { windowStartMs: 5, windowEndMs: 5 })).toThrow(
+      'GoodputRecorder: windowEndMs=5 must be > windowStartMs=5',
+    );
   });
 });
 
@@ -96,6 +98,14 @@ describe('tables', () => {
   });
 
   it('markdown table pads and aligns numbers right', () => {
-    expect(markdownTable(['name', 'n'], [['x', 1], ['yy', 10]])).toBe('| name |   n |\n|:-----|----:|\n| x    |   1 |\n| yy   |  10 |');
+    expect(
+      markdownTable(
+        ['name', 'n'],
+        [
+          ['x', 1],
+          ['yy', 10],
+        ],
+      ),
+    ).toBe('| name |   n |\n|:-----|----:|\n| x    |   1 |\n| yy   |  10 |');
   });
 });

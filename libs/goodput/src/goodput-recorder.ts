@@ -99,7 +99,16 @@ export class GoodputRecorder {
     all.sort();
     const total = summaryOf('total', NaN, all, totalGood, totalDrops, totalOffered, windowS);
     const timeline = this.timeline.map((c) => (c * 1000) / this.bucketMs);
-    return { label, workload, windowS, functions, total, computeWeightedGoodput: weighted / windowS, timeline: { bucketMs: this.bucketMs, goodPerS: timeline }, meta };
+    return {
+      label,
+      workload,
+      windowS,
+      functions,
+      total,
+      computeWeightedGoodput: weighted / windowS,
+      timeline: { bucketMs: this.bucketMs, goodPerS: timeline },
+      meta,
+    };
   }
 }
 

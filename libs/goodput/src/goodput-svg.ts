@@ -55,4 +55,5 @@ export async function goodputTimelineSvg(runs: readonly RunSummary[], opts: Good
  * `import()` that a CommonJS build leaves alone: vega and vega-lite are ESM-only (with top-level
  * await), so TypeScript's `require()` rewrite of `import()` would fail to load them.
  */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- vega's and vega-lite's module shapes are used untyped here
 const importEsm = new Function('specifier', 'return import(specifier)') as (specifier: string) => Promise<any>;

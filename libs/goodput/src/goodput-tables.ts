@@ -2,7 +2,12 @@ import { fmtCount, fmtMs, fmtPct, fmtRatio, fmtRps } from './format';
 import { markdownTable } from './markdown-table';
 import { FunctionSummary, RunSummary } from './types';
 
-const dropCells = (s: FunctionSummary): string[] => [fmtCount(s.drops['504']), fmtCount(s.drops['429']), fmtCount(s.drops['503']), fmtCount(s.drops.other)];
+const dropCells = (s: FunctionSummary): string[] => [
+  fmtCount(s.drops['504']),
+  fmtCount(s.drops['429']),
+  fmtCount(s.drops['503']),
+  fmtCount(s.drops.other),
+];
 
 /**
  * Per function, per run side by side (rows grouped by function): goodput, SLO attainment,
@@ -30,7 +35,22 @@ export function functionTable(runs: readonly RunSummary[]): string {
     }
   });
   return markdownTable(
-    ['function', 'SLO ms', 'policy', 'offered/s', 'goodput/s', 'attain', 'thru/s', 'p50 ms', 'p95 ms', 'p99 ms', '504', '429', '503', 'other'],
+    [
+      'function',
+      'SLO ms',
+      'policy',
+      'offered/s',
+      'goodput/s',
+      'attain',
+      'thru/s',
+      'p50 ms',
+      'p95 ms',
+      'p99 ms',
+      '504',
+      '429',
+      '503',
+      'other',
+    ],
     rows,
     ['l', 'r', 'l'],
   );
@@ -45,7 +65,12 @@ export function goodputMatrix(runs: readonly RunSummary[]): string {
     fmtRps(runs[0].functions[i].offeredRps),
     ...runs.map((r) => `${fmtRps(r.functions[i].goodput)} (${fmtPct(r.functions[i].attainment, 0)})`),
   ]);
-  return markdownTable(['function', 'SLO ms', 'offered/s', ...runs.map((r) => `${r.label} goodput/s (attain)`)], rows, ['l', 'r', 'r', ...runs.map(() => 'r' as const)]);
+  return markdownTable(['function', 'SLO ms', 'offered/s', ...runs.map((r) => `${r.label} goodput/s (attain)`)], rows, [
+    'l',
+    'r',
+    'r',
+    ...runs.map(() => 'r' as const),
+  ]);
 }
 
 /**
@@ -67,14 +92,31 @@ export function totalsTable(runs: readonly RunSummary[], reference = 'epara'): s
     ref ? fmtRatio(ref.total.goodput / r.total.goodput) : '—',
   ]);
   return markdownTable(
-    ['policy', 'offered/s', 'goodput/s', 'attain', 'thru/s', 'p50 ms', 'p99 ms', '504', '429', '503', 'other', 'cw-goodput ms/s', `${reference} ÷ this`],
+    [
+      'policy',
+      'offered/s',
+      'goodput/s',
+      'attain',
+      'thru/s',
+      'p50 ms',
+      'p99 ms',
+      '504',
+      '429',
+      '503',
+      'other',
+      'cw-goodput ms/s',
+      `${reference} ÷ this`,
+    ],
     rows,
     ['l'],
   );
 }
 
 /** The whole comparison as markdown: totals, the compact matrix, then the detailed table. */
-export function comparisonMarkdown(runs: readonly RunSummary[], opts: { title?: string; notes?: string[]; reference?: string } = {}): string {
+export function comparisonMarkdown(
+  runs: readonly RunSummary[],
+  opts: { title?: string; notes?: string[]; reference?: string } = {},
+): string {
   const parts: string[] = [];
   if (opts.title) parts.push(`## ${opts.title}`);
   if (opts.notes?.length) parts.push(opts.notes.join('\n'));

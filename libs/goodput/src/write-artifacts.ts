@@ -26,7 +26,9 @@ export interface ArtifactOptions {
 
 /** One line describing the machine and its load, for reports. */
 export function machineLine(): string {
-  return `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}, node ${process.version}`;
+  return `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, load average ${loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')}, node ${process.version}`;
 }
 
 /**
@@ -44,10 +46,17 @@ export async function writeComparisonArtifacts(o: ArtifactOptions): Promise<stri
       notes: [`Command: \`${o.command}\` — ${now.toISOString()}`, `Machine: ${machine}.`, ...(o.notes ?? [])].filter(Boolean),
     }) + (o.appendix ? `\n${o.appendix}\n` : '');
   writeFileSync(`${base}.md`, md);
-  writeFileSync(`${base}.json`, JSON.stringify({ command: o.command, date: now.toISOString(), machine, workload: o.workload, ...o.extra, runs: o.runs }, null, 1) + '\n');
+  writeFileSync(
+    `${base}.json`,
+    JSON.stringify({ command: o.command, date: now.toISOString(), machine, workload: o.workload, ...o.extra, runs: o.runs }, null, 1) +
+      '\n',
+  );
   const written = [`${base}.md`, `${base}.json`];
   if (o.svg !== false) {
-    writeFileSync(`${base}.svg`, await goodputTimelineSvg(o.runs, { title: `${o.workload}: goodput over time (1 s buckets)`, warmupS: o.warmupS }));
+    writeFileSync(
+      `${base}.svg`,
+      await goodputTimelineSvg(o.runs, { title: `${o.workload}: goodput over time (1 s buckets)`, warmupS: o.warmupS }),
+    );
     written.push(`${base}.svg`);
   }
   return written;

@@ -3,5 +3,12 @@
 export { kindHandler } from './kind-registry';
 export { prepareTensors, selectOutputs, tensorKind } from './tensor/tensor-kind';
 export { textDetectionKind } from './text-detection-kind';
-export { cutImageForDetector, DET_STRIDE, MAX_SPLIT_TILES, mergeSplitDetections, splitImageForDetector, tileBoxToImage } from './text-detection';
+export {
+  cutImageForDetector,
+  DET_STRIDE,
+  MAX_SPLIT_TILES,
+  mergeSplitDetections,
+  splitImageForDetector,
+  tileBoxToImage,
+} from './text-detection';
 export type { DetectorTiles, TileRect } from './text-detection';

@@ -27,4 +27,3 @@ const KINDS: Record<FunctionKind, KindHandler> = {
 export function kindHandler(kind: FunctionKind): KindHandler {
   return KINDS[kind];
 }
-

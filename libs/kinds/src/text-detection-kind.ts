@@ -17,7 +17,9 @@ export const textDetectionKind: KindHandler = {
   async prepare(invocation: Invocation): Promise<PreparedRequest> {
     if (invocation.type !== 'media' || !IMAGE_TYPES.includes(invocation.mediaType)) {
       const got = invocation.type === 'media' ? invocation.mediaType : 'tensors';
-      throw EparaError.badInput(`a ${FunctionKind.TextDetection} function takes PNG, JPEG or WebP bytes (Content-Type image/png, image/jpeg or image/webp), not ${got}`);
+      throw EparaError.badInput(
+        `a ${FunctionKind.TextDetection} function takes PNG, JPEG or WebP bytes (Content-Type image/png, image/jpeg or image/webp), not ${got}`,
+      );
     }
     const { tensor, scaleX, scaleY, width, height } = await preprocessImage(invocation.bytes);
     const context: ImageContext = { scaleX, scaleY, width, height };
@@ -32,6 +34,11 @@ export const textDetectionKind: KindHandler = {
   sample(model) {
     const shape = [1, 3, 320, 320];
     const data = new Float32Array(shape.reduce((a, b) => a * b, 1));
-    return { inputs: [{ name: model.inputs[0].name, datatype: 'FP32', shape, data }], items: 1, groupKey: '320x320', context: { scaleX: 1, scaleY: 1, width: 320, height: 320 } };
+    return {
+      inputs: [{ name: model.inputs[0].name, datatype: 'FP32', shape, data }],
+      items: 1,
+      groupKey: '320x320',
+      context: { scaleX: 1, scaleY: 1, width: 320, height: 320 },
+    };
   },
 };

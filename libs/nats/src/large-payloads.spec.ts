@@ -27,7 +27,10 @@ describe('LargePayloads', () => {
   let payloads: LargePayloads;
   beforeEach(() => {
     store = new MapStore();
-    payloads = new LargePayloads(() => MAX_PAYLOAD, async () => store);
+    payloads = new LargePayloads(
+      () => MAX_PAYLOAD,
+      async () => store,
+    );
   });
 
   it('sends a body within the max payload (minus the header margin) inline, without touching the store', async () => {
@@ -66,7 +69,10 @@ describe('LargePayloads', () => {
     h.set(Header.PayloadRef, `${ObjectBucket.Payloads}/NOPE`);
     const request = payloads.body({ data: new Uint8Array(0), headers: h });
     await expect(request).rejects.toThrow(EparaError);
-    await expect(request).rejects.toMatchObject({ code: 400, message: expect.stringMatching(/epara_payloads\/NOPE is gone: it was already read, or it expired/) });
+    await expect(request).rejects.toMatchObject({
+      code: 400,
+      message: expect.stringMatching(/epara_payloads\/NOPE is gone: it was already read, or it expired/),
+    });
     await expect(payloads.body({ data: new Uint8Array(0), headers: h }, 500)).rejects.toMatchObject({ code: 500 });
   });
 
@@ -89,15 +95,29 @@ describe('LargePayloads', () => {
   });
 
   it('a store that cannot take the body is a 503 naming the size and the limit', async () => {
-    const full: PayloadObjects = { putBlob: () => Promise.reject(new Error('insufficient resources')), getBlob: (n) => store.getBlob(n), delete: (n) => store.delete(n) };
-    const failing = new LargePayloads(() => MAX_PAYLOAD, async () => full);
-    await expect(failing.offload(bytes(MAX_PAYLOAD), natsHeaders())).rejects.toMatchObject({ code: 503, message: expect.stringMatching(/65536-byte body is over the NATS max payload \(65536 bytes\).*insufficient resources/) });
+    const full: PayloadObjects = {
+      putBlob: () => Promise.reject(new Error('insufficient resources')),
+      getBlob: (n) => store.getBlob(n),
+      delete: (n) => store.delete(n),
+    };
+    const failing = new LargePayloads(
+      () => MAX_PAYLOAD,
+      async () => full,
+    );
+    await expect(failing.offload(bytes(MAX_PAYLOAD), natsHeaders())).rejects.toMatchObject({
+      code: 503,
+      message: expect.stringMatching(/65536-byte body is over the NATS max payload \(65536 bytes\).*insufficient resources/),
+    });
   });
 });
 
 describe('useNativeObjectStoreDigest', () => {
   it('gives nats’ object store the same SHA-256 bytes as its own JS hasher, chunk by chunk', () => {
-    const js = require('nats/lib/nats-base-client/js-sha256').sha256 as { array(d: Uint8Array): number[]; create(): { update(d: Uint8Array): unknown; digest(): number[] } };
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- a private module of nats, not in its typed exports
+    const js = require('nats/lib/nats-base-client/js-sha256').sha256 as {
+      array(d: Uint8Array): number[];
+      create(): { update(d: Uint8Array): unknown; digest(): number[] };
+    };
     const data = bytes(3 * 1024 * 1024 + 17);
     const expected = js.array(data);
     expect(useNativeObjectStoreDigest()).toBe(true);

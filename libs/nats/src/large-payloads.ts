@@ -19,7 +19,11 @@ export const PAYLOAD_MAX_AGE_MS = 10 * 60_000;
 
 /** The object-store calls this helper uses; nats' `ObjectStore` has them (tests pass a map). */
 export interface PayloadObjects {
-  putBlob(meta: { name: string; options?: { max_chunk_size?: number } }, data: Uint8Array | null, opts?: { timeout?: number }): Promise<unknown>;
+  putBlob(
+    meta: { name: string; options?: { max_chunk_size?: number } },
+    data: Uint8Array | null,
+    opts?: { timeout?: number },
+  ): Promise<unknown>;
   getBlob(name: string): Promise<Uint8Array | null>;
   delete(name: string): Promise<unknown>;
 }
@@ -59,9 +63,16 @@ export class LargePayloads {
     const key = nuid.next();
     const store = await this.objects();
     try {
-      await store.putBlob({ name: key, options: { max_chunk_size: Math.min(PAYLOAD_CHUNK_BYTES, this.inlineLimit) } }, body, { timeout: putTimeoutMs(body.byteLength) });
+      await store.putBlob({ name: key, options: { max_chunk_size: Math.min(PAYLOAD_CHUNK_BYTES, this.inlineLimit) } }, body, {
+        timeout: putTimeoutMs(body.byteLength),
+      });
     } catch (e) {
-      throw new EparaError(503, `a ${body.byteLength}-byte body is over the NATS max payload (${this.maxPayload()} bytes) and could not be stored in object store ${this.bucket}: ${(e as Error).message}`, undefined, { cause: e });
+      throw new EparaError(
+        503,
+        `a ${body.byteLength}-byte body is over the NATS max payload (${this.maxPayload()} bytes) and could not be stored in object store ${this.bucket}: ${(e as Error).message}`,
+        undefined,
+        { cause: e },
+      );
     }
     h.set(Header.PayloadRef, `${this.bucket}/${key}`);
     return { data: new Uint8Array(0), key };
@@ -79,13 +90,23 @@ export class LargePayloads {
     const bucket = ref.slice(0, slash);
     const key = ref.slice(slash + 1);
     if (slash <= 0 || !key) throw new EparaError(missingCode, `${Header.PayloadRef} "${ref}" is not <bucket>/<key>`);
-    if (bucket !== this.bucket) throw new EparaError(missingCode, `${Header.PayloadRef} "${ref}" names object store "${bucket}"; Epara reads message bodies from "${this.bucket}" only`);
+    if (bucket !== this.bucket)
+      throw new EparaError(
+        missingCode,
+        `${Header.PayloadRef} "${ref}" names object store "${bucket}"; Epara reads message bodies from "${this.bucket}" only`,
+      );
     const store = await this.objects();
     const data = await store.getBlob(key);
     if (!data) {
-      throw new EparaError(missingCode, `the message body stored as ${ref} is gone: it was already read, or it expired (bodies over the NATS max payload are kept ${PAYLOAD_MAX_AGE_MS / 60_000} min)`, { ref });
+      throw new EparaError(
+        missingCode,
+        `the message body stored as ${ref} is gone: it was already read, or it expired (bodies over the NATS max payload are kept ${PAYLOAD_MAX_AGE_MS / 60_000} min)`,
+        { ref },
+      );
     }
-    await store.delete(key).catch((e) => this.logger.warn(`could not delete ${ref} after reading it (the bucket's max age will): ${(e as Error).message}`));
+    await store
+      .delete(key)
+      .catch((e) => this.logger.warn(`could not delete ${ref} after reading it (the bucket's max age will): ${(e as Error).message}`));
     return data;
   }
 
@@ -100,7 +121,12 @@ export class LargePayloads {
    * Request/reply with bodies of any size both ways: returns the reply and its resolved body. A stored
    * request body is deleted when the request fails (a receiver that got it has deleted it already).
    */
-  async request(nc: NatsConnection, subject: string, body: Uint8Array, opts: Partial<RequestOptions> & { timeout: number; headers?: MsgHdrs }): Promise<{ msg: Msg; body: Uint8Array }> {
+  async request(
+    nc: NatsConnection,
+    subject: string,
+    body: Uint8Array,
+    opts: Partial<RequestOptions> & { timeout: number; headers?: MsgHdrs },
+  ): Promise<{ msg: Msg; body: Uint8Array }> {
     const h = opts.headers ?? natsHeaders();
     const { data, key } = await this.offload(body, h);
     let msg: Msg;

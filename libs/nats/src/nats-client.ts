@@ -1,5 +1,16 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
-import { connect, JetStreamClient, JetStreamManager, KV, KvOptions, nanos, NatsConnection, ObjectStore, RetentionPolicy, StorageType } from 'nats';
+import {
+  connect,
+  JetStreamClient,
+  JetStreamManager,
+  KV,
+  KvOptions,
+  nanos,
+  NatsConnection,
+  ObjectStore,
+  RetentionPolicy,
+  StorageType,
+} from 'nats';
 import { Bucket, ObjectBucket, Stream, subjects } from '@epara/contracts';
 import { LargePayloads, PAYLOAD_MAX_AGE_MS } from './large-payloads';
 import { useNativeObjectStoreDigest } from './object-store-digest';
@@ -37,7 +48,10 @@ export async function connectNats(options: NatsOptions, logger = new Logger('Nat
       pingInterval: 10_000,
     });
   } catch (e) {
-    throw new Error(`cannot connect to NATS at ${options.servers}: ${(e as Error).message}. Is nats-server running (with -js)? Set NATS_URL to its address.`, { cause: e });
+    throw new Error(
+      `cannot connect to NATS at ${options.servers}: ${(e as Error).message}. Is nats-server running (with -js)? Set NATS_URL to its address.`,
+      { cause: e },
+    );
   }
   (async () => {
     for await (const s of nc.status()) {
@@ -62,8 +76,14 @@ export class NatsClient implements OnApplicationShutdown {
     @Inject(NATS_OPTIONS) readonly options: NatsOptions,
   ) {
     this.js = nc.jetstream();
-    if (!useNativeObjectStoreDigest()) this.logger.warn('nats object store: native SHA-256 not applied (unexpected nats version); large bodies and model transfers hash in JS, ~25x slower');
-    this.payloads = new LargePayloads(() => this.nc.info?.max_payload ?? 1024 * 1024, () => this.payloadStore());
+    if (!useNativeObjectStoreDigest())
+      this.logger.warn(
+        'nats object store: native SHA-256 not applied (unexpected nats version); large bodies and model transfers hash in JS, ~25x slower',
+      );
+    this.payloads = new LargePayloads(
+      () => this.nc.info?.max_payload ?? 1024 * 1024,
+      () => this.payloadStore(),
+    );
   }
 
   jsm(): Promise<JetStreamManager> {
@@ -129,9 +149,17 @@ export class NatsClient implements OnApplicationShutdown {
   /** Creates every bucket up front, so a missing JetStream fails at start with a clear message. */
   async ensureBuckets(): Promise<void> {
     try {
-      await Promise.all([...Object.values(Bucket).map((b) => this.kv(b)), this.modelStore(), this.payloadStore(), this.ensureAsyncStream()]);
+      await Promise.all([
+        ...Object.values(Bucket).map((b) => this.kv(b)),
+        this.modelStore(),
+        this.payloadStore(),
+        this.ensureAsyncStream(),
+      ]);
     } catch (e) {
-      throw new Error(`JetStream is not available on ${this.options.servers} (${(e as Error).message}): start nats-server with -js, or use config/nats-server.conf`, { cause: e });
+      throw new Error(
+        `JetStream is not available on ${this.options.servers} (${(e as Error).message}): start nats-server with -js, or use config/nats-server.conf`,
+        { cause: e },
+      );
     }
   }
 

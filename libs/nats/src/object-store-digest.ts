@@ -20,6 +20,7 @@ interface JsSha256Module {
 export function useNativeObjectStoreDigest(): boolean {
   let mod: JsSha256Module;
   try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- a private module of nats, not in its typed exports
     mod = require('nats/lib/nats-base-client/js-sha256') as JsSha256Module;
   } catch {
     return false;

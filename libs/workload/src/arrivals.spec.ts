@@ -107,7 +107,9 @@ describe(buildSchedule.name, () => {
   });
 
   it('gives each copy of a stream its own seed', () => {
-    const firsts = arrivalSources(w).filter((x) => x.fnIndex === 1).map((x) => x.process.next());
+    const firsts = arrivalSources(w)
+      .filter((x) => x.fnIndex === 1)
+      .map((x) => x.process.next());
     expect(new Set(firsts).size).toBe(4);
   });
 

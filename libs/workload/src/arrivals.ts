@@ -177,7 +177,8 @@ class StepProcess implements ArrivalProcess {
         this.t = boundary;
         continue;
       }
-      const gap = this.cv === undefined ? this.rng.exponential(1000 / rate) : this.rng.gamma(this.shape) * ((this.cv * this.cv * 1000) / rate);
+      const gap =
+        this.cv === undefined ? this.rng.exponential(1000 / rate) : this.rng.gamma(this.shape) * ((this.cv * this.cv * 1000) / rate);
       if (this.t + gap >= boundary) {
         this.t = boundary;
         continue;
@@ -245,7 +246,12 @@ export function arrivalSources(w: Workload, seed = w.seed): ArrivalSource[] {
   w.streams.forEach((s, i) => {
     for (let k = 0; k < s.count; k++) {
       const rng = new Rng(deriveSeed(seed, 'stream', i, k));
-      out.push({ streamIndex: i, copy: k, fnIndex: s.fnIndex, process: makeArrivalProcess(s.arrival, rng, s.startS * 1000, s.endS * 1000) });
+      out.push({
+        streamIndex: i,
+        copy: k,
+        fnIndex: s.fnIndex,
+        process: makeArrivalProcess(s.arrival, rng, s.startS * 1000, s.endS * 1000),
+      });
     }
   });
   return out;

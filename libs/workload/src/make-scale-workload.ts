@@ -79,7 +79,9 @@ function main(): void {
     streams,
   };
   writeFileSync(out, JSON.stringify(w, null, 1) + '\n');
-  console.log(`wrote ${out}: ${functions.length} functions, ${streams.length} streams, ≈ ${Math.round(rps)} req/s, load ≈ ${load.toFixed(1)} device-s/s`);
+  console.log(
+    `wrote ${out}: ${functions.length} functions, ${streams.length} streams, ≈ ${Math.round(rps)} req/s, load ≈ ${load.toFixed(1)} device-s/s`,
+  );
 }
 
 main();

@@ -52,7 +52,8 @@ class Checker {
   /** Reports fields not in `allowed` (typos would otherwise be silently ignored). */
   known(path: string, o: Obj, allowed: readonly string[]): void {
     for (const k of Object.keys(o)) {
-      if (!allowed.includes(k)) this.fail(path === '(root)' ? k : `${path}.${k}`, `is not a known field (expected one of: ${allowed.join(', ')})`);
+      if (!allowed.includes(k))
+        this.fail(path === '(root)' ? k : `${path}.${k}`, `is not a known field (expected one of: ${allowed.join(', ')})`);
     }
   }
 
@@ -84,7 +85,8 @@ class Checker {
 
   oneOf<T extends string>(path: string, v: unknown, allowed: readonly T[], def?: T): T | undefined {
     if (v === undefined && def !== undefined) return def;
-    if (typeof v !== 'string' || !allowed.includes(v as T)) return this.fail(path, `must be one of ${allowed.join(', ')} (got ${describe(v)})`);
+    if (typeof v !== 'string' || !allowed.includes(v as T))
+      return this.fail(path, `must be one of ${allowed.join(', ')} (got ${describe(v)})`);
     return v as T;
   }
 
@@ -139,7 +141,19 @@ export function parseBytes(s: string): number | undefined {
   return mult === undefined ? undefined : Math.round(Number(m[1]) * mult);
 }
 
-const TOP_FIELDS = ['name', 'description', 'seed', 'durationS', 'warmupS', 'devices', 'network', 'noise', 'profiles', 'functions', 'streams'];
+const TOP_FIELDS = [
+  'name',
+  'description',
+  'seed',
+  'durationS',
+  'warmupS',
+  'devices',
+  'network',
+  'noise',
+  'profiles',
+  'functions',
+  'streams',
+];
 const FUNCTION_FIELDS = ['name', 'profile', 'sloMs', 'expectedRps', 'hints', 'batchable', 'kindCanSplit', 'modelSizeBytes', 'description'];
 const PROFILE_FIELDS = ['execMsByBatch', 'memoryBytes', 'loadMs', 'source'];
 const HINT_FIELDS = ['mode', 'sensitivity', 'footprint', 'maxBatchSize', 'maxQueueDelayMs', 'memoryBytes', 'replicas'];
@@ -187,9 +201,12 @@ export function parseWorkload(raw: unknown, source = 'workload', defaultName = '
       const count = c.number(`${path}.count`, o.count, { int: true, min: 1 });
       const memoryBytes = c.bytes(`${path}.memoryBytes`, o.memoryBytes);
       const computeScale = c.number(`${path}.computeScale`, o.computeScale, { default: WORKLOAD_DEFAULTS.computeScale, gt: 0 });
-      const idPrefix = c.string(`${path}.idPrefix`, o.idPrefix, true) ?? (multi ? `${WORKLOAD_DEFAULTS.idPrefix}${i}` : WORKLOAD_DEFAULTS.idPrefix);
-      if (!NAME_PATTERN.test(`${idPrefix}-0`)) c.fail(`${path}.idPrefix`, `must make device ids of a-z, 0-9, '-' and '_' (got ${describe(idPrefix)})`);
-      if (count !== undefined && memoryBytes !== undefined && computeScale !== undefined) devices.push({ count, memoryBytes, computeScale, idPrefix });
+      const idPrefix =
+        c.string(`${path}.idPrefix`, o.idPrefix, true) ?? (multi ? `${WORKLOAD_DEFAULTS.idPrefix}${i}` : WORKLOAD_DEFAULTS.idPrefix);
+      if (!NAME_PATTERN.test(`${idPrefix}-0`))
+        c.fail(`${path}.idPrefix`, `must make device ids of a-z, 0-9, '-' and '_' (got ${describe(idPrefix)})`);
+      if (count !== undefined && memoryBytes !== undefined && computeScale !== undefined)
+        devices.push({ count, memoryBytes, computeScale, idPrefix });
     });
     const prefixes = devices.map((d) => d.idPrefix);
     if (new Set(prefixes).size !== prefixes.length) c.fail('devices', 'groups must have distinct idPrefix values');
@@ -239,7 +256,8 @@ export function parseWorkload(raw: unknown, source = 'workload', defaultName = '
     const fname = c.string(`${p}.name`, o.name);
     if (fname !== undefined) declared.add(fname);
     if (fname !== undefined) {
-      if (!NAME_PATTERN.test(fname)) c.fail(`${p}.name`, `must be 1-63 characters of a-z, 0-9, '-' and '_', starting with a letter or digit (got ${describe(fname)})`);
+      if (!NAME_PATTERN.test(fname))
+        c.fail(`${p}.name`, `must be 1-63 characters of a-z, 0-9, '-' and '_', starting with a letter or digit (got ${describe(fname)})`);
       else if (fnIndex.has(fname)) c.fail(`${p}.name`, `duplicates functions[${fnIndex.get(fname)}].name ${describe(fname)}`);
     }
     let profileName = 'inline';
@@ -249,7 +267,10 @@ export function parseWorkload(raw: unknown, source = 'workload', defaultName = '
       profile = ownProfiles.get(o.profile) ?? BUILTIN_PROFILES[o.profile];
       if (!profile) {
         const known = [...ownProfiles.keys(), ...BUILTIN_PROFILE_NAMES];
-        c.fail(`${p}.profile`, `names no profile: ${describe(o.profile)} is neither built in nor in "profiles" (known: ${known.join(', ')})`);
+        c.fail(
+          `${p}.profile`,
+          `names no profile: ${describe(o.profile)} is neither built in nor in "profiles" (known: ${known.join(', ')})`,
+        );
       }
     } else if (o.profile === undefined) {
       c.fail(`${p}.profile`, `is required: a profile name (${BUILTIN_PROFILE_NAMES.join(', ')}) or { execMsByBatch, memoryBytes, loadMs }`);
@@ -288,7 +309,8 @@ export function parseWorkload(raw: unknown, source = 'workload', defaultName = '
     let index: number | undefined;
     if (fn !== undefined) {
       index = fnIndex.get(fn);
-      if (index === undefined && fnList && !declared.has(fn)) c.fail(`${p}.function`, `names no function: ${describe(fn)} (functions: ${[...fnIndex.keys()].join(', ') || 'none valid'})`);
+      if (index === undefined && fnList && !declared.has(fn))
+        c.fail(`${p}.function`, `names no function: ${describe(fn)} (functions: ${[...fnIndex.keys()].join(', ') || 'none valid'})`);
     }
     const count = c.number(`${p}.count`, o.count, { default: 1, int: true, min: 1 });
     const startS = c.number(`${p}.startS`, o.startS, { default: 0, min: 0 });
@@ -299,7 +321,18 @@ export function parseWorkload(raw: unknown, source = 'workload', defaultName = '
   });
 
   if (c.problems.length) throw new WorkloadError(c.problems, source);
-  return { name, ...(description ? { description } : {}), seed, durationS, warmupS, devices, network: { hopMs, path }, execNoiseCv, functions, streams };
+  return {
+    name,
+    ...(description ? { description } : {}),
+    seed,
+    durationS,
+    warmupS,
+    devices,
+    network: { hopMs, path },
+    execNoiseCv,
+    functions,
+    streams,
+  };
 }
 
 function parseProfile(c: Checker, path: string, v: unknown): ModelProfile | undefined {
@@ -408,7 +441,10 @@ export function loadWorkload(file: string): Workload {
 }
 
 /** The device set, one entry per device, ids `<prefix>-<n>` (n from 0). `countOverride` replaces the total count (the `--devices N` flag: spread over the groups in proportion). */
-export function expandDevices(groups: readonly DeviceGroup[], countOverride?: number): { id: string; memoryBytes: number; computeScale: number }[] {
+export function expandDevices(
+  groups: readonly DeviceGroup[],
+  countOverride?: number,
+): { id: string; memoryBytes: number; computeScale: number }[] {
   let counts = groups.map((g) => g.count);
   if (countOverride !== undefined) {
     const total = counts.reduce((a, b) => a + b, 0);

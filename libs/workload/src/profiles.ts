@@ -43,13 +43,15 @@ export const BUILTIN_PROFILES: Readonly<Record<string, Readonly<ModelProfile>>> 
     execMsByBatch: { '1': 265 },
     memoryBytes: 128 * MiB,
     loadMs: 174,
-    source: 'PP-OCRv4 text detection of a 1920×1280 PNG page on one device, end to end incl. decode and resize (bench:modes, quiet machine, 2026-11-27); the simulator does not model sp, so split requests count as not simulated',
+    source:
+      'PP-OCRv4 text detection of a 1920×1280 PNG page on one device, end to end incl. decode and resize (bench:modes, quiet machine, 2026-11-27); the simulator does not model sp, so split requests count as not simulated',
   },
   gpt: {
     execMsByBatch: { '1': 63, '8': 400 },
     memoryBytes: 32 * MiB,
     loadMs: 300,
-    source: 'tiny GPT (d 64, 2 layers, r50k) generating 32 tokens: one request ≈ prefill + 32 decode steps at ≈ 1.9 ms (bench:modes); batch 8 estimated; the simulator runs a generation as one request-level job, not token by token',
+    source:
+      'tiny GPT (d 64, 2 layers, r50k) generating 32 tokens: one request ≈ prefill + 32 decode steps at ≈ 1.9 ms (bench:modes); batch 8 estimated; the simulator runs a generation as one request-level job, not token by token',
   },
   cnn: {
     execMsByBatch: { '1': 0.51, '8': 3.01, '32': 12.26 },

@@ -44,7 +44,13 @@ describe(Rng.name, () => {
 describe(deriveSeed.name, () => {
   it('differs by label and is stable', () => {
     expect(deriveSeed(1, 'stream', 0, 0)).toBe(deriveSeed(1, 'stream', 0, 0));
-    const seeds = new Set([deriveSeed(1, 'stream', 0, 0), deriveSeed(1, 'stream', 0, 1), deriveSeed(1, 'stream', 1, 0), deriveSeed(2, 'stream', 0, 0), deriveSeed(1, 'route')]);
+    const seeds = new Set([
+      deriveSeed(1, 'stream', 0, 0),
+      deriveSeed(1, 'stream', 0, 1),
+      deriveSeed(1, 'stream', 1, 0),
+      deriveSeed(2, 'stream', 0, 0),
+      deriveSeed(1, 'route'),
+    ]);
     expect(seeds.size).toBe(5);
   });
 });

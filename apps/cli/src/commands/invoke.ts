@@ -1,5 +1,14 @@
 import { headers as natsHeaders, MsgHdrs } from 'nats';
-import { decodeInvocation, decodeResultTensors, encodeTensorsMsgpack, Header, isMsgpack, MediaType, SERVING_HEADERS, subjects } from '@epara/contracts';
+import {
+  decodeInvocation,
+  decodeResultTensors,
+  encodeTensorsMsgpack,
+  Header,
+  isMsgpack,
+  MediaType,
+  SERVING_HEADERS,
+  subjects,
+} from '@epara/contracts';
 import { OptionKind, parseHeaderOption } from '../args';
 import { CliError, ExitCode } from '../cli-io';
 import { decodePayload, describePayload, payloadJson, tensorsJson, tensorTable } from '../format';
@@ -29,7 +38,13 @@ function toMsgpack(body: Uint8Array, contentType: string | undefined): Uint8Arra
   return encodeTensorsMsgpack(inv.inputs, inv.id);
 }
 
-async function overHttp(ctx: CommandContext, fn: string, body: Uint8Array, headers: Record<string, string>, timeoutMs: number): Promise<InvokeReply> {
+async function overHttp(
+  ctx: CommandContext,
+  fn: string,
+  body: Uint8Array,
+  headers: Record<string, string>,
+  timeoutMs: number,
+): Promise<InvokeReply> {
   const r = await ctx.gateway().send(`/v1/functions/${encodeURIComponent(fn)}/invoke`, { method: 'POST', headers, body, timeoutMs });
   if (!r.ok) throw new CliError(errorReplyMessage(r.status, r.body));
   const serving: Record<string, string> = {};
@@ -40,7 +55,13 @@ async function overHttp(ctx: CommandContext, fn: string, body: Uint8Array, heade
   return { transport: Transport.Http, status: r.status, contentType: r.contentType, headers: serving, body: r.body };
 }
 
-async function overNats(ctx: CommandContext, fn: string, body: Uint8Array, headers: Record<string, string>, timeoutMs: number): Promise<InvokeReply> {
+async function overNats(
+  ctx: CommandContext,
+  fn: string,
+  body: Uint8Array,
+  headers: Record<string, string>,
+  timeoutMs: number,
+): Promise<InvokeReply> {
   const session = await ctx.nats();
   const subject = subjects.invoke(fn);
   const h: MsgHdrs = natsHeaders();
@@ -50,8 +71,16 @@ async function overNats(ctx: CommandContext, fn: string, body: Uint8Array, heade
     reply = await session.nc.request(subject, body, { timeout: timeoutMs, headers: h });
   } catch (e) {
     const code = (e as { code?: string }).code;
-    if (code === '503') throw new CliError(`no gateway answers ${subject} at ${session.url} (queue group epara-gateway) — is \`npm start\` running?`, ExitCode.Failed, { cause: e });
-    if (code === 'TIMEOUT') throw new CliError(`no reply on ${subject} within ${timeoutMs} ms (raise --timeout, or check \`epara devices\`)`, ExitCode.Failed, { cause: e });
+    if (code === '503')
+      throw new CliError(
+        `no gateway answers ${subject} at ${session.url} (queue group epara-gateway) — is \`npm start\` running?`,
+        ExitCode.Failed,
+        { cause: e },
+      );
+    if (code === 'TIMEOUT')
+      throw new CliError(`no reply on ${subject} within ${timeoutMs} ms (raise --timeout, or check \`epara devices\`)`, ExitCode.Failed, {
+        cause: e,
+      });
     throw session.describe(e, subject);
   }
   const errorCode = reply.headers?.get(Header.ServiceErrorCode);
@@ -65,13 +94,25 @@ async function overNats(ctx: CommandContext, fn: string, body: Uint8Array, heade
     const v = reply.headers?.get(k);
     if (v) serving[k] = v;
   }
-  return { transport: Transport.Nats, status: 200, contentType: reply.headers?.get(Header.ContentType) || undefined, headers: serving, body: reply.data };
+  return {
+    transport: Transport.Nats,
+    status: 200,
+    contentType: reply.headers?.get(Header.ContentType) || undefined,
+    headers: serving,
+    body: reply.data,
+  };
 }
 
 /** Tensors from a reply in the Open Inference Protocol layout, or undefined for documents (boxes, text). */
 function replyTensors(reply: InvokeReply) {
   const d = decodePayload(reply.body, reply.contentType);
-  if ((d.as !== 'json' && d.as !== 'msgpack') || !d.value || typeof d.value !== 'object' || !Array.isArray((d.value as { outputs?: unknown }).outputs)) return undefined;
+  if (
+    (d.as !== 'json' && d.as !== 'msgpack') ||
+    !d.value ||
+    typeof d.value !== 'object' ||
+    !Array.isArray((d.value as { outputs?: unknown }).outputs)
+  )
+    return undefined;
   try {
     return decodeResultTensors(reply.body, isMsgpack(reply.contentType) ? MediaType.Msgpack : MediaType.Json);
   } catch {
@@ -110,9 +151,11 @@ export const invokeCommand: Command = {
   async run(ctx) {
     const [fn, inline] = ctx.args;
     const over = ctx.opts.string('over') ?? Transport.Http;
-    if (over !== Transport.Http && over !== Transport.Nats) throw new CliError(`--over must be http or nats, got "${over}"`, ExitCode.Usage);
+    if (over !== Transport.Http && over !== Transport.Nats)
+      throw new CliError(`--over must be http or nats, got "${over}"`, ExitCode.Usage);
     const input = await readBody(ctx.io, { data: ctx.opts.string('data'), inline });
-    if (input.bytes.byteLength === 0) throw new CliError('no request body: give it inline, with --data FILE, or --data - for stdin', ExitCode.Usage);
+    if (input.bytes.byteLength === 0)
+      throw new CliError('no request body: give it inline, with --data FILE, or --data - for stdin', ExitCode.Usage);
     let contentType = ctx.opts.string('content-type') ?? input.contentType ?? MediaType.OctetStream;
     let body = input.bytes;
     const headers: Record<string, string> = {};
@@ -129,7 +172,8 @@ export const invokeCommand: Command = {
       headers[k] = v;
     }
     const timeoutMs = ctx.opts.int('timeout') ?? DEFAULT_TIMEOUT_MS;
-    const reply = over === Transport.Nats ? await overNats(ctx, fn, body, headers, timeoutMs) : await overHttp(ctx, fn, body, headers, timeoutMs);
+    const reply =
+      over === Transport.Nats ? await overNats(ctx, fn, body, headers, timeoutMs) : await overHttp(ctx, fn, body, headers, timeoutMs);
     const tensors = replyTensors(reply);
     if (ctx.json) {
       ctx.printJson({

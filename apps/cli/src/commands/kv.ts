@@ -6,18 +6,32 @@ import { checkCount, STREAM_OPTIONS, StreamStopper } from './streaming';
 import { Command, CommandContext, CommandGroup } from './types';
 
 function entryJson(e: KvEntry): Record<string, unknown> {
-  return { bucket: e.bucket, key: e.key, revision: e.revision, created: e.created.toISOString(), operation: e.operation, ...(e.operation === 'PUT' ? { value: payloadJson(e.value) } : {}) };
+  return {
+    bucket: e.bucket,
+    key: e.key,
+    revision: e.revision,
+    created: e.created.toISOString(),
+    operation: e.operation,
+    ...(e.operation === 'PUT' ? { value: payloadJson(e.value) } : {}),
+  };
 }
 
 async function listBuckets(ctx: CommandContext): Promise<number> {
   const session = await ctx.nats();
   const jsm = await session.jsm();
   const rows: { bucket: string; values: number; history: number; ttl: number; description: string }[] = [];
-  for await (const s of jsm.streams.listKvs()) rows.push({ bucket: s.bucket, values: s.values, history: s.history, ttl: s.ttl, description: s.description ?? '' });
+  for await (const s of jsm.streams.listKvs())
+    rows.push({ bucket: s.bucket, values: s.values, history: s.history, ttl: s.ttl, description: s.description ?? '' });
   rows.sort((a, b) => a.bucket.localeCompare(b.bucket));
   if (ctx.json) ctx.printJson(rows);
   else if (rows.length === 0) ctx.io.err(`no KV buckets on ${session.url}`);
-  else ctx.print(table(['bucket', 'values', 'history', 'ttl', 'description'], rows.map((r) => [r.bucket, r.values, r.history, r.ttl ? formatAge(r.ttl) : '-', r.description || '-'])));
+  else
+    ctx.print(
+      table(
+        ['bucket', 'values', 'history', 'ttl', 'description'],
+        rows.map((r) => [r.bucket, r.values, r.history, r.ttl ? formatAge(r.ttl) : '-', r.description || '-']),
+      ),
+    );
   return 0;
 }
 
@@ -60,7 +74,10 @@ export const kvGetCommand: Command = {
       throw new CliError(`cannot read key "${key}" of ${bucket}: ${(err as Error).message}`);
     }
     if (!e) throw new CliError(`no key "${key}" in bucket ${bucket} (\`epara kv ls ${bucket}\` lists the keys)`);
-    if (e.operation !== 'PUT') throw new CliError(`key "${key}" in bucket ${bucket} was deleted (${e.operation} at revision ${e.revision}, ${e.created.toISOString()})`);
+    if (e.operation !== 'PUT')
+      throw new CliError(
+        `key "${key}" in bucket ${bucket} was deleted (${e.operation} at revision ${e.revision}, ${e.created.toISOString()})`,
+      );
     if (ctx.json) ctx.printJson(entryJson(e));
     else ctx.print(describePayload(e.value));
     return 0;

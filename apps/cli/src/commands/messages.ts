@@ -19,7 +19,13 @@ export function headerRecord(h: MsgHdrs | undefined): Record<string, string> {
 
 function messageJson(m: Msg): Record<string, unknown> {
   const headers = headerRecord(m.headers);
-  return { subject: m.subject, ...(m.reply ? { reply: m.reply } : {}), ...(Object.keys(headers).length ? { headers } : {}), size: m.data.byteLength, data: payloadJson(m.data, headers[Header.ContentType]) };
+  return {
+    subject: m.subject,
+    ...(m.reply ? { reply: m.reply } : {}),
+    ...(Object.keys(headers).length ? { headers } : {}),
+    size: m.data.byteLength,
+    data: payloadJson(m.data, headers[Header.ContentType]),
+  };
 }
 
 /** Subscribes, prints each message (subject, headers, payload) until --count, --timeout or Ctrl-C. */
@@ -34,7 +40,8 @@ async function subscribe(ctx: CommandContext, subject: string): Promise<number> 
   } catch (e) {
     throw session.describe(e, subject);
   }
-  if (!ctx.json) ctx.io.err(`listening on ${subject} at ${session.url}${count !== undefined ? `, stopping after ${count}` : ''} (Ctrl-C to stop)`);
+  if (!ctx.json)
+    ctx.io.err(`listening on ${subject} at ${session.url}${count !== undefined ? `, stopping after ${count}` : ''} (Ctrl-C to stop)`);
   const stopper = new StreamStopper(() => sub.unsubscribe(), timeoutMs, ctx.io.signal);
   let n = 0;
   try {
@@ -82,7 +89,8 @@ export const eventsCommand: Command = {
   group: CommandGroup.Operators,
   run(ctx) {
     const kind = ctx.args[0];
-    if (kind !== undefined && !EVENT_KINDS.includes(kind as EventKind)) throw new CliError(`unknown event kind "${kind}": one of ${EVENT_KINDS.join(', ')}`, ExitCode.Usage);
+    if (kind !== undefined && !EVENT_KINDS.includes(kind as EventKind))
+      throw new CliError(`unknown event kind "${kind}": one of ${EVENT_KINDS.join(', ')}`, ExitCode.Usage);
     return subscribe(ctx, kind === undefined ? subjects.eventAny : subjects.event(kind as EventKind));
   },
 };
@@ -121,14 +129,21 @@ export const reqCommand: Command = {
       reply = await session.nc.request(subject, body.bytes, { timeout: timeoutMs, headers: h });
     } catch (e) {
       const code = (e as { code?: string }).code;
-      if (code === '503') throw new CliError(`no responders on ${subject} at ${session.url}: nothing subscribes to it`, ExitCode.Failed, { cause: e });
+      if (code === '503')
+        throw new CliError(`no responders on ${subject} at ${session.url}: nothing subscribes to it`, ExitCode.Failed, { cause: e });
       if (code === 'TIMEOUT') throw new CliError(`no reply on ${subject} within ${timeoutMs} ms`, ExitCode.Failed, { cause: e });
       throw session.describe(e, subject);
     }
     const ms = performance.now() - started;
     const headers = headerRecord(reply.headers);
     const errorCode = headers[Header.ServiceErrorCode];
-    if (ctx.json) ctx.printJson({ subject, ms: Number(ms.toFixed(3)), ...messageJson(reply), ...(errorCode ? { error: { code: Number(errorCode), message: headers[Header.ServiceError] } } : {}) });
+    if (ctx.json)
+      ctx.printJson({
+        subject,
+        ms: Number(ms.toFixed(3)),
+        ...messageJson(reply),
+        ...(errorCode ? { error: { code: Number(errorCode), message: headers[Header.ServiceError] } } : {}),
+      });
     else {
       ctx.io.err(`reply on ${subject} in ${ms.toFixed(2)} ms (${reply.data.byteLength} bytes)`);
       for (const [k, v] of Object.entries(headers)) ctx.print(`${k}: ${v}`);

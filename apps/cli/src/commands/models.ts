@@ -29,7 +29,13 @@ export const modelsLsCommand: Command = {
     const rows = objects.map((o) => ({ name: o.name, size: o.size, modified: o.mtime, functions: users.get(o.name) ?? [] }));
     if (ctx.json) ctx.printJson(rows);
     else if (rows.length === 0) ctx.io.err(`no models in ${ObjectBucket.Models}`);
-    else ctx.print(table(['name (sha256)', 'size', 'modified', 'functions'], rows.map((r) => [r.name, formatBytes(r.size), r.modified, r.functions.sort().join(',') || '-'])));
+    else
+      ctx.print(
+        table(
+          ['name (sha256)', 'size', 'modified', 'functions'],
+          rows.map((r) => [r.name, formatBytes(r.size), r.modified, r.functions.sort().join(',') || '-']),
+        ),
+      );
     return 0;
   },
 };

@@ -41,7 +41,13 @@ export class StreamStopper {
 }
 
 /** A stream that stopped on --timeout before --count messages arrived is a failure the caller can script on. */
-export function checkCount(what: string, received: number, count: number | undefined, stopper: StreamStopper, timeoutMs: number | undefined): void {
+export function checkCount(
+  what: string,
+  received: number,
+  count: number | undefined,
+  stopper: StreamStopper,
+  timeoutMs: number | undefined,
+): void {
   if (count !== undefined && received < count && stopper.timedOut) {
     throw new CliError(`timed out after ${timeoutMs} ms with ${received} of ${count} ${what}`);
   }

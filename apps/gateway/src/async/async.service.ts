@@ -56,7 +56,9 @@ export class AsyncService implements OnApplicationBootstrap, OnApplicationShutdo
   async onApplicationBootstrap(): Promise<void> {
     this.requests = new RequestRepository(await this.nats.kv(Bucket.Requests));
     const jsm = await this.nats.jsm();
-    await jsm.consumers.add(Stream.Async, { durable_name: CONSUMER, ack_policy: AckPolicy.Explicit, ack_wait: nanos(120_000), max_deliver: MAX_DELIVER }).catch(() => undefined);
+    await jsm.consumers
+      .add(Stream.Async, { durable_name: CONSUMER, ack_policy: AckPolicy.Explicit, ack_wait: nanos(120_000), max_deliver: MAX_DELIVER })
+      .catch(() => undefined);
     const consumer = await this.nats.js.consumers.get(Stream.Async, CONSUMER);
     this.messages = await consumer.consume({ max_messages: CONCURRENCY });
     (async () => {
@@ -77,7 +79,13 @@ export class AsyncService implements OnApplicationBootstrap, OnApplicationShutdo
   async submit(fn: string, req: InvokeRequest, callbackUrl?: string): Promise<AsyncRequestRecord> {
     this.registry.get(fn);
     const id = req.requestId ? token('function', req.requestId.toLowerCase()) : nuid.next().toLowerCase();
-    const record: AsyncRequestRecord = { id, function: fn, status: 'queued', submittedAt: Date.now(), ...(callbackUrl ? { callbackUrl } : {}) };
+    const record: AsyncRequestRecord = {
+      id,
+      function: fn,
+      status: 'queued',
+      submittedAt: Date.now(),
+      ...(callbackUrl ? { callbackUrl } : {}),
+    };
     await this.put(record);
     const h = natsHeaders();
     h.set(Header.ContentType, req.contentType ?? MediaType.Json);
@@ -110,7 +118,16 @@ export class AsyncService implements OnApplicationBootstrap, OnApplicationShutdo
     const running: AsyncRequestRecord = { ...base, status: 'running', startedAt: Date.now(), attempts: m.info.redeliveryCount };
     await this.put(running);
     try {
-      const reply = await this.invoker.invoke(fn, { body: m.data, contentType: m.headers?.get(Header.ContentType) || undefined, accept: m.headers?.get(Header.Accept) || undefined, requestId: id }, 'nats');
+      const reply = await this.invoker.invoke(
+        fn,
+        {
+          body: m.data,
+          contentType: m.headers?.get(Header.ContentType) || undefined,
+          accept: m.headers?.get(Header.Accept) || undefined,
+          requestId: id,
+        },
+        'nats',
+      );
       const json = isJson(reply.contentType);
       const done: AsyncRequestRecord = {
         ...running,
@@ -118,10 +135,17 @@ export class AsyncService implements OnApplicationBootstrap, OnApplicationShutdo
         finishedAt: Date.now(),
         contentType: reply.contentType,
         servedBy: reply.headers,
-        ...(json ? { result: decodeJson(reply.body, `the JSON reply of ${fn}`) } : { resultBase64: Buffer.from(reply.body).toString('base64') }),
+        ...(json
+          ? { result: decodeJson(reply.body, `the JSON reply of ${fn}`) }
+          : { resultBase64: Buffer.from(reply.body).toString('base64') }),
       };
       await this.put(done).catch(async (e) => {
-        await this.put({ ...running, status: 'failed', finishedAt: Date.now(), error: { code: 413, message: `result could not be stored (${(e as Error).message})` } });
+        await this.put({
+          ...running,
+          status: 'failed',
+          finishedAt: Date.now(),
+          error: { code: 413, message: `result could not be stored (${(e as Error).message})` },
+        });
       });
       m.ack();
       this.callback(done);
@@ -133,7 +157,12 @@ export class AsyncService implements OnApplicationBootstrap, OnApplicationShutdo
         m.nak(RETRY_DELAY_MS * m.info.redeliveryCount);
         return;
       }
-      const failed: AsyncRequestRecord = { ...running, status: 'failed', finishedAt: Date.now(), error: { code: err.code, message: err.message } };
+      const failed: AsyncRequestRecord = {
+        ...running,
+        status: 'failed',
+        finishedAt: Date.now(),
+        error: { code: err.code, message: err.message },
+      };
       await this.put(failed);
       m.term();
       this.callback(failed);
@@ -143,7 +172,12 @@ export class AsyncService implements OnApplicationBootstrap, OnApplicationShutdo
   /** Best effort: the result stays in KV whatever the callback does. */
   private callback(r: AsyncRequestRecord): void {
     if (!r.callbackUrl) return;
-    fetch(r.callbackUrl, { method: 'POST', headers: { 'content-type': MediaType.Json }, body: JSON.stringify(r), signal: AbortSignal.timeout(10_000) })
+    fetch(r.callbackUrl, {
+      method: 'POST',
+      headers: { 'content-type': MediaType.Json },
+      body: JSON.stringify(r),
+      signal: AbortSignal.timeout(10_000),
+    })
       .then((res) => {
         if (!res.ok) this.logger.warn(`callback for ${r.id} to ${r.callbackUrl} answered ${res.status}`);
       })

@@ -24,7 +24,9 @@ export class ClusterView implements OnModuleInit, OnApplicationShutdown {
   /** Replicas of a function (or one stage) whose device is live and reports it loaded. */
   readyReplicas(fn: string, stage?: number): ReplicaView[] {
     const unit = unitKey(fn, stage);
-    return this.state.replicas(fn, stage).filter((r) => r.ageMs <= STALE_AFTER_MS && r.state?.functions.some((f) => f.fn === unit && f.ready));
+    return this.state
+      .replicas(fn, stage)
+      .filter((r) => r.ageMs <= STALE_AFTER_MS && r.state?.functions.some((f) => f.fn === unit && f.ready));
   }
 
   /** Ready when a live replica reports it loaded — for a pipeline, every stage. */

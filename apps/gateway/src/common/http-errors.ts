@@ -13,9 +13,11 @@ export function toHttpError(e: unknown): EparaError {
     return new EparaError((isErrorCode(status) ? status : status >= 500 ? 500 : 400) as ErrorCode, message);
   }
   const err = e as { type?: string; status?: number; message?: string; limit?: number };
-  if (err?.type === 'entity.too.large') return new EparaError(413, `request body is larger than the limit of ${err.limit} bytes`, { limitBytes: err.limit });
+  if (err?.type === 'entity.too.large')
+    return new EparaError(413, `request body is larger than the limit of ${err.limit} bytes`, { limitBytes: err.limit });
   if (err?.type === 'entity.parse.failed') return EparaError.badInput(`body is not valid JSON: ${err.message}`);
-  if (err?.type === 'encoding.unsupported' || err?.type === 'charset.unsupported') return EparaError.badInput(err.message ?? 'unsupported encoding');
+  if (err?.type === 'encoding.unsupported' || err?.type === 'charset.unsupported')
+    return EparaError.badInput(err.message ?? 'unsupported encoding');
   return new EparaError(500, 'internal error', undefined, { cause: e });
 }
 
@@ -31,13 +33,20 @@ export class HttpErrorFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const res = host.switchToHttp().getResponse<Response>();
     const req = host.switchToHttp().getRequest<Request>();
-    if (exception instanceof HttpException && typeof exception.getResponse() === 'object' && !('message' in (exception.getResponse() as object))) {
+    if (
+      exception instanceof HttpException &&
+      typeof exception.getResponse() === 'object' &&
+      !('message' in (exception.getResponse() as object))
+    ) {
       // A status document (health, readiness): sent as the controller shaped it.
       res.status(exception.getStatus()).json(exception.getResponse());
       return;
     }
     const err = toHttpError(exception);
-    if (err.code === 500) this.logger.error(`${req.method} ${req.url} failed (request ${req.headers['epara-request-id'] ?? '-'}): ${(exception as Error)?.stack ?? String(exception)}`);
+    if (err.code === 500)
+      this.logger.error(
+        `${req.method} ${req.url} failed (request ${req.headers['epara-request-id'] ?? '-'}): ${(exception as Error)?.stack ?? String(exception)}`,
+      );
     send(res, err);
   }
 }

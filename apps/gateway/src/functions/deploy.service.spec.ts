@@ -28,7 +28,15 @@ function functionRecord(name: string, over: Partial<FunctionRecord> = {}): Funct
     kind: 'tensor',
     slo: { latencyMs: 100 },
     model: { sha256: 'abc', sizeBytes: 1000, format: 'onnx', inputs: [], outputs: [], batchable: true, source: 'upload' },
-    category: { sensitivity: 'latency', footprint: 'single', mode: Mode.Dp, reason: 'test', provisional: true, pinned: false, decidedAt: 0 },
+    category: {
+      sensitivity: 'latency',
+      footprint: 'single',
+      mode: Mode.Dp,
+      reason: 'test',
+      provisional: true,
+      pinned: false,
+      decidedAt: 0,
+    },
     profiles: {},
     createdAt: 1,
     updatedAt: 1,
@@ -84,7 +92,24 @@ describe('DeployService (patch and remove over the function store)', () => {
     kv.beforeUpdate = (key) => {
       if (raced) return;
       raced = true;
-      kv.write(key, encodeJson(functionRecord('ocr', { profiles: { 'cpu-ep': { deviceClass: 'cpu-ep', execMsByBatch: { '1': 5 }, memoryBytes: 4000, loadMs: 10, shapeClass: '3x4', measuredAt: 2, device: 'w1' } } })));
+      kv.write(
+        key,
+        encodeJson(
+          functionRecord('ocr', {
+            profiles: {
+              'cpu-ep': {
+                deviceClass: 'cpu-ep',
+                execMsByBatch: { '1': 5 },
+                memoryBytes: 4000,
+                loadMs: 10,
+                shapeClass: '3x4',
+                measuredAt: 2,
+                device: 'w1',
+              },
+            },
+          }),
+        ),
+      );
     };
     const next = await sut.patch('ocr', { description: 'text boxes' });
     expect(next.description).toBe('text boxes');
@@ -131,7 +156,10 @@ describe('FunctionRegistry.create', () => {
     const mirror = new MapMirror();
     const sut = new FunctionRegistry(undefined as unknown as NatsClient).bind(new FunctionRepository(kv), mirror);
     kv.write('ocr', encodeJson(functionRecord('ocr')));
-    await expect(sut.create(functionRecord('ocr', { createdAt: 2 }))).rejects.toMatchObject({ code: 409, message: 'function "ocr" already exists: PATCH it, or DELETE it first' });
+    await expect(sut.create(functionRecord('ocr', { createdAt: 2 }))).rejects.toMatchObject({
+      code: 409,
+      message: 'function "ocr" already exists: PATCH it, or DELETE it first',
+    });
     await sut.create(functionRecord('det'));
     expect(sut.list().map((r) => r.name)).toEqual(['det']);
   });

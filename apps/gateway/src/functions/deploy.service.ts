@@ -59,7 +59,10 @@ export class DeployService {
         throw EparaError.badInput(`spec is not valid JSON: ${(e as Error).message}`, { field: 'spec' });
       }
     }
-    if (plain === undefined || plain === null) throw EparaError.badInput('missing "spec": send the function spec as JSON (multipart field "spec", or the JSON body)', { field: 'spec' });
+    if (plain === undefined || plain === null)
+      throw EparaError.badInput('missing "spec": send the function spec as JSON (multipart field "spec", or the JSON body)', {
+        field: 'spec',
+      });
     return validateDto(DeployFunctionDto, plain, 'spec');
   }
 
@@ -68,7 +71,10 @@ export class DeployService {
     if (spec.model?.bundled) {
       const path = bundledModelPath(spec.model.bundled, this.config.cacheDir);
       if (!existsSync(path)) {
-        throw EparaError.badInput(`bundled model "${spec.model.bundled}" is not on this gateway (${path}); run "npm run fetch-models" or upload the model file`, { field: 'model.bundled' });
+        throw EparaError.badInput(
+          `bundled model "${spec.model.bundled}" is not on this gateway (${path}); run "npm run fetch-models" or upload the model file`,
+          { field: 'model.bundled' },
+        );
       }
       const bytes = await readFile(path);
       return { bytes, sha256: sha256Of(bytes), source: `bundled:${spec.model.bundled}` };
@@ -81,7 +87,9 @@ export class DeployService {
       if (!bytes) throw EparaError.badInput(`stored model ${spec.model.sha256} could not be read`, { field: 'model.sha256' });
       return { bytes, sha256: spec.model.sha256, source: 'stored' };
     }
-    throw EparaError.badInput('no model: upload it as the multipart file field "model", or set spec.model.bundled or spec.model.sha256', { field: 'model' });
+    throw EparaError.badInput('no model: upload it as the multipart file field "model", or set spec.model.bundled or spec.model.sha256', {
+      field: 'model',
+    });
   }
 
   private async store(sha256: string, bytes: Uint8Array): Promise<void> {
@@ -100,14 +108,27 @@ export class DeployService {
 
   async deploy(rawSpec: unknown, upload?: Uint8Array): Promise<FunctionRecord> {
     const spec = this.parseSpec(rawSpec);
-    if (this.registry.find(spec.name)) throw new EparaError(409, `function "${spec.name}" already exists: PATCH it, or DELETE it first`, { function: spec.name });
+    if (this.registry.find(spec.name))
+      throw new EparaError(409, `function "${spec.name}" already exists: PATCH it, or DELETE it first`, { function: spec.name });
     const { bytes, sha256, source } = await this.modelBytes(spec, upload);
     const signature = await inspectModel(bytes!);
-    if (spec.kind === FunctionKind.TextDetection && (signature.inputs.length !== 1 || signature.inputs[0].datatype !== 'FP32' || signature.inputs[0].shape.length !== 4)) {
-      throw EparaError.badInput(`a text-detection function needs a model with one FP32 input [N,3,H,W] (a PP-OCR detector); this model's inputs are ${signature.inputs.map((i) => `${i.name} ${i.datatype} [${i.shape}]`).join(', ')}`, { field: 'kind' });
+    if (
+      spec.kind === FunctionKind.TextDetection &&
+      (signature.inputs.length !== 1 || signature.inputs[0].datatype !== 'FP32' || signature.inputs[0].shape.length !== 4)
+    ) {
+      throw EparaError.badInput(
+        `a text-detection function needs a model with one FP32 input [N,3,H,W] (a PP-OCR detector); this model's inputs are ${signature.inputs.map((i) => `${i.name} ${i.datatype} [${i.shape}]`).join(', ')}`,
+        { field: 'kind' },
+      );
     }
-    if (spec.kind === FunctionKind.TextGeneration && !['input_ids', 'attention_mask', 'position_ids', 'past_key_0'].every((n) => signature.inputs.some((i) => i.name === n))) {
-      throw EparaError.badInput(`a text-generation function needs a decoder with a KV cache (inputs input_ids, attention_mask, position_ids, past_key_<i>, past_value_<i>); this model's inputs are ${signature.inputs.map((i) => i.name).join(', ')}`, { field: 'kind' });
+    if (
+      spec.kind === FunctionKind.TextGeneration &&
+      !['input_ids', 'attention_mask', 'position_ids', 'past_key_0'].every((n) => signature.inputs.some((i) => i.name === n))
+    ) {
+      throw EparaError.badInput(
+        `a text-generation function needs a decoder with a KV cache (inputs input_ids, attention_mask, position_ids, past_key_<i>, past_value_<i>); this model's inputs are ${signature.inputs.map((i) => i.name).join(', ')}`,
+        { field: 'kind' },
+      );
     }
     await this.store(sha256, bytes!);
     const model: ModelInfo = { sha256, sizeBytes: bytes!.byteLength, format: 'onnx', ...signature, source };
@@ -129,7 +150,9 @@ export class DeployService {
     };
     await this.registry.create(record);
     this.events.emit(EventKind.Deployed, { function: record.name, sha256, category: record.category });
-    this.logger.log(`deployed ${record.name} (${record.kind}, ${(model.sizeBytes / 1e6).toFixed(1)} MB, ${record.category.mode}): ${record.category.reason}`);
+    this.logger.log(
+      `deployed ${record.name} (${record.kind}, ${(model.sizeBytes / 1e6).toFixed(1)} MB, ${record.category.mode}): ${record.category.reason}`,
+    );
     return record;
   }
 
@@ -148,14 +171,20 @@ export class DeployService {
     try {
       result = partitionModel(bytes, { stages, maxStageBytes });
     } catch (e) {
-      throw EparaError.badInput(`function "${name}" needs more than one device (pp), but its model cannot be cut into ${stages} stages of at most ${(maxStageBytes / 1e6).toFixed(1)} MB: ${(e as Error).message}`, { field: 'model' });
+      throw EparaError.badInput(
+        `function "${name}" needs more than one device (pp), but its model cannot be cut into ${stages} stages of at most ${(maxStageBytes / 1e6).toFixed(1)} MB: ${(e as Error).message}`,
+        { field: 'model' },
+      );
     }
     let signatures;
     try {
       const sample = sampleTensors(model);
       signatures = await probeStageSignatures(result, sample.inputs, model.inputs);
     } catch (e) {
-      throw EparaError.badInput(`function "${name}" was cut into ${stages} stages, but a sample request could not run through them: ${(e as Error).message.split('\n')[0]}`, { field: 'model' });
+      throw EparaError.badInput(
+        `function "${name}" was cut into ${stages} stages, but a sample request could not run through them: ${(e as Error).message.split('\n')[0]}`,
+        { field: 'model' },
+      );
     }
     model.stages = [];
     for (const s of result.stages) {

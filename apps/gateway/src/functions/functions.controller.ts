@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Req, Res, UploadedFile, UseInterceptors } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Req, Res, UploadedFile, UseInterceptors } from '@nestjs/common';
 import { FileInterceptor } from '@nestjs/platform-express';
 import { ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
@@ -50,7 +50,8 @@ export class FunctionsController {
   @ApiOperation({ summary: 'Invoke synchronously: Open Inference Protocol JSON, msgpack, or media bytes by Content-Type' })
   async invoke(@Param('name') name: string, @Req() req: Request, @Res() res: Response): Promise<void> {
     const request = invokeRequestFrom(req);
-    if (this.invoker.wantsStream(name, request.accept)) return streamEvents(res, (onEvent, signal) => this.invoker.stream(name, request, onEvent, signal));
+    if (this.invoker.wantsStream(name, request.accept))
+      return streamEvents(res, (onEvent, signal) => this.invoker.stream(name, request, onEvent, signal));
     sendReply(res, await this.invoker.invoke(name, request, 'http'));
   }
 }

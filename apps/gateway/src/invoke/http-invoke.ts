@@ -22,14 +22,20 @@ export function invokeRequestFrom(req: Request): InvokeRequest {
 
 export function sendReply(res: Response, reply: InvokeReply): void {
   for (const [k, v] of Object.entries(reply.headers)) res.setHeader(k, v);
-  res.status(200).type(reply.contentType).send(Buffer.from(reply.body.buffer, reply.body.byteOffset, reply.body.byteLength));
+  res
+    .status(200)
+    .type(reply.contentType)
+    .send(Buffer.from(reply.body.buffer, reply.body.byteOffset, reply.body.byteLength));
 }
 
 /**
  * Answers as server-sent events: `event: token` per token, then `event: end` (or `event: error` with
  * the usual error body). The stream is cancelled when the client goes away.
  */
-export async function streamEvents(res: Response, run: (onEvent: (kind: string, data: unknown) => void, signal: AbortSignal) => Promise<void>): Promise<void> {
+export async function streamEvents(
+  res: Response,
+  run: (onEvent: (kind: string, data: unknown) => void, signal: AbortSignal) => Promise<void>,
+): Promise<void> {
   const abort = new AbortController();
   res.on('close', () => {
     if (!res.writableEnded) abort.abort();

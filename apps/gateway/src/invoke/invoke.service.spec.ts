@@ -1,5 +1,18 @@
 import { headers as natsHeaders, Msg, MsgHdrs, NatsError } from 'nats';
-import { decodeInvocation, decodeResultTensors, encodeResult, encodeTensorsMsgpack, EparaError, FunctionKind, FunctionRecord, Header, MediaType, Mode, subjects, Tensor } from '@epara/contracts';
+import {
+  decodeInvocation,
+  decodeResultTensors,
+  encodeResult,
+  encodeTensorsMsgpack,
+  EparaError,
+  FunctionKind,
+  FunctionRecord,
+  Header,
+  MediaType,
+  Mode,
+  subjects,
+  Tensor,
+} from '@epara/contracts';
 import type { NatsClient, ReplicaView } from '@epara/nats';
 import { servingPolicy } from '@epara/policy';
 import type { ClusterView } from '../cluster/cluster-view.service';
@@ -116,8 +129,14 @@ const json = (doc: unknown) => ({ body: Buffer.from(JSON.stringify(doc)), conten
 describe('InvokeService', () => {
   it("sends a request to the less loaded replica's device subject with its deadline and id, and passes the serving headers on", async () => {
     const { sut, transport, cluster } = setup([fnRecord('f')]);
-    cluster.place('f', Mode.Dp, [{ device: 'a', queued: 4 }, { device: 'b', queued: 0 }]);
-    transport.answers.set(subjects.device(Mode.Dp, 'f', 'b'), () => ({ body: Buffer.from('{"ok":true}'), headers: { [Header.Device]: 'b', [Header.BatchSize]: '2', [Header.ContentType]: MediaType.Json } }));
+    cluster.place('f', Mode.Dp, [
+      { device: 'a', queued: 4 },
+      { device: 'b', queued: 0 },
+    ]);
+    transport.answers.set(subjects.device(Mode.Dp, 'f', 'b'), () => ({
+      body: Buffer.from('{"ok":true}'),
+      headers: { [Header.Device]: 'b', [Header.BatchSize]: '2', [Header.ContentType]: MediaType.Json },
+    }));
 
     const before = Date.now();
     const reply = await sut.invoke('f', { ...json({ x: 1 }), requestId: 'r-1' }, 'http');
@@ -145,7 +164,10 @@ describe('InvokeService', () => {
   it('answers 503 when no replica is placed', async () => {
     const { sut } = setup([fnRecord('f')]);
 
-    await expect(sut.invoke('f', json({}), 'http')).rejects.toMatchObject({ code: 503, message: expect.stringMatching(/no replica placed yet/) });
+    await expect(sut.invoke('f', json({}), 'http')).rejects.toMatchObject({
+      code: 503,
+      message: expect.stringMatching(/no replica placed yet/),
+    });
   });
 
   it('retries once on another replica after "no responders"', async () => {
@@ -163,7 +185,10 @@ describe('InvokeService', () => {
     const { sut, transport, cluster } = setup([fnRecord('f')]);
     cluster.place('f', Mode.Dp, [{ device: 'a' }]);
 
-    await expect(sut.invoke('f', json({}), 'http')).rejects.toMatchObject({ code: 503, message: expect.stringMatching(/no worker answered for function "f"/) });
+    await expect(sut.invoke('f', json({}), 'http')).rejects.toMatchObject({
+      code: 503,
+      message: expect.stringMatching(/no worker answered for function "f"/),
+    });
     expect(transport.sent.map((s) => s.subject)).toEqual([subjects.device(Mode.Dp, 'f', 'a'), subjects.mode(Mode.Dp, 'f')]);
   });
 
@@ -182,10 +207,18 @@ describe('InvokeService', () => {
     const { sut, transport, cluster } = setup([record]);
     cluster.place('net#0', Mode.Dp, [{ device: 'a' }]);
     cluster.place('net#1', Mode.Dp, [{ device: 'b' }]);
-    transport.answers.set(subjects.device(Mode.Dp, 'net', 'a'), () => tensorReply([tensor('h', 2)], { [Header.Device]: 'a', [Header.ExecMs]: '1', [Header.QueueMs]: '0.5' }));
-    transport.answers.set(subjects.device(Mode.Dp, 'net', 'b'), () => tensorReply([tensor('y', 3)], { [Header.Device]: 'b', [Header.ExecMs]: '2', [Header.QueueMs]: '0' }));
+    transport.answers.set(subjects.device(Mode.Dp, 'net', 'a'), () =>
+      tensorReply([tensor('h', 2)], { [Header.Device]: 'a', [Header.ExecMs]: '1', [Header.QueueMs]: '0.5' }),
+    );
+    transport.answers.set(subjects.device(Mode.Dp, 'net', 'b'), () =>
+      tensorReply([tensor('y', 3)], { [Header.Device]: 'b', [Header.ExecMs]: '2', [Header.QueueMs]: '0' }),
+    );
 
-    const reply = await sut.invoke('net', { body: encodeTensorsMsgpack([tensor('x', 1)]), contentType: MediaType.Msgpack, requestId: 'r-9' }, 'http');
+    const reply = await sut.invoke(
+      'net',
+      { body: encodeTensorsMsgpack([tensor('x', 1)]), contentType: MediaType.Msgpack, requestId: 'r-9' },
+      'http',
+    );
 
     expect(transport.sent.map((s) => [s.subject, s.headers.get(Header.Stage)])).toEqual([
       [subjects.device(Mode.Dp, 'net', 'a'), '0'],
@@ -199,6 +232,12 @@ describe('InvokeService', () => {
       ['x', 1],
     ]);
     expect(decodeResultTensors(reply.body, reply.contentType).map((t) => [t.name, t.data[0]])).toEqual([['y', 3]]);
-    expect(reply.headers).toMatchObject({ [Header.Device]: 'a,b', [Header.Mode]: Mode.Pp, [Header.ExecMs]: '3.000', [Header.QueueMs]: '0.500', [Header.RequestId]: 'r-9' });
+    expect(reply.headers).toMatchObject({
+      [Header.Device]: 'a,b',
+      [Header.Mode]: Mode.Pp,
+      [Header.ExecMs]: '3.000',
+      [Header.QueueMs]: '0.500',
+      [Header.RequestId]: 'r-9',
+    });
   });
 });

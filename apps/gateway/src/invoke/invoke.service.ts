@@ -1,6 +1,19 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { createInbox, headers as natsHeaders, Msg, MsgHdrs, nuid } from 'nats';
-import { decodeInvocation, decodeResultTensors, encodeResult, encodeTensorsMsgpack, EparaError, FunctionKind, FunctionRecord, Header, MediaType, Mode, SERVING_HEADERS, subjects } from '@epara/contracts';
+import {
+  decodeInvocation,
+  decodeResultTensors,
+  encodeResult,
+  encodeTensorsMsgpack,
+  EparaError,
+  FunctionKind,
+  FunctionRecord,
+  Header,
+  MediaType,
+  Mode,
+  SERVING_HEADERS,
+  subjects,
+} from '@epara/contracts';
 import { PipelinePlan, RequestRouter, Route, routeSubject, RouteTarget } from '@epara/core';
 import { decodeJson, NatsClient, natsFailure, replyError, respondError } from '@epara/nats';
 import { ClusterReplicaView } from '../cluster/cluster-replica-view';
@@ -60,16 +73,23 @@ export class InvokeService {
 
   private checkServable(record: FunctionRecord): void {
     if (record.category.mode === Mode.Pp && !record.model.stages?.length) {
-      throw new EparaError(501, `function "${record.name}" is categorized ${record.category.sensitivity} × ${record.category.footprint} → pp, but its model has no pipeline stages (redeploy it to partition the model)`, {
-        category: record.category,
-      });
+      throw new EparaError(
+        501,
+        `function "${record.name}" is categorized ${record.category.sensitivity} × ${record.category.footprint} → pp, but its model has no pipeline stages (redeploy it to partition the model)`,
+        {
+          category: record.category,
+        },
+      );
     }
   }
 
   /** The router's route for a request of `record`, as long as one can be sent: 503 when no replica is placed. */
   private placed(record: FunctionRecord, route: Route<string>): Route<string> {
     if (route.target === RouteTarget.Unplaced) {
-      throw EparaError.noCapacity(`function "${record.name}" has no replica placed yet: no worker has room for it, or the scheduler is not running`, { function: record.name });
+      throw EparaError.noCapacity(
+        `function "${record.name}" has no replica placed yet: no worker has room for it, or the scheduler is not running`,
+        { function: record.name },
+      );
     }
     return route;
   }
@@ -95,7 +115,10 @@ export class InvokeService {
       if (deadline <= arrival) throw EparaError.deadline('deadline passed before the request reached the gateway');
       const requestId = req.requestId || nuid.next();
       if (record.category.mode === Mode.Sp || record.category.mode === Mode.Pp) {
-        const reply = record.category.mode === Mode.Sp ? await this.split.invoke(record, req, deadline, requestId) : await this.pipeline(record, req, deadline, requestId);
+        const reply =
+          record.category.mode === Mode.Sp
+            ? await this.split.invoke(record, req, deadline, requestId)
+            : await this.pipeline(record, req, deadline, requestId);
         if (Date.now() - arrival > record.slo.latencyMs) outcome = 'slo_missed';
         else this.metrics.goodRequests.inc({ function: fn });
         return reply;
@@ -111,7 +134,8 @@ export class InvokeService {
         this.logger.warn(`no responders on ${routeSubject(route)} for ${fn} (request ${requestId}); retrying once`);
         route = this.placed(record, this.router.retryTarget(route));
         reply = await this.send(route, req.body, h, deadline).catch((e2) => {
-          if (natsFailure.isNoResponders(e2)) throw EparaError.noCapacity(`no worker answered for function "${fn}"; it may be reloading`, { function: fn });
+          if (natsFailure.isNoResponders(e2))
+            throw EparaError.noCapacity(`no worker answered for function "${fn}"; it may be reloading`, { function: fn });
           throw e2;
         });
       }
@@ -143,7 +167,8 @@ export class InvokeService {
    */
   private async pipeline(record: FunctionRecord, req: InvokeRequest, deadline: number, requestId: string): Promise<InvokeReply> {
     const invocation = decodeInvocation(req.body, req.contentType);
-    if (invocation.type !== 'tensors') throw EparaError.badInput(`function "${record.name}" takes tensors (JSON or msgpack), not ${invocation.mediaType}`);
+    if (invocation.type !== 'tensors')
+      throw EparaError.badInput(`function "${record.name}" takes tensors (JSON or msgpack), not ${invocation.mediaType}`);
     const run = PipelinePlan.of(record, invocation.outputNames).start(invocation.inputs, deadline, requestId);
     for (let step = run.next(); step; step = run.next()) {
       const h = natsHeaders();
@@ -163,7 +188,11 @@ export class InvokeService {
       });
     }
     const { outputs, headers } = run.reply();
-    const { body, contentType } = encodeResult({ type: 'tensors', outputs }, { modelName: record.name, id: invocation.id }, req.accept ?? req.contentType);
+    const { body, contentType } = encodeResult(
+      { type: 'tensors', outputs },
+      { modelName: record.name, id: invocation.id },
+      req.accept ?? req.contentType,
+    );
     return { body, contentType, headers };
   }
 
@@ -176,10 +205,16 @@ export class InvokeService {
    * Token streaming (text generation over HTTP SSE): the gateway keeps its own inbox, passes each token
    * message on as it comes, and when the client leaves (`signal`) tells the worker to stop generating.
    */
-  async stream(fn: string, req: InvokeRequest, onEvent: (kind: 'token' | 'end', data: unknown) => void, signal: AbortSignal): Promise<void> {
+  async stream(
+    fn: string,
+    req: InvokeRequest,
+    onEvent: (kind: 'token' | 'end', data: unknown) => void,
+    signal: AbortSignal,
+  ): Promise<void> {
     const arrival = Date.now();
     const record = this.registry.get(fn);
-    if (record.kind !== FunctionKind.TextGeneration) throw EparaError.badInput(`function "${fn}" is ${record.kind}; only text-generation functions stream`);
+    if (record.kind !== FunctionKind.TextGeneration)
+      throw EparaError.badInput(`function "${fn}" is ${record.kind}; only text-generation functions stream`);
     const deadline = this.deadlineOf(record, arrival, req.deadlineEpochMs);
     const requestId = req.requestId || nuid.next();
     const route = this.placed(record, this.router.route(record.name));
@@ -224,7 +259,13 @@ export class InvokeService {
   }
 
   /** One request to a worker; bodies over the NATS max payload go through the object store both ways. */
-  private async send(route: Route<string>, body: Uint8Array, h: MsgHdrs, deadline: number, generation = false): Promise<{ msg: Msg; body: Uint8Array }> {
+  private async send(
+    route: Route<string>,
+    body: Uint8Array,
+    h: MsgHdrs,
+    deadline: number,
+    generation = false,
+  ): Promise<{ msg: Msg; body: Uint8Array }> {
     // A whole generation takes far longer than its time to first token (the deadline it carries).
     const timeout = generation ? GENERATION_TIMEOUT_MS : Math.max(1, deadline - Date.now() + this.config.replyGraceMs);
     if (route.device) this.cluster.begin(route.device);

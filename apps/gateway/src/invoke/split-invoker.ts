@@ -25,13 +25,14 @@ export class SplitInvoker {
   private devicesFor(fn: string): string[] {
     return this.cluster
       .readyReplicas(fn)
-      .sort((a, b) => (a.state!.queued + a.state!.running) - (b.state!.queued + b.state!.running) || a.device.localeCompare(b.device))
+      .sort((a, b) => a.state!.queued + a.state!.running - (b.state!.queued + b.state!.running) || a.device.localeCompare(b.device))
       .map((r) => r.device);
   }
 
   async invoke(record: FunctionRecord, req: InvokeRequest, deadline: number, requestId: string): Promise<InvokeReply> {
     const devices = this.devicesFor(record.name);
-    if (devices.length === 0) throw EparaError.noCapacity(`function "${record.name}" has no live replica to split the request over`, { function: record.name });
+    if (devices.length === 0)
+      throw EparaError.noCapacity(`function "${record.name}" has no live replica to split the request over`, { function: record.name });
     const image = await splitImageForDetector(req.body, devices.length);
     const { tiles } = image;
     const replies = await Promise.all(
@@ -44,7 +45,10 @@ export class SplitInvoker {
         h.set(Header.RequestId, `${requestId}.${i}`);
         this.cluster.begin(device);
         try {
-          const msg = await this.nats.nc.request(subjects.device(Mode.Sp, record.name, device), tile.png, { timeout: Math.max(1, deadline - Date.now() + this.config.replyGraceMs), headers: h });
+          const msg = await this.nats.nc.request(subjects.device(Mode.Sp, record.name, device), tile.png, {
+            timeout: Math.max(1, deadline - Date.now() + this.config.replyGraceMs),
+            headers: h,
+          });
           const err = replyError(msg);
           if (err) throw err;
           const doc = decodeJson<{ boxes: ScoredRect[] }>(msg.data, `the boxes of band ${i}`);
@@ -55,14 +59,18 @@ export class SplitInvoker {
             boxes: doc.boxes,
           };
         } catch (e) {
-          if ((e as { code?: string }).code === 'TIMEOUT') throw EparaError.deadline(`tile ${i} on ${device} did not answer within the deadline`);
+          if ((e as { code?: string }).code === 'TIMEOUT')
+            throw EparaError.deadline(`tile ${i} on ${device} did not answer within the deadline`);
           throw e;
         } finally {
           this.cluster.end(device);
         }
       }),
     );
-    const boxes = mergeSplitDetections(image, replies.map((r) => r.boxes));
+    const boxes = mergeSplitDetections(
+      image,
+      replies.map((r) => r.boxes),
+    );
     return {
       body: Buffer.from(JSON.stringify({ boxes, count: boxes.length, tiles: tiles.length })),
       contentType: MediaType.Json,

@@ -94,7 +94,8 @@ export class GenerationServer {
         if (o.code) return fail(new EparaError(o.code, o.message ?? `generation ended: ${o.reason}`));
         const summary = { text: o.text, tokens: o.tokens, reason: o.reason, ttftMs: o.ttftMs, tpotMs: o.tpotMs };
         reply(stream ? { done: true, ...summary } : summary, stream ? 'end' : undefined);
-        const good = o.ttftMs !== null && o.ttftMs <= ttftMs && (o.tpotMs === null || o.tpotMs <= (served.record.slo.tpotMs ?? DEFAULT_TPOT_MS));
+        const good =
+          o.ttftMs !== null && o.ttftMs <= ttftMs && (o.tpotMs === null || o.tpotMs <= (served.record.slo.tpotMs ?? DEFAULT_TPOT_MS));
         this.metrics.requests.inc({ function: served.unit, outcome: o.reason === 'cancelled' ? 'cancelled' : good ? 'ok' : 'slo_missed' });
         if (good) this.metrics.good.inc({ function: served.unit });
         if (o.reason === 'cancelled') this.logger.log(`${served.unit} request ${requestId} cancelled after ${o.tokens} tokens`);

@@ -67,7 +67,17 @@ export class RequestHandler {
           deadlineMs,
           settle: (outcome) => {
             if ('error' in outcome) return fail(outcome.error);
-            void this.reply(msg, fn, outcome.result, outcome.served, requestId, accept, invocation.type === 'tensors' ? invocation.id : undefined, arrivalMs, deadlineMs);
+            void this.reply(
+              msg,
+              fn,
+              outcome.result,
+              outcome.served,
+              requestId,
+              accept,
+              invocation.type === 'tensors' ? invocation.id : undefined,
+              arrivalMs,
+              deadlineMs,
+            );
           },
         };
         this.executor.enqueue(pending);
@@ -75,7 +85,17 @@ export class RequestHandler {
       .catch(fail);
   }
 
-  private async reply(msg: Msg, fn: ServedFunction, result: Parameters<typeof encodeResult>[0], served: ServedInfo, requestId: string, accept: string | undefined, id: string | undefined, arrivalMs: number, deadlineMs: number): Promise<void> {
+  private async reply(
+    msg: Msg,
+    fn: ServedFunction,
+    result: Parameters<typeof encodeResult>[0],
+    served: ServedInfo,
+    requestId: string,
+    accept: string | undefined,
+    id: string | undefined,
+    arrivalMs: number,
+    deadlineMs: number,
+  ): Promise<void> {
     const name = fn.unit;
     try {
       const { body, contentType } = encodeResult(result, { modelName: fn.record.name, id }, accept);

@@ -74,7 +74,12 @@ export class WorkerEndpoints implements EndpointPublisher<WorkerWanted, LoadedMo
           if (!current) return void respondError(msg, EparaError.noCapacity(`stage ${unit} is not on ${device}`));
           this.handler.handle(msg, current);
         };
-        svc.addEndpoint(`${fn}-stages-on-${device}`, { handler: handle, subject: subjects.device(Mode.Pp, fn, device), queue, metadata: { function: fn, mode: Mode.Pp, route: 'device' } });
+        svc.addEndpoint(`${fn}-stages-on-${device}`, {
+          handler: handle,
+          subject: subjects.device(Mode.Pp, fn, device),
+          queue,
+          metadata: { function: fn, mode: Mode.Pp, route: 'device' },
+        });
         continue;
       }
       const handle = (err: Error | null, msg: Parameters<RequestHandler['handle']>[0]) => {
@@ -84,8 +89,18 @@ export class WorkerEndpoints implements EndpointPublisher<WorkerWanted, LoadedMo
         if (current.record.kind === FunctionKind.TextGeneration) this.generation.handle(msg, current);
         else this.handler.handle(msg, current);
       };
-      svc.addEndpoint(fn, { handler: handle, subject: subjects.mode(first.mode, fn), queue, metadata: { function: fn, mode: first.mode, route: 'queue-group' } });
-      svc.addEndpoint(`${fn}-on-${device}`, { handler: handle, subject: subjects.device(first.mode, fn, device), queue, metadata: { function: fn, mode: first.mode, route: 'device' } });
+      svc.addEndpoint(fn, {
+        handler: handle,
+        subject: subjects.mode(first.mode, fn),
+        queue,
+        metadata: { function: fn, mode: first.mode, route: 'queue-group' },
+      });
+      svc.addEndpoint(`${fn}-on-${device}`, {
+        handler: handle,
+        subject: subjects.device(first.mode, fn, device),
+        queue,
+        metadata: { function: fn, mode: first.mode, route: 'device' },
+      });
     }
     this.service = svc;
     // Not awaited: stopping drains the old endpoints' subscriptions (a round trip to the server each), and

@@ -10,13 +10,43 @@ import type { WorkerWanted } from './worker-unit';
 const DEVICE_CLASS = 'cpu-t1';
 
 function modelInfo(over: Partial<ModelInfo> = {}): ModelInfo {
-  return { sha256: 'sha-f', sizeBytes: 10, format: 'onnx', inputs: [{ name: 'x', datatype: 'FP32', shape: ['N', 4], batchAxis: 0 }], outputs: [], batchable: true, source: 'test', ...over } as ModelInfo;
+  return {
+    sha256: 'sha-f',
+    sizeBytes: 10,
+    format: 'onnx',
+    inputs: [{ name: 'x', datatype: 'FP32', shape: ['N', 4], batchAxis: 0 }],
+    outputs: [],
+    batchable: true,
+    source: 'test',
+    ...over,
+  } as ModelInfo;
 }
 
 function wanted(over: { kind?: string; profiles?: Record<string, Profile>; stage?: number; info?: ModelInfo } = {}): WorkerWanted {
   const info = over.info ?? modelInfo();
-  const record = { name: 'f', kind: over.kind ?? 'tensor', slo: { latencyMs: 100 }, model: info, profiles: over.profiles ?? {}, createdAt: 0, updatedAt: 0 } as unknown as FunctionRecord;
-  return { unit: 'f', modelId: info.sha256, assignment: { fn: 'f', mode: 'dp', sha256: info.sha256, stage: over.stage, maxBatchSize: 8, maxQueueDelayMs: 2 } as WorkerWanted['assignment'], record, info };
+  const record = {
+    name: 'f',
+    kind: over.kind ?? 'tensor',
+    slo: { latencyMs: 100 },
+    model: info,
+    profiles: over.profiles ?? {},
+    createdAt: 0,
+    updatedAt: 0,
+  } as unknown as FunctionRecord;
+  return {
+    unit: 'f',
+    modelId: info.sha256,
+    assignment: {
+      fn: 'f',
+      mode: 'dp',
+      sha256: info.sha256,
+      stage: over.stage,
+      maxBatchSize: 8,
+      maxQueueDelayMs: 2,
+    } as WorkerWanted['assignment'],
+    record,
+    info,
+  };
 }
 
 function setup(profiling = true) {
@@ -33,10 +63,26 @@ function setup(profiling = true) {
   const profile = jest.fn(async () => ({ execMsByBatch: { '1': 3, '8': 9 } }) as unknown as Profile);
   const attached: string[] = [];
   const detached: string[] = [];
-  const generation = { attach: (u: { unit: string }) => void attached.push(u.unit), detach: async (unit: string) => void detached.push(unit) };
+  const generation = {
+    attach: (u: { unit: string }) => void attached.push(u.unit),
+    detach: async (unit: string) => void detached.push(unit),
+  };
   const observed: [string, number][] = [];
-  const feedback = new BatchFeedback<WorkerWanted, LoadedModel>('adaptive', { retune: () => undefined }, { observeBatch: (unit, _ms, size) => void observed.push([unit, size]) });
-  const sut = new WorkerModelHost('cpu-0', DEVICE_CLASS, 'cpu', profiling, models as unknown as ModelManager, { profile } as unknown as WorkerProfiler, generation as unknown as GenerationServer, feedback);
+  const feedback = new BatchFeedback<WorkerWanted, LoadedModel>(
+    'adaptive',
+    { retune: () => undefined },
+    { observeBatch: (unit, _ms, size) => void observed.push([unit, size]) },
+  );
+  const sut = new WorkerModelHost(
+    'cpu-0',
+    DEVICE_CLASS,
+    'cpu',
+    profiling,
+    models as unknown as ModelManager,
+    { profile } as unknown as WorkerProfiler,
+    generation as unknown as GenerationServer,
+    feedback,
+  );
   return { sut, models, profile, attached, detached, released, observed };
 }
 
@@ -45,7 +91,13 @@ describe('WorkerModelHost', () => {
     const t = setup();
     const loaded = await t.sut.load(wanted());
     expect(t.profile).toHaveBeenCalledTimes(1);
-    expect(loaded).toMatchObject({ memoryBytes: 1000, loadMs: 12, batchable: true, execMsByBatch: { '1': 3, '8': 9 }, needsProfile: false });
+    expect(loaded).toMatchObject({
+      memoryBytes: 1000,
+      loadMs: 12,
+      batchable: true,
+      execMsByBatch: { '1': 3, '8': 9 },
+      needsProfile: false,
+    });
     expect(t.sut.provider).toBe('cpu');
   });
 
@@ -89,7 +141,17 @@ describe('WorkerModelHost', () => {
     const w = wanted();
     const u = new ServingUnit<WorkerWanted, LoadedModel>(w, await t.sut.load(w));
     const settled: unknown[] = [];
-    const batch = [0, 1].map((i) => ({ fn: 'f', requestId: `r${i}`, arrivalMs: Date.now(), deadlineMs: Date.now() + 1000, prepared: { inputs: [], items: 1, groupKey: 'g' }, settle: (o: unknown) => void settled.push(o) }) as PendingRequest);
+    const batch = [0, 1].map(
+      (i) =>
+        ({
+          fn: 'f',
+          requestId: `r${i}`,
+          arrivalMs: Date.now(),
+          deadlineMs: Date.now() + 1000,
+          prepared: { inputs: [], items: 1, groupKey: 'g' },
+          settle: (o: unknown) => void settled.push(o),
+        }) as PendingRequest,
+    );
     await t.sut.serve(u)!(batch);
     expect(settled).toHaveLength(2);
     expect(settled[0]).toMatchObject({ result: { type: 'document', body: 0 }, served: { batchSize: 2 } });

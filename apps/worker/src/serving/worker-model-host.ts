@@ -44,9 +44,17 @@ export class WorkerModelHost implements ModelHost<WorkerWanted, LoadedModel> {
     // A tensor model with dynamic sizes besides the batch would be timed on a guessed (1-sized) input:
     // its first real request is the sample instead (`needsProfile`).
     const guessed = record.kind === FunctionKind.Tensor && hasGuessedDims(model.info);
-    if (!profile && profilable && !guessed) profile = await this.profiler.profile(record, model, loadMs, memoryBytes, model.kind.sample(model.info));
+    if (!profile && profilable && !guessed)
+      profile = await this.profiler.profile(record, model, loadMs, memoryBytes, model.kind.sample(model.info));
     this.logger.log(`loaded ${w.unit} on ${this.device} (${model.provider}) in ${loadMs.toFixed(0)} ms, mode ${assignment.mode}`);
-    return { model, memoryBytes, loadMs, batchable: model.info.batchable, execMsByBatch: profile?.execMsByBatch, needsProfile: !profile && profilable };
+    return {
+      model,
+      memoryBytes,
+      loadMs,
+      batchable: model.info.batchable,
+      execMsByBatch: profile?.execMsByBatch,
+      needsProfile: !profile && profilable,
+    };
   }
 
   serve(u: WorkerUnit): ((batch: PendingRequest[]) => Promise<void>) | undefined {

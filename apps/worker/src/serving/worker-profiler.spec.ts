@@ -7,13 +7,25 @@ import type { WorkerWanted } from './worker-unit';
 
 jest.mock('@epara/runtime', () => ({ measureExecTimes: jest.fn(async () => ({ '1': 2, '4': 5 })) }));
 
-const record = { name: 'f', slo: { latencyMs: 100 }, profiles: { other: { deviceClass: 'other' } }, createdAt: 0, updatedAt: 0 } as unknown as FunctionRecord;
-const sample: PreparedRequest = { inputs: [{ name: 'x', datatype: 'FP32', shape: [1, 3, 32, 48], data: new Float32Array(0) }] as unknown as PreparedRequest['inputs'], items: 1, groupKey: 'live' };
+const record = {
+  name: 'f',
+  slo: { latencyMs: 100 },
+  profiles: { other: { deviceClass: 'other' } },
+  createdAt: 0,
+  updatedAt: 0,
+} as unknown as FunctionRecord;
+const sample: PreparedRequest = {
+  inputs: [{ name: 'x', datatype: 'FP32', shape: [1, 3, 32, 48], data: new Float32Array(0) }] as unknown as PreparedRequest['inputs'],
+  items: 1,
+  groupKey: 'live',
+};
 
 function setup() {
   const kv = new InMemoryKvBucket();
   const events: [string, unknown][] = [];
-  const sut = new WorkerProfiler('cpu-0', 'cpu-t1', new FunctionRepository(kv), { emit: (kind, payload) => void events.push([kind, payload]) });
+  const sut = new WorkerProfiler('cpu-0', 'cpu-t1', new FunctionRepository(kv), {
+    emit: (kind, payload) => void events.push([kind, payload]),
+  });
   return { sut, kv, events, stored: async () => new FunctionRepository(kv).get('f') };
 }
 
@@ -22,7 +34,14 @@ describe('WorkerProfiler', () => {
     const t = setup();
     await t.kv.put('f', encodeJson(record));
     const profile = await t.sut.profile(record, {} as LoadedModel, 12.4, 1000, sample);
-    expect(profile).toMatchObject({ deviceClass: 'cpu-t1', execMsByBatch: { '1': 2, '4': 5 }, loadMs: 12, memoryBytes: 1000, shapeClass: '3x32x48', device: 'cpu-0' });
+    expect(profile).toMatchObject({
+      deviceClass: 'cpu-t1',
+      execMsByBatch: { '1': 2, '4': 5 },
+      loadMs: 12,
+      memoryBytes: 1000,
+      shapeClass: '3x32x48',
+      device: 'cpu-0',
+    });
     const stored = await t.stored();
     expect(Object.keys(stored!.profiles).sort()).toEqual(['cpu-t1', 'other']);
     expect(t.events).toEqual([[EventKind.Profiled, { function: 'f', device: 'cpu-0', profile }]]);

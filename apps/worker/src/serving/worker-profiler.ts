@@ -20,7 +20,13 @@ export class WorkerProfiler implements DeferredProfiler<WorkerWanted, LoadedMode
     private readonly events: EventPublisher,
   ) {}
 
-  async profile(record: FunctionRecord, model: LoadedModel, loadMs: number, memoryBytes: number, sample: PreparedRequest): Promise<Profile | undefined> {
+  async profile(
+    record: FunctionRecord,
+    model: LoadedModel,
+    loadMs: number,
+    memoryBytes: number,
+    sample: PreparedRequest,
+  ): Promise<Profile | undefined> {
     try {
       const execMsByBatch = await measureExecTimes(model, sample);
       const profile: Profile = {
@@ -38,7 +44,9 @@ export class WorkerProfiler implements DeferredProfiler<WorkerWanted, LoadedMode
       return profile;
     } catch (e) {
       const synthetic = sample.groupKey === 'sample';
-      this.logger.warn(`could not profile ${record.name} with ${synthetic ? 'synthetic inputs' : 'a live request'} (${(e as Error).message.split('\n')[0]}); ${synthetic ? 'the first live request will be the sample' : 'batch times are learned from live requests'}`);
+      this.logger.warn(
+        `could not profile ${record.name} with ${synthetic ? 'synthetic inputs' : 'a live request'} (${(e as Error).message.split('\n')[0]}); ${synthetic ? 'the first live request will be the sample' : 'batch times are learned from live requests'}`,
+      );
       return undefined;
     }
   }
@@ -51,7 +59,12 @@ export class WorkerProfiler implements DeferredProfiler<WorkerWanted, LoadedMode
   }
 
   private async save(fn: string, profile: Profile): Promise<void> {
-    const outcome = await this.functions.update(fn, (record) => ({ ...record, profiles: { ...record.profiles, [profile.deviceClass]: profile }, updatedAt: Date.now() }));
-    if (outcome.status === UpdateStatus.Conflict) this.logger.warn(`gave up storing the profile of ${fn} after ${outcome.attempts} conflicting updates`);
+    const outcome = await this.functions.update(fn, (record) => ({
+      ...record,
+      profiles: { ...record.profiles, [profile.deviceClass]: profile },
+      updatedAt: Date.now(),
+    }));
+    if (outcome.status === UpdateStatus.Conflict)
+      this.logger.warn(`gave up storing the profile of ${fn} after ${outcome.attempts} conflicting updates`);
   }
 }

@@ -1,5 +1,17 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { Assignment, Bucket, DevicePlacement, EparaError, EventPublisher, FunctionKind, FunctionLoad, FunctionRecord, ModelInfo, subjects, unitKey } from '@epara/contracts';
+import {
+  Assignment,
+  Bucket,
+  DevicePlacement,
+  EparaError,
+  EventPublisher,
+  FunctionKind,
+  FunctionLoad,
+  FunctionRecord,
+  ModelInfo,
+  subjects,
+  unitKey,
+} from '@epara/contracts';
 import { BatchFeedback, DeviceExecutor, realTimers, SLOW_RECONCILE_MS, takesRequests, WorkerReconciler } from '@epara/core';
 import { decodeJson, EVENT_PUBLISHER, FunctionRepository, KvMirror, NatsClient } from '@epara/nats';
 import type { LoadedModel } from '@epara/runtime';
@@ -87,7 +99,16 @@ export class WorkerService implements OnApplicationBootstrap, OnApplicationShutd
   async onApplicationBootstrap(): Promise<void> {
     const functionsKv = await this.nats.kv(Bucket.Functions);
     this.profiler = new WorkerProfiler(this.config.device, this.deviceClass, new FunctionRepository(functionsKv), this.events);
-    this.host = new WorkerModelHost(this.config.device, this.deviceClass, this.config.provider, this.config.profile, this.models, this.profiler, this.generation, this.feedback);
+    this.host = new WorkerModelHost(
+      this.config.device,
+      this.deviceClass,
+      this.config.provider,
+      this.config.profile,
+      this.models,
+      this.profiler,
+      this.generation,
+      this.feedback,
+    );
     this.endpoints = new WorkerEndpoints(this.nats, this.events, this.handler, this.generation, {
       device: this.config.device,
       slot: this.config.slot,
@@ -133,7 +154,15 @@ export class WorkerService implements OnApplicationBootstrap, OnApplicationShutd
     if (a.stage === undefined) return record.model.sha256 === a.sha256 ? record.model : undefined;
     const st = record.model.stages?.[a.stage];
     if (!st || st.sha256 !== a.sha256) return undefined;
-    return { sha256: st.sha256, sizeBytes: st.sizeBytes, format: 'onnx', inputs: st.inputs, outputs: st.outputs, batchable: st.batchable, source: `stage ${a.stage} of ${record.name}` };
+    return {
+      sha256: st.sha256,
+      sizeBytes: st.sizeBytes,
+      format: 'onnx',
+      inputs: st.inputs,
+      outputs: st.outputs,
+      batchable: st.batchable,
+      source: `stage ${a.stage} of ${record.name}`,
+    };
   }
 
   /** This device's assignments whose records (and models) this worker has. */
@@ -154,7 +183,10 @@ export class WorkerService implements OnApplicationBootstrap, OnApplicationShutd
   /** What heartbeats report per ready unit, with its lifecycle state. */
   functionLoads(): FunctionLoad[] {
     return [...this.reconciler.units()].map((u) => {
-      const l = u.record.kind === FunctionKind.TextGeneration ? { ...this.executor.load(u.unit), ...this.generation.load(u.unit) } : this.executor.load(u.unit);
+      const l =
+        u.record.kind === FunctionKind.TextGeneration
+          ? { ...this.executor.load(u.unit), ...this.generation.load(u.unit) }
+          : this.executor.load(u.unit);
       return {
         fn: u.unit,
         mode: u.mode,

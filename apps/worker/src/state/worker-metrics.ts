@@ -17,13 +17,56 @@ export class WorkerMetrics {
 
   constructor(@Inject(METRICS) registry: Registry) {
     const registers = [registry];
-    this.requests = new Counter({ name: 'epara_worker_requests_total', help: 'Requests answered by this device, by function and outcome (ok, slo_missed, or the error code)', labelNames: ['function', 'outcome'], registers });
-    this.good = new Counter({ name: 'epara_worker_good_requests_total', help: 'Requests answered within their deadline (goodput = rate of this counter)', labelNames: ['function'], registers });
-    this.latency = new Histogram({ name: 'epara_worker_request_duration_seconds', help: 'Arrival on this worker to reply, seconds', labelNames: ['function'], buckets: MS_BUCKETS_S, registers });
-    this.queueTime = new Histogram({ name: 'epara_worker_queue_duration_seconds', help: 'Time waiting in the batcher, seconds', labelNames: ['function'], buckets: MS_BUCKETS_S, registers });
-    this.execTime = new Histogram({ name: 'epara_worker_exec_duration_seconds', help: 'onnxruntime run time per batch, seconds', labelNames: ['function'], buckets: MS_BUCKETS_S, registers });
-    this.batchSize = new Histogram({ name: 'epara_worker_batch_size', help: 'Requests per batch', labelNames: ['function'], buckets: [1, 2, 4, 8, 16, 32, 64, 128], registers });
-    this.queueDepth = new Gauge({ name: 'epara_worker_queue_depth', help: 'Requests waiting in the batcher', labelNames: ['function'], registers });
-    this.utilization = new Gauge({ name: 'epara_worker_utilization', help: 'Fraction of the last heartbeat interval the device spent running batches', registers });
+    this.requests = new Counter({
+      name: 'epara_worker_requests_total',
+      help: 'Requests answered by this device, by function and outcome (ok, slo_missed, or the error code)',
+      labelNames: ['function', 'outcome'],
+      registers,
+    });
+    this.good = new Counter({
+      name: 'epara_worker_good_requests_total',
+      help: 'Requests answered within their deadline (goodput = rate of this counter)',
+      labelNames: ['function'],
+      registers,
+    });
+    this.latency = new Histogram({
+      name: 'epara_worker_request_duration_seconds',
+      help: 'Arrival on this worker to reply, seconds',
+      labelNames: ['function'],
+      buckets: MS_BUCKETS_S,
+      registers,
+    });
+    this.queueTime = new Histogram({
+      name: 'epara_worker_queue_duration_seconds',
+      help: 'Time waiting in the batcher, seconds',
+      labelNames: ['function'],
+      buckets: MS_BUCKETS_S,
+      registers,
+    });
+    this.execTime = new Histogram({
+      name: 'epara_worker_exec_duration_seconds',
+      help: 'onnxruntime run time per batch, seconds',
+      labelNames: ['function'],
+      buckets: MS_BUCKETS_S,
+      registers,
+    });
+    this.batchSize = new Histogram({
+      name: 'epara_worker_batch_size',
+      help: 'Requests per batch',
+      labelNames: ['function'],
+      buckets: [1, 2, 4, 8, 16, 32, 64, 128],
+      registers,
+    });
+    this.queueDepth = new Gauge({
+      name: 'epara_worker_queue_depth',
+      help: 'Requests waiting in the batcher',
+      labelNames: ['function'],
+      registers,
+    });
+    this.utilization = new Gauge({
+      name: 'epara_worker_utilization',
+      help: 'Fraction of the last heartbeat interval the device spent running batches',
+      registers,
+    });
   }
 }

@@ -54,10 +54,15 @@ describe(DeviceExecutor.name, () => {
         estimator: new AdaptiveExecEstimator({ '1': ms, '8': ms * 3 }),
         run: (batch) =>
           new Promise<void>((resolve) => {
-            batches.push({ fn, ids: batch.map((r) => r.requestId), release: () => {
-              for (const r of batch) r.settle({ result: { type: 'document', body: {} }, served: { batchSize: batch.length, queueMs: 0, execMs: ms } });
-              resolve();
-            } });
+            batches.push({
+              fn,
+              ids: batch.map((r) => r.requestId),
+              release: () => {
+                for (const r of batch)
+                  r.settle({ result: { type: 'document', body: {} }, served: { batchSize: batch.length, queueMs: 0, execMs: ms } });
+                resolve();
+              },
+            });
           }),
       });
     return { t, sut, batches, outcomes, register };
@@ -119,7 +124,12 @@ describe(DeviceExecutor.name, () => {
   it('does not refuse for ever on an estimate one slow run inflated: refusals pull it back until requests run again', async () => {
     const { t, sut, outcomes } = setup({ maxBatchSize: 1, preferredBatchSize: 1, maxQueueDelayMs: 0 }, 0.5);
     const estimator = new AdaptiveExecEstimator({ '1': 0.5 });
-    sut.register('f', { batching: { maxBatchSize: 1, preferredBatchSize: 1, maxQueueDelayMs: 0 }, estimator, run: async (batch) => batch.forEach((r) => r.settle({ result: { type: 'document', body: {} }, served: { batchSize: 1, queueMs: 0, execMs: 0.5 } })) });
+    sut.register('f', {
+      batching: { maxBatchSize: 1, preferredBatchSize: 1, maxQueueDelayMs: 0 },
+      estimator,
+      run: async (batch) =>
+        batch.forEach((r) => r.settle({ result: { type: 'document', body: {} }, served: { batchSize: 1, queueMs: 0, execMs: 0.5 } })),
+    });
     // One run stalled for 80 ms (a CPU stall): the batch-1 estimate jumps to ~16.4 ms, past a 15 ms SLO.
     estimator.observe(1, 80);
     expect(estimator.execMs(1)).toBeGreaterThan(15);
@@ -190,7 +200,10 @@ describe(DeviceExecutor.name, () => {
     sut.enqueue(request('f', 'b1', t.now + 1000, outcomes, t.now, 'B'));
     sut.enqueue(request('f', 'a2', t.now + 1000, outcomes, t.now, 'A'));
     sut.enqueue(request('f', 'b2', t.now + 1000, outcomes, t.now, 'B'));
-    expect(batches.map((b) => b.ids.sort())).toEqual([['a1', 'a2'], ['b1', 'b2']]);
+    expect(batches.map((b) => b.ids.sort())).toEqual([
+      ['a1', 'a2'],
+      ['b1', 'b2'],
+    ]);
   });
 
   it('serves the most urgent function next, so a busy batch function cannot starve a latency-sensitive one', async () => {

@@ -182,7 +182,12 @@ export class DeviceExecutor {
     const now = this.clock.nowMs();
     const exec1 = s.params.execMs(1);
     if (!canStillMeet(r.deadlineMs, now, exec1)) {
-      r.settle({ error: EparaError.deadline(`deadline cannot be met: one run takes ${exec1.toFixed(1)} ms and ${Math.max(0, r.deadlineMs - now).toFixed(1)} ms are left`, { requestId: r.requestId }) });
+      r.settle({
+        error: EparaError.deadline(
+          `deadline cannot be met: one run takes ${exec1.toFixed(1)} ms and ${Math.max(0, r.deadlineMs - now).toFixed(1)} ms are left`,
+          { requestId: r.requestId },
+        ),
+      });
       // Refused on the estimate alone (time was left): the estimate must not stay where nothing runs to correct it.
       if (r.deadlineMs > now) s.slot.estimator.relax(1);
       return undefined;
@@ -262,9 +267,12 @@ export class DeviceExecutor {
     if (r.deadlineMs > this.dropNowMs) this.droppedOnEstimate = true;
     const waited = this.dropNowMs - r.arrivalMs;
     r.settle({
-      error: EparaError.deadline(`deadline passed before the request could run (waited ${waited.toFixed(1)} ms; one run takes ${this.dropExec1Ms.toFixed(1)} ms)`, {
-        requestId: r.requestId,
-      }),
+      error: EparaError.deadline(
+        `deadline passed before the request could run (waited ${waited.toFixed(1)} ms; one run takes ${this.dropExec1Ms.toFixed(1)} ms)`,
+        {
+          requestId: r.requestId,
+        },
+      ),
     });
   };
 
@@ -343,11 +351,14 @@ export class DeviceExecutor {
     if (this.timer && at >= this.timerAt) return;
     if (this.timer) this.timers.clear(this.timer);
     this.timerAt = at;
-    this.timer = this.timers.set(() => {
-      this.timer = undefined;
-      this.timerAt = Infinity;
-      this.pump();
-    }, Math.max(0, forMs));
+    this.timer = this.timers.set(
+      () => {
+        this.timer = undefined;
+        this.timerAt = Infinity;
+        this.pump();
+      },
+      Math.max(0, forMs),
+    );
   }
 
   private dispatch(s: SlotState, batch: PendingRequest[]): void {
@@ -402,7 +413,8 @@ export class Refusal {
 
   toError(): EparaError {
     if (this.code === 404) return EparaError.notFound(`function "${this.fn}" is not loaded on this device`);
-    if (this.ahead < 0) return EparaError.shed(`queue of "${this.fn}" is full (${this.amount} requests waiting); retry later`, { queued: this.queued });
+    if (this.ahead < 0)
+      return EparaError.shed(`queue of "${this.fn}" is full (${this.amount} requests waiting); retry later`, { queued: this.queued });
     return EparaError.shed(
       `"${this.fn}" is overloaded here: the ${this.ahead} requests ahead take about ${this.amount.toFixed(1)} ms, past this request's deadline; retry later or elsewhere`,
       { queued: this.queued },

@@ -38,7 +38,12 @@ export class PipelinePlan {
   ) {
     this.stages = stages.map((stage) => {
       const needed = new Set([...wanted, ...stages.filter((s) => s.index > stage.index).flatMap((s) => s.inputs.map((i) => i.name))]);
-      return { index: stage.index, unit: unitKey(fn, stage.index), inputs: stage.inputs, returns: stage.outputs.map((o) => o.name).filter((n) => needed.has(n)) };
+      return {
+        index: stage.index,
+        unit: unitKey(fn, stage.index),
+        inputs: stage.inputs,
+        returns: stage.outputs.map((o) => o.name).filter((n) => needed.has(n)),
+      };
     });
   }
 

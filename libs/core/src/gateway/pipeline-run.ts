@@ -46,7 +46,10 @@ export class PipelineRun {
     if (!stage) return undefined;
     const feeds = stage.inputs.map((spec) => {
       const t = this.live.get(spec.name);
-      if (!t) throw EparaError.badInput(`missing input "${spec.name}": expected ${spec.datatype} [${spec.shape.join(',')}]`, { input: spec.name });
+      if (!t)
+        throw EparaError.badInput(`missing input "${spec.name}": expected ${spec.datatype} [${spec.shape.join(',')}]`, {
+          input: spec.name,
+        });
       return t;
     });
     const headers = {

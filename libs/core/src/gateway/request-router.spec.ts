@@ -6,7 +6,19 @@ import { routeSubject, RouteTarget } from './route';
 
 /** A fresh, ready, idle replica on `device`; fields overridden per case. */
 function replica(device: string, over: Partial<RoutableReplica> = {}): RoutableReplica {
-  return { device, mode: Mode.Dp, ready: true, ageMs: 100, queued: 0, running: 0, localInflight: 0, execMsEwma: 1, fnQueued: 0, preferredBatchSize: 1, ...over };
+  return {
+    device,
+    mode: Mode.Dp,
+    ready: true,
+    ageMs: 100,
+    queued: 0,
+    running: 0,
+    localInflight: 0,
+    execMsEwma: 1,
+    fnQueued: 0,
+    preferredBatchSize: 1,
+    ...over,
+  };
 }
 
 /** The replica view as a table: unit key → replicas. */
@@ -28,17 +40,60 @@ function routerWith(replicas: Record<string, RoutableReplica[]>, policy = stateA
 describe('RequestRouter', () => {
   describe('route', () => {
     // random() = 0 samples the first two eligible replicas: the less loaded of them wins, ties to the first.
-    const cases: { name: string; replicas: RoutableReplica[]; exclude?: string; target: RouteTarget; device?: string; reason?: RegExp }[] = [
-      { name: 'no replica placed', replicas: [], target: RouteTarget.Unplaced },
-      { name: 'the only eligible replica', replicas: [replica('a'), replica('b', { ready: false })], target: RouteTarget.Replica, device: 'a', reason: /only eligible/ },
-      { name: 'the less loaded of two', replicas: [replica('a', { queued: 5 }), replica('b', { queued: 1 })], target: RouteTarget.Replica, device: 'b' },
-      { name: "this gateway's in-flight count counts as load", replicas: [replica('a', { localInflight: 3 }), replica('b', { queued: 1 })], target: RouteTarget.Replica, device: 'b' },
-      { name: 'a stale replica is skipped', replicas: [replica('a', { ageMs: STALE_AFTER_MS + 1 }), replica('b', { queued: 9 })], target: RouteTarget.Replica, device: 'b' },
-      { name: 'a replica just at the staleness limit is still routable', replicas: [replica('a', { ageMs: STALE_AFTER_MS }), replica('b', { ready: false })], target: RouteTarget.Replica, device: 'a' },
-      { name: 'none ready: the queue group decides', replicas: [replica('a', { ready: false }), replica('b', { ageMs: Infinity })], target: RouteTarget.QueueGroup, reason: /fallback to queue group: .*1 not ready, 1 stale/ },
-      { name: 'an excluded device is not chosen', replicas: [replica('a'), replica('b', { queued: 4 })], exclude: 'a', target: RouteTarget.Replica, device: 'b' },
-      { name: 'excluding the only replica falls back to the queue group', replicas: [replica('a')], exclude: 'a', target: RouteTarget.QueueGroup },
-    ];
+    const cases: { name: string; replicas: RoutableReplica[]; exclude?: string; target: RouteTarget; device?: string; reason?: RegExp }[] =
+      [
+        { name: 'no replica placed', replicas: [], target: RouteTarget.Unplaced },
+        {
+          name: 'the only eligible replica',
+          replicas: [replica('a'), replica('b', { ready: false })],
+          target: RouteTarget.Replica,
+          device: 'a',
+          reason: /only eligible/,
+        },
+        {
+          name: 'the less loaded of two',
+          replicas: [replica('a', { queued: 5 }), replica('b', { queued: 1 })],
+          target: RouteTarget.Replica,
+          device: 'b',
+        },
+        {
+          name: "this gateway's in-flight count counts as load",
+          replicas: [replica('a', { localInflight: 3 }), replica('b', { queued: 1 })],
+          target: RouteTarget.Replica,
+          device: 'b',
+        },
+        {
+          name: 'a stale replica is skipped',
+          replicas: [replica('a', { ageMs: STALE_AFTER_MS + 1 }), replica('b', { queued: 9 })],
+          target: RouteTarget.Replica,
+          device: 'b',
+        },
+        {
+          name: 'a replica just at the staleness limit is still routable',
+          replicas: [replica('a', { ageMs: STALE_AFTER_MS }), replica('b', { ready: false })],
+          target: RouteTarget.Replica,
+          device: 'a',
+        },
+        {
+          name: 'none ready: the queue group decides',
+          replicas: [replica('a', { ready: false }), replica('b', { ageMs: Infinity })],
+          target: RouteTarget.QueueGroup,
+          reason: /fallback to queue group: .*1 not ready, 1 stale/,
+        },
+        {
+          name: 'an excluded device is not chosen',
+          replicas: [replica('a'), replica('b', { queued: 4 })],
+          exclude: 'a',
+          target: RouteTarget.Replica,
+          device: 'b',
+        },
+        {
+          name: 'excluding the only replica falls back to the queue group',
+          replicas: [replica('a')],
+          exclude: 'a',
+          target: RouteTarget.QueueGroup,
+        },
+      ];
     it.each(cases)('$name', ({ replicas, exclude, target, device, reason }) => {
       const sut = routerWith({ f: replicas });
 
@@ -51,7 +106,9 @@ describe('RequestRouter', () => {
 
     it('uses the batch window for a batch-mode function', () => {
       // Both idle; the batch window prefers the replica whose batch is already filling.
-      const sut = routerWith({ f: [replica('a', { mode: Mode.Batch }), replica('b', { mode: Mode.Batch, fnQueued: 2, preferredBatchSize: 8, queued: 2 })] });
+      const sut = routerWith({
+        f: [replica('a', { mode: Mode.Batch }), replica('b', { mode: Mode.Batch, fnQueued: 2, preferredBatchSize: 8, queued: 2 })],
+      });
 
       const route = sut.route('f');
 

@@ -51,11 +51,19 @@ export class RequestRouter<F, C extends RoutableReplica = RoutableReplica> {
     if (replicas.length === 0) return new Route<F, C>(RouteTarget.Unplaced, fn, Mode.Dp, 'no replica placed', undefined, stage);
     const mode = replicas[0].mode;
     if (this.config.policy.routing === 'queue-group') {
-      return new Route<F, C>(RouteTarget.QueueGroup, fn, mode, `policy ${this.config.policy.name}: the queue group picks`, undefined, stage);
+      return new Route<F, C>(
+        RouteTarget.QueueGroup,
+        fn,
+        mode,
+        `policy ${this.config.policy.name}: the queue group picks`,
+        undefined,
+        stage,
+      );
     }
     // Copy only when a device is excluded (a retry): the view may hand out its own array.
     const candidates = exclude === undefined ? replicas : replicas.filter((r) => r.device !== exclude);
-    const d = mode === Mode.Batch ? chooseBatchReplica(candidates, this.random, this.params) : chooseReplica(candidates, this.random, this.params);
+    const d =
+      mode === Mode.Batch ? chooseBatchReplica(candidates, this.random, this.params) : chooseReplica(candidates, this.random, this.params);
     if (d.kind === 'none' && stage !== undefined) {
       // Stages have no queue-group subject: try a replica of this stage even if it looks busy or stale.
       const r = replicas.find((x) => x.device !== exclude) ?? replicas[0];

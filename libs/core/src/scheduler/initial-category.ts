@@ -3,7 +3,9 @@ import { categorize, ServingPolicy, toCategorization, uncategorized } from '@epa
 import { profileOf } from './scheduler-round';
 
 /** What deploy knows of a function when it first categorizes it. */
-export type DeployedFunction = Pick<FunctionRecord, 'slo' | 'expected' | 'observed' | 'hints' | 'kind'> & { profiles?: FunctionRecord['profiles'] };
+export type DeployedFunction = Pick<FunctionRecord, 'slo' | 'expected' | 'observed' | 'hints' | 'kind'> & {
+  profiles?: FunctionRecord['profiles'];
+};
 
 /**
  * The category a function gets when it is deployed or updated, before the scheduler has seen any load:

@@ -111,7 +111,11 @@ describe(SchedulerLoop.name, () => {
     f.age('cpu-1', 4_000);
     sut.checkLostDevices();
     await sut.settled();
-    expect(f.said.slice(0, 3)).toEqual(['forget cpu-1', 'lost cpu-1', expect.stringMatching(/^warn device cpu-1 lost \(no heartbeat for 3500 ms\)/)]);
+    expect(f.said.slice(0, 3)).toEqual([
+      'forget cpu-1',
+      'lost cpu-1',
+      expect.stringMatching(/^warn device cpu-1 lost \(no heartbeat for 3500 ms\)/),
+    ]);
     expect([...f.placements.keys()]).toEqual(['cpu-0']);
     sut.checkLostDevices();
     expect(f.said.filter((s) => s === 'lost cpu-1')).toHaveLength(1);

@@ -91,7 +91,9 @@ export class SchedulerLoop {
       const c = change.from;
       const d = stored.category;
       events.recategorized(stored.name, c, d);
-      log.log(`recategorized ${stored.name}: ${c.sensitivity}×${c.footprint}→${c.mode} ⇒ ${d.sensitivity}×${d.footprint}→${d.mode}: ${d.reason}`);
+      log.log(
+        `recategorized ${stored.name}: ${c.sensitivity}×${c.footprint}→${c.mode} ⇒ ${d.sensitivity}×${d.footprint}→${d.mode}: ${d.reason}`,
+      );
     }
     for (const p of plan.puts) {
       await placements.put(p);

@@ -18,7 +18,12 @@ describe(SchedulerRound.name, () => {
     const sut = new SchedulerRound(servingPolicy('epara'), new RateTracker());
     const first = sut.run(input({ functions: [record('a')] }));
     expect(first.puts).toHaveLength(2);
-    expect(first.puts[0]).toMatchObject({ device: 'cpu-0', assignments: [{ fn: 'a', mode: 'dp', sha256: 'sha-a' }], reason: expect.stringMatching(/^test: /), at: 100_000 });
+    expect(first.puts[0]).toMatchObject({
+      device: 'cpu-0',
+      assignments: [{ fn: 'a', mode: 'dp', sha256: 'sha-a' }],
+      reason: expect.stringMatching(/^test: /),
+      at: 100_000,
+    });
     expect(first.puts[1]).toMatchObject({ device: 'cpu-1', assignments: [] });
     expect(first.deletes).toEqual([]);
 
@@ -34,7 +39,10 @@ describe(SchedulerRound.name, () => {
 
   it('places a pipeline stage by stage, each with its own model, and skips a pp function without stages', () => {
     const stage = (index: number) => ({ index, sha256: `stage-${index}`, sizeBytes: 5e6, inputs: [], outputs: [], batchable: true });
-    const piped = record('big', { category: category({ mode: 'pp', footprint: 'multi', sensitivity: 'frequency' }), model: { ...record('big').model, stages: [stage(0), stage(1)] } });
+    const piped = record('big', {
+      category: category({ mode: 'pp', footprint: 'multi', sensitivity: 'frequency' }),
+      model: { ...record('big').model, stages: [stage(0), stage(1)] },
+    });
     const unsplit = record('uncut', { category: category({ mode: 'pp', footprint: 'multi' }) });
     // Categories as given (a re-categorization would move these small test models out of pp).
     const sut = new SchedulerRound({ ...servingPolicy('epara'), categorize: false }, new RateTracker());

@@ -1,13 +1,4 @@
-import {
-  Assignment,
-  Categorization,
-  DevicePlacement,
-  FunctionRecord,
-  kindCapabilities,
-  Mode,
-  Profile,
-  unitKey,
-} from '@epara/contracts';
+import { Assignment, Categorization, DevicePlacement, FunctionRecord, kindCapabilities, Mode, Profile, unitKey } from '@epara/contracts';
 import {
   assignmentFor,
   categorize,
@@ -138,7 +129,15 @@ export class SchedulerRound {
       if (r.category.mode === Mode.Pp && !r.model.stages?.length) continue;
       const profile = profileOf(r);
       const whole = toPlacementFunction(
-        { name: r.name, mode: r.category.mode, sloMs: r.slo.latencyMs, profile, modelSizeBytes: r.model.sizeBytes, hints: r.hints, expectedRps: r.expected?.rps },
+        {
+          name: r.name,
+          mode: r.category.mode,
+          sloMs: r.slo.latencyMs,
+          profile,
+          modelSizeBytes: r.model.sizeBytes,
+          hints: r.hints,
+          expectedRps: r.expected?.rps,
+        },
         this.observedRps(r, input.nowMs),
         this.policy.placement,
         deviceCount,
@@ -147,13 +146,24 @@ export class SchedulerRound {
         // Each stage is a unit of its own; a stage takes about its share of the whole model's time.
         const k = r.model.stages!.length;
         for (const st of r.model.stages!) {
-          functions.push({ ...whole, name: unitKey(r.name, st.index), memoryBytes: MODEL_MEMORY_FACTOR * st.sizeBytes, execMsBatch1: whole.execMsBatch1 / k, bestThroughputPerMs: whole.bestThroughputPerMs * k });
+          functions.push({
+            ...whole,
+            name: unitKey(r.name, st.index),
+            memoryBytes: MODEL_MEMORY_FACTOR * st.sizeBytes,
+            execMsBatch1: whole.execMsBatch1 / k,
+            bestThroughputPerMs: whole.bestThroughputPerMs * k,
+          });
         }
         continue;
       }
       functions.push(whole);
     }
-    const devices: PlacementDevice[] = input.devices.map((d) => ({ id: d.id, memoryBytes: d.memoryBytes, computeScale: d.computeScale, lost: false }));
+    const devices: PlacementDevice[] = input.devices.map((d) => ({
+      id: d.id,
+      memoryBytes: d.memoryBytes,
+      computeScale: d.computeScale,
+      lost: false,
+    }));
     if (this.policy.placement === 'everywhere') {
       const key = `${functions.map((f) => `${f.name}:${f.memoryBytes}`).join(',')}|${devices.map((d) => `${d.id}:${d.memoryBytes}:${d.computeScale}`).join(',')}`;
       if (this.everywhere?.key !== key) this.everywhere = { key, decision: simplePlacement(functions, devices, current) };
@@ -185,7 +195,11 @@ export class SchedulerRound {
   }
 
   /** Only the device keys whose assignments changed are written; keys of devices that are gone are removed. */
-  private writes(decision: PlacementDecision, records: readonly FunctionRecord[], input: RoundInput): { puts: DevicePlacement[]; deletes: string[] } {
+  private writes(
+    decision: PlacementDecision,
+    records: readonly FunctionRecord[],
+    input: RoundInput,
+  ): { puts: DevicePlacement[]; deletes: string[] } {
     const byName = new Map(records.map((r) => [r.name, r]));
     const written = new Map(input.placements.map((p) => [p.device, p]));
     // One assignment per unit per round: every device that holds the unit gets the same object.
@@ -226,7 +240,15 @@ export function sameAssignments(a: readonly Assignment[], b: readonly Assignment
   for (let i = 0; i < a.length; i++) {
     const x = a[i];
     const y = b[i];
-    if (x.fn !== y.fn || x.stage !== y.stage || x.mode !== y.mode || x.sha256 !== y.sha256 || x.maxBatchSize !== y.maxBatchSize || x.maxQueueDelayMs !== y.maxQueueDelayMs) return false;
+    if (
+      x.fn !== y.fn ||
+      x.stage !== y.stage ||
+      x.mode !== y.mode ||
+      x.sha256 !== y.sha256 ||
+      x.maxBatchSize !== y.maxBatchSize ||
+      x.maxQueueDelayMs !== y.maxQueueDelayMs
+    )
+      return false;
   }
   return true;
 }

@@ -28,7 +28,14 @@ function setup(kind: 'adaptive' | 'aimd' | 'static', needsProfile = false) {
       },
     },
   );
-  const unit = new ServingUnit<WantedUnit, null>(wanted, { model: null, memoryBytes: 0, loadMs: 0, batchable: true, execMsByBatch: needsProfile ? undefined : { '1': 10 }, needsProfile });
+  const unit = new ServingUnit<WantedUnit, null>(wanted, {
+    model: null,
+    memoryBytes: 0,
+    loadMs: 0,
+    batchable: true,
+    execMsByBatch: needsProfile ? undefined : { '1': 10 },
+    needsProfile,
+  });
   sut.initialize(unit);
   return { sut, unit, retuned, observed, profiled };
 }

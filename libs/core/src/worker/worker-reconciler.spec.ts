@@ -67,9 +67,21 @@ class FakeExecutor {
 }
 
 const record = (name: string, sloMs = 100): FunctionRecord =>
-  ({ name, kind: 'tensor', slo: { latencyMs: sloMs }, model: { sha256: `sha-${name}`, sizeBytes: 1, format: 'onnx', inputs: [], outputs: [], batchable: true, source: 'test' }, profiles: {}, createdAt: 0, updatedAt: 0 }) as unknown as FunctionRecord;
+  ({
+    name,
+    kind: 'tensor',
+    slo: { latencyMs: sloMs },
+    model: { sha256: `sha-${name}`, sizeBytes: 1, format: 'onnx', inputs: [], outputs: [], batchable: true, source: 'test' },
+    profiles: {},
+    createdAt: 0,
+    updatedAt: 0,
+  }) as unknown as FunctionRecord;
 
-const wantedUnit = (name: string, assignment: UnitAssignment = { mode: 'dp', maxBatchSize: 8, maxQueueDelayMs: 2 }, modelId = `sha-${name}`): WantedUnit => ({ unit: name, modelId, assignment, record: record(name) });
+const wantedUnit = (
+  name: string,
+  assignment: UnitAssignment = { mode: 'dp', maxBatchSize: 8, maxQueueDelayMs: 2 },
+  modelId = `sha-${name}`,
+): WantedUnit => ({ unit: name, modelId, assignment, record: record(name) });
 
 /** Lets promise callbacks run. */
 const flush = async () => {
@@ -89,7 +101,14 @@ function setup() {
     load: (w: WantedUnit): Promise<LoadedUnit<string>> => {
       loads.push(w.unit);
       if (failNext.delete(w.unit)) return Promise.reject(new Error('store busy'));
-      return Promise.resolve({ model: `model-${w.unit}`, memoryBytes: 10, loadMs: 5, batchable: true, execMsByBatch: { '1': 10, '8': 40 }, needsProfile: false });
+      return Promise.resolve({
+        model: `model-${w.unit}`,
+        memoryBytes: 10,
+        loadMs: 5,
+        batchable: true,
+        execMsByBatch: { '1': 10, '8': 40 },
+        needsProfile: false,
+      });
     },
     serve: () => () => Promise.resolve(),
     unload: (u: ServingUnit<WantedUnit, string>) => {
@@ -102,7 +121,9 @@ function setup() {
     host,
     executor,
     feedback: new BatchFeedback<WantedUnit, string>('adaptive', executor),
-    publisher: { publish: (serving, loaded) => void publishes.push({ serving: serving.map((u) => u.unit), loaded: loaded.map((u) => u.unit) }) },
+    publisher: {
+      publish: (serving, loaded) => void publishes.push({ serving: serving.map((u) => u.unit), loaded: loaded.map((u) => u.unit) }),
+    },
     timers,
     lifecycle: { changed: (unit, state) => void changes.push([unit, state]) },
     loadRetryMs: 2_000,
@@ -175,7 +196,12 @@ describe('WorkerReconciler', () => {
     expect(t.unloads).toEqual(['a']);
     expect(t.sut.stateOf('a')).toBe(UnitLifecycle.Unloaded);
     expect(t.timers.pending).toBe(0);
-    expect(t.changes.map((c) => c[1])).toEqual([UnitLifecycle.Loading, UnitLifecycle.Ready, UnitLifecycle.Draining, UnitLifecycle.Unloaded]);
+    expect(t.changes.map((c) => c[1])).toEqual([
+      UnitLifecycle.Loading,
+      UnitLifecycle.Ready,
+      UnitLifecycle.Draining,
+      UnitLifecycle.Unloaded,
+    ]);
   });
 
   it('unloads a unit whose queue does not empty once the drain timeout passes', async () => {

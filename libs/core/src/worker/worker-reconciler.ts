@@ -2,7 +2,16 @@ import { EparaError } from '@epara/contracts';
 import type { Timers } from '../ports/clock';
 import { BatchFeedback } from './batch-feedback';
 import { ServingUnit } from './serving-unit';
-import type { DesiredUnits, EndpointPublisher, Eventually, LifecycleListener, ModelHost, UnitExecutor, WantedUnit, WorkerLog } from './types';
+import type {
+  DesiredUnits,
+  EndpointPublisher,
+  Eventually,
+  LifecycleListener,
+  ModelHost,
+  UnitExecutor,
+  WantedUnit,
+  WorkerLog,
+} from './types';
 import { UnitLifecycle } from './unit-lifecycle';
 import { DRAIN_TIMEOUT_MS, LOAD_RETRY_MS } from './worker-timing';
 
@@ -28,7 +37,8 @@ const noop = (): void => undefined;
 
 /** Runs `then` once `result` is there: at once for a plain value, after it settles for a promise. */
 function after<T>(result: Eventually<T>, then: () => void, failed: (e: unknown) => void): void {
-  if (result !== null && typeof result === 'object' && typeof (result as PromiseLike<T>).then === 'function') (result as PromiseLike<T>).then(then, failed);
+  if (result !== null && typeof result === 'object' && typeof (result as PromiseLike<T>).then === 'function')
+    (result as PromiseLike<T>).then(then, failed);
   else then();
 }
 
@@ -124,7 +134,11 @@ export class WorkerReconciler<W extends WantedUnit = WantedUnit, M = unknown> {
     const slow =
       slowPassWarnMs === undefined || !log
         ? undefined
-        : timers.set(() => log.warn(`a placement change has been in progress for ${slowPassWarnMs / 1000} s (${this.step}); later changes wait for it`), slowPassWarnMs);
+        : timers.set(
+            () =>
+              log.warn(`a placement change has been in progress for ${slowPassWarnMs / 1000} s (${this.step}); later changes wait for it`),
+            slowPassWarnMs,
+          );
     const done = () => {
       if (slow !== undefined) timers.clear(slow);
       this.endPass();
@@ -177,7 +191,9 @@ export class WorkerReconciler<W extends WantedUnit = WantedUnit, M = unknown> {
           // Placement will not change by itself to ask again: retry until it loads or is placed elsewhere.
           this.pending.set(w.unit, UnitLifecycle.Failed);
           this.set(w.unit, UnitLifecycle.Failed);
-          this.ports.log?.error(`cannot load ${w.unit} on ${this.ports.device}: ${(e as Error)?.message ?? String(e)}; retrying in ${this.loadRetryMs / 1000} s`);
+          this.ports.log?.error(
+            `cannot load ${w.unit} on ${this.ports.device}: ${(e as Error)?.message ?? String(e)}; retrying in ${this.loadRetryMs / 1000} s`,
+          );
           this.retryTimer ??= timers.set(() => {
             this.retryTimer = undefined;
             this.reconcile();
@@ -231,7 +247,8 @@ export class WorkerReconciler<W extends WantedUnit = WantedUnit, M = unknown> {
       timers.clear(timeout);
       cancelIdle();
       const reloaded = this.ready.has(u.unit);
-      if (!reloaded) executor.unregister(u.unit, EparaError.noCapacity(`function "${u.unit}" was moved off device ${this.ports.device}; retry`));
+      if (!reloaded)
+        executor.unregister(u.unit, EparaError.noCapacity(`function "${u.unit}" was moved off device ${this.ports.device}; retry`));
       const gone = () => {
         this.draining.delete(u);
         this.set(u.unit, UnitLifecycle.Unloaded, u);

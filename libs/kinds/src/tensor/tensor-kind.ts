@@ -11,11 +11,19 @@ let uniqueKeys = 0;
 function checkInput(spec: TensorSpec, t: Tensor): void {
   const what = `input "${spec.name}"`;
   if (t.datatype !== spec.datatype) {
-    throw EparaError.badInput(`${what}: datatype ${t.datatype}, expected ${spec.datatype}`, { input: spec.name, expected: describeShape(spec), got: t.datatype });
+    throw EparaError.badInput(`${what}: datatype ${t.datatype}, expected ${spec.datatype}`, {
+      input: spec.name,
+      expected: describeShape(spec),
+      got: t.datatype,
+    });
   }
-  const bad = t.shape.length !== spec.shape.length ? -1 : spec.shape.findIndex((d, i) => (typeof d === 'number' ? t.shape[i] !== d : t.shape[i] < 1));
+  const bad =
+    t.shape.length !== spec.shape.length ? -1 : spec.shape.findIndex((d, i) => (typeof d === 'number' ? t.shape[i] !== d : t.shape[i] < 1));
   if (t.shape.length !== spec.shape.length || bad >= 0) {
-    const why = t.shape.length !== spec.shape.length ? `rank ${t.shape.length}, expected ${spec.shape.length}` : `dimension ${bad} is ${t.shape[bad]}, expected ${spec.shape[bad]}`;
+    const why =
+      t.shape.length !== spec.shape.length
+        ? `rank ${t.shape.length}, expected ${spec.shape.length}`
+        : `dimension ${bad} is ${t.shape[bad]}, expected ${spec.shape[bad]}`;
     throw EparaError.badInput(`${what}: shape [${t.shape.join(',')}] does not match the model's [${spec.shape.join(',')}] (${why})`, {
       input: spec.name,
       expected: spec.shape,
@@ -42,7 +50,10 @@ export function prepareTensors(invocation: Invocation, model: ModelInfo): Prepar
   for (const spec of model.inputs) {
     const t = byName.get(spec.name);
     if (!t) {
-      throw EparaError.badInput(`missing input "${spec.name}": expected ${describeShape(spec)}`, { input: spec.name, expected: spec.shape });
+      throw EparaError.badInput(`missing input "${spec.name}": expected ${describeShape(spec)}`, {
+        input: spec.name,
+        expected: spec.shape,
+      });
     }
     checkInput(spec, t);
     byName.delete(spec.name);
@@ -58,7 +69,9 @@ export function prepareTensors(invocation: Invocation, model: ModelInfo): Prepar
   }
   if (byName.size) {
     const extra = [...byName.keys()][0];
-    throw EparaError.badInput(`unknown input "${extra}": the model's inputs are ${model.inputs.map((s) => s.name).join(', ')}`, { input: extra });
+    throw EparaError.badInput(`unknown input "${extra}": the model's inputs are ${model.inputs.map((s) => s.name).join(', ')}`, {
+      input: extra,
+    });
   }
   const known = new Set(model.outputs.map((o) => o.name));
   const unknownOutput = invocation.outputNames?.find((n) => !known.has(n));

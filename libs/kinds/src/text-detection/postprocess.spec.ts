@@ -29,7 +29,9 @@ describe('postprocessBoxes', () => {
 
   it('with unclipRatio 0 gives the exact scaled bounding boxes', () => {
     const map = mapWith(100, 50, [{ x0: 10, y0: 5, x1: 40, y1: 15, p: 0.9 }]);
-    expect(postprocessBoxes(map, 100, 50, HALF, { unclipRatio: 0 })).toEqual([{ x: 20, y: 10, width: 60, height: 20, score: expect.closeTo(0.9, 6) }]);
+    expect(postprocessBoxes(map, 100, 50, HALF, { unclipRatio: 0 })).toEqual([
+      { x: 20, y: 10, width: 60, height: 20, score: expect.closeTo(0.9, 6) },
+    ]);
   });
 
   it('clips grown boxes to the image', () => {

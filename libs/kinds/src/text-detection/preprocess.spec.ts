@@ -3,7 +3,12 @@ import sharp from 'sharp';
 import { DET_MEAN, DET_STD, preprocessImage } from './index';
 
 /** A uniform colour image, encoded in the given format. */
-function solid(width: number, height: number, rgb: [number, number, number], format: 'png' | 'jpeg' | 'webp' | 'gif' = 'png'): Promise<Buffer> {
+function solid(
+  width: number,
+  height: number,
+  rgb: [number, number, number],
+  format: 'png' | 'jpeg' | 'webp' | 'gif' = 'png',
+): Promise<Buffer> {
   const [r, g, b] = rgb;
   return sharp({ create: { width, height, channels: 3, background: { r, g, b } } })
     .toFormat(format, format === 'webp' ? { lossless: true } : {})
@@ -71,7 +76,9 @@ describe('preprocessImage', () => {
     // Left half black, right half white, 64x32: no resize, so the edge stays at column 32.
     const raw = Buffer.alloc(64 * 32 * 3);
     for (let y = 0; y < 32; y++) for (let x = 32; x < 64; x++) raw.fill(255, (y * 64 + x) * 3, (y * 64 + x) * 3 + 3);
-    const png = await sharp(raw, { raw: { width: 64, height: 32, channels: 3 } }).png().toBuffer();
+    const png = await sharp(raw, { raw: { width: 64, height: 32, channels: 3 } })
+      .png()
+      .toBuffer();
     const data = (await preprocessImage(png)).tensor.data as Float32Array;
     const plane = 64 * 32;
     for (let c = 0; c < 3; c++) {
@@ -84,13 +91,18 @@ describe('preprocessImage', () => {
     expect((await preprocessImage(await solid(64, 64, [200, 200, 200], 'jpeg'))).tensor.shape).toEqual([1, 3, 64, 64]);
     expect((await preprocessImage(await solid(64, 64, [200, 200, 200], 'webp'))).tensor.shape).toEqual([1, 3, 64, 64]);
 
-    const gray = await sharp({ create: { width: 32, height: 32, channels: 3, background: '#808080' } }).toColourspace('b-w').png().toBuffer();
+    const gray = await sharp({ create: { width: 32, height: 32, channels: 3, background: '#808080' } })
+      .toColourspace('b-w')
+      .png()
+      .toBuffer();
     expect((await sharp(gray).metadata()).channels).toBe(1);
     const grayOut = (await preprocessImage(gray)).tensor.data as Float32Array;
     expect(grayOut.length).toBe(3 * 32 * 32);
     expect(at(grayOut, 1024, 2, 0)).toBeCloseTo(normalized(128, 2), 4);
 
-    const transparent = await sharp({ create: { width: 32, height: 32, channels: 4, background: { r: 0, g: 0, b: 0, alpha: 0 } } }).png().toBuffer();
+    const transparent = await sharp({ create: { width: 32, height: 32, channels: 4, background: { r: 0, g: 0, b: 0, alpha: 0 } } })
+      .png()
+      .toBuffer();
     const clear = (await preprocessImage(transparent)).tensor.data as Float32Array;
     expect(at(clear, 1024, 0, 0)).toBeCloseTo(normalized(255, 0), 4);
   });

@@ -36,7 +36,7 @@ describe(splitImageForDetector.name, () => {
 });
 
 describe(mergeSplitDetections.name, () => {
-  it('maps each tile\'s boxes to original pixels and merges the copies of one object found in the overlap', () => {
+  it("maps each tile's boxes to original pixels and merges the copies of one object found in the overlap", () => {
     const image: DetectorTiles = {
       scaleX: 2,
       scaleY: 2,
@@ -54,6 +54,11 @@ describe(mergeSplitDetections.name, () => {
     const sut = mergeSplitDetections(image, [[inOverlap, { x: 100, y: 10, width: 50, height: 10, score: 0.8 }], [{ ...inOverlap, y: 8 }]]);
 
     expect(sut).toHaveLength(2);
-    expect(sut).toEqual(expect.arrayContaining([expect.objectContaining({ x: 20, y: 400, width: 80, height: 40 }), expect.objectContaining({ x: 200, y: 20, width: 100, height: 20 })]));
+    expect(sut).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ x: 20, y: 400, width: 80, height: 40 }),
+        expect.objectContaining({ x: 200, y: 20, width: 100, height: 20 }),
+      ]),
+    );
   });
 });

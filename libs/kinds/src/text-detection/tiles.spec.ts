@@ -14,7 +14,12 @@ describe('cutImageForDetector (sp bands)', () => {
       { x: 0, y: 0, width: w, height: band(h) },
       { x: 0, y: h - band(h), width: w, height: band(h) },
     ]);
-    expect([cut.inputWidth, cut.inputHeight, cut.scaleX, cut.scaleY]).toEqual([whole.inputWidth, whole.inputHeight, whole.scaleX, whole.scaleY]);
+    expect([cut.inputWidth, cut.inputHeight, cut.scaleX, cut.scaleY]).toEqual([
+      whole.inputWidth,
+      whole.inputHeight,
+      whole.scaleX,
+      whole.scaleY,
+    ]);
     expect(cut.tiles).toHaveLength(2);
     for (const { rect, png } of cut.tiles) {
       const { data, info } = await sharp(png).raw().toBuffer({ resolveWithObject: true });
@@ -37,7 +42,19 @@ describe('tileBoxToImage', () => {
   it('offsets by the band, scales to original pixels rounding outwards, and clips to the image', () => {
     const image = { scaleX: 2, scaleY: 2.5, width: 1000, height: 500 };
     const rect = { x: 0, y: 100, width: 480, height: 96 };
-    expect(tileBoxToImage({ x: 10.2, y: 4, width: 20, height: 8, score: 0.9 }, rect, image)).toEqual({ x: 20, y: 260, width: 41, height: 20, score: 0.9 });
-    expect(tileBoxToImage({ x: 470, y: 90, width: 30, height: 20, score: 0.5 }, rect, image)).toEqual({ x: 940, y: 475, width: 60, height: 25, score: 0.5 });
+    expect(tileBoxToImage({ x: 10.2, y: 4, width: 20, height: 8, score: 0.9 }, rect, image)).toEqual({
+      x: 20,
+      y: 260,
+      width: 41,
+      height: 20,
+      score: 0.9,
+    });
+    expect(tileBoxToImage({ x: 470, y: 90, width: 30, height: 20, score: 0.5 }, rect, image)).toEqual({
+      x: 940,
+      y: 475,
+      width: 60,
+      height: 25,
+      score: 0.5,
+    });
   });
 });

@@ -23,14 +23,20 @@ export interface DetectorTiles extends DetectionContext {
  * resizing again; map a tile's boxes back with `(x, y + rect.y)` × `(scaleX, scaleY)`.
  * PNG without compression: the tiles travel on loopback or a LAN, where encoding time costs more than bytes.
  */
-export async function cutImageForDetector(bytes: Uint8Array, plan: (inputWidth: number, inputHeight: number) => TileRect[]): Promise<DetectorTiles> {
+export async function cutImageForDetector(
+  bytes: Uint8Array,
+  plan: (inputWidth: number, inputHeight: number) => TileRect[],
+): Promise<DetectorTiles> {
   const pixels = await decodeForDetector(bytes);
   const { rgb, inputWidth, inputHeight, ...context } = pixels;
   const raw = { raw: { width: inputWidth, height: inputHeight, channels: 3 as const } };
   const tiles = await Promise.all(
     plan(inputWidth, inputHeight).map(async (rect) => ({
       rect,
-      png: await sharp(rgb, raw).extract({ left: rect.x, top: rect.y, width: rect.width, height: rect.height }).png({ compressionLevel: 0 }).toBuffer(),
+      png: await sharp(rgb, raw)
+        .extract({ left: rect.x, top: rect.y, width: rect.width, height: rect.height })
+        .png({ compressionLevel: 0 })
+        .toBuffer(),
     })),
   );
   return { ...context, inputWidth, inputHeight, tiles };

@@ -26,6 +26,11 @@ export class MetricsController {
 @Module({})
 export class MetricsModule {
   static forRoot(registry: Registry) {
-    return { module: MetricsModule, controllers: [MetricsController], providers: [{ provide: METRICS, useValue: registry }], exports: [METRICS] };
+    return {
+      module: MetricsModule,
+      controllers: [MetricsController],
+      providers: [{ provide: METRICS, useValue: registry }],
+      exports: [METRICS],
+    };
   }
 }

@@ -3,12 +3,14 @@ import { NatsEventBus } from './nats-event-bus';
 
 describe('NatsEventBus', () => {
   const published: { subject: string; doc: unknown }[] = [];
-  const nc = { publish: (subject: string, data?: Uint8Array) => void published.push({ subject, doc: JSON.parse(Buffer.from(data!).toString()) }) };
+  const nc = {
+    publish: (subject: string, data?: Uint8Array) => void published.push({ subject, doc: JSON.parse(Buffer.from(data!).toString()) }),
+  };
   const sut = new NatsEventBus(nc, () => 1234);
 
   beforeEach(() => (published.length = 0));
 
-  it('publishes { kind, at, ...payload } on the kind\'s subject', () => {
+  it("publishes { kind, at, ...payload } on the kind's subject", () => {
     sut.emit(EventKind.Deleted, { function: 'ocr' });
     expect(published).toEqual([{ subject: 'epara.v1.events.deleted', doc: { kind: 'deleted', at: 1234, function: 'ocr' } }]);
   });

@@ -2,7 +2,9 @@ import { KvBucket, KvBucketEntry } from './kv-bucket';
 
 /** The error a stale write gets, shaped like JetStream's (`api_error.err_code` 10071). */
 function wrongLastSequence(revision: number): Error {
-  return Object.assign(new Error(`wrong last sequence: ${revision}`), { api_error: { err_code: 10071, description: `wrong last sequence: ${revision}` } });
+  return Object.assign(new Error(`wrong last sequence: ${revision}`), {
+    api_error: { err_code: 10071, description: `wrong last sequence: ${revision}` },
+  });
 }
 
 /**

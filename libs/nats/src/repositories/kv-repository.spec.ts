@@ -27,7 +27,7 @@ describe('KvRepository', () => {
       expect(kv.updates).toBe(1);
     });
 
-    it('re-reads and re-applies the mutation after losing a race, keeping the other writer\'s change', async () => {
+    it("re-reads and re-applies the mutation after losing a race, keeping the other writer's change", async () => {
       await sut.put('a', { name: 'a', n: 1 });
       let raced = false;
       kv.beforeUpdate = (key) => {
@@ -41,12 +41,15 @@ describe('KvRepository', () => {
         return { ...c, n: c.n + 10 };
       });
       expect(outcome.status).toBe(UpdateStatus.Updated);
-      expect(seen).toEqual([{ name: 'a', n: 1 }, { name: 'a', n: 1, note: 'other writer' }]);
+      expect(seen).toEqual([
+        { name: 'a', n: 1 },
+        { name: 'a', n: 1, note: 'other writer' },
+      ]);
       expect(await sut.get('a')).toEqual({ name: 'a', n: 11, note: 'other writer' });
       expect(kv.updates).toBe(2);
     });
 
-    it('reports a conflict after CAS_ATTEMPTS lost races, leaving the other writer\'s value', async () => {
+    it("reports a conflict after CAS_ATTEMPTS lost races, leaving the other writer's value", async () => {
       await sut.put('a', { name: 'a', n: 1 });
       kv.beforeUpdate = (key) => kv.write(key, encodeJson({ name: 'a', n: -1 }));
       const outcome = await sut.update('a', (c) => ({ ...c, n: c.n + 1 }));
@@ -97,7 +100,10 @@ describe('KvRepository', () => {
     await sut.put('b', { name: 'b', n: 2 });
     kv.write('junk', Buffer.from('not json'));
     expect(await sut.keys()).toEqual(['a', 'b', 'junk']);
-    expect(await sut.all()).toEqual([{ name: 'a', n: 1 }, { name: 'b', n: 2 }]);
+    expect(await sut.all()).toEqual([
+      { name: 'a', n: 1 },
+      { name: 'b', n: 2 },
+    ]);
     await expect(sut.get('junk')).rejects.toThrow('KV test_bucket/junk is not valid JSON');
   });
 });

@@ -20,9 +20,7 @@ describe(AdaptiveExecEstimator.name, () => {
     [{ '4': 8 }, 8, 16], // one point: proportional above
     [{ '4': 8 }, 2, 4], // and below
     [{}, 8, 0], // nothing known: unknownMs
-  ])('sparse seed %o: execMs(%p) = %p', (s, size, ms) =>
-    expect(new AdaptiveExecEstimator(s).execMs(size)).toBeCloseTo(ms),
-  );
+  ])('sparse seed %o: execMs(%p) = %p', (s, size, ms) => expect(new AdaptiveExecEstimator(s).execMs(size)).toBeCloseTo(ms));
 
   it('converges to measured times (the EWMA forgets the profile)', () => {
     const sut = new AdaptiveExecEstimator(seed, { alpha: 0.2 });

@@ -7,7 +7,6 @@ import { AimdOptions } from './types';
  */
 export function aimdMaxBatchSize(current: number, observedExecMs: number, budgetMs: number, options: AimdOptions = {}): number {
   const max = options.max ?? Infinity;
-  const next =
-    observedExecMs > budgetMs ? Math.floor(current * (options.backoff ?? 0.9)) : current + (options.increase ?? 1);
+  const next = observedExecMs > budgetMs ? Math.floor(current * (options.backoff ?? 0.9)) : current + (options.increase ?? 1);
   return next < 1 ? 1 : next > max ? max : next;
 }

@@ -37,8 +37,7 @@ export function chooseBatchParams(input: ChooseBatchParamsInput): ChosenBatchPar
   const table = parseExecTable(input.execMsByBatch);
   if (table.sizes.length === 0) {
     const size = mode === 'dp' ? 1 : Math.min(DEFAULT_BATCH_SIZE_WITHOUT_PROFILE, hintMax);
-    const [delay, delayWhy] =
-      mode === 'dp' ? dpDelay() : delayFor(BATCH_QUEUE_DELAY_SLO_FRACTION * sloMs, 'SLO/4');
+    const [delay, delayWhy] = mode === 'dp' ? dpDelay() : delayFor(BATCH_QUEUE_DELAY_SLO_FRACTION * sloMs, 'SLO/4');
     return {
       maxBatchSize: Math.min(size, hintMax),
       preferredBatchSize: size,

@@ -13,7 +13,12 @@ describe(decideBatch.name, () => {
   it.each<[string, Parameters<typeof view>[0], Partial<BatchParams>, BatchDecision]>([
     ['preferred size reached', { size: 8 }, {}, { kind: 'run', size: 8, reason: 'preferred size 8 reached' }],
     ['more than max: run max', { size: 20 }, {}, { kind: 'run', size: 16, reason: 'preferred size 8 reached' }],
-    ['preferred above max is clamped', { size: 4 }, { preferredBatchSize: 32, maxBatchSize: 4 }, { kind: 'run', size: 4, reason: 'preferred size 4 reached' }],
+    [
+      'preferred above max is clamped',
+      { size: 4 },
+      { preferredBatchSize: 32, maxBatchSize: 4 },
+      { kind: 'run', size: 4, reason: 'preferred size 4 reached' },
+    ],
     ['fresh partial batch waits the delay', { size: 3 }, {}, { kind: 'wait', forMs: 5 }],
     ['waits what is left of the delay', { size: 3, ageMs: 3 }, {}, { kind: 'wait', forMs: 2 }],
     ['max queue delay', { size: 3, ageMs: 5 }, {}, { kind: 'run', size: 3, reason: 'max queue delay 5 ms' }],
@@ -23,7 +28,12 @@ describe(decideBatch.name, () => {
     // deadline 110: latest start of a batch of 4 is 103 → wait 3 ms (less than the 5 ms delay).
     ['deadline bounds the wait', { size: 3, deadlineInMs: 10 }, {}, { kind: 'wait', forMs: 3 }],
     ['deadline already missed still runs', { size: 2, deadlineInMs: -3 }, {}, { kind: 'run', size: 2, reason: 'deadline: -8 ms slack' }],
-    ['safety defaults to 1 ms', { size: 3, deadlineInMs: 7 }, { safetyMs: undefined }, { kind: 'run', size: 3, reason: 'deadline: 1 ms slack' }],
+    [
+      'safety defaults to 1 ms',
+      { size: 3, deadlineInMs: 7 },
+      { safetyMs: undefined },
+      { kind: 'run', size: 3, reason: 'deadline: 1 ms slack' },
+    ],
     ['wait is never below the epsilon', { size: 3, ageMs: 4.99 }, {}, { kind: 'wait', forMs: MIN_WAIT_MS }],
     ['empty queue: nothing to run', { size: 0 }, {}, { kind: 'wait', forMs: 5 }],
   ])('%s', (_name, q, over, expected) => {

@@ -47,4 +47,3 @@ export function canStillMeet(deadlineMs: number, nowMs: number, execMs: number):
 export function isExpired(deadlineMs: number, nowMs: number): boolean {
   return deadlineMs <= nowMs;
 }
-

@@ -29,7 +29,11 @@ describe(pickNextQueue.name, () => {
       [run('a', NOW + 50), run('b', NOW + 20), run('c', NOW + 30)],
       { kind: 'run', key: 'b', size: 1, reason: 'r; earliest deadline of 3 ready queues' },
     ],
-    ['ties → first', [run('a', NOW + 20), run('b', NOW + 20)], { kind: 'run', key: 'a', size: 1, reason: 'r; earliest deadline of 2 ready queues' }],
+    [
+      'ties → first',
+      [run('a', NOW + 20), run('b', NOW + 20)],
+      { kind: 'run', key: 'a', size: 1, reason: 'r; earliest deadline of 2 ready queues' },
+    ],
     ['none ready → shortest wait', [wait('a', 3), wait('b', 1.5), wait('c', 2)], { kind: 'wait', key: 'b', forMs: 1.5 }],
     [
       'a waiting queue that cannot wait behind the run goes first',
@@ -44,7 +48,11 @@ describe(pickNextQueue.name, () => {
   ])('%s', (_name, candidates, expected) => expect(pickNextQueue(candidates, NOW)).toEqual(expected));
 
   it('without nowMs (devices that run batches concurrently): plain EDF among ready queues', () => {
-    const bare = (key: string, decision: QueueCandidate['decision'], deadline: number): QueueCandidate => ({ key, decision, earliestDeadlineMs: deadline });
+    const bare = (key: string, decision: QueueCandidate['decision'], deadline: number): QueueCandidate => ({
+      key,
+      decision,
+      earliestDeadlineMs: deadline,
+    });
     expect(
       pickNextQueue([bare('heavy', { kind: 'run', size: 32, reason: 'r' }, NOW + 200), bare('light', { kind: 'wait', forMs: 1 }, NOW + 5)]),
     ).toEqual({ kind: 'run', key: 'heavy', size: 32, reason: 'r' });
@@ -84,12 +92,13 @@ describe(pickNextQueue.name, () => {
         lightQueue.push(nextLight);
         nextLight += 10;
       }
-      const lightView = { size: lightQueue.length, oldestArrivalMs: lightQueue[0] ?? now, earliestDeadlineMs: (lightQueue[0] ?? Infinity) + 8 };
+      const lightView = {
+        size: lightQueue.length,
+        oldestArrivalMs: lightQueue[0] ?? now,
+        earliestDeadlineMs: (lightQueue[0] ?? Infinity) + 8,
+      };
       const heavyView = { size: 100, oldestArrivalMs: now - 1, earliestDeadlineMs: now + 100 };
-      const next = pickNextQueue(
-        [toQueueCandidate('heavy', heavyView, heavy, now), toQueueCandidate('light', lightView, light, now)],
-        now,
-      );
+      const next = pickNextQueue([toQueueCandidate('heavy', heavyView, heavy, now), toQueueCandidate('light', lightView, light, now)], now);
       if (next.kind !== 'run') {
         now = Math.min(now + (next.kind === 'wait' ? next.forMs : 1), nextLight);
         continue;

@@ -46,13 +46,7 @@ describe(categorize.name, () => {
       'pp',
     ],
     ['batch 1 misses the SLO', { profile: { execMsByBatch: { '1': 150 }, memoryBytes: MB } }, 'latency', 'multi', 'sp'],
-    [
-      'big and busy',
-      { observedRps: 10, profile: { execMsByBatch: { '1': 150 }, memoryBytes: MB } },
-      'frequency',
-      'multi',
-      'pp',
-    ],
+    ['big and busy', { observedRps: 10, profile: { execMsByBatch: { '1': 150 }, memoryBytes: MB } }, 'frequency', 'multi', 'pp'],
     ['no free info: total counts', { devices: [{ memoryBytes: 8 * GB }], hints: { memoryBytes: 5 * GB } }, 'latency', 'single', 'dp'],
     ['batch 1 not measured: smallest size', { profile: { execMsByBatch: { '4': 120 }, memoryBytes: MB } }, 'latency', 'multi', 'sp'],
   ])('%s', (_name, over, sensitivity, footprint, mode) => {

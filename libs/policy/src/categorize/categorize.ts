@@ -57,7 +57,11 @@ export function categorize(input: CategorizeInput): CategorizeDecision {
       const op = load >= FREQUENCY_LOAD_THRESHOLD ? '≥' : '<';
       sensitivityWhy = `${loadText} ${op} ${FREQUENCY_LOAD_THRESHOLD}`;
     }
-    if (previous?.heldForMs !== undefined && previous.heldForMs < MIN_SENSITIVITY_DWELL_MS && measuredSensitivity !== previous.sensitivity) {
+    if (
+      previous?.heldForMs !== undefined &&
+      previous.heldForMs < MIN_SENSITIVITY_DWELL_MS &&
+      measuredSensitivity !== previous.sensitivity
+    ) {
       measuredSensitivity = previous.sensitivity;
       sensitivityWhy += `, held ${previous.sensitivity}: it was set ${fmtNum(previous.heldForMs / 1000)} s ago (< ${MIN_SENSITIVITY_DWELL_MS / 1000} s dwell)`;
     }
@@ -141,5 +145,13 @@ export function categorize(input: CategorizeInput): CategorizeDecision {
 
 /** The record's categorization from a decision, stamped with when it was made. */
 export function toCategorization(d: CategorizeDecision, decidedAtMs: number): Categorization {
-  return { sensitivity: d.sensitivity, footprint: d.footprint, mode: d.mode, reason: d.reason, provisional: d.provisional, pinned: d.pinned, decidedAt: decidedAtMs };
+  return {
+    sensitivity: d.sensitivity,
+    footprint: d.footprint,
+    mode: d.mode,
+    reason: d.reason,
+    provisional: d.provisional,
+    pinned: d.pinned,
+    decidedAt: decidedAtMs,
+  };
 }

@@ -69,7 +69,11 @@ export function planStep(state: ContinuousBatchState, params: ContinuousBatchPar
     const id = c.req.id;
     if (blockedBy !== undefined) hold.push({ id, from: 'waiting', reason: `behind ${blockedBy}, which comes first and cannot start` });
     else if (slots <= 0) {
-      hold.push({ id, from: 'waiting', reason: requestLevel && staying > 0 ? `request-level: batch of ${staying} still running` : `max running ${maxRunning} reached` });
+      hold.push({
+        id,
+        from: 'waiting',
+        reason: requestLevel && staying > 0 ? `request-level: batch of ${staying} still running` : `max running ${maxRunning} reached`,
+      });
       blockedBy = id;
     } else if (c.cost > budget) {
       hold.push({ id, from: 'waiting', reason: `prompt of ${c.cost} tokens > ${budget} left of the step budget ${maxBatchTokens}` });
@@ -107,7 +111,11 @@ export function runningLeave(seq: RunningSequence, nowMs: number): StepLeave | u
   if (seq.stopped) return { ...base, reason: 'stop', detail: `stop sequence after ${seq.generatedTokens} tokens` };
   if (seq.generatedTokens >= seq.maxTokens) return { ...base, reason: 'length', detail: `max tokens ${seq.maxTokens} reached` };
   if (seq.deadlineMs !== undefined && isDeadlinePassed(seq.deadlineMs, nowMs)) {
-    return { ...base, reason: 'deadline', detail: `deadline passed ${fmtMs(nowMs - seq.deadlineMs)} ago after ${seq.generatedTokens} tokens` };
+    return {
+      ...base,
+      reason: 'deadline',
+      detail: `deadline passed ${fmtMs(nowMs - seq.deadlineMs)} ago after ${seq.generatedTokens} tokens`,
+    };
   }
   return undefined;
 }
@@ -117,13 +125,23 @@ export function waitingLeave(req: WaitingRequest, maxBatchTokens: number, maxSeq
   const base = { id: req.id, from: 'waiting' as const };
   if (req.cancelled) return { ...base, reason: 'cancelled', detail: 'cancelled before it started' };
   if (req.promptTokens + req.maxTokens > maxSequenceTokens) {
-    return { ...base, reason: 'too-long', code: 400, detail: `prompt ${req.promptTokens} + max tokens ${req.maxTokens} > the model's ${maxSequenceTokens} positions` };
+    return {
+      ...base,
+      reason: 'too-long',
+      code: 400,
+      detail: `prompt ${req.promptTokens} + max tokens ${req.maxTokens} > the model's ${maxSequenceTokens} positions`,
+    };
   }
   if (req.promptTokens > maxBatchTokens) {
     return { ...base, reason: 'too-long', code: 400, detail: `prompt ${req.promptTokens} tokens > max batch tokens ${maxBatchTokens}` };
   }
   if (isDeadlinePassed(req.ttftDeadlineMs, nowMs)) {
-    return { ...base, reason: 'deadline', code: 504, detail: `TTFT deadline passed ${fmtMs(nowMs - req.ttftDeadlineMs)} ago, before it could start` };
+    return {
+      ...base,
+      reason: 'deadline',
+      code: 504,
+      detail: `TTFT deadline passed ${fmtMs(nowMs - req.ttftDeadlineMs)} ago, before it could start`,
+    };
   }
   return undefined;
 }

@@ -25,7 +25,8 @@ export const REQUEST_OVERHEAD_MS = 0.3;
 export function bestThroughputPerMs(execMsByBatch: Readonly<Record<string, number>>, sloMs: number): { exec1: number; best: number } {
   const exec1 = (execMsByBatch['1'] ?? 1) + REQUEST_OVERHEAD_MS;
   let best = 1 / exec1;
-  for (const [b, ms] of Object.entries(execMsByBatch)) if (ms <= sloMs / 2) best = Math.max(best, Number(b) / (ms + Number(b) * REQUEST_OVERHEAD_MS));
+  for (const [b, ms] of Object.entries(execMsByBatch))
+    if (ms <= sloMs / 2) best = Math.max(best, Number(b) / (ms + Number(b) * REQUEST_OVERHEAD_MS));
   return { exec1, best };
 }
 
@@ -52,7 +53,12 @@ export function replicaPin(r: RecordView, placement: ServingPolicy['placement'],
  * One function as placement sees it (whole-model functions; `pp` stages are placed as
  * units of their own by the caller). `observedRps` 0 means none observed.
  */
-export function toPlacementFunction(r: RecordView, observedRps: number, placement: ServingPolicy['placement'], deviceCount: number): PlacementFunction {
+export function toPlacementFunction(
+  r: RecordView,
+  observedRps: number,
+  placement: ServingPolicy['placement'],
+  deviceCount: number,
+): PlacementFunction {
   const { exec1, best } = bestThroughputPerMs(r.profile?.execMsByBatch ?? {}, r.sloMs);
   return {
     name: r.name,

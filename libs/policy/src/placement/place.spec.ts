@@ -2,8 +2,7 @@ import { place } from './place';
 import { dev, fn, GB, input, memoryUsed, params, randomCluster, seeded } from '../../test/placement-fixtures';
 import { PlacementDecision, PlacementInput } from './types';
 
-const replicasOf = (d: PlacementDecision, name: string): string[] =>
-  Object.keys(d.byDevice).filter((id) => d.byDevice[id].includes(name));
+const replicasOf = (d: PlacementDecision, name: string): string[] => Object.keys(d.byDevice).filter((id) => d.byDevice[id].includes(name));
 
 describe(place.name, () => {
   it.each([
@@ -85,7 +84,11 @@ describe(place.name, () => {
   it('is deterministic: input order does not matter', () => {
     const { functions, devices } = randomCluster(60, 10, 21);
     const r = seeded(5);
-    const shuffle = <T>(xs: T[]): T[] => xs.map((x) => [r(), x] as const).sort((a, b) => a[0] - b[0]).map((p) => p[1]);
+    const shuffle = <T>(xs: T[]): T[] =>
+      xs
+        .map((x) => [r(), x] as const)
+        .sort((a, b) => a[0] - b[0])
+        .map((p) => p[1]);
     const a = place(input({ functions, devices }));
     const b = place(input({ functions: shuffle(functions), devices: shuffle(devices) }));
     expect(b).toEqual(a);
@@ -160,13 +163,16 @@ describe(place.name, () => {
   it('estimates goodput within capacity', () => {
     const d = place(input({ functions: [fn('f', { rps: 1000 })], devices: [dev('x'), dev('y')] }));
     // 2 × 80 rps admitted at the headroom; at ρ = 0.8, 2.2% of those wait past the SLO's 90 ms of slack.
-    expect(d.estimatedGoodput).toBeCloseTo(2 * 80 * (1 - 0.8 * Math.exp(-0.09 * 2 * 0.8 * 0.2 / (80 * 0.01 * 0.01))), 6);
+    expect(d.estimatedGoodput).toBeCloseTo(2 * 80 * (1 - 0.8 * Math.exp((-0.09 * 2 * 0.8 * 0.2) / (80 * 0.01 * 0.01))), 6);
     expect(d.reason).toMatch(/^greedy placement: 0 kept, 2 added \(1 for goodput\), 0 removed; goodput ≈ 157 of 1000 rps \(15\.7%\)/);
   });
 
   it.each<[Partial<PlacementInput['params']>, string]>([
     [{ headroom: 0 }, 'place: invalid params: headroom=0 (expected in (0, 1])'],
-    [{ maxReplicasPerFunction: 0, moveCostWeight: -1 }, 'place: invalid params: moveCostWeight=-1 (expected ≥ 0), maxReplicasPerFunction=0 (expected ≥ 1)'],
+    [
+      { maxReplicasPerFunction: 0, moveCostWeight: -1 },
+      'place: invalid params: moveCostWeight=-1 (expected ≥ 0), maxReplicasPerFunction=0 (expected ≥ 1)',
+    ],
   ])('rejects params %o', (over, message) => {
     expect(() => place(input({ params: { ...params, ...over } }))).toThrow(message);
   });

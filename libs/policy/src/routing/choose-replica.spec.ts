@@ -60,7 +60,12 @@ describe(chooseReplica.name, () => {
       { kind: 'replica', index: 1, device: 'b', reason: 'p2c: b (load 1) over c (load 2)' },
     ],
     // i = 0, j = 0 → skips to 1: a vs b, never a vs a.
-    ['j skips i', [replica('a', { queued: 5 }), replica('b', { queued: 1 }), replica('c')], [0, 0], { kind: 'replica', index: 1, device: 'b' }],
+    [
+      'j skips i',
+      [replica('a', { queued: 5 }), replica('b', { queued: 1 }), replica('c')],
+      [0, 0],
+      { kind: 'replica', index: 1, device: 'b' },
+    ],
     ['random() = 1 is clamped', [replica('a', { queued: 1 }), replica('b')], [1, 1], { kind: 'replica', index: 1, device: 'b' }],
     [
       'ordinals count eligible replicas only',

@@ -60,7 +60,8 @@ export function powerOfTwoChoices(
   if (n === 0) return { kind: 'none', reason: noReplicaReason(candidates, params) };
   const excluded = candidates.length - n;
   const note = excluded > 0 ? `; ${excluded} excluded (not ready or stale)` : '';
-  if (n === 1) return { kind: 'replica', index: only, device: candidates[only].device, reason: `${reasonPrefix}only eligible replica${note}` };
+  if (n === 1)
+    return { kind: 'replica', index: only, device: candidates[only].device, reason: `${reasonPrefix}only eligible replica${note}` };
 
   // Two distinct ordinals among the eligible: j skips i.
   const i = Math.min(n - 1, Math.floor(random() * n));

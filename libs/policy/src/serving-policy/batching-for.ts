@@ -35,7 +35,10 @@ const ALONE: Readonly<FunctionBatching> = Object.freeze({ maxBatchSize: 1, prefe
 /** Batching limits for one function on one device under the policy's batching kind . */
 export function batchingFor(policy: ServingPolicy['batching'], p: BatchingInput): FunctionBatching {
   if (policy === 'off') return { ...ALONE };
-  if (policy === 'static') return p.batchable ? { maxBatchSize: STATIC_MAX_BATCH, preferredBatchSize: STATIC_MAX_BATCH, maxQueueDelayMs: STATIC_QUEUE_DELAY_MS } : { ...ALONE };
+  if (policy === 'static')
+    return p.batchable
+      ? { maxBatchSize: STATIC_MAX_BATCH, preferredBatchSize: STATIC_MAX_BATCH, maxQueueDelayMs: STATIC_QUEUE_DELAY_MS }
+      : { ...ALONE };
   // Clipper-like: take what is queued, up to the AIMD size, without waiting.
   if (policy === 'aimd') return { maxBatchSize: p.aimdBatchSize, preferredBatchSize: p.aimdBatchSize, maxQueueDelayMs: 0 };
   const chosen = chooseBatchParams({
@@ -54,5 +57,7 @@ export function nextAimdBatchSize(current: number, execMs: number, sloMs: number
 }
 
 export function sameBatching(a: FunctionBatching | undefined, b: FunctionBatching): boolean {
-  return !!a && a.maxBatchSize === b.maxBatchSize && a.preferredBatchSize === b.preferredBatchSize && a.maxQueueDelayMs === b.maxQueueDelayMs;
+  return (
+    !!a && a.maxBatchSize === b.maxBatchSize && a.preferredBatchSize === b.preferredBatchSize && a.maxQueueDelayMs === b.maxQueueDelayMs
+  );
 }

@@ -24,7 +24,13 @@ function containment(a: Rect, b: Rect): number {
 function union(a: ScoredRect, b: ScoredRect): ScoredRect {
   const x = Math.min(a.x, b.x);
   const y = Math.min(a.y, b.y);
-  return { x, y, width: Math.max(a.x + a.width, b.x + b.width) - x, height: Math.max(a.y + a.height, b.y + b.height) - y, score: Math.max(a.score, b.score) };
+  return {
+    x,
+    y,
+    width: Math.max(a.x + a.width, b.x + b.width) - x,
+    height: Math.max(a.y + a.height, b.y + b.height) - y,
+    score: Math.max(a.score, b.score),
+  };
 }
 
 /**

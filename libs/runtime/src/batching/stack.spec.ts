@@ -10,7 +10,10 @@ describe(stackTensors.name, () => {
     expect(s.shape).toEqual([3, 2]);
     expect(Array.from(s.data as Float32Array)).toEqual([1, 2, 3, 4, 5, 6]);
     const parts = splitTensor(s, spec, [1, 2]);
-    expect(parts.map((p) => Array.from(p.data as Float32Array))).toEqual([[1, 2], [3, 4, 5, 6]]);
+    expect(parts.map((p) => Array.from(p.data as Float32Array))).toEqual([
+      [1, 2],
+      [3, 4, 5, 6],
+    ]);
   });
 
   it('stacks along an inner batch axis (Silero state [2, batch, n]) and splits back exactly', () => {

@@ -38,7 +38,8 @@ export function splitTensor(t: Tensor, spec: TensorSpec | undefined, counts: rea
   const axis = spec?.batchAxis ?? null;
   if (axis === null) throw new EparaError(500, `output "${t.name}" has no batch axis; it cannot be split across a batch`);
   const total = counts.reduce((a, b) => a + b, 0);
-  if (t.shape[axis] !== total) throw new EparaError(500, `output "${t.name}" has ${t.shape[axis]} items on its batch axis, expected ${total}`);
+  if (t.shape[axis] !== total)
+    throw new EparaError(500, `output "${t.name}" has ${t.shape[axis]} items on its batch axis, expected ${total}`);
   const outer = span(t.shape, 0, axis);
   const inner = span(t.shape, axis + 1, t.shape.length);
   const parts: Tensor[] = counts.map((n) => {

@@ -21,7 +21,10 @@ export class LoadedModel {
 
   /** The session itself, for engines that drive it step by step (text generation); created without `thread`. */
   get session(): ort.InferenceSession {
-    if (!this.created.local) throw new Error(`${this.info.sha256.slice(0, 12)}: the session was created with \`thread\` (it may move to a thread of its own); a step-by-step engine needs one created without it`);
+    if (!this.created.local)
+      throw new Error(
+        `${this.info.sha256.slice(0, 12)}: the session was created with \`thread\` (it may move to a thread of its own); a step-by-step engine needs one created without it`,
+      );
     return this.created.local;
   }
 

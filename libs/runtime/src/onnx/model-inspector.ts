@@ -32,7 +32,10 @@ export function signatureOf(session: ort.InferenceSession): ModelSignature {
   const toSpec = (m: ort.InferenceSession.ValueMetadata, role: string): TensorSpec => {
     if (!m.isTensor) throw EparaError.badInput(`model ${role} "${m.name}" is not a tensor; Epara serves tensor models only`);
     const datatype = datatypeFromOrt(m.type);
-    if (!datatype) throw EparaError.badInput(`model ${role} "${m.name}" has element type ${m.type}, which Epara does not carry (supported: bool, (u)int8-64, float32, float64)`);
+    if (!datatype)
+      throw EparaError.badInput(
+        `model ${role} "${m.name}" has element type ${m.type}, which Epara does not carry (supported: bool, (u)int8-64, float32, float64)`,
+      );
     const shape = m.shape.map((d) => (typeof d === 'number' && d < 0 ? '?' : d));
     return { name: m.name, datatype, shape, batchAxis: axisOf(m.shape) };
   };

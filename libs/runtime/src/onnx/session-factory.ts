@@ -61,7 +61,11 @@ export async function createSession(model: Uint8Array, o: SessionOptions): Promi
       return { ...(await open({ ...common, executionProviders: [providerConfig(o)] })), provider: o.provider };
     } catch (e) {
       const reason = ((e as Error).message ?? String(e)).split('\n')[0].slice(0, 300);
-      return { ...(await open({ ...common, executionProviders: ['cpu'] })), provider: 'cpu', note: `asked for ${o.provider}, running on cpu: ${reason}` };
+      return {
+        ...(await open({ ...common, executionProviders: ['cpu'] })),
+        provider: 'cpu',
+        note: `asked for ${o.provider}, running on cpu: ${reason}`,
+      };
     }
   }
   return { ...(await open({ ...common, executionProviders: ['cpu'] })), provider: 'cpu' };

@@ -37,7 +37,13 @@ describe('a session on its own thread (the real PP-OCR detector)', () => {
   it('moves a long-running model to its own thread: same outputs, and the event loop keeps turning while it runs', async () => {
     const local = await createSession(bytes, { provider: 'cpu', intraOpNumThreads: 1 });
     const moves: { moved: boolean }[] = [];
-    const threaded = await createSession(bytes, { provider: 'cpu', intraOpNumThreads: 1, thread: true, label: 'ppocr-det', onMove: (m) => moves.push(m) });
+    const threaded = await createSession(bytes, {
+      provider: 'cpu',
+      intraOpNumThreads: 1,
+      thread: true,
+      label: 'ppocr-det',
+      onMove: (m) => moves.push(m),
+    });
     expect(threaded.local).toBeUndefined();
     expect(local.local).toBe(local.session);
     const offloading = threaded.session as OffloadingSession;
@@ -81,7 +87,7 @@ describe('a session on its own thread (the real PP-OCR detector)', () => {
     await session.release();
   });
 
-  it('rejects a bad feed with onnxruntime\'s message and goes on serving; after release it says so', async () => {
+  it("rejects a bad feed with onnxruntime's message and goes on serving; after release it says so", async () => {
     const session = await ThreadedSession.create(bytes, { executionProviders: ['cpu'], intraOpNumThreads: 1 }, 'ppocr-det');
     await expect(session.run({ nope: new ort.Tensor('float32', new Float32Array(3), [1, 3]) })).rejects.toThrow(/nope|input/i);
     const ok = await session.run(detFeeds(64));
@@ -91,6 +97,8 @@ describe('a session on its own thread (the real PP-OCR detector)', () => {
   });
 
   it('reports a broken model as onnxruntime does, without leaving a thread behind', async () => {
-    await expect(ThreadedSession.create(new Uint8Array([1, 2, 3, 4]), { executionProviders: ['cpu'] })).rejects.toThrow(/protobuf|parse|load|model/i);
+    await expect(ThreadedSession.create(new Uint8Array([1, 2, 3, 4]), { executionProviders: ['cpu'] })).rejects.toThrow(
+      /protobuf|parse|load|model/i,
+    );
   });
 });

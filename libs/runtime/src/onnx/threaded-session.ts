@@ -104,11 +104,20 @@ export class ThreadedSession implements RunnableSession {
    * Starts a thread and creates the session there; throws onnxruntime's error when it cannot be
    * created, or after `timeoutMs` when the thread does not answer.
    */
-  static async create(model: Uint8Array, options: ort.InferenceSession.SessionOptions, label = 'a model', timeoutMs = 60_000): Promise<ThreadedSession> {
+  static async create(
+    model: Uint8Array,
+    options: ort.InferenceSession.SessionOptions,
+    label = 'a model',
+    timeoutMs = 60_000,
+  ): Promise<ThreadedSession> {
     const worker = new Worker(THREAD_SOURCE, { eval: true, workerData: { ortPath: require.resolve('onnxruntime-node') } });
     const s = new ThreadedSession(worker, label);
     try {
-      await withTimeout(s.call({ op: 'create', model, options }), timeoutMs, `the inference thread of ${label} did not create its session within ${timeoutMs / 1000} s`);
+      await withTimeout(
+        s.call({ op: 'create', model, options }),
+        timeoutMs,
+        `the inference thread of ${label} did not create its session within ${timeoutMs / 1000} s`,
+      );
     } catch (e) {
       await worker.terminate();
       throw e;

@@ -50,7 +50,11 @@ export function estimateNodeCost(node: onnx.INodeProto, context: NodeCostContext
  *
  * `base` must be the cost function that produced `previous` (default: estimateNodeCost).
  */
-export function balanceByMeasured(previous: PartitionResult, stageTimesMs: readonly number[], base: NodeCostFn = estimateNodeCost): NodeCostFn {
+export function balanceByMeasured(
+  previous: PartitionResult,
+  stageTimesMs: readonly number[],
+  base: NodeCostFn = estimateNodeCost,
+): NodeCostFn {
   if (stageTimesMs.length !== previous.stages.length) {
     throw new Error(`balanceByMeasured: ${stageTimesMs.length} times for ${previous.stages.length} stages`);
   }
@@ -61,7 +65,8 @@ export function balanceByMeasured(previous: PartitionResult, stageTimesMs: reado
   const stageAt = (position: number) => previous.stages.findIndex((s) => position >= s.nodeRange[0] && position < s.nodeRange[1]);
   return (node, context) => {
     const stage = stageAt(context.position);
-    if (stage < 0) throw new Error(`balanceByMeasured: node at position ${context.position} is in no stage of the previous partition (another model?)`);
+    if (stage < 0)
+      throw new Error(`balanceByMeasured: node at position ${context.position} is in no stage of the previous partition (another model?)`);
     return base(node, context) * scaleOf[stage];
   };
 }

@@ -148,7 +148,8 @@ function topologicalOrder(entries: UnorderedNode[], available: Set<string>): { o
     for (const r of e.reads) {
       if (available.has(r)) continue;
       const w = writer.get(r);
-      if (w === undefined) throw EparaError.badInput(`${describeNode(e.node)} reads "${r}", which no node, graph input or initializer provides`);
+      if (w === undefined)
+        throw EparaError.badInput(`${describeNode(e.node)} reads "${r}", which no node, graph input or initializer provides`);
       waitingOn[i]++;
       readers[w].push(i);
     }
@@ -173,14 +174,25 @@ function topologicalOrder(entries: UnorderedNode[], available: Set<string>): { o
     }
   }
   if (ordered.length < entries.length) {
-    const stuck = entries.filter((_, i) => waitingOn[i] > 0).slice(0, 3).map((e) => describeNode(e.node));
+    const stuck = entries
+      .filter((_, i) => waitingOn[i] > 0)
+      .slice(0, 3)
+      .map((e) => describeNode(e.node));
     throw EparaError.badInput(`the graph has a cycle (nodes never ready: ${stuck.join(', ')}…); an ONNX graph must be acyclic`);
   }
   return { ordered, reordered: true };
 }
 
 /** Ops whose result is not a pure function of their inputs: never folded into a derived weight. */
-const NONDETERMINISTIC = new Set(['RandomNormal', 'RandomUniform', 'RandomNormalLike', 'RandomUniformLike', 'Multinomial', 'Bernoulli', 'Dropout']);
+const NONDETERMINISTIC = new Set([
+  'RandomNormal',
+  'RandomUniform',
+  'RandomNormalLike',
+  'RandomUniformLike',
+  'Multinomial',
+  'Bernoulli',
+  'Dropout',
+]);
 
 export function analyzeModel(bytes: Uint8Array): GraphAnalysis {
   let model: onnx.ModelProto;
@@ -195,7 +207,14 @@ export function analyzeModel(bytes: Uint8Array): GraphAnalysis {
   const weights = new Map<string, WeightInfo>();
   for (const t of graph.initializer ?? []) {
     const name = t.name ?? '';
-    weights.set(name, { name, bytes: tensorBytes(t), elements: elementCount(t.dims), elemType: t.dataType ?? DataType.FLOAT, initializer: t, sources: [] });
+    weights.set(name, {
+      name,
+      bytes: tensorBytes(t),
+      elements: elementCount(t.dims),
+      elemType: t.dataType ?? DataType.FLOAT,
+      initializer: t,
+      sources: [],
+    });
   }
   for (const s of graph.sparseInitializer ?? []) {
     const name = s.values?.name ?? '';
@@ -243,7 +262,14 @@ export function analyzeModel(bytes: Uint8Array): GraphAnalysis {
     const value = isConstant ? constantValue(node) : undefined;
     const elements = value?.elements ?? Math.max(0, ...reads.map((r) => weights.get(r)!.elements));
     for (const name of writes) {
-      weights.set(name, { name, bytes: value?.bytes ?? 0, elements, elemType: elemTypes.get(name) ?? DataType.FLOAT, producer: node, sources: reads });
+      weights.set(name, {
+        name,
+        bytes: value?.bytes ?? 0,
+        elements,
+        elemType: elemTypes.get(name) ?? DataType.FLOAT,
+        producer: node,
+        sources: reads,
+      });
     }
   }
 
@@ -279,11 +305,28 @@ export function analyzeModel(bytes: Uint8Array): GraphAnalysis {
       subgraphWeightElements: embedded.elements,
     };
   });
-  return { model, graph, nodes, weights, orderedNodes: ordered.map((e) => e.node), inputs, outputs, producerPosition, lastReadPosition, declared, elemTypes, reordered };
+  return {
+    model,
+    graph,
+    nodes,
+    weights,
+    orderedNodes: ordered.map((e) => e.node),
+    inputs,
+    outputs,
+    producerPosition,
+    lastReadPosition,
+    declared,
+    elemTypes,
+    reordered,
+  };
 }
 
 /** Declared types first, then one pass in topological order using the op rules in tensor-types.ts. */
-function inferElementTypes(ordered: UnorderedNode[], weights: Map<string, WeightInfo>, declared: Map<string, onnx.IValueInfoProto>): Map<string, number> {
+function inferElementTypes(
+  ordered: UnorderedNode[],
+  weights: Map<string, WeightInfo>,
+  declared: Map<string, onnx.IValueInfoProto>,
+): Map<string, number> {
   const types = new Map<string, number>();
   for (const [name, w] of weights) types.set(name, w.elemType);
   for (const [name, info] of declared) {

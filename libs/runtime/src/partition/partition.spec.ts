@@ -6,7 +6,8 @@ import { buildAdd, buildCnn, buildMlp, mulberry32 } from '../synthetic';
 import { encodeModel, floatInitializer, floatValueInfo, intAttr, node } from '../synthetic/onnx-builder';
 import { balanceByMeasured, partitionModel, PartitionResult, runPipeline } from './index';
 
-const open = (bytes: Uint8Array, threads = 1) => InferenceSession.create(bytes, { intraOpNumThreads: threads, executionProviders: ['cpu'] });
+const open = (bytes: Uint8Array, threads = 1) =>
+  InferenceSession.create(bytes, { intraOpNumThreads: threads, executionProviders: ['cpu'] });
 
 function randomFloats(count: number, seed: number): Float32Array {
   const random = mulberry32(seed);
@@ -122,7 +123,11 @@ describe('partitionModel on synthetic models', () => {
     );
     const plan = partitionModel(model, { stages: 3, weights: (n) => (n.opType === 'Abs' || n.opType === 'Add' ? 2 : 1) });
     expectWellFormed(plan, 3);
-    expect(plan.stages.map((s) => s.nodeRange)).toEqual([[0, 2], [2, 3], [3, 4]]);
+    expect(plan.stages.map((s) => s.nodeRange)).toEqual([
+      [0, 2],
+      [2, 3],
+      [3, 4],
+    ]);
     const holders = plan.cutTensors.map((crossing) => crossing.includes('a'));
     expect(holders).toEqual([true, true]);
     const stageReadingA = plan.stages.findIndex((s, i) => i > 0 && s.inputs.includes('a'));
@@ -145,7 +150,12 @@ describe('partitionModel on synthetic models', () => {
   it('copies weights computed from weights into the stages that read them instead of sending them across a cut', async () => {
     // Like onnxruntime's quantizer output: weight-only nodes (here Transpose(W)) hoisted to the front.
     const random = mulberry32(9);
-    const weight = (name: string, n: number) => floatInitializer(name, [n, n], Float32Array.from({ length: n * n }, () => random() - 0.5));
+    const weight = (name: string, n: number) =>
+      floatInitializer(
+        name,
+        [n, n],
+        Float32Array.from({ length: n * n }, () => random() - 0.5),
+      );
     const model = encodeModel(
       {
         name: 'hoisted',
@@ -174,7 +184,11 @@ describe('partitionModel on synthetic models', () => {
     const model = encodeModel(
       {
         name: 'mask',
-        node: [node('Greater', ['x', 'zero'], 'mask'), node('Cast', ['mask'], 'maskf', [intAttr('to', onnx.TensorProto.DataType.FLOAT)]), node('Mul', ['maskf', 'x'], 'y')],
+        node: [
+          node('Greater', ['x', 'zero'], 'mask'),
+          node('Cast', ['mask'], 'maskf', [intAttr('to', onnx.TensorProto.DataType.FLOAT)]),
+          node('Mul', ['maskf', 'x'], 'y'),
+        ],
         initializer: [floatInitializer('zero', [], new Float32Array([0]))],
         input: [floatValueInfo('x', ['batch', 4])],
         output: [floatValueInfo('y', ['batch', 4])],
@@ -209,23 +223,33 @@ describe('maxStageBytes', () => {
     // Make the last Gemm look expensive, so cost balance alone puts layers 1 and 2 together (1.5 MiB).
     const lastLayerHeavy = (n: onnx.INodeProto) => (n.name === 'gemm_logits' ? 10 : 1);
     const free = partitionModel(mlp, { stages: 2, weights: lastLayerHeavy });
-    expect(free.stages.map((s) => s.nodeRange)).toEqual([[0, 4], [4, 5]]);
+    expect(free.stages.map((s) => s.nodeRange)).toEqual([
+      [0, 4],
+      [4, 5],
+    ]);
     expect(free.stages[0].weightBytes).toBe(526_336 + 1_050_624);
 
     const maxStageBytes = 1_100_000;
     const bounded = partitionModel(mlp, { stages: 2, weights: lastLayerHeavy, maxStageBytes });
-    expect(bounded.stages.map((s) => s.nodeRange)).toEqual([[0, 2], [2, 5]]);
+    expect(bounded.stages.map((s) => s.nodeRange)).toEqual([
+      [0, 2],
+      [2, 5],
+    ]);
     bounded.stages.forEach((s) => expect(s.weightBytes).toBeLessThanOrEqual(maxStageBytes));
     expect(bounded.reason).toMatch(/within maxStageBytes 1\.05 MiB/);
     expect(await pipelineDeviation(mlp, bounded, { x: new Tensor('float32', randomFloats(256, 8), [1, 256]) })).toBeLessThanOrEqual(1e-5);
   });
 
   it('fails clearly when the weights need more stages than asked for', () => {
-    expect(() => partitionModel(mlp, { stages: 2, maxStageBytes: 1_060_000 })).toThrow(/do not fit in 2 stages of at most .*: at least 3 stages are needed/);
+    expect(() => partitionModel(mlp, { stages: 2, maxStageBytes: 1_060_000 })).toThrow(
+      /do not fit in 2 stages of at most .*: at least 3 stages are needed/,
+    );
   });
 
   it('fails clearly when one node alone is larger than the limit', () => {
-    expect(() => partitionModel(mlp, { stages: 5, maxStageBytes: 1_000_000 })).toThrow(/impossible: Gemm "gemm_h2" alone holds 1\.00 MiB of weights/);
+    expect(() => partitionModel(mlp, { stages: 5, maxStageBytes: 1_000_000 })).toThrow(
+      /impossible: Gemm "gemm_h2" alone holds 1\.00 MiB of weights/,
+    );
   });
 });
 
@@ -301,13 +325,17 @@ describe('partitionModel on real models', () => {
   // ISNet small is an optional download (44 MB, about 5 s per run on a CPU): opt in with EPARA_TEST_ISNET=1
   // after `node scripts/fetch-models.mjs --only isnet-small`; once opted in, a missing file fails.
   const isnetTest = process.env.EPARA_TEST_ISNET === '1' ? it : it.skip;
-  isnetTest('ISNet small (quantized, 12 outputs) in 2 stages matches within 1e-4 at [1,3,1024,1024] (EPARA_TEST_ISNET=1)', async () => {
-    const model = await realModel('isnet-small');
-    const plan = partitionModel(model, { stages: 2 });
-    expectWellFormed(plan, 2);
-    // The quantizer's hoisted Reshape(bias) nodes are weights, not crossings: only U²-Net's skip tensors cross.
-    expect(plan.cutTensors[0].length).toBeLessThanOrEqual(12);
-    const feeds = { input: new Tensor('float32', randomFloats(3 * 1024 * 1024, 12), [1, 3, 1024, 1024]) };
-    expect(await pipelineDeviation(model, plan, feeds, 2)).toBeLessThanOrEqual(1e-4);
-  }, 300_000);
+  isnetTest(
+    'ISNet small (quantized, 12 outputs) in 2 stages matches within 1e-4 at [1,3,1024,1024] (EPARA_TEST_ISNET=1)',
+    async () => {
+      const model = await realModel('isnet-small');
+      const plan = partitionModel(model, { stages: 2 });
+      expectWellFormed(plan, 2);
+      // The quantizer's hoisted Reshape(bias) nodes are weights, not crossings: only U²-Net's skip tensors cross.
+      expect(plan.cutTensors[0].length).toBeLessThanOrEqual(12);
+      const feeds = { input: new Tensor('float32', randomFloats(3 * 1024 * 1024, 12), [1, 3, 1024, 1024]) };
+      expect(await pipelineDeviation(model, plan, feeds, 2)).toBeLessThanOrEqual(1e-4);
+    },
+    300_000,
+  );
 });

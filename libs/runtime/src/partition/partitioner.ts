@@ -23,14 +23,17 @@ import type { NodeCostFn, PartitionOptions, PartitionResult, PartitionStage } fr
 export function partitionModel(model: Uint8Array, opts: PartitionOptions): PartitionResult {
   const stageCount = opts.stages;
   if (!Number.isInteger(stageCount) || stageCount < 1) throw EparaError.badInput(`stages must be an integer ≥ 1, got ${stageCount}`);
-  if (opts.maxStageBytes !== undefined && !(opts.maxStageBytes > 0)) throw EparaError.badInput(`maxStageBytes must be positive, got ${opts.maxStageBytes}`);
+  if (opts.maxStageBytes !== undefined && !(opts.maxStageBytes > 0))
+    throw EparaError.badInput(`maxStageBytes must be positive, got ${opts.maxStageBytes}`);
   const slack = opts.balanceSlack ?? 0.1;
   if (!(slack >= 0)) throw EparaError.badInput(`balanceSlack must be ≥ 0, got ${opts.balanceSlack}`);
 
   const analysis = analyzeModel(model);
   const nodeTotal = analysis.nodes.length;
   if (stageCount > nodeTotal) {
-    throw EparaError.badInput(`cannot make ${stageCount} stages: the model has only ${nodeTotal} compute nodes (Constants and nodes that only transform weights are not placed on their own)`);
+    throw EparaError.badInput(
+      `cannot make ${stageCount} stages: the model has only ${nodeTotal} compute nodes (Constants and nodes that only transform weights are not placed on their own)`,
+    );
   }
   const costs = nodeCosts(analysis, opts.weights ?? estimateNodeCost);
   const prefixCost = [0];
@@ -68,7 +71,8 @@ function nodeCosts(analysis: GraphAnalysis, costOf: NodeCostFn): number[] {
       weightBytes: nodeWeightBytes(analysis, n),
       subgraphWeightElements: n.subgraphWeightElements,
     });
-    if (!(cost >= 0) || !Number.isFinite(cost)) throw EparaError.badInput(`the cost function gave ${cost} for ${n.node.opType} "${n.node.name ?? ''}"; costs must be finite and ≥ 0`);
+    if (!(cost >= 0) || !Number.isFinite(cost))
+      throw EparaError.badInput(`the cost function gave ${cost} for ${n.node.opType} "${n.node.name ?? ''}"; costs must be finite and ≥ 0`);
     return cost;
   });
 }
@@ -157,7 +161,9 @@ function byteFeasibility(analysis: GraphAnalysis, maxStageBytes: number | undefi
   let end = 0;
   const reach = new Array<number>(nodeTotal + 1).fill(nodeTotal);
   const bytesIfAdded = (p: number) =>
-    windowBytes + nodes[p].subgraphWeightBytes + nodes[p].weights.filter((w) => !usesInWindow.get(w)).reduce((s, w) => s + analysis.weights.get(w)!.bytes, 0);
+    windowBytes +
+    nodes[p].subgraphWeightBytes +
+    nodes[p].weights.filter((w) => !usesInWindow.get(w)).reduce((s, w) => s + analysis.weights.get(w)!.bytes, 0);
   for (let start = 0; start < nodeTotal; start++) {
     if (end < start) end = start;
     while (end < nodeTotal && bytesIfAdded(end) <= maxStageBytes) {
@@ -187,7 +193,8 @@ function byteFeasibility(analysis: GraphAnalysis, maxStageBytes: number | undefi
     );
   }
   if (minStagesFrom[0] > stageCount) {
-    const totalBytes = [...analysis.weights.values()].reduce((s, w) => s + w.bytes, 0) + nodes.reduce((s, n) => s + n.subgraphWeightBytes, 0);
+    const totalBytes =
+      [...analysis.weights.values()].reduce((s, w) => s + w.bytes, 0) + nodes.reduce((s, n) => s + n.subgraphWeightBytes, 0);
     throw EparaError.badInput(
       `the model's ${formatBytes(totalBytes)} of weights do not fit in ${stageCount} stages of at most ${formatBytes(maxStageBytes)}: ` +
         `at least ${minStagesFrom[0]} stages are needed`,
@@ -203,7 +210,13 @@ function byteFeasibility(analysis: GraphAnalysis, maxStageBytes: number | undefi
  * `slack` of a stage from that point, the one with the fewest crossing tensors wins — or the fewest
  * bytes when every crossing tensor in the window has a declared shape; ties go to the better balance.
  */
-function chooseCuts(plan: { stageCount: number; prefixCost: number[]; crossing: CrossingProfile; feasibility: ByteFeasibility; slack: number }): number[] {
+function chooseCuts(plan: {
+  stageCount: number;
+  prefixCost: number[];
+  crossing: CrossingProfile;
+  feasibility: ByteFeasibility;
+  slack: number;
+}): number[] {
   const { stageCount, prefixCost, crossing, feasibility, slack } = plan;
   const nodeTotal = prefixCost.length - 1;
   const total = prefixCost[nodeTotal];
@@ -222,7 +235,8 @@ function chooseCuts(plan: { stageCount: number; prefixCost: number[]; crossing: 
     const closest = Math.min(...feasible.map(imbalance));
     const window = feasible.filter((p) => imbalance(p) <= closest + slack * idealStageCost);
     const rankByBytes = window.every((p) => crossing.allKnown[p]);
-    const narrowness = (p: number) => (rankByBytes ? [crossing.knownBytes[p], crossing.count[p]] : [crossing.count[p], crossing.knownBytes[p]]);
+    const narrowness = (p: number) =>
+      rankByBytes ? [crossing.knownBytes[p], crossing.count[p]] : [crossing.count[p], crossing.knownBytes[p]];
     const key = (p: number) => [...narrowness(p), imbalance(p), p];
     const best = window.reduce((a, b) => (compareKeys(key(b), key(a)) < 0 ? b : a));
     cuts.push(best);
@@ -241,7 +255,13 @@ function valueInfoFor(analysis: GraphAnalysis, name: string): onnx.IValueInfoPro
   return analysis.declared.get(name) ?? { name, type: { tensorType: { elemType: analysis.elemTypes.get(name) ?? DataType.FLOAT } } };
 }
 
-function buildStage(analysis: GraphAnalysis, index: number, stageCount: number, range: [number, number], estimatedCost: number): PartitionStage {
+function buildStage(
+  analysis: GraphAnalysis,
+  index: number,
+  stageCount: number,
+  range: [number, number],
+  estimatedCost: number,
+): PartitionStage {
   const [start, end] = range;
   const isLast = index === stageCount - 1;
   const members = analysis.nodes.slice(start, end);
@@ -308,7 +328,14 @@ function formatBytes(bytes: number): string {
   return `${bytes} B`;
 }
 
-function explain(analysis: GraphAnalysis, stages: PartitionStage[], cutTensors: string[][], opts: PartitionOptions, minStages: number, slack: number): string {
+function explain(
+  analysis: GraphAnalysis,
+  stages: PartitionStage[],
+  cutTensors: string[][],
+  opts: PartitionOptions,
+  minStages: number,
+  slack: number,
+): string {
   const totalCost = stages.reduce((s, st) => s + st.estimatedCost, 0) || 1;
   const share = stages.map((s) => `${Math.round((100 * s.estimatedCost) / totalCost)}%`).join(' / ');
   const bottleneck = Math.max(...stages.map((s) => s.estimatedCost)) / (totalCost / stages.length);
@@ -319,10 +346,14 @@ function explain(analysis: GraphAnalysis, stages: PartitionStage[], cutTensors: 
   ];
   if (cutTensors.length > 0) {
     parts.push(
-      `cuts before nodes ${stages.slice(1).map((s) => s.nodeRange[0]).join(', ')} carry ${cutTensors.map((c) => c.length).join(', ')} tensor(s) ` +
+      `cuts before nodes ${stages
+        .slice(1)
+        .map((s) => s.nodeRange[0])
+        .join(', ')} carry ${cutTensors.map((c) => c.length).join(', ')} tensor(s) ` +
         `(narrowest crossing within ±${Math.round(slack * 100)}% of a stage's cost from the balanced point)`,
     );
   }
-  if (opts.maxStageBytes !== undefined) parts.push(`every stage within maxStageBytes ${formatBytes(opts.maxStageBytes)} (needs ≥ ${minStages} stage(s))`);
+  if (opts.maxStageBytes !== undefined)
+    parts.push(`every stage within maxStageBytes ${formatBytes(opts.maxStageBytes)} (needs ≥ ${minStages} stage(s))`);
   return parts.join('; ');
 }

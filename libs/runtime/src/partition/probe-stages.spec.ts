@@ -17,7 +17,11 @@ describe('probeStageSignatures', () => {
     const bytes = buildMlp();
     const info = await inspectModel(bytes);
     const plan = partitionModel(bytes, { stages: 2 });
-    const sigs = await probeStageSignatures(plan, sampleTensors({ sha256: '', sizeBytes: 0, format: 'onnx', source: 'test', ...info }).inputs, info.inputs);
+    const sigs = await probeStageSignatures(
+      plan,
+      sampleTensors({ sha256: '', sizeBytes: 0, format: 'onnx', source: 'test', ...info }).inputs,
+      info.inputs,
+    );
     expect(sigs.map((s) => s.batchable)).toEqual([true, true]);
     for (const s of sigs) for (const t of [...s.inputs, ...s.outputs]) expect(t.batchAxis).toBe(0);
   });
@@ -27,7 +31,11 @@ describe('probeStageSignatures', () => {
     const info = await inspectModel(bytes);
     expect(info.inputs[0]).toMatchObject({ shape: [1, 256], batchAxis: null });
     const plan = partitionModel(bytes, { stages: 2 });
-    const sigs = await probeStageSignatures(plan, sampleTensors({ sha256: '', sizeBytes: 0, format: 'onnx', source: 'test', ...info }).inputs, info.inputs);
+    const sigs = await probeStageSignatures(
+      plan,
+      sampleTensors({ sha256: '', sizeBytes: 0, format: 'onnx', source: 'test', ...info }).inputs,
+      info.inputs,
+    );
     expect(sigs.map((s) => s.batchable)).toEqual([false, false]);
     const cut = sigs[0].outputs[0];
     expect(cut.batchAxis).toBeNull();

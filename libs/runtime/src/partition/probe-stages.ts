@@ -32,7 +32,9 @@ async function runStages(sessions: ort.InferenceSession[], plan: PartitionResult
  * are not batchable.
  */
 export async function probeStageSignatures(plan: PartitionResult, sample: Tensor[], sampleSpecs: TensorSpec[]): Promise<StageSignature[]> {
-  const sessions = await Promise.all(plan.stages.map((s) => ort.InferenceSession.create(s.model, { intraOpNumThreads: 1, logSeverityLevel: 4 })));
+  const sessions = await Promise.all(
+    plan.stages.map((s) => ort.InferenceSession.create(s.model, { intraOpNumThreads: 1, logSeverityLevel: 4 })),
+  );
   try {
     const feeds = (batch: number) =>
       Object.fromEntries(
@@ -58,7 +60,12 @@ export async function probeStageSignatures(plan: PartitionResult, sample: Tensor
       const datatype = datatypeFromOrt(a.type);
       if (!datatype) throw EparaError.badInput(`tensor "${name}" crossing a stage cut has type ${a.type}, which Epara cannot carry`);
       const axis = b ? a.dims.findIndex((d, i) => b.dims[i] === 2 * d && d > 0) : -1;
-      return { name, datatype, shape: a.dims.map((d, i) => (i === axis ? 'batch' : guessed ? '?' : d)), batchAxis: axis >= 0 ? axis : null };
+      return {
+        name,
+        datatype,
+        shape: a.dims.map((d, i) => (i === axis ? 'batch' : guessed ? '?' : d)),
+        batchAxis: axis >= 0 ? axis : null,
+      };
     };
     return plan.stages.map((s) => {
       const inputs = s.inputs.map(spec);

@@ -91,7 +91,11 @@ export function constantValue(node: onnx.INodeProto): { bytes: number; elements:
     case 'value_string':
       return { bytes: attr.s?.length ?? 0, elements: 1, elemType: DataType.STRING };
     case 'value_strings':
-      return { bytes: (attr.strings ?? []).reduce((n, s) => n + s.length, 0), elements: attr.strings?.length ?? 0, elemType: DataType.STRING };
+      return {
+        bytes: (attr.strings ?? []).reduce((n, s) => n + s.length, 0),
+        elements: attr.strings?.length ?? 0,
+        elemType: DataType.STRING,
+      };
     default:
       return { bytes: 0, elements: 0, elemType: DataType.FLOAT };
   }

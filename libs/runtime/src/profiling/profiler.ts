@@ -21,7 +21,11 @@ function median(xs: number[]): number {
  * Measures one run's time per batch size 1, 2, 4, … by repeating one sample request. Unbatchable models
  * are measured at 1 only. Returns ms per run keyed by batch size.
  */
-export async function measureExecTimes(model: LoadedModel, sample: PreparedRequest, o: ProfileOptions = DEFAULT_PROFILE_OPTIONS): Promise<Record<string, number>> {
+export async function measureExecTimes(
+  model: LoadedModel,
+  sample: PreparedRequest,
+  o: ProfileOptions = DEFAULT_PROFILE_OPTIONS,
+): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
   const limit = model.info.batchable ? o.maxBatchSize : 1;
   for (let b = 1; b <= limit; b *= 2) {

@@ -38,7 +38,12 @@ export function intsAttr(name: string, ints: number[]): onnx.IAttributeProto {
 }
 
 /** A node named after its first output, which keeps names unique in these single-path graphs. */
-export function node(opType: string, inputs: string[], outputs: string | string[], attribute: onnx.IAttributeProto[] = []): onnx.INodeProto {
+export function node(
+  opType: string,
+  inputs: string[],
+  outputs: string | string[],
+  attribute: onnx.IAttributeProto[] = [],
+): onnx.INodeProto {
   const output = Array.isArray(outputs) ? outputs : [outputs];
   return onnx.NodeProto.create({ opType, input: inputs, output, attribute, name: `${opType.toLowerCase()}_${output[0]}` });
 }
