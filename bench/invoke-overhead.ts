@@ -28,6 +28,7 @@ import { closedLoop, httpInvoker, httpPostOnce, Invoke, keepAliveAgent, natsInvo
 import { formatErrors, mib, ms, pct, rps, Summary, summarize } from './lib/stats';
 import { Report } from './lib/table';
 import { childPidsNamed, CpuMeter, formatCpu, loadLine, waitQuiet } from './lib/machine';
+import { pinningLine } from './lib/pinning';
 
 const args = parseArgs();
 const QUICK = args.quick;
@@ -343,7 +344,7 @@ function writeReport(startedAt: Date, elapsedS: number, quiet: number, loadBefor
       `Command: \`npx tsx bench/invoke-overhead.ts${QUICK ? ' --quick' : ''}\` — ${startedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC, ${machineLine()}; ran ${elapsedS.toFixed(0)} s.`,
       `Low load: 1 in flight, ${REQUESTS} requests after ${WARMUP} warm-up. Saturation: closed loop, ${CONCURRENCY} in flight, ${SAT_MS / 1000} s after ${SAT_WARMUP_MS} ms warm-up. SLO ${SLO_MS} ms.`,
       `Machine before the run: ${pct(quiet)} CPU busy, ${loadBefore}; after: ${loadLine()}.`,
-      'Apps from dist/ as child processes (1 gateway, 1 worker with EPARA_BATCHING_OFF=1, 1 scheduler, nats-server); the load generator runs in the benchmark process on the same 2 cores.',
+      `Apps from dist/ as child processes (1 gateway, 1 worker with EPARA_BATCHING_OFF=1, 1 scheduler, nats-server); the load generator runs in the benchmark process. ${pinningLine()}`,
       '"CPU cores" is what each process used during the saturation window (/proc/<pid>/stat), "others" everything else on the machine meanwhile; "server CPU µs/req" = (gateway + workers + nats-server) CPU time per completed request, the figure least disturbed by neighbours.',
     ].join('\n'),
   );

@@ -122,7 +122,10 @@ describe('categorization, per-mode dispatch and dynamic batching (real apps)', (
     const codes = replies.map(code);
     expect(codes).toContain('429');
     expect(codes).toContain('200');
-    expect(replies.find((m) => code(m) === '429')!.headers?.get('Nats-Service-Error')).toMatch(/queue of "slow" is full/);
+    const shed = replies.find((m) => code(m) === '429')!;
+    expect(shed.headers?.get('Nats-Service-Error')).toMatch(/queue of "slow" is full/);
+    // It says when the queue ahead will have drained (whole seconds, at least 1), as HTTP's Retry-After.
+    expect(Number(shed.headers?.get('Retry-After'))).toBeGreaterThanOrEqual(1);
     const after = await c.client.request('epara.v1.dp.slow.cpu-5', input, { timeout: 20_000, headers: msgpack() });
     expect(code(after)).toBe('200');
   });

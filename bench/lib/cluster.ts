@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { connect, NatsConnection } from 'nats';
 import { freePort, startNats, TestNats } from '../../test/support/nats-server';
+import { pinGenerator, pinPlatform } from './pinning';
 
 export const REPO_ROOT = resolve(__dirname, '..', '..');
 export type AppName = 'gateway' | 'worker' | 'scheduler';
@@ -136,7 +137,9 @@ export class BenchCluster {
   async start(): Promise<this> {
     checkBuild();
     try {
+      pinGenerator();
       this.nats = await startNats();
+      pinPlatform(this.nats.pid);
       this.env = {
         NATS_URL: this.nats.url,
         EPARA_LOG_FORMAT: 'text',
@@ -182,6 +185,7 @@ export class BenchCluster {
       stdio: ['ignore', fd, fd],
     });
     closeSync(fd);
+    pinPlatform(proc.pid);
     const child: Child = { name, app, proc, pid: proc.pid!, port, logFile, env };
     this.children.push(child);
     let exited: string | undefined;

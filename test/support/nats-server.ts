@@ -29,6 +29,8 @@ export function natsServerBinary(): string {
 export interface TestNats {
   url: string;
   port: number;
+  /** The server's process id (benchmarks pin it to a CPU). */
+  pid?: number;
   stop(): Promise<void>;
 }
 
@@ -56,6 +58,7 @@ export async function startNats(opts: { maxPayload?: string } = {}): Promise<Tes
   return {
     url: `nats://127.0.0.1:${port}`,
     port,
+    pid: proc.pid,
     stop: async () => {
       if (proc.exitCode === null) {
         const exited = new Promise((r) => proc.once('exit', r));

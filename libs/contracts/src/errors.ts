@@ -56,6 +56,17 @@ export function asEparaError(e: unknown): EparaError {
   return new EparaError(500, 'internal error', undefined, { cause: e });
 }
 
+/**
+ * Seconds a shed caller should wait before retrying (`Retry-After`), from the `retryAfterMs` a 429
+ * carries in its details (how long the queue ahead takes to drain); at least 1, as HTTP counts whole
+ * seconds. Undefined for other errors, or when the refusing side could not say.
+ */
+export function retryAfterSeconds(e: EparaError): number | undefined {
+  const ms = (e.details as { retryAfterMs?: unknown } | undefined)?.retryAfterMs;
+  if (e.code !== 429 || typeof ms !== 'number' || !(ms >= 0)) return undefined;
+  return Math.max(1, Math.ceil(ms / 1000));
+}
+
 /** Parses an error body received from another app; returns undefined when it is not one. */
 export function parseErrorBody(value: unknown): EparaError | undefined {
   const err = (value as ErrorBody | undefined)?.error;

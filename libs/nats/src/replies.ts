@@ -1,5 +1,5 @@
 import { headers as natsHeaders, Msg, MsgHdrs, NatsError } from 'nats';
-import { asEparaError, EparaError, ErrorCode, Header, isErrorCode, MediaType, parseErrorBody } from '@epara/contracts';
+import { asEparaError, EparaError, ErrorCode, Header, isErrorCode, MediaType, parseErrorBody, retryAfterSeconds } from '@epara/contracts';
 import { decodeJson, encodeJson } from './codec/json-codec';
 
 /** Headers of an error reply per the NATS services convention, plus Content-Type of the JSON body. */
@@ -9,6 +9,8 @@ export function errorHeaders(err: EparaError, requestId?: string): MsgHdrs {
   h.set(Header.ServiceErrorCode, String(err.code));
   h.set(Header.ContentType, MediaType.Json);
   if (requestId) h.set(Header.RequestId, requestId);
+  const retryAfter = retryAfterSeconds(err);
+  if (retryAfter !== undefined) h.set(Header.RetryAfter, String(retryAfter));
   return h;
 }
 

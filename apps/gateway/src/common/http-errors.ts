@@ -1,6 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
-import { EparaError, ErrorBody, ErrorCode, isErrorCode } from '@epara/contracts';
+import { EparaError, ErrorBody, ErrorCode, Header, isErrorCode, retryAfterSeconds } from '@epara/contracts';
 
 /** Maps anything thrown to `{ "error": { code, message, details } }` with the matching HTTP status. */
 export function toHttpError(e: unknown): EparaError {
@@ -23,6 +23,8 @@ export function toHttpError(e: unknown): EparaError {
 
 function send(res: Response, err: EparaError): void {
   const body: ErrorBody = err.toBody();
+  const retryAfter = retryAfterSeconds(err);
+  if (retryAfter !== undefined) res.setHeader(Header.RetryAfter, String(retryAfter));
   res.status(err.code).type('application/json').send(JSON.stringify(body));
 }
 

@@ -45,12 +45,16 @@ export class RequestHandler {
     const name = fn.unit;
     const deadlineHeader = Number(msg.headers?.get(Header.Deadline));
     const deadlineMs = deadlineHeader > 0 ? deadlineHeader : arrivalMs + fn.record.slo.latencyMs;
+    const metrics = this.metrics.forUnit(name);
     const fail = (e: unknown) => {
       const err = respondError(msg, e, requestId);
-      this.metrics.requests.inc({ function: name, outcome: String(err.code) });
+      metrics.failed(err.code).inc();
       if (err.code === 500) this.logger.error(`${name} request ${requestId} failed: ${(e as Error)?.stack ?? String(e)}`);
     };
     if (deadlineMs <= arrivalMs) return fail(EparaError.deadline('deadline passed before the request reached the worker; it did not run'));
+    // Under overload, refuse before decoding: a refused request then costs a header read, not a decode.
+    const refusal = this.executor.admit(name, deadlineMs);
+    if (refusal) return fail(refusal.toError(requestId));
     // A body over the max payload arrives as a ref to the object store (`Epara-Payload-Ref`).
     this.payloads
       .body(msg)
@@ -109,15 +113,17 @@ export class RequestHandler {
       h.set(Header.ExecMs, fmt(served.execMs));
       await this.payloads.respond(msg, body, h);
       const done = this.now();
-      const good = done <= deadlineMs;
-      this.metrics.requests.inc({ function: name, outcome: good ? 'ok' : 'slo_missed' });
-      if (good) this.metrics.good.inc({ function: name });
-      this.metrics.latency.observe({ function: name }, (done - arrivalMs) / 1000);
-      this.metrics.queueTime.observe({ function: name }, served.queueMs / 1000);
+      const metrics = this.metrics.forUnit(name);
+      if (done <= deadlineMs) {
+        metrics.ok.inc();
+        metrics.good.inc();
+      } else metrics.sloMissed.inc();
+      metrics.latency.observe((done - arrivalMs) / 1000);
+      metrics.queueTime.observe(served.queueMs / 1000);
     } catch (e) {
       const err = asEparaError(e);
       respondError(msg, err, requestId);
-      this.metrics.requests.inc({ function: name, outcome: String(err.code) });
+      this.metrics.forUnit(name).failed(err.code).inc();
     }
   }
 }

@@ -62,8 +62,9 @@ export class WorkerService implements OnApplicationBootstrap, OnApplicationShutd
       this.executor,
       {
         observeBatch: (unit, execMs, batchSize) => {
-          this.metrics.execTime.observe({ function: unit }, execMs / 1000);
-          this.metrics.batchSize.observe({ function: unit }, batchSize);
+          const m = this.metrics.forUnit(unit);
+          m.execTime.observe(execMs / 1000);
+          m.batchSize.observe(batchSize);
         },
       },
       { profileWith: (u, sample) => this.profiler.profileWith(u, sample) },

@@ -2,6 +2,19 @@ import { Inject, Injectable } from '@nestjs/common';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { METRICS } from '@epara/nats';
 
+/** One unit's metric children, looked up once: a label lookup per observation showed in the worker's profile. */
+export interface UnitMetrics {
+  ok: { inc(): void };
+  sloMissed: { inc(): void };
+  good: { inc(): void };
+  latency: { observe(seconds: number): void };
+  queueTime: { observe(seconds: number): void };
+  execTime: { observe(seconds: number): void };
+  batchSize: { observe(size: number): void };
+  /** The outcome counter for an error code (cached per code). */
+  failed(code: number): { inc(): void };
+}
+
 const MS_BUCKETS_S = [0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5];
 
 @Injectable()
@@ -14,6 +27,7 @@ export class WorkerMetrics {
   readonly batchSize: Histogram<'function'>;
   readonly queueDepth: Gauge<'function'>;
   readonly utilization: Gauge;
+  private readonly units = new Map<string, UnitMetrics>();
 
   constructor(@Inject(METRICS) registry: Registry) {
     const registers = [registry];
@@ -68,5 +82,28 @@ export class WorkerMetrics {
       help: 'Fraction of the last heartbeat interval the device spent running batches',
       registers,
     });
+  }
+
+  /** The metric children of one unit (a function, or `<fn>#<stage>`), created on first use. */
+  forUnit(unit: string): UnitMetrics {
+    let m = this.units.get(unit);
+    if (m) return m;
+    const byCode = new Map<number, { inc(): void }>();
+    m = {
+      ok: this.requests.labels({ function: unit, outcome: 'ok' }),
+      sloMissed: this.requests.labels({ function: unit, outcome: 'slo_missed' }),
+      good: this.good.labels({ function: unit }),
+      latency: this.latency.labels({ function: unit }),
+      queueTime: this.queueTime.labels({ function: unit }),
+      execTime: this.execTime.labels({ function: unit }),
+      batchSize: this.batchSize.labels({ function: unit }),
+      failed: (code) => {
+        let c = byCode.get(code);
+        if (!c) byCode.set(code, (c = this.requests.labels({ function: unit, outcome: String(code) })));
+        return c;
+      },
+    };
+    this.units.set(unit, m);
+    return m;
   }
 }

@@ -193,6 +193,23 @@ describe(DeviceExecutor.name, () => {
     expect(outcomes).toEqual([]);
   });
 
+  it('admit makes the checks offer makes, before a request exists: 404, 429 with when to retry, 504 that relaxes the estimate', () => {
+    const { t, sut, outcomes, register } = setup({ maxBatchSize: 1, preferredBatchSize: 1, maxQueueDelayMs: 0 }, 10, 1, 100);
+    register('f');
+    expect(sut.admit('nope', t.now + 1000)?.code).toBe(404);
+    expect(sut.admit('f', t.now + 1000)).toBeUndefined();
+    sut.enqueue(request('f', 'r0', t.now + 1000, outcomes, t.now)); // runs at once
+    sut.enqueue(request('f', 'r1', t.now + 12, outcomes, t.now)); // queued, 10 ms of work ahead of later deadlines
+    const shed = sut.admit('f', t.now + 15);
+    expect(shed?.code).toBe(429);
+    expect(shed?.toError().details).toEqual({ queued: 1, retryAfterMs: 10 });
+    expect(sut.queuedOf('f')).toBe(1); // admit queues nothing
+    const late = sut.admit('f', t.now + 5); // one 10 ms run cannot fit in 5 ms
+    expect(late?.code).toBe(504);
+    expect(late?.toError('x').message).toBe('deadline cannot be met: one run takes 10.0 ms and 5.0 ms are left');
+    expect(late?.toError('x').details).toEqual({ requestId: 'x' });
+  });
+
   it('never mixes shapes in one batch', () => {
     const { t, sut, batches, outcomes, register } = setup({ maxBatchSize: 8, preferredBatchSize: 2, maxQueueDelayMs: 5 }, 2, 2);
     register('f');

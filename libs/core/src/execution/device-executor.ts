@@ -178,24 +178,12 @@ export class DeviceExecutor {
   offer(r: PendingRequest): Refusal | undefined {
     const s = this.slots.get(r.fn);
     if (!s) return new Refusal(404, r.fn, 0, 0);
-    if (s.queue.size >= this.maxQueue) return new Refusal(429, r.fn, s.queue.size, -1, this.maxQueue);
-    const now = this.clock.nowMs();
-    const exec1 = s.params.execMs(1);
-    if (!canStillMeet(r.deadlineMs, now, exec1)) {
-      r.settle({
-        error: EparaError.deadline(
-          `deadline cannot be met: one run takes ${exec1.toFixed(1)} ms and ${Math.max(0, r.deadlineMs - now).toFixed(1)} ms are left`,
-          { requestId: r.requestId },
-        ),
-      });
-      // Refused on the estimate alone (time was left): the estimate must not stay where nothing runs to correct it.
-      if (r.deadlineMs > now) s.slot.estimator.relax(1);
+    const refusal = this.refusalFor(s, r.deadlineMs);
+    if (refusal?.code === 504) {
+      r.settle({ error: refusal.toError(r.requestId) });
       return undefined;
     }
-    // Only requests with earlier deadlines run first (EDF): a more urgent arrival goes ahead of the rest.
-    const ahead = s.queue.countAhead(r.deadlineMs);
-    const drainMs = this.drainMs(s, ahead);
-    if (ahead > 0 && !canStillMeet(r.deadlineMs, now + drainMs, exec1)) return new Refusal(429, r.fn, s.queue.size, ahead, drainMs);
+    if (refusal) return refusal;
     s.queue.add(r);
     this.queuedTotal++;
     if (!s.listed) {
@@ -203,6 +191,33 @@ export class DeviceExecutor {
       this.withWork.push(s);
     }
     this.pump();
+    return undefined;
+  }
+
+  /**
+   * The checks `offer` makes, for a request that has not been decoded yet: the worker asks before it
+   * decodes a body, so that under overload a refused request costs a header read, not a decode. A 504
+   * here (one run alone cannot meet the deadline) is a refusal like the others; undefined: it would be queued now.
+   */
+  admit(fn: string, deadlineMs: number): Refusal | undefined {
+    const s = this.slots.get(fn);
+    if (!s) return new Refusal(404, fn, 0, 0);
+    return this.refusalFor(s, deadlineMs);
+  }
+
+  private refusalFor(s: SlotState, deadlineMs: number): Refusal | undefined {
+    if (s.queue.size >= this.maxQueue) return new Refusal(429, s.fn, s.queue.size, -1, this.maxQueue, this.drainMs(s, s.queue.size));
+    const now = this.clock.nowMs();
+    const exec1 = s.params.execMs(1);
+    if (!canStillMeet(deadlineMs, now, exec1)) {
+      // Refused on the estimate alone (time was left): the estimate must not stay where nothing runs to correct it.
+      if (deadlineMs > now) s.slot.estimator.relax(1);
+      return new Refusal(504, s.fn, 0, 0, exec1, Math.max(0, deadlineMs - now));
+    }
+    // Only requests with earlier deadlines run first (EDF): a more urgent arrival goes ahead of the rest.
+    const ahead = s.queue.countAhead(deadlineMs);
+    const drainMs = this.drainMs(s, ahead);
+    if (ahead > 0 && !canStillMeet(deadlineMs, now + drainMs, exec1)) return new Refusal(429, s.fn, s.queue.size, ahead, drainMs, drainMs);
     return undefined;
   }
 
@@ -395,29 +410,37 @@ export class DeviceExecutor {
 }
 
 /**
- * Why `DeviceExecutor.offer` did not queue a request: 404 (the function is not served here) or 429
- * (its queue is full, or so long that the request would miss its deadline waiting). `toError` builds
- * the error `enqueue` throws; callers that need only the code skip building it.
+ * Why `DeviceExecutor.offer` (or `admit`) did not queue a request: 404 (the function is not served
+ * here), 429 (its queue is full, or so long that the request would miss its deadline waiting; with how
+ * long until the queue ahead has drained, for the caller's Retry-After) or 504 (one run alone would miss
+ * the deadline). `toError` builds the error; callers that need only the code skip building it.
  */
 export class Refusal {
   constructor(
-    readonly code: 404 | 429,
+    readonly code: 404 | 429 | 504,
     private readonly fn: string,
     /** Requests queued for the function. */
     private readonly queued: number,
-    /** Requests ahead of this one (overloaded), or -1: the queue was full. */
+    /** 429: requests ahead of this one (overloaded), or -1: the queue was full. */
     private readonly ahead: number,
-    /** Overloaded: how long those take, ms; full: the queue's limit. */
+    /** 429 overloaded: how long those take, ms; 429 full: the queue's limit; 504: one run's time, ms. */
     private readonly amount = 0,
+    /** 429: when the queue ahead will have drained, ms from now (a retry before then is refused again); 504: the time that was left, ms. */
+    readonly afterMs = 0,
   ) {}
 
-  toError(): EparaError {
+  toError(requestId?: string): EparaError {
     if (this.code === 404) return EparaError.notFound(`function "${this.fn}" is not loaded on this device`);
-    if (this.ahead < 0)
-      return EparaError.shed(`queue of "${this.fn}" is full (${this.amount} requests waiting); retry later`, { queued: this.queued });
+    if (this.code === 504)
+      return EparaError.deadline(
+        `deadline cannot be met: one run takes ${this.amount.toFixed(1)} ms and ${this.afterMs.toFixed(1)} ms are left`,
+        requestId === undefined ? undefined : { requestId },
+      );
+    const details = { queued: this.queued, retryAfterMs: Math.ceil(this.afterMs) };
+    if (this.ahead < 0) return EparaError.shed(`queue of "${this.fn}" is full (${this.amount} requests waiting); retry later`, details);
     return EparaError.shed(
       `"${this.fn}" is overloaded here: the ${this.ahead} requests ahead take about ${this.amount.toFixed(1)} ms, past this request's deadline; retry later or elsewhere`,
-      { queued: this.queued },
+      details,
     );
   }
 }
