@@ -101,6 +101,10 @@ export class SimGateway implements ReplicaViewPort<number, Candidate> {
     return route.target === RouteTarget.QueueGroup ? this.queueGroup(fn) : -1;
   }
 
+  placedMode(fn: number): Mode | undefined {
+    return this.placed[fn].length === 0 ? undefined : (this.modeOf[fn] as Mode);
+  }
+
   /** The replica view: `fn`'s replicas with their heartbeat fields, as of the request's arrival at the gateway. */
   replicas(fn: number): readonly Candidate[] {
     const reps = this.placed[fn];

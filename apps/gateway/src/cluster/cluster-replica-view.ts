@@ -1,4 +1,4 @@
-import { unitKey } from '@epara/contracts';
+import { Mode, unitKey } from '@epara/contracts';
 import type { ReplicaViewPort, RoutableReplica } from '@epara/core';
 import { ClusterView } from './cluster-view.service';
 
@@ -8,6 +8,10 @@ import { ClusterView } from './cluster-view.service';
  */
 export class ClusterReplicaView implements ReplicaViewPort<string> {
   constructor(private readonly cluster: ClusterView) {}
+
+  placedMode(fn: string, stage?: number): Mode | undefined {
+    return this.cluster.state.replicas(fn, stage)[0]?.mode;
+  }
 
   replicas(fn: string, stage?: number): RoutableReplica[] {
     const unit = unitKey(fn, stage);

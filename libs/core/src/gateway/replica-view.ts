@@ -21,4 +21,11 @@ export interface ReplicaViewPort<F, C extends RoutableReplica = RoutableReplica>
    * `replica` is read before the next call.
    */
   replicas(fn: F, stage?: number): readonly C[];
+
+  /**
+   * The mode the function's (or stage's) replicas are placed in, undefined when none is placed: all a
+   * queue-group route needs, without building each replica's load (the simulator routes millions of
+   * requests per simulated hour to functions placed on every device).
+   */
+  placedMode(fn: F, stage?: number): Mode | undefined;
 }

@@ -27,6 +27,9 @@ class FakeReplicaView implements ReplicaViewPort<string> {
   replicas(fn: string, stage?: number): readonly RoutableReplica[] {
     return this.units.get(stage === undefined ? fn : `${fn}#${stage}`) ?? [];
   }
+  placedMode(fn: string, stage?: number): Mode | undefined {
+    return this.replicas(fn, stage)[0]?.mode;
+  }
 }
 
 const stateAware: RouterConfig['policy'] = { name: 'epara', routing: 'state-aware' };

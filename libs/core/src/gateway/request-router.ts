@@ -47,10 +47,9 @@ export class RequestRouter<F, C extends RoutableReplica = RoutableReplica> {
 
   /** Where a request of `fn` (or its pipeline stage `stage`) goes. `exclude` skips a device that just failed. */
   route(fn: F, exclude?: string, stage?: number): Route<F, C> {
-    const replicas = this.view.replicas(fn, stage);
-    if (replicas.length === 0) return new Route<F, C>(RouteTarget.Unplaced, fn, Mode.Dp, 'no replica placed', undefined, stage);
-    const mode = replicas[0].mode;
     if (this.config.policy.routing === 'queue-group') {
+      const mode = this.view.placedMode(fn, stage);
+      if (mode === undefined) return new Route<F, C>(RouteTarget.Unplaced, fn, Mode.Dp, 'no replica placed', undefined, stage);
       return new Route<F, C>(
         RouteTarget.QueueGroup,
         fn,
@@ -60,6 +59,9 @@ export class RequestRouter<F, C extends RoutableReplica = RoutableReplica> {
         stage,
       );
     }
+    const replicas = this.view.replicas(fn, stage);
+    if (replicas.length === 0) return new Route<F, C>(RouteTarget.Unplaced, fn, Mode.Dp, 'no replica placed', undefined, stage);
+    const mode = replicas[0].mode;
     // Copy only when a device is excluded (a retry): the view may hand out its own array.
     const candidates = exclude === undefined ? replicas : replicas.filter((r) => r.device !== exclude);
     const d =

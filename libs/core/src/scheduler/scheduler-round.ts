@@ -66,6 +66,14 @@ export type RoundPolicy = Pick<ServingPolicy, 'categorize' | 'placement' | 'batc
 export class SchedulerRound {
   /** simplePlacement depends only on unit names and memory and on the devices: reused while those hold. */
   private everywhere?: { key: string; decision: PlacementDecision };
+  /** Each unit's assignment as the last round computed it. */
+  private lastAssignments = new Map<string, Assignment>();
+  /**
+   * Per device: the unit list the last round placed there and the key it wrote (or found equal). When
+   * the store still holds that key, the list is the same array (a reused decision) and no assignment
+   * changed, the key would come out the same: the simulator's 100 devices × 200 units skip rebuilding it.
+   */
+  private readonly lastWritten = new Map<string, { names: readonly string[]; placement: DevicePlacement }>();
 
   constructor(
     private readonly policy: RoundPolicy,
@@ -200,32 +208,51 @@ export class SchedulerRound {
     records: readonly FunctionRecord[],
     input: RoundInput,
   ): { puts: DevicePlacement[]; deletes: string[] } {
-    const byName = new Map(records.map((r) => [r.name, r]));
-    const written = new Map(input.placements.map((p) => [p.device, p]));
     // One assignment per unit per round: every device that holds the unit gets the same object.
-    const assignments = new Map<string, Assignment | undefined>();
-    const assignmentOf = (unit: string): Assignment | undefined => {
-      if (assignments.has(unit)) return assignments.get(unit);
-      const [fn, stage] = unit.split('#');
-      const r = byName.get(fn);
-      const a = r && this.assignment(r, stage === undefined ? undefined : Number(stage));
-      assignments.set(unit, a);
-      return a;
-    };
+    const assignments = new Map<string, Assignment>();
+    let assignmentsChanged = this.lastAssignments.size === 0;
+    for (const r of records) {
+      const stages = r.category.mode === Mode.Pp ? r.model.stages : undefined;
+      for (const stage of stages ? stages.map((st) => st.index) : [undefined]) {
+        const unit = unitKey(r.name, stage);
+        const a = this.assignment(r, stage);
+        const last = this.lastAssignments.get(unit);
+        assignments.set(unit, last && sameAssignment(last, a) ? last : a);
+        if (!last || !sameAssignment(last, a)) assignmentsChanged = true;
+      }
+    }
+    if (assignments.size !== this.lastAssignments.size) assignmentsChanged = true;
+    this.lastAssignments = assignments;
+    const written = new Map(input.placements.map((p) => [p.device, p]));
     const puts: DevicePlacement[] = [];
     for (const d of input.devices) {
-      const next = (decision.byDevice[d.id] ?? [])
-        .map(assignmentOf)
-        .filter((a): a is Assignment => !!a)
-        .sort((a, b) => a.fn.localeCompare(b.fn) || (a.stage ?? 0) - (b.stage ?? 0));
+      const names = decision.byDevice[d.id] ?? [];
       const prev = written.get(d.id);
-      if (prev && sameAssignments(prev.assignments, next)) continue;
-      puts.push({ device: d.id, assignments: next, reason: `${input.why}: ${decision.reason}`, at: input.nowMs });
+      // The same unit list as the key this round wrote last time, and no unit's assignment changed: the same key.
+      const last = this.lastWritten.get(d.id);
+      if (!assignmentsChanged && prev && last && last.names === names && last.placement === prev) continue;
+      const next = names
+        .map((unit) => assignments.get(unit))
+        .filter((a): a is Assignment => !!a)
+        .sort(byUnit);
+      if (prev && sameAssignments(prev.assignments, next)) {
+        this.lastWritten.set(d.id, { names, placement: prev });
+        continue;
+      }
+      const p = { device: d.id, assignments: next, reason: `${input.why}: ${decision.reason}`, at: input.nowMs };
+      puts.push(p);
+      this.lastWritten.set(d.id, { names, placement: p });
     }
     const live = new Set(input.devices.map((d) => d.id));
     const deletes = input.placements.filter((p) => !live.has(p.device)).map((p) => p.device);
     return { puts, deletes };
   }
+}
+
+/** Assignments in a device key: by function name (code-point order), then stage. */
+function byUnit(a: Assignment, b: Assignment): number {
+  if (a.fn !== b.fn) return a.fn < b.fn ? -1 : 1;
+  return (a.stage ?? 0) - (b.stage ?? 0);
 }
 
 /** The profile placement reads: the first device class's (devices of one class share it). */
@@ -234,21 +261,21 @@ export function profileOf(r: Pick<FunctionRecord, 'profiles'>): Profile | undefi
   return undefined;
 }
 
+/** Whether two assignments say the same thing, field by field. */
+function sameAssignment(x: Assignment, y: Assignment): boolean {
+  return (
+    x.fn === y.fn &&
+    x.stage === y.stage &&
+    x.mode === y.mode &&
+    x.sha256 === y.sha256 &&
+    x.maxBatchSize === y.maxBatchSize &&
+    x.maxQueueDelayMs === y.maxQueueDelayMs
+  );
+}
+
 /** Whether two assignment lists say the same thing, field by field and in order. */
 export function sameAssignments(a: readonly Assignment[], b: readonly Assignment[]): boolean {
   if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i];
-    const y = b[i];
-    if (
-      x.fn !== y.fn ||
-      x.stage !== y.stage ||
-      x.mode !== y.mode ||
-      x.sha256 !== y.sha256 ||
-      x.maxBatchSize !== y.maxBatchSize ||
-      x.maxQueueDelayMs !== y.maxQueueDelayMs
-    )
-      return false;
-  }
+  for (let i = 0; i < a.length; i++) if (!sameAssignment(a[i], b[i])) return false;
   return true;
 }

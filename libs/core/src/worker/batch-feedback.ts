@@ -52,9 +52,12 @@ export class BatchFeedback<W extends WantedUnit = WantedUnit, M = unknown> {
 
   /**
    * The periodic retune (the worker calls it on its heartbeat timer): limits follow the estimates.
-   * Units whose estimates did not change since their last retune would get the same limits: skipped.
+   * Units whose estimates did not change since their last retune would get the same limits: skipped;
+   * so are all units of a policy whose limits do not follow the estimates.
    */
   retuneChanged(units: Iterable<ServingUnit<W, M>>): void {
+    // Only adaptive limits follow the estimates: off and static are fixed, and AIMD retunes after each run.
+    if (this.kind !== 'adaptive') return;
     for (const u of units) if (u.estimator.changes !== u.tunedAtChange) this.retune(u);
   }
 

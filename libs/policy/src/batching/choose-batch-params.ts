@@ -22,28 +22,24 @@ import {
 export function chooseBatchParams(input: ChooseBatchParamsInput): ChosenBatchParams {
   const { sloMs, mode, hints } = input;
   const hintMax = hints?.maxBatchSize !== undefined && hints.maxBatchSize >= 1 ? Math.floor(hints.maxBatchSize) : Infinity;
-  const delayFor = (computed: number, why: string): [number, string] =>
+  // Reasons are built only when read (see `limits`), so each part of one is a function.
+  const delayFor = (computed: number, why: () => string): [number, () => string] =>
     hints?.maxQueueDelayMs !== undefined && hints.maxQueueDelayMs >= 0
-      ? [hints.maxQueueDelayMs, `max queue delay ${fmtMs(hints.maxQueueDelayMs)} (hint)`]
-      : [computed, `max queue delay ${fmtMs(computed)} = ${why}`];
-  const dpDelay = (): [number, string] =>
-    delayFor(Math.min(DP_MAX_QUEUE_DELAY_MS, DP_QUEUE_DELAY_SLO_FRACTION * sloMs), `min(${DP_MAX_QUEUE_DELAY_MS} ms, 10% SLO)`);
+      ? [hints.maxQueueDelayMs, () => `max queue delay ${fmtMs(hints.maxQueueDelayMs!)} (hint)`]
+      : [computed, () => `max queue delay ${fmtMs(computed)} = ${why()}`];
+  const dpDelay = (): [number, () => string] =>
+    delayFor(Math.min(DP_MAX_QUEUE_DELAY_MS, DP_QUEUE_DELAY_SLO_FRACTION * sloMs), () => `min(${DP_MAX_QUEUE_DELAY_MS} ms, 10% SLO)`);
 
   if (input.batchable === false) {
-    const [delay, delayWhy] = mode === 'dp' ? dpDelay() : delayFor(0, 'no wait (no batch dimension)');
-    return { maxBatchSize: 1, preferredBatchSize: 1, maxQueueDelayMs: delay, reason: `${mode}: not batchable, batch 1; ${delayWhy}` };
+    const [delay, delayWhy] = mode === 'dp' ? dpDelay() : delayFor(0, () => 'no wait (no batch dimension)');
+    return limits(1, 1, delay, () => `${mode}: not batchable, batch 1; ${delayWhy()}`);
   }
 
   const table = parseExecTable(input.execMsByBatch);
   if (table.sizes.length === 0) {
     const size = mode === 'dp' ? 1 : Math.min(DEFAULT_BATCH_SIZE_WITHOUT_PROFILE, hintMax);
-    const [delay, delayWhy] = mode === 'dp' ? dpDelay() : delayFor(BATCH_QUEUE_DELAY_SLO_FRACTION * sloMs, 'SLO/4');
-    return {
-      maxBatchSize: Math.min(size, hintMax),
-      preferredBatchSize: size,
-      maxQueueDelayMs: delay,
-      reason: `${mode}: no profile, preferred ${size} by default; ${delayWhy}`,
-    };
+    const [delay, delayWhy] = mode === 'dp' ? dpDelay() : delayFor(BATCH_QUEUE_DELAY_SLO_FRACTION * sloMs, () => 'SLO/4');
+    return limits(Math.min(size, hintMax), size, delay, () => `${mode}: no profile, preferred ${size} by default; ${delayWhy()}`);
   }
 
   const budgetMs = BATCH_EXEC_SLO_FRACTION * sloMs;
@@ -63,13 +59,8 @@ export function chooseBatchParams(input: ChooseBatchParamsInput): ChosenBatchPar
 
   if (prefIdx < 0) {
     // Even the smallest measured size is over budget: run requests alone, as soon as they come.
-    const [delay, delayWhy] = mode === 'dp' ? dpDelay() : delayFor(0, 'no wait (over budget)');
-    return {
-      maxBatchSize: 1,
-      preferredBatchSize: 1,
-      maxQueueDelayMs: delay,
-      reason: `${mode}: no measured size runs within ${fmtMs(preferredBudgetMs)}, batch 1; ${delayWhy}`,
-    };
+    const [delay, delayWhy] = mode === 'dp' ? dpDelay() : delayFor(0, () => 'no wait (over budget)');
+    return limits(1, 1, delay, () => `${mode}: no measured size runs within ${fmtMs(preferredBudgetMs)}, batch 1; ${delayWhy()}`);
   }
   const preferred = table.sizes[prefIdx];
   const prefMs = table.ms[prefIdx];
@@ -79,17 +70,28 @@ export function chooseBatchParams(input: ChooseBatchParamsInput): ChosenBatchPar
       ? dpDelay()
       : delayFor(
           Math.max(0, Math.min(BATCH_QUEUE_DELAY_SLO_FRACTION * sloMs, sloMs - 2 * prefMs)),
-          `min(SLO/4, SLO − 2 × ${fmtMs(prefMs)})`,
+          () => `min(SLO/4, SLO − 2 × ${fmtMs(prefMs)})`,
         );
-  const why =
+  const why = () =>
     mode === 'dp'
       ? `largest size within SLO/4 (${fmtMs(prefMs)} ≤ ${fmtMs(preferredBudgetMs)})`
       : `best throughput ${fmtNum(preferred / prefMs)} items/ms within SLO/2 (${fmtMs(prefMs)} ≤ ${fmtMs(budgetMs)})`;
   const capped = hintMax < Infinity ? ` (hint caps at ${hintMax})` : '';
+  return limits(max, preferred, delay, () => `${mode}: preferred ${preferred}, ${why()}; max ${max}${capped}; ${delayWhy()}`);
+}
+
+/**
+ * The chosen limits, with a reason built only when someone reads it: workers and the simulator
+ * recompute limits for every unit on every heartbeat and read only the numbers, while formatting the
+ * reason's figures cost more than choosing them.
+ */
+function limits(maxBatchSize: number, preferredBatchSize: number, maxQueueDelayMs: number, reason: () => string): ChosenBatchParams {
   return {
-    maxBatchSize: max,
-    preferredBatchSize: preferred,
-    maxQueueDelayMs: delay,
-    reason: `${mode}: preferred ${preferred}, ${why}; max ${max}${capped}; ${delayWhy}`,
+    maxBatchSize,
+    preferredBatchSize,
+    maxQueueDelayMs,
+    get reason() {
+      return reason();
+    },
   };
 }
