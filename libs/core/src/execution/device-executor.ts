@@ -177,7 +177,7 @@ export class DeviceExecutor {
    */
   offer(r: PendingRequest): Refusal | undefined {
     const s = this.slots.get(r.fn);
-    if (!s) return new Refusal(404, r.fn, 0, 0);
+    if (!s) return Refusal.notServed(r.fn);
     const refusal = this.refusalFor(s, r.deadlineMs);
     if (refusal?.code === 504) {
       r.settle({ error: refusal.toError(r.requestId) });
@@ -201,23 +201,23 @@ export class DeviceExecutor {
    */
   admit(fn: string, deadlineMs: number): Refusal | undefined {
     const s = this.slots.get(fn);
-    if (!s) return new Refusal(404, fn, 0, 0);
+    if (!s) return Refusal.notServed(fn);
     return this.refusalFor(s, deadlineMs);
   }
 
   private refusalFor(s: SlotState, deadlineMs: number): Refusal | undefined {
-    if (s.queue.size >= this.maxQueue) return new Refusal(429, s.fn, s.queue.size, -1, this.maxQueue, this.drainMs(s, s.queue.size));
+    if (s.queue.size >= this.maxQueue) return Refusal.queueFull(s.fn, this.maxQueue, this.drainMs(s, s.queue.size));
     const now = this.clock.nowMs();
     const exec1 = s.params.execMs(1);
     if (!canStillMeet(deadlineMs, now, exec1)) {
       // Refused on the estimate alone (time was left): the estimate must not stay where nothing runs to correct it.
       if (deadlineMs > now) s.slot.estimator.relax(1);
-      return new Refusal(504, s.fn, 0, 0, exec1, Math.max(0, deadlineMs - now));
+      return Refusal.tooLate(s.fn, exec1, Math.max(0, deadlineMs - now));
     }
     // Only requests with earlier deadlines run first (EDF): a more urgent arrival goes ahead of the rest.
     const ahead = s.queue.countAhead(deadlineMs);
     const drainMs = this.drainMs(s, ahead);
-    if (ahead > 0 && !canStillMeet(deadlineMs, now + drainMs, exec1)) return new Refusal(429, s.fn, s.queue.size, ahead, drainMs, drainMs);
+    if (ahead > 0 && !canStillMeet(deadlineMs, now + drainMs, exec1)) return Refusal.overloaded(s.fn, s.queue.size, ahead, drainMs);
     return undefined;
   }
 
@@ -416,31 +416,48 @@ export class DeviceExecutor {
  * the deadline). `toError` builds the error; callers that need only the code skip building it.
  */
 export class Refusal {
-  constructor(
+  private constructor(
     readonly code: 404 | 429 | 504,
-    private readonly fn: string,
-    /** Requests queued for the function. */
-    private readonly queued: number,
-    /** 429: requests ahead of this one (overloaded), or -1: the queue was full. */
-    private readonly ahead: number,
-    /** 429 overloaded: how long those take, ms; 429 full: the queue's limit; 504: one run's time, ms. */
-    private readonly amount = 0,
-    /** 429: when the queue ahead will have drained, ms from now (a retry before then is refused again); 504: the time that was left, ms. */
-    readonly afterMs = 0,
+    private readonly build: (requestId?: string) => EparaError,
   ) {}
 
-  toError(requestId?: string): EparaError {
-    if (this.code === 404) return EparaError.notFound(`function "${this.fn}" is not loaded on this device`);
-    if (this.code === 504)
-      return EparaError.deadline(
-        `deadline cannot be met: one run takes ${this.amount.toFixed(1)} ms and ${this.afterMs.toFixed(1)} ms are left`,
-        requestId === undefined ? undefined : { requestId },
-      );
-    const details = { queued: this.queued, retryAfterMs: Math.ceil(this.afterMs) };
-    if (this.ahead < 0) return EparaError.shed(`queue of "${this.fn}" is full (${this.amount} requests waiting); retry later`, details);
-    return EparaError.shed(
-      `"${this.fn}" is overloaded here: the ${this.ahead} requests ahead take about ${this.amount.toFixed(1)} ms, past this request's deadline; retry later or elsewhere`,
-      details,
+  /** 404: the function is not loaded on this device. */
+  static notServed(fn: string): Refusal {
+    return new Refusal(404, () => EparaError.notFound(`function "${fn}" is not loaded on this device`));
+  }
+
+  /** 429: the queue holds its limit; a retry before `drainMs` from now is refused again. */
+  static queueFull(fn: string, limit: number, drainMs: number): Refusal {
+    return new Refusal(429, () =>
+      EparaError.shed(`queue of "${fn}" is full (${limit} requests waiting); retry later`, {
+        queued: limit,
+        retryAfterMs: Math.ceil(drainMs),
+      }),
     );
+  }
+
+  /** 429: the `ahead` requests with earlier deadlines take `drainMs`, past this request's deadline. */
+  static overloaded(fn: string, queued: number, ahead: number, drainMs: number): Refusal {
+    return new Refusal(429, () =>
+      EparaError.shed(
+        `"${fn}" is overloaded here: the ${ahead} requests ahead take about ${drainMs.toFixed(1)} ms, past this request's deadline; retry later or elsewhere`,
+        { queued, retryAfterMs: Math.ceil(drainMs) },
+      ),
+    );
+  }
+
+  /** 504: one run alone takes `execMs`, and only `leftMs` are left. */
+  static tooLate(fn: string, execMs: number, leftMs: number): Refusal {
+    return new Refusal(504, (requestId) =>
+      EparaError.deadline(
+        `deadline cannot be met: one run takes ${execMs.toFixed(1)} ms and ${leftMs.toFixed(1)} ms are left`,
+        requestId === undefined ? undefined : { requestId },
+      ),
+    );
+  }
+
+  /** The error to answer with (built only when asked: the simulator sheds without ever reading it). */
+  toError(requestId?: string): EparaError {
+    return this.build(requestId);
   }
 }

@@ -141,6 +141,12 @@ function setup() {
     want: (...units: WantedUnit[]) => {
       wanted = units;
     },
+    /** A placement change: these units are wanted now, and the pass it triggers has finished. */
+    async place(...units: WantedUnit[]) {
+      wanted = units;
+      sut.reconcile();
+      await sut.settled();
+    },
   };
 }
 
@@ -164,9 +170,7 @@ describe('WorkerReconciler', () => {
   it('retries a failed load after the retry delay: loading → failed → loading → ready', async () => {
     const t = setup();
     t.failNext.add('a');
-    t.want(wantedUnit('a'));
-    t.sut.reconcile();
-    await t.sut.settled();
+    await t.place(wantedUnit('a'));
     expect(t.sut.stateOf('a')).toBe(UnitLifecycle.Failed);
     expect(t.publishes).toEqual([]);
     t.timers.advance(1_999);
@@ -180,13 +184,9 @@ describe('WorkerReconciler', () => {
 
   it('retires a removed unit: it stops taking requests, drains, and unloads once the executor says it is idle', async () => {
     const t = setup();
-    t.want(wantedUnit('a'));
-    t.sut.reconcile();
-    await t.sut.settled();
+    await t.place(wantedUnit('a'));
     t.executor.busy.add('a');
-    t.want();
-    t.sut.reconcile();
-    await t.sut.settled();
+    await t.place();
     expect(t.sut.stateOf('a')).toBe(UnitLifecycle.Draining);
     expect(t.sut.unit('a')).toBeUndefined();
     expect(t.publishes.at(-1)).toEqual({ serving: [], loaded: [] });
@@ -206,13 +206,9 @@ describe('WorkerReconciler', () => {
 
   it('unloads a unit whose queue does not empty once the drain timeout passes', async () => {
     const t = setup();
-    t.want(wantedUnit('a'));
-    t.sut.reconcile();
-    await t.sut.settled();
+    await t.place(wantedUnit('a'));
     t.executor.busy.add('a');
-    t.want();
-    t.sut.reconcile();
-    await t.sut.settled();
+    await t.place();
     t.timers.advance(9_999);
     expect(t.sut.stateOf('a')).toBe(UnitLifecycle.Draining);
     t.timers.advance(1);
@@ -225,13 +221,9 @@ describe('WorkerReconciler', () => {
 
   it('retunes a kept unit whose assignment changed, and publishes when its mode changed', async () => {
     const t = setup();
-    t.want(wantedUnit('a', { mode: 'dp', maxBatchSize: 1, maxQueueDelayMs: 0 }));
-    t.sut.reconcile();
-    await t.sut.settled();
+    await t.place(wantedUnit('a', { mode: 'dp', maxBatchSize: 1, maxQueueDelayMs: 0 }));
     const before = t.executor.registered.get('a')!;
-    t.want(wantedUnit('a', { mode: 'batch', maxBatchSize: 8, maxQueueDelayMs: 50 }));
-    t.sut.reconcile();
-    await t.sut.settled();
+    await t.place(wantedUnit('a', { mode: 'batch', maxBatchSize: 8, maxQueueDelayMs: 50 }));
     expect(t.loads).toEqual(['a']);
     expect(t.executor.retuned).toHaveLength(1);
     expect(t.executor.retuned[0][1]).not.toEqual(before);
@@ -241,13 +233,9 @@ describe('WorkerReconciler', () => {
 
   it('reloads a unit placed with another model: the old one drains while the new one serves', async () => {
     const t = setup();
-    t.want(wantedUnit('a'));
-    t.sut.reconcile();
-    await t.sut.settled();
+    await t.place(wantedUnit('a'));
     t.executor.busy.add('a');
-    t.want(wantedUnit('a', undefined, 'sha-new'));
-    t.sut.reconcile();
-    await t.sut.settled();
+    await t.place(wantedUnit('a', undefined, 'sha-new'));
     expect(t.loads).toEqual(['a', 'a']);
     expect(t.sut.stateOf('a')).toBe(UnitLifecycle.Ready);
     expect(t.sut.states()).toEqual([
