@@ -7,14 +7,17 @@ import prettier from 'eslint-config-prettier';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
-/** Libraries are used through their index (`@epara/policy`), not through another library's inner files. */
+/**
+ * Libraries are used through their index (`@epara/policy`), not through another library's inner files.
+ * `@epara/nats/testing` is the one second entry: fakes for specs, kept out of the production surface.
+ */
 const DEEP_IMPORT = {
-  group: ['@epara/*/*'],
+  group: ['@epara/*/*', '!@epara/nats/testing'],
   message: 'Import a library through its index (@epara/<lib>); a sub-path is allowed only where eslint.config.mjs says why.',
 };
 
 /** Like DEEP_IMPORT, but contracts' sub-paths are allowed (see the override below). */
-const DEEP_IMPORT_EXCEPT_CONTRACTS = { ...DEEP_IMPORT, group: ['@epara/*/*', '!@epara/contracts/*'] };
+const DEEP_IMPORT_EXCEPT_CONTRACTS = { ...DEEP_IMPORT, group: [...DEEP_IMPORT.group, '!@epara/contracts/*'] };
 
 export default defineConfig(
   {
@@ -72,7 +75,7 @@ export default defineConfig(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ ...DEEP_IMPORT, group: ['@epara/*/*', '!@epara/generation/*', '!@epara/runtime/*'] }] },
+        { patterns: [{ ...DEEP_IMPORT, group: [...DEEP_IMPORT.group, '!@epara/generation/*', '!@epara/runtime/*'] }] },
       ],
     },
   },

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { Bucket, EventPublisher, FunctionRecord } from '@epara/contracts';
-import { LastDecision, realClock, SchedulerLoop } from '@epara/core';
+import { realClock, SchedulerLoop } from '@epara/core';
 import { ClusterState, EVENT_PUBLISHER, FunctionRepository, KvMirror, NatsClient, PlacementRepository } from '@epara/nats';
 import { SCHEDULER_CONFIG, SchedulerConfig } from './config';
 import { LeaderLock } from './leader-lock';
@@ -25,14 +25,6 @@ export class SchedulerService implements OnApplicationBootstrap, OnApplicationSh
     @Inject(SCHEDULER_CONFIG) private readonly config: SchedulerConfig,
     @Inject(EVENT_PUBLISHER) private readonly events: EventPublisher,
   ) {}
-
-  get isLeader(): boolean {
-    return this.lock?.isLeader ?? false;
-  }
-
-  get lastDecision(): LastDecision | undefined {
-    return this.loop?.lastDecision;
-  }
 
   async onApplicationBootstrap(): Promise<void> {
     const functionsKv = await this.nats.kv(Bucket.Functions);
@@ -65,15 +57,5 @@ export class SchedulerService implements OnApplicationBootstrap, OnApplicationSh
     await this.lock?.release();
     this.functions?.stop();
     this.cluster?.stop();
-  }
-
-  /** Runs a placement round soon (rounds fold). */
-  trigger(why: string): void {
-    this.loop?.trigger(why);
-  }
-
-  /** Waits for the rounds in flight (tests). */
-  settled(): Promise<void> {
-    return this.loop?.settled() ?? Promise.resolve();
   }
 }

@@ -17,6 +17,5 @@ export type { ReadonlyRepository, Revisioned } from './repositories/readonly-rep
 export { CAS_ATTEMPTS, KvRepository } from './repositories/kv-repository';
 export { FunctionReader, FunctionRepository } from './repositories/function-repository';
 export { PlacementRepository } from './repositories/placement-repository';
-export { InMemoryKvBucket } from './repositories/in-memory-kv-bucket';
 export { NatsEventBus } from './events/nats-event-bus';
 export { EVENT_PUBLISHER } from './events/event-publisher.token';

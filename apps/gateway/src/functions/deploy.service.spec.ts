@@ -1,5 +1,6 @@
 import { EparaError, EventKind, EventPayload, EventPublisher, FunctionRecord, Mode } from '@epara/contracts';
-import { encodeJson, FunctionRepository, InMemoryKvBucket, NatsClient } from '@epara/nats';
+import { encodeJson, FunctionRepository, NatsClient } from '@epara/nats';
+import { InMemoryKvBucket } from '@epara/nats/testing';
 import { servingPolicy } from '@epara/policy';
 import { ClusterView } from '../cluster/cluster-view.service';
 import { GatewayConfig } from '../config';

@@ -84,6 +84,7 @@ export class RequestHandler {
             );
           },
         };
+        // enqueue checks again: the queue may have moved while the body was fetched and decoded.
         this.executor.enqueue(pending);
       })
       .catch(fail);

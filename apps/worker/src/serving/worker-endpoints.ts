@@ -1,6 +1,6 @@
 import { Service } from 'nats';
 import { EparaError, EventKind, EventPublisher, FunctionKind, functionQueue, Header, Mode, subjects, unitKey } from '@epara/contracts';
-import type { EndpointPublisher, UnitLifecycle } from '@epara/core';
+import type { EndpointPublisher, UnitState } from '@epara/core';
 import { NatsClient, respondError } from '@epara/nats';
 import type { LoadedModel } from '@epara/runtime';
 import { GenerationServer } from './generation-server';
@@ -18,7 +18,7 @@ export interface EndpointContext {
   /** The ready unit requests for `unit` go to now. */
   unit(unit: string): WorkerUnit | undefined;
   /** Every unit here with its lifecycle state, for the service metadata. */
-  states(): { unit: string; state: UnitLifecycle }[];
+  states(): UnitState[];
   stats(): unknown;
 }
 

@@ -1,6 +1,7 @@
 import { EventKind, FunctionRecord, PreparedRequest } from '@epara/contracts';
 import type { ServingUnit } from '@epara/core';
-import { encodeJson, FunctionRepository, InMemoryKvBucket } from '@epara/nats';
+import { encodeJson, FunctionRepository } from '@epara/nats';
+import { InMemoryKvBucket } from '@epara/nats/testing';
 import type { LoadedModel } from '@epara/runtime';
 import { WorkerProfiler } from './worker-profiler';
 import type { WorkerWanted } from './worker-unit';

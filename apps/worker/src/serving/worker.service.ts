@@ -12,7 +12,7 @@ import {
   subjects,
   unitKey,
 } from '@epara/contracts';
-import { BatchFeedback, DeviceExecutor, realTimers, SLOW_RECONCILE_MS, takesRequests, WorkerReconciler } from '@epara/core';
+import { BatchFeedback, DeviceExecutor, realTimers, SLOW_RECONCILE_MS, takesRequests, UnitLifecycle, WorkerReconciler } from '@epara/core';
 import { decodeJson, EVENT_PUBLISHER, FunctionRepository, KvMirror, NatsClient } from '@epara/nats';
 import type { LoadedModel } from '@epara/runtime';
 import { WORKER_CONFIG, WorkerConfig } from '../config';
@@ -181,14 +181,18 @@ export class WorkerService implements OnApplicationBootstrap, OnApplicationShutd
     return { device: this.config.device, queued: this.executor.queued, running: this.executor.running, functions: this.functionLoads() };
   }
 
-  /** What heartbeats report per ready unit, with its lifecycle state. */
+  /**
+   * What heartbeats report per unit here: the loads of ready units, then the units still loading, failed
+   * or draining with their state (routing takes only `ready` ones; the dashboard shows the rest).
+   */
   functionLoads(): FunctionLoad[] {
-    return [...this.reconciler.units()].map((u) => {
+    const loads: FunctionLoad[] = [];
+    for (const u of this.reconciler.units()) {
       const l =
         u.record.kind === FunctionKind.TextGeneration
           ? { ...this.executor.load(u.unit), ...this.generation.load(u.unit) }
           : this.executor.load(u.unit);
-      return {
+      loads.push({
         fn: u.unit,
         mode: u.mode,
         queued: l.queued,
@@ -199,8 +203,26 @@ export class WorkerService implements OnApplicationBootstrap, OnApplicationShutd
         preferredBatchSize: this.executor.batching(u.unit)?.preferredBatchSize ?? 1,
         state: u.state,
         ready: takesRequests(u.state),
-      };
-    });
+      });
+    }
+    for (const s of this.reconciler.states()) {
+      if (takesRequests(s.state)) continue;
+      // Draining units still finish their queue; a unit reported twice (old model draining, new one ready) keeps the ready entry first.
+      const l = s.state === UnitLifecycle.Draining ? this.executor.load(s.unit) : undefined;
+      loads.push({
+        fn: s.unit,
+        mode: s.mode,
+        queued: l?.queued ?? 0,
+        running: l?.running ?? 0,
+        completed: l?.completed ?? 0,
+        received: 0,
+        execMsEwma: 0,
+        preferredBatchSize: 1,
+        state: s.state,
+        ready: false,
+      });
+    }
+    return loads;
   }
 
   /** Memory the loaded models take, bytes. */

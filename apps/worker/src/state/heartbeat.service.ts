@@ -70,7 +70,10 @@ export class HeartbeatService implements OnApplicationBootstrap, OnApplicationSh
   async beat(): Promise<void> {
     const s = this.state();
     this.metrics.utilization.set(s.utilization);
-    for (const f of s.functions) this.metrics.queueDepth.set({ function: f.fn }, f.queued);
+    // A unit can be listed twice (old model draining beside the new one): the gauge is their sum.
+    const queued = new Map<string, number>();
+    for (const f of s.functions) queued.set(f.fn, (queued.get(f.fn) ?? 0) + f.queued);
+    for (const [fn, n] of queued) this.metrics.queueDepth.set({ function: fn }, n);
     const bytes = encodeJson(s);
     this.nats.nc.publish(subjects.state(this.config.device), bytes);
     await this.kv.put(this.config.device, bytes);

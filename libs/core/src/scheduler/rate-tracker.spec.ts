@@ -2,7 +2,7 @@ import type { DeviceState, FunctionLoad } from '@epara/contracts';
 import { RATE_WINDOW_MS, RateTracker } from './rate-tracker';
 
 function heartbeat(device: string, functions: Partial<FunctionLoad>[]): DeviceState {
-  return { device, functions } as DeviceState;
+  return { device, functions: functions.map((f) => ({ ready: true, ...f })) } as DeviceState;
 }
 
 describe(RateTracker.name, () => {
@@ -52,5 +52,20 @@ describe(RateTracker.name, () => {
     sut.observeHeartbeat(heartbeat('cpu-0', [{ fn: 'a', received: 0, completed: 0 }]), 0);
     sut.observeHeartbeat(heartbeat('cpu-0', [{ fn: 'a', received: 300, completed: 100 }]), 1000);
     expect(sut.rps('a', 1000)).toBeCloseTo(300, 9);
+  });
+
+  it('counts only units that take requests: a draining old model beside its ready successor is not a counter reset', () => {
+    const sut = new RateTracker();
+    sut.observeHeartbeat(heartbeat('cpu-0', [{ fn: 'a', received: 0 }]), 0);
+    sut.observeHeartbeat(
+      heartbeat('cpu-0', [
+        { fn: 'a', received: 200 },
+        { fn: 'a', received: 0, ready: false },
+        { fn: 'b', received: 0, ready: false },
+      ]),
+      1000,
+    );
+    expect(sut.rps('a', 1000)).toBeCloseTo(200, 9);
+    expect(sut.rps('b', 1000)).toBe(0);
   });
 });

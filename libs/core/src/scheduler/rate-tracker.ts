@@ -76,9 +76,13 @@ export class RateTracker {
 
   constructor(private readonly windowMs = RATE_WINDOW_MS) {}
 
-  /** One heartbeat: every unit it reports. Older workers without `received` report completions. */
+  /**
+   * One heartbeat: every unit it reports as taking requests (a unit still loading or draining counts
+   * nothing of its own, and a draining old model listed beside its ready successor must not read as a
+   * counter reset). Older workers without `received` report completions.
+   */
   observeHeartbeat(state: DeviceState, nowMs: number): void {
-    for (const f of state.functions) this.observe(state.device, f.fn, f.received ?? f.completed, nowMs);
+    for (const f of state.functions) if (f.ready) this.observe(state.device, f.fn, f.received ?? f.completed, nowMs);
   }
 
   /** One unit's `received` counter on one device at `nowMs`. */

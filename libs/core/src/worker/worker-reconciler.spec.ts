@@ -164,7 +164,7 @@ describe('WorkerReconciler', () => {
       ['a', UnitLifecycle.Loading],
       ['a', UnitLifecycle.Ready],
     ]);
-    expect(t.sut.states()).toEqual([{ unit: 'a', state: UnitLifecycle.Ready }]);
+    expect(t.sut.states()).toEqual([{ unit: 'a', state: UnitLifecycle.Ready, mode: 'dp' }]);
   });
 
   it('retries a failed load after the retry delay: loading → failed → loading → ready', async () => {
@@ -239,8 +239,8 @@ describe('WorkerReconciler', () => {
     expect(t.loads).toEqual(['a', 'a']);
     expect(t.sut.stateOf('a')).toBe(UnitLifecycle.Ready);
     expect(t.sut.states()).toEqual([
-      { unit: 'a', state: UnitLifecycle.Ready },
-      { unit: 'a', state: UnitLifecycle.Draining },
+      { unit: 'a', state: UnitLifecycle.Ready, mode: 'dp' },
+      { unit: 'a', state: UnitLifecycle.Draining, mode: 'dp' },
     ]);
     t.executor.becomeIdle('a');
     // The new registration stays: only the old model is freed.

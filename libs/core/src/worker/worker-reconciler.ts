@@ -1,4 +1,4 @@
-import { EparaError } from '@epara/contracts';
+import { EparaError, Mode } from '@epara/contracts';
 import type { Timers } from '../ports/clock';
 import { BatchFeedback } from './batch-feedback';
 import { ServingUnit } from './serving-unit';
@@ -33,6 +33,13 @@ export interface WorkerReconcilerPorts<W extends WantedUnit, M> {
   slowPassWarnMs?: number;
 }
 
+/** A unit on this device that is not unloaded: what heartbeats and service metadata report. */
+export interface UnitState {
+  unit: string;
+  state: UnitLifecycle;
+  mode: Mode;
+}
+
 const noop = (): void => undefined;
 
 /** Runs `then` once `result` is there: at once for a plain value, after it settles for a promise. */
@@ -55,7 +62,7 @@ export class WorkerReconciler<W extends WantedUnit = WantedUnit, M = unknown> {
   /** Ready units, in the order they became ready. */
   private readonly ready = new Map<string, ServingUnit<W, M>>();
   /** Units not ready yet: loading, or waiting to retry a failed load. */
-  private readonly pending = new Map<string, typeof UnitLifecycle.Loading | typeof UnitLifecycle.Failed>();
+  private readonly pending = new Map<string, { state: typeof UnitLifecycle.Loading | typeof UnitLifecycle.Failed; wanted: W }>();
   private readonly draining = new Set<ServingUnit<W, M>>();
   private passing = false;
   private passAgain = false;
@@ -102,17 +109,17 @@ export class WorkerReconciler<W extends WantedUnit = WantedUnit, M = unknown> {
   stateOf(unit: string): UnitLifecycle {
     if (this.ready.has(unit)) return UnitLifecycle.Ready;
     const pending = this.pending.get(unit);
-    if (pending) return pending;
+    if (pending) return pending.state;
     for (const u of this.draining) if (u.unit === unit) return UnitLifecycle.Draining;
     return UnitLifecycle.Unloaded;
   }
 
-  /** Every unit on this device that is not unloaded, with its state. */
-  states(): { unit: string; state: UnitLifecycle }[] {
-    const out: { unit: string; state: UnitLifecycle }[] = [];
-    for (const unit of this.ready.keys()) out.push({ unit, state: UnitLifecycle.Ready });
-    for (const [unit, state] of this.pending) out.push({ unit, state });
-    for (const u of this.draining) out.push({ unit: u.unit, state: UnitLifecycle.Draining });
+  /** Every unit on this device that is not unloaded, with its state and the mode it is (to be) served in. */
+  states(): UnitState[] {
+    const out: UnitState[] = [];
+    for (const u of this.ready.values()) out.push({ unit: u.unit, state: UnitLifecycle.Ready, mode: u.mode });
+    for (const [unit, p] of this.pending) out.push({ unit, state: p.state, mode: p.wanted.assignment.mode });
+    for (const u of this.draining) out.push({ unit: u.unit, state: UnitLifecycle.Draining, mode: u.mode });
     return out;
   }
 
@@ -172,7 +179,7 @@ export class WorkerReconciler<W extends WantedUnit = WantedUnit, M = unknown> {
       if (i === toLoad.length) return this.publish(changed, loaded, done);
       const w = toLoad[i];
       this.step = `loading ${w.unit}`;
-      this.pending.set(w.unit, UnitLifecycle.Loading);
+      this.pending.set(w.unit, { state: UnitLifecycle.Loading, wanted: w });
       this.set(w.unit, UnitLifecycle.Loading);
       this.ports.host.load(w).then(
         (result) => {
@@ -189,7 +196,7 @@ export class WorkerReconciler<W extends WantedUnit = WantedUnit, M = unknown> {
         },
         (e: unknown) => {
           // Placement will not change by itself to ask again: retry until it loads or is placed elsewhere.
-          this.pending.set(w.unit, UnitLifecycle.Failed);
+          this.pending.set(w.unit, { state: UnitLifecycle.Failed, wanted: w });
           this.set(w.unit, UnitLifecycle.Failed);
           this.ports.log?.error(
             `cannot load ${w.unit} on ${this.ports.device}: ${(e as Error)?.message ?? String(e)}; retrying in ${this.loadRetryMs / 1000} s`,
@@ -203,7 +210,7 @@ export class WorkerReconciler<W extends WantedUnit = WantedUnit, M = unknown> {
       );
     };
     // A failed unit no longer wanted is not here any more.
-    for (const [unit, state] of this.pending) {
+    for (const [unit, { state }] of this.pending) {
       if (state === UnitLifecycle.Failed && !wanted.has(unit)) {
         this.pending.delete(unit);
         this.set(unit, UnitLifecycle.Unloaded);
