@@ -16,6 +16,9 @@ const DEEP_IMPORT = {
   message: 'Import a library through its index (@epara/<lib>); a sub-path is allowed only where eslint.config.mjs says why.',
 };
 
+/** The NATS error classifier: a leaf that loads only the nats packages, for code that must not load Nest. */
+const NATS_ERRORS = '!@epara/nats/nats-errors';
+
 /** Like DEEP_IMPORT, but contracts' sub-paths are allowed (see the override below). */
 const DEEP_IMPORT_EXCEPT_CONTRACTS = { ...DEEP_IMPORT, group: [...DEEP_IMPORT.group, '!@epara/contracts/*'] };
 
@@ -70,13 +73,21 @@ export default defineConfig(
   },
   {
     // Benchmark drivers that load one leaf of a heavy library: the generation index loads gpt-tokenizer's
-    // large rank table, the runtime index loads onnxruntime-node; these need only a model builder or a PRNG.
+    // large rank table, the runtime index loads onnxruntime-node; these need only a model builder, a PRNG or the NATS
+    // error classifier.
     files: ['bench/modes.ts', 'bench/failover.ts', 'bench/goodput/**'],
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ ...DEEP_IMPORT, group: [...DEEP_IMPORT.group, '!@epara/generation/*', '!@epara/runtime/*'] }] },
+        { patterns: [{ ...DEEP_IMPORT, group: [...DEEP_IMPORT.group, '!@epara/generation/*', '!@epara/runtime/*', NATS_ERRORS] }] },
       ],
+    },
+  },
+  {
+    // The load generators classify NATS failures with the platform's own helper, without the Nest half of @epara/nats.
+    files: ['bench/lib/**'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ ...DEEP_IMPORT, group: ['@epara/*/*', NATS_ERRORS] }] }],
     },
   },
   {

@@ -20,7 +20,7 @@ import { decideBatch, pickNextQueue, BatchParams, QueueCandidate, QueueView } fr
 import { buildCnn, bundledModelPath } from '@epara/runtime';
 import { existsSync } from 'node:fs';
 import { stripVTControlCharacters } from 'node:util';
-import { headers as natsHeaders, Msg } from 'nats';
+import { headers as natsHeaders, Msg } from '@nats-io/transport-node';
 import * as ort from 'onnxruntime-node';
 import { machineLine, maybeWriteReport, parseArgs, sleep } from './lib/args';
 import { BenchCluster, waitFor, withCluster } from './lib/cluster';

@@ -34,7 +34,7 @@ async function main(): Promise<void> {
       await new Promise((r) => setTimeout(r, 2 * PERIOD_MS));
       const placedEvents: number[] = [];
       const t0 = performance.now();
-      c.nc.subscribe('epara.v1.events.placed', { callback: () => placedEvents.push(performance.now() - t0) });
+      c.nc.subscribe('epara.v1.events.placed', { callback: () => void placedEvents.push(performance.now() - t0) });
       const body = encodeTensorsMsgpack([
         { name: 'x', datatype: 'FP32', shape: [1, 3, 64, 64], data: new Float32Array(3 * 64 * 64).fill(0.2) },
       ]);

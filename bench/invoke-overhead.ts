@@ -20,7 +20,7 @@
  */
 import { decodeResultTensors, encodeTensorsMsgpack, Tensor } from '@epara/contracts';
 import { buildAdd, buildMlp } from '@epara/runtime';
-import { Msg } from 'nats';
+import { headers as natsHeaders, Msg } from '@nats-io/transport-node';
 import * as ort from 'onnxruntime-node';
 import { machineLine, maybeWriteReport, parseArgs, sleep } from './lib/args';
 import { BenchCluster, getJson, rssBytes, startEchoResponder, waitFor, withCluster } from './lib/cluster';
@@ -153,7 +153,7 @@ async function runRaw(): Promise<void> {
 
 function natsCheck(c: BenchCluster, subject: string, m: ModelCase): () => Promise<void> {
   return async () => {
-    const h = (await import('nats')).headers();
+    const h = natsHeaders();
     h.set('Content-Type', MSGPACK);
     h.set('Accept', MSGPACK);
     const reply = await c.nc.request(subject, encodeTensorsMsgpack(m.inputs), { timeout: 10_000, headers: h });

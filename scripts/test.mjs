@@ -13,10 +13,19 @@ function jestArgs(argv) {
   return ['--ci', ...(hasWorkers ? [] : ['--maxWorkers=2']), ...args];
 }
 
+/**
+ * Node flags for jest and its workers (they inherit them; processes the tests start do not). The object
+ * store of @nats-io/obj loads its native SHA-256 with `import('node:crypto')`, and jest runs a dynamic
+ * import inside a test only with VM modules on; the warning that the flag is experimental is left out.
+ * By hand: `node --experimental-vm-modules node_modules/.bin/jest …` (not NODE_OPTIONS: apps and CLI runs that
+ * the tests start would print the warning where the tests read their output).
+ */
+const JEST_NODE_FLAGS = ['--experimental-vm-modules', '--disable-warning=ExperimentalWarning'];
+
 function runJest(args, env) {
   if (!existsSync(localBin.jest))
     throw new ScriptError(`${relative(repoRoot, localBin.jest)} is missing: dependencies are not installed (npm ci)`);
-  const jest = spawn(process.execPath, [localBin.jest, ...args], { cwd: repoRoot, env, stdio: 'inherit' });
+  const jest = spawn(process.execPath, [...JEST_NODE_FLAGS, localBin.jest, ...args], { cwd: repoRoot, env, stdio: 'inherit' });
   // A Ctrl-C reaches jest through the terminal's process group; a SIGTERM sent to this script alone is passed on.
   for (const signal of ['SIGTERM', 'SIGHUP']) process.on(signal, () => jest.kill(signal));
   process.on('SIGINT', () => {}); // jest got it too and ends on its own; wait for its exit code

@@ -17,13 +17,13 @@ describe('built apps load only what they use', () => {
   it('the worker reaches the whole inference stack (the walk follows the libs)', () => {
     const sut = packagesReachable(entryOf('worker'));
 
-    expect([...sut]).toEqual(expect.arrayContaining(['onnxruntime-node', 'sharp', 'gpt-tokenizer', 'nats']));
+    expect([...sut]).toEqual(expect.arrayContaining(['onnxruntime-node', 'sharp', 'gpt-tokenizer', '@nats-io/transport-node']));
   });
 
   it('the scheduler reaches neither onnxruntime-node nor sharp', () => {
     const sut = packagesReachable(entryOf('scheduler'));
 
-    expect(sut.has('nats')).toBe(true);
+    expect(sut.has('@nats-io/transport-node')).toBe(true);
     expect([...sut].filter((p) => p === 'onnxruntime-node' || p === 'sharp')).toEqual([]);
   });
 

@@ -1,6 +1,7 @@
 import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
-import { headers as natsHeaders } from 'nats';
+import { jetstream } from '@nats-io/jetstream';
+import { headers as natsHeaders } from '@nats-io/transport-node';
 import { buildAdd } from '@epara/runtime';
 import { startCluster, TestCluster, waitFor } from './support/cluster';
 import { deployMultipart, http, postJson } from './support/http';
@@ -65,7 +66,7 @@ describe('durable invocations: POST /v1/functions/:name/async, epara.v1.async.<f
     const h = natsHeaders();
     h.set('Content-Type', 'application/json');
     h.set('Epara-Request-Id', 'sensor-42-frame-7');
-    await c.client.jetstream().publish('epara.v1.async.add', Buffer.from(JSON.stringify(body)), { headers: h });
+    await jetstream(c.client).publish('epara.v1.async.add', Buffer.from(JSON.stringify(body)), { headers: h });
     const done = await result('sensor-42-frame-7');
     expect(done.result.outputs[0].data).toEqual([11, 12, 13, 14]);
   });

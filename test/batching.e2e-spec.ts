@@ -1,4 +1,4 @@
-import { headers as natsHeaders, Msg } from 'nats';
+import { headers as natsHeaders, Msg } from '@nats-io/transport-node';
 import { encodeTensorsMsgpack } from '@epara/contracts';
 import { buildAdd, buildCnn, buildMlp } from '@epara/runtime';
 import { WorkerService } from '../apps/worker/src/serving/worker.service';

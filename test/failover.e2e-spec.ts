@@ -1,4 +1,5 @@
-import { connect, NatsConnection } from 'nats';
+import { Kvm } from '@nats-io/kv';
+import { connect, NatsConnection } from '@nats-io/transport-node';
 import { buildAdd } from '@epara/runtime';
 import { freePort, startNats, TestNats } from './support/nats-server';
 import { AppProcess } from './support/processes';
@@ -134,7 +135,7 @@ describe('failover: lost devices, new devices and scheduler takeover (separate p
 
   it('makes no placement change under steady state', async () => {
     const placed: unknown[] = [];
-    const sub = client.subscribe('epara.v1.events.placed', { callback: (_e, m) => placed.push(m.data) });
+    const sub = client.subscribe('epara.v1.events.placed', { callback: (_e, m) => void placed.push(m.data) });
     await new Promise((r) => setTimeout(r, 3500));
     sub.unsubscribe();
     expect(placed).toEqual([]);
@@ -142,8 +143,7 @@ describe('failover: lost devices, new devices and scheduler takeover (separate p
 
   it('hands over to the standby scheduler when the active one dies', async () => {
     const lock = async () => {
-      const js = client.jetstream();
-      const kv = await js.views.kv('epara_leader');
+      const kv = await new Kvm(client).create('epara_leader');
       const e = await kv.get('scheduler');
       return e && e.operation === 'PUT' ? (JSON.parse(Buffer.from(e.value).toString()).id as string) : undefined;
     };

@@ -1,6 +1,7 @@
-import { headers as natsHeaders } from 'nats';
+import { headers as natsHeaders } from '@nats-io/transport-node';
 import * as ort from 'onnxruntime-node';
 import { decodeResultTensors, encodeTensorsMsgpack } from '@epara/contracts';
+import { askMicroServices } from '@epara/nats';
 import { buildAdd, buildMlp } from '@epara/runtime';
 import { startCluster, TestCluster, waitFor } from './support/cluster';
 import { deployMultipart, http, postJson } from './support/http';
@@ -250,9 +251,7 @@ describe('foundation: deploy → invoke over HTTP and NATS → delete, against r
     expect(devices[0]).toMatchObject({ executionProvider: 'cpu', live: true });
     const placement = (await http(`${c.gatewayUrl}/v1/placement`)).json().placement;
     expect(placement.length).toBe(2);
-    const svc = c.client.services.client();
-    const infos = [];
-    for await (const i of await svc.info('epara-worker')) infos.push(i);
+    const infos = await askMicroServices(c.client, 'info', { maxWaitMs: 2000, name: 'epara-worker' });
     expect(infos.map((i) => i.metadata?.device).sort()).toEqual(['cpu-0', 'cpu-1']);
     // The scheduler decides how many replicas `add` gets; at least one worker serves it as endpoints.
     const serving = infos.find((i) => i.metadata?.functions.split(',').includes('add'));

@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { Objm } from '@nats-io/obj';
 import * as ort from 'onnxruntime-node';
 import { decodeResultTensors, encodeTensorsMsgpack, MediaType, ObjectBucket, Tensor } from '@epara/contracts';
 import { bundledModelPath } from '@epara/runtime';
@@ -123,7 +124,7 @@ isnet('ISNet in pp over two workers too small for the whole model (EPARA_TEST_IS
     for (let i = 0; i < whole.length; i++) maxDev = Math.max(maxDev, Math.abs(maskData[i] - whole[i]));
     expect(maxDev).toBeLessThanOrEqual(1e-4);
     // Every stored body was read once and deleted.
-    const os = await c.client.jetstream().views.os(ObjectBucket.Payloads);
+    const os = await new Objm(c.client).create(ObjectBucket.Payloads);
     expect((await os.list()).filter((o) => !o.deleted)).toEqual([]);
     process.stdout.write(
       `ISNet whole model in-process ${wholeMs.toFixed(0)} ms; pp over ${again.headers.get('epara-device')} ${ppMs.toFixed(0)} ms (stage exec ${again.headers.get('epara-exec-ms')} ms; first request ${firstMs.toFixed(0)} ms); max abs deviation ${maxDev}\n`,

@@ -1,4 +1,5 @@
-import { headers as natsHeaders } from 'nats';
+import { Objm } from '@nats-io/obj';
+import { headers as natsHeaders } from '@nats-io/transport-node';
 import { decodeResultTensors, encodeTensorsMsgpack, Header, MediaType, ObjectBucket, Tensor } from '@epara/contracts';
 import { LargePayloads } from '@epara/nats';
 import { buildAdd } from '@epara/runtime';
@@ -49,7 +50,7 @@ describe('payloads over the NATS max payload go through the object store', () =>
   });
 
   const storedObjects = async () => {
-    const os = await c.client.jetstream().views.os(ObjectBucket.Payloads);
+    const os = await new Objm(c.client).create(ObjectBucket.Payloads);
     return (await os.list()).filter((o) => !o.deleted);
   };
 
@@ -72,7 +73,7 @@ describe('payloads over the NATS max payload go through the object store', () =>
   it('serves a NATS producer that stores its body itself and reads the reply by its ref', async () => {
     const producer = new LargePayloads(
       () => c.client.info!.max_payload,
-      () => c.client.jetstream().views.os(ObjectBucket.Payloads),
+      () => new Objm(c.client).create(ObjectBucket.Payloads),
     );
     const h = natsHeaders();
     h.set(Header.ContentType, MediaType.Msgpack);

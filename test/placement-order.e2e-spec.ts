@@ -1,6 +1,7 @@
 import { Bucket, DevicePlacement, encodeTensorsMsgpack } from '@epara/contracts';
 import { buildAdd, sha256Of } from '@epara/runtime';
-import { headers as natsHeaders, Msg } from 'nats';
+import { Kvm } from '@nats-io/kv';
+import { headers as natsHeaders, Msg } from '@nats-io/transport-node';
 import { WorkerService } from '../apps/worker/src/serving/worker.service';
 import { startCluster, TestCluster, waitFor } from './support/cluster';
 import { deployMultipart } from './support/http';
@@ -29,7 +30,7 @@ describe('a placement that arrives before the function record it names', () => {
       reason: 'test: placement written before the function exists',
       at: Date.now(),
     };
-    const kv = await c.client.jetstream().views.kv(Bucket.Placement);
+    const kv = await new Kvm(c.client).create(Bucket.Placement);
     await kv.put('cpu-0', JSON.stringify(placement));
     const worker = c.workers[0].get(WorkerService);
     // The worker has seen that placement and found no record for it.

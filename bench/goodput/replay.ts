@@ -3,8 +3,9 @@
  * scheduled time whether or not earlier ones were answered; latency counts from the scheduled time
  * (client lateness included), so a slow server cannot hide queueing.
  */
-import { createInbox, headers as natsHeaders, Msg, MsgHdrs, NatsConnection } from 'nats';
+import { createInbox, errors, headers as natsHeaders, Msg, MsgHdrs, NatsConnection } from '@nats-io/transport-node';
 import { GoodputRecorder } from '@epara/goodput';
+import { classifyNatsError, NatsFailure } from '@epara/nats/nats-errors';
 import type { Schedule } from '@epara/workload';
 
 export interface ReplayFunction {
@@ -126,21 +127,22 @@ export async function replay(
             recorder.ok(fnIdx, sendMs, t, !f.stream || (tpotMs !== null && tpotMs <= f.stream.tpotSloMs));
           }
         },
-        (e: Error & { code?: string }) => {
+        (e: Error) => {
           const msg = e?.message ?? String(e);
-          if (/timeout/i.test(msg) || e?.code === 'TIMEOUT') {
+          const failure = classifyNatsError(e);
+          if (failure === NatsFailure.Timeout) {
             outcome[i] = OUTCOME_TIMEOUT;
             count('timeout', `no answer within ${f.timeoutMs} ms`);
             recorder.drop(fnIdx, sendMs, 504);
-          } else if (/no responders/i.test(msg) || e?.code === '503') {
+          } else if (failure === NatsFailure.NoResponders) {
             outcome[i] = OUTCOME_NO_RESPONDERS;
             errorSamples['no-responders'] ??= msg;
             count('503', 'no responders');
             recorder.drop(fnIdx, sendMs, 503);
           } else {
             outcome[i] = OUTCOME_OTHER;
-            errorSamples[`nats:${e?.code ?? 'error'}`] ??= msg.slice(0, 200);
-            count(`nats:${e?.code ?? 'error'}`, msg);
+            errorSamples[`nats:${failure}`] ??= msg.slice(0, 200);
+            count(`nats:${failure}`, msg);
             recorder.drop(fnIdx, sendMs, 'other');
           }
         },
@@ -213,7 +215,8 @@ async function streamed(
     clearTimeout(idle);
     sub.unsubscribe();
   }
-  throw Object.assign(new Error(`stream ${first ? 'stalled' : 'never started'}: no message for ${f.timeoutMs} ms before its end marker`), {
-    code: 'TIMEOUT',
+  // A timeout like the request's own, so the replay counts it as one.
+  throw new errors.TimeoutError({
+    cause: new Error(`stream ${first ? 'stalled' : 'never started'}: no message for ${f.timeoutMs} ms before its end marker`),
   });
 }

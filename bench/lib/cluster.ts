@@ -8,7 +8,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { connect, NatsConnection } from 'nats';
+import { connect, NatsConnection } from '@nats-io/transport-node';
 import { freePort, startNats, TestNats } from '../../test/support/nats-server';
 import { pinGenerator, pinPlatform } from './pinning';
 
@@ -359,7 +359,7 @@ export async function withCluster<T>(o: ClusterOptions, fn: (c: BenchCluster) =>
  */
 export async function startEchoResponder(natsUrl: string, subject: string): Promise<{ pid: number; stop(): Promise<void> }> {
   const script = `
-    const { connect } = require('nats');
+    const { connect } = require('@nats-io/transport-node');
     (async () => {
       const nc = await connect({ servers: ${JSON.stringify(natsUrl)}, name: 'bench-echo' });
       const reply = new Uint8Array(64);

@@ -5,8 +5,9 @@
  * `Invoke`: NATS request/reply, HTTP (keep-alive), or an in-process onnxruntime session.
  */
 import * as http from 'node:http';
-import { Msg, MsgHdrs, NatsConnection, headers as natsHeaders } from 'nats';
+import { Msg, MsgHdrs, NatsConnection, headers as natsHeaders } from '@nats-io/transport-node';
 import * as ort from 'onnxruntime-node';
+import { classifyNatsError, NatsFailure } from '@epara/nats/nats-errors';
 
 /** One request. Resolves when it succeeded; rejects with an InvokeError (or any error) when it did not. */
 export type Invoke = () => Promise<void>;
@@ -234,7 +235,11 @@ export function natsInvoker(nc: NatsConnection, subject: string, body: Uint8Arra
       m = await nc.request(subject, body, { timeout, headers: h });
     } catch (e) {
       const msg = (e as Error).message ?? String(e);
-      throw new InvokeError(/timeout/i.test(msg) ? 'timeout' : /no responders/i.test(msg) ? 'no-responders' : 'nats-error', msg);
+      const failure = classifyNatsError(e);
+      throw new InvokeError(
+        failure === NatsFailure.Timeout ? 'timeout' : failure === NatsFailure.NoResponders ? 'no-responders' : 'nats-error',
+        msg,
+      );
     }
     const code = m.headers?.get('Nats-Service-Error-Code');
     if (code) throw new InvokeError(code, m.headers?.get('Nats-Service-Error') || Buffer.from(m.data).toString('utf8').slice(0, 300));

@@ -1,5 +1,5 @@
 import { INestApplication } from '@nestjs/common';
-import { connect, NatsConnection } from 'nats';
+import { connect, NatsConnection } from '@nats-io/transport-node';
 import { listeningPort } from '@epara/nats';
 import { startGateway } from '../../apps/gateway/src/app';
 import { loadGatewayConfig } from '../../apps/gateway/src/config';

@@ -1,16 +1,14 @@
-import { connect, JetStreamManager, KV, NatsConnection, ObjectStore, RoKV } from 'nats';
+import { JetStreamManager, jetstreamManager } from '@nats-io/jetstream';
+import { Kvm, KvStatus, RoKV } from '@nats-io/kv';
+import { ObjectStore, Objm } from '@nats-io/obj';
+import { connect, NatsConnection } from '@nats-io/transport-node';
+import { classifyNatsError, NatsFailure } from '@epara/nats/nats-errors';
 import { CliError, ExitCode } from './cli-io';
 
 export const DEFAULT_NATS_URL = 'nats://127.0.0.1:4222';
 
 /** How long connecting may take before the CLI gives up, ms. */
 const CONNECT_TIMEOUT_MS = 3000;
-
-interface NatsLikeError {
-  code?: string;
-  message?: string;
-  api_error?: { code?: number; err_code?: number; description?: string };
-}
 
 /**
  * One NATS connection for one CLI run, opened on first use and closed by `close()`. Buckets are opened
@@ -34,33 +32,39 @@ export class NatsSession {
       const nc = await connect({ servers, name: 'epara-cli', timeout: CONNECT_TIMEOUT_MS, maxReconnectAttempts: 5 });
       return new NatsSession(nc, url);
     } catch (e) {
-      const err = e as NatsLikeError;
+      const failure = classifyNatsError(e);
       const why =
-        err.code === 'CONNECTION_REFUSED'
+        failure === NatsFailure.ConnectionRefused
           ? 'connection refused'
-          : err.code === 'TIMEOUT' || err.code === 'CONNECTION_TIMEOUT'
+          : failure === NatsFailure.Timeout
             ? `no answer within ${CONNECT_TIMEOUT_MS} ms`
-            : err.code === 'ENOTFOUND'
+            : failure === NatsFailure.HostNotFound
               ? 'host not found'
-              : (err.message ?? String(e));
+              : ((e as Error)?.message ?? String(e));
       const hint = source === '--nats' ? 'check --nats' : 'set --nats or NATS_URL';
       throw new CliError(`cannot reach NATS at ${url}: ${why} — is \`npm start\` running? ${hint}`, ExitCode.Failed, { cause: e });
     }
   }
 
   jsm(): Promise<JetStreamManager> {
-    this.jsmPromise ??= this.nc.jetstreamManager().catch((e) => {
+    this.jsmPromise ??= jetstreamManager(this.nc).catch((e) => {
       throw this.describe(e, 'JetStream');
     });
     return this.jsmPromise;
   }
 
+  /** The KV buckets on the server, each with its limits and value count. */
+  async kvStatuses(): Promise<KvStatus[]> {
+    // Through the manager first, so a server without JetStream fails with that message.
+    await this.jsm();
+    const out: KvStatus[] = [];
+    for await (const s of new Kvm(this.nc).list()) out.push(s);
+    return out;
+  }
+
   /** Names of the KV buckets on the server, sorted. */
   async kvBuckets(): Promise<string[]> {
-    const jsm = await this.jsm();
-    const names: string[] = [];
-    for await (const s of jsm.streams.listKvs()) names.push(s.bucket);
-    return names.sort();
+    return (await this.kvStatuses()).map((s) => s.bucket).sort();
   }
 
   /** Opens an existing KV bucket read-only; a missing one fails with the list of buckets that exist. */
@@ -69,14 +73,13 @@ export class NatsSession {
     try {
       await jsm.streams.info(`KV_${bucket}`);
     } catch (e) {
-      if (isNotFound(e)) {
+      if (classifyNatsError(e) === NatsFailure.NotFound) {
         const known = await this.kvBuckets().catch(() => [] as string[]);
         throw new CliError(`no KV bucket "${bucket}" on ${this.url}; buckets there: ${known.join(', ') || 'none'}`);
       }
       throw this.describe(e, `KV bucket ${bucket}`);
     }
-    const kv: KV = await this.nc.jetstream().views.kv(bucket, { bindOnly: true });
-    return kv;
+    return new Kvm(this.nc).open(bucket);
   }
 
   /** Opens an existing object store (never creates one). */
@@ -85,31 +88,34 @@ export class NatsSession {
     try {
       await jsm.streams.info(`OBJ_${bucket}`);
     } catch (e) {
-      if (isNotFound(e))
+      if (classifyNatsError(e) === NatsFailure.NotFound)
         throw new CliError(
           `no object store "${bucket}" on ${this.url}: nothing was deployed there yet, or it runs another JetStream domain`,
         );
       throw this.describe(e, `object store ${bucket}`);
     }
-    return this.nc.jetstream().views.os(bucket);
+    return new Objm(this.nc).open(bucket);
   }
 
   /** A NATS failure in words, naming what was being done. */
   describe(e: unknown, what: string): CliError {
     if (e instanceof CliError) return e;
-    const err = e as NatsLikeError;
-    if (err.code === '503' && /jetstream/i.test(what + (err.message ?? ''))) {
+    const failure = classifyNatsError(e);
+    if (failure === NatsFailure.JetStreamNotEnabled || (failure === NatsFailure.NoResponders && /jetstream/i.test(what))) {
       return new CliError(
         `JetStream is not enabled on the NATS server at ${this.url}: start nats-server with -js (config/nats-server.conf does)`,
         ExitCode.Failed,
         { cause: e },
       );
     }
-    if (err.code === '503') return new CliError(`no one is listening on ${what} at ${this.url}`, ExitCode.Failed, { cause: e });
-    if (err.code === 'TIMEOUT') return new CliError(`no reply for ${what} from ${this.url} in time`, ExitCode.Failed, { cause: e });
-    if (err.code === 'BAD_SUBJECT')
+    if (failure === NatsFailure.NoResponders)
+      return new CliError(`no one is listening on ${what} at ${this.url}`, ExitCode.Failed, { cause: e });
+    if (failure === NatsFailure.Timeout)
+      return new CliError(`no reply for ${what} from ${this.url} in time`, ExitCode.Failed, { cause: e });
+    if (failure === NatsFailure.BadSubject)
       return new CliError(`invalid subject for ${what}: subjects are dot-separated tokens without spaces`, ExitCode.Usage, { cause: e });
-    const detail = err.api_error?.description ?? err.message ?? String(e);
+    // A JetStream API error's message is the server's description.
+    const detail = (e as Error)?.message ?? String(e);
     return new CliError(`${what} on ${this.url}: ${detail}`, ExitCode.Failed, { cause: e });
   }
 
@@ -117,9 +123,4 @@ export class NatsSession {
     if (this.nc.isClosed()) return;
     await this.nc.close().catch(() => undefined);
   }
-}
-
-function isNotFound(e: unknown): boolean {
-  const err = e as NatsLikeError;
-  return err?.code === '404' || err?.api_error?.code === 404;
 }

@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { KV } from 'nats';
+import { KV } from '@nats-io/kv';
 import { encodeJson } from '@epara/nats';
 
 const LOCK_KEY = 'scheduler';

@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { Subscription } from 'nats';
+import { Subscription } from '@nats-io/transport-node';
 import { Bucket, DevicePlacement, DeviceState, EventKind, EventMessage, Mode, subjects, unitKey } from '@epara/contracts';
 import { decodeJson } from './codec/json-codec';
 import { KvMirror } from './kv-mirror';

@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
-import { KV } from 'nats';
+import { KV } from '@nats-io/kv';
 import { decodeJson } from './codec/json-codec';
+import { watchKv } from './kv-watch';
 
 export type KvChange<T> = { key: string; value: T | undefined; revision: number };
 
@@ -23,10 +24,10 @@ export class KvMirror<T> {
   async start(): Promise<this> {
     let initialized!: () => void;
     const loaded = new Promise<void>((resolve) => (initialized = resolve));
-    const watch = await this.kv.watch({ key: this.key, initializedFn: () => initialized() });
+    const watch = await watchKv(this.kv, { key: this.key }, () => initialized());
     this.stopper = () => watch.stop();
     (async () => {
-      for await (const e of watch) {
+      for await (const e of watch.entries) {
         let value: T | undefined;
         if (e.operation === 'PUT') {
           try {

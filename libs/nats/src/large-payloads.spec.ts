@@ -1,7 +1,6 @@
-import { headers as natsHeaders } from 'nats';
+import { headers as natsHeaders } from '@nats-io/transport-node';
 import { EparaError, Header, ObjectBucket } from '@epara/contracts';
 import { LargePayloads, PAYLOAD_HEADER_MARGIN, PayloadObjects } from './large-payloads';
-import { useNativeObjectStoreDigest } from './object-store-digest';
 
 /** The object store as a map, recording chunk sizes asked for. */
 class MapStore implements PayloadObjects {
@@ -108,22 +107,5 @@ describe('LargePayloads', () => {
       code: 503,
       message: expect.stringMatching(/65536-byte body is over the NATS max payload \(65536 bytes\).*insufficient resources/),
     });
-  });
-});
-
-describe('useNativeObjectStoreDigest', () => {
-  it('gives nats’ object store the same SHA-256 bytes as its own JS hasher, chunk by chunk', () => {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports -- a private module of nats, not in its typed exports
-    const js = require('nats/lib/nats-base-client/js-sha256').sha256 as {
-      array(d: Uint8Array): number[];
-      create(): { update(d: Uint8Array): unknown; digest(): number[] };
-    };
-    const data = bytes(3 * 1024 * 1024 + 17);
-    const expected = js.array(data);
-    expect(useNativeObjectStoreDigest()).toBe(true);
-    expect(useNativeObjectStoreDigest()).toBe(true); // idempotent
-    const h = js.create();
-    for (let i = 0; i < data.length; i += 1024 * 1024) h.update(data.subarray(i, i + 1024 * 1024));
-    expect(h.digest()).toEqual(expected);
   });
 });

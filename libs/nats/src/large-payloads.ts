@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { headers as natsHeaders, Msg, MsgHdrs, NatsConnection, nuid, PublishOptions, RequestOptions } from 'nats';
+import { headers as natsHeaders, Msg, MsgHdrs, NatsConnection, nuid, PublishOptions, RequestOptions } from '@nats-io/transport-node';
 import { EparaError, ErrorCode, Header, ObjectBucket } from '@epara/contracts';
 
 /**
@@ -17,7 +17,7 @@ const putTimeoutMs = (bytes: number) => 5_000 + Math.ceil(bytes / (4 * 1024 * 10
 /** How long a stored body is kept when nobody reads it (a timed-out request, a producer that left). */
 export const PAYLOAD_MAX_AGE_MS = 10 * 60_000;
 
-/** The object-store calls this helper uses; nats' `ObjectStore` has them (tests pass a map). */
+/** The object-store calls this helper uses; `ObjectStore` of @nats-io/obj has them (tests pass a map). */
 export interface PayloadObjects {
   putBlob(
     meta: { name: string; options?: { max_chunk_size?: number } },

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { CustomTransportStrategy, MessageHandler, Server } from '@nestjs/microservices';
-import { Msg, Subscription } from 'nats';
+import { Msg, Subscription } from '@nats-io/transport-node';
 import { isObservable, lastValueFrom } from 'rxjs';
 import { NatsClient } from './nats-client';
 import { respondError } from './replies';
@@ -12,9 +12,9 @@ export interface NatsPatternExtras {
 }
 
 /**
- * Nest transport over the raw `nats` client. Unlike Nest's built-in NATS transport it
- * passes plain payloads (a `nats req` from a device is understood), keeps headers, honours a queue group
- * per pattern, and lets the app add and drain subscriptions at run time.
+ * Nest transport over the raw NATS client (@nats-io/transport-node). Unlike Nest's built-in NATS
+ * transport it passes plain payloads (a `nats req` from a device is understood), keeps headers, honours a
+ * queue group per pattern, and lets the app add and drain subscriptions at run time.
  *
  * A handler receives the raw `Msg` as its payload and owns the reply: it answers with `msg.respond`
  * (or forwards the reply subject). If it throws, the error is answered per the NATS services convention.

@@ -1,4 +1,4 @@
-import { headers as natsHeaders, Msg, MsgHdrs, NatsError } from 'nats';
+import { headers as natsHeaders, Msg, MsgHdrs } from '@nats-io/transport-node';
 import { asEparaError, EparaError, ErrorCode, Header, isErrorCode, MediaType, parseErrorBody, retryAfterSeconds } from '@epara/contracts';
 import { decodeJson, encodeJson } from './codec/json-codec';
 
@@ -40,9 +40,3 @@ export function replyError(msg: Msg): EparaError | undefined {
   if (parsed) return parsed;
   return new EparaError((isErrorCode(code) ? code : 500) as ErrorCode, msg.headers?.get(Header.ServiceError) || 'error reply');
 }
-
-/** NATS client errors parsed once, so callers ask questions instead of comparing strings. */
-export const natsFailure = {
-  isNoResponders: (e: unknown) => e instanceof NatsError && e.code === '503',
-  isTimeout: (e: unknown) => e instanceof NatsError && e.code === 'TIMEOUT',
-};

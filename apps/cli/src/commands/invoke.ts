@@ -1,4 +1,5 @@
-import { headers as natsHeaders, MsgHdrs } from 'nats';
+import { headers as natsHeaders, MsgHdrs } from '@nats-io/transport-node';
+import { classifyNatsError, NatsFailure } from '@epara/nats/nats-errors';
 import {
   decodeInvocation,
   decodeResultTensors,
@@ -70,14 +71,14 @@ async function overNats(
   try {
     reply = await session.nc.request(subject, body, { timeout: timeoutMs, headers: h });
   } catch (e) {
-    const code = (e as { code?: string }).code;
-    if (code === '503')
+    const failure = classifyNatsError(e);
+    if (failure === NatsFailure.NoResponders)
       throw new CliError(
         `no gateway answers ${subject} at ${session.url} (queue group epara-gateway) — is \`npm start\` running?`,
         ExitCode.Failed,
         { cause: e },
       );
-    if (code === 'TIMEOUT')
+    if (failure === NatsFailure.Timeout)
       throw new CliError(`no reply on ${subject} within ${timeoutMs} ms (raise --timeout, or check \`epara devices\`)`, ExitCode.Failed, {
         cause: e,
       });

@@ -1,4 +1,5 @@
-import { KvEntry, KvWatchInclude } from 'nats';
+import { KvEntry, KvWatchInclude } from '@nats-io/kv';
+import { watchKv } from '@epara/nats/kv-watch';
 import { OptionKind } from '../args';
 import { CliError } from '../cli-io';
 import { describePayload, formatAge, payloadJson, table } from '../format';
@@ -18,9 +19,8 @@ function entryJson(e: KvEntry): Record<string, unknown> {
 
 async function listBuckets(ctx: CommandContext): Promise<number> {
   const session = await ctx.nats();
-  const jsm = await session.jsm();
   const rows: { bucket: string; values: number; history: number; ttl: number; description: string }[] = [];
-  for await (const s of jsm.streams.listKvs())
+  for (const s of await session.kvStatuses())
     rows.push({ bucket: s.bucket, values: s.values, history: s.history, ttl: s.ttl, description: s.description ?? '' });
   rows.sort((a, b) => a.bucket.localeCompare(b.bucket));
   if (ctx.json) ctx.printJson(rows);
@@ -99,17 +99,17 @@ export const kvWatchCommand: Command = {
     const kv = await session.kv(bucket);
     const count = ctx.opts.int('count');
     const timeoutMs = ctx.opts.int('timeout');
-    const iter = await kv.watch({
-      key: key ?? '>',
-      include: ctx.opts.flag('updates-only') ? KvWatchInclude.UpdatesOnly : KvWatchInclude.LastValue,
-      initializedFn: () => {
+    const watch = await watchKv(
+      kv,
+      { key: key ?? '>', include: ctx.opts.flag('updates-only') ? KvWatchInclude.UpdatesOnly : KvWatchInclude.LastValue },
+      () => {
         if (!ctx.json) ctx.io.err(`watching ${bucket}${key ? ` > ${key}` : ''} on ${session.url} (Ctrl-C to stop)`);
       },
-    });
-    const stopper = new StreamStopper(() => iter.stop(), timeoutMs, ctx.io.signal);
+    );
+    const stopper = new StreamStopper(() => watch.stop(), timeoutMs, ctx.io.signal);
     let n = 0;
     try {
-      for await (const e of iter) {
+      for await (const e of watch.entries) {
         n++;
         if (ctx.json) ctx.printJson(entryJson(e), true);
         else {
@@ -120,7 +120,7 @@ export const kvWatchCommand: Command = {
       }
     } finally {
       stopper.dispose();
-      iter.stop();
+      watch.stop();
     }
     checkCount('entries', n, count, stopper, timeoutMs);
     return 0;

@@ -1,4 +1,5 @@
-import { headers as natsHeaders, Msg, MsgHdrs } from 'nats';
+import { headers as natsHeaders, Msg, MsgHdrs } from '@nats-io/transport-node';
+import { classifyNatsError, NatsFailure } from '@epara/nats/nats-errors';
 import { EventKind, Header, subjects } from '@epara/contracts';
 import { OptionKind, parseHeaderOption } from '../args';
 import { CliError, ExitCode } from '../cli-io';
@@ -128,10 +129,11 @@ export const reqCommand: Command = {
     try {
       reply = await session.nc.request(subject, body.bytes, { timeout: timeoutMs, headers: h });
     } catch (e) {
-      const code = (e as { code?: string }).code;
-      if (code === '503')
+      const failure = classifyNatsError(e);
+      if (failure === NatsFailure.NoResponders)
         throw new CliError(`no responders on ${subject} at ${session.url}: nothing subscribes to it`, ExitCode.Failed, { cause: e });
-      if (code === 'TIMEOUT') throw new CliError(`no reply on ${subject} within ${timeoutMs} ms`, ExitCode.Failed, { cause: e });
+      if (failure === NatsFailure.Timeout)
+        throw new CliError(`no reply on ${subject} within ${timeoutMs} ms`, ExitCode.Failed, { cause: e });
       throw session.describe(e, subject);
     }
     const ms = performance.now() - started;

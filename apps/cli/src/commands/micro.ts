@@ -1,4 +1,4 @@
-import { RequestStrategy, ServiceIdentity, ServiceInfo, ServiceStats } from 'nats';
+import { askMicroServices, MicroVerb, ServiceIdentity, ServiceInfo, ServiceStats } from '@epara/nats/services-adapter';
 import { OptionKind } from '../args';
 import { CliError } from '../cli-io';
 import { table } from '../format';
@@ -12,28 +12,23 @@ const MICRO_OPTIONS = [
   { name: 'timeout', kind: OptionKind.Int, value: 'MS', help: `how long to collect answers (default ${DEFAULT_WAIT_MS})` },
 ];
 
-type Verb = 'ping' | 'info' | 'stats';
-
 /**
  * Asks every instance of the services API ($SRV.<verb>[.<name>[.<id>]]) and collects the answers until
- * they stop coming (jitter) or the wait ends. Sorted by service name, then device, then id.
+ * they stop coming or the wait ends. Sorted by service name, then device, then id.
  */
 async function ask<T extends ServiceIdentity>(
   ctx: CommandContext,
-  verb: Verb,
+  verb: MicroVerb,
   name?: string,
   id?: string,
 ): Promise<{ session: NatsSession; answers: T[] }> {
   const session = await ctx.nats();
-  const maxWait = ctx.opts.int('timeout') ?? DEFAULT_WAIT_MS;
-  const client = session.nc.services.client({ strategy: RequestStrategy.JitterTimer, maxWait });
-  const answers: T[] = [];
+  const maxWaitMs = ctx.opts.int('timeout') ?? DEFAULT_WAIT_MS;
+  let answers: T[];
   try {
-    const iter = (await client[verb](name, id)) as AsyncIterable<T>;
-    for await (const a of iter) answers.push(a);
+    answers = (await askMicroServices(session.nc, verb, { maxWaitMs, name, id })) as T[];
   } catch (e) {
-    // No service at all answers with "no responders": an empty list, not a failure.
-    if ((e as { code?: string }).code !== '503') throw session.describe(e, `$SRV.${verb.toUpperCase()}`);
+    throw session.describe(e, `$SRV.${verb.toUpperCase()}`);
   }
   answers.sort(
     (a, b) =>

@@ -1,5 +1,6 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { AckPolicy, ConsumerMessages, headers as natsHeaders, JsMsg, nanos, nuid } from 'nats';
+import { AckPolicy, ConsumerMessages, JsMsg } from '@nats-io/jetstream';
+import { headers as natsHeaders, nanos, nuid } from '@nats-io/transport-node';
 import { Bucket, EparaError, Header, isJson, MediaType, Stream, subjects, token } from '@epara/contracts';
 import { decodeJson, JsonDecodeError, NatsClient } from '@epara/nats';
 import { FunctionRegistry } from '../functions/function-registry.service';
@@ -115,7 +116,7 @@ export class AsyncService implements OnApplicationBootstrap, OnApplicationShutdo
     const id = m.headers?.get(Header.RequestId)?.toLowerCase() || `${fn}-${m.seq}`;
     const previous = await this.status(id).catch(() => undefined);
     const base: AsyncRequestRecord = previous ?? { id, function: fn, status: 'queued', submittedAt: m.info.timestampNanos / 1e6 };
-    const running: AsyncRequestRecord = { ...base, status: 'running', startedAt: Date.now(), attempts: m.info.redeliveryCount };
+    const running: AsyncRequestRecord = { ...base, status: 'running', startedAt: Date.now(), attempts: m.info.deliveryCount };
     await this.put(running);
     try {
       const reply = await this.invoker.invoke(
@@ -152,9 +153,9 @@ export class AsyncService implements OnApplicationBootstrap, OnApplicationShutdo
     } catch (e) {
       const err = e instanceof EparaError ? e : new EparaError(500, 'internal error');
       const retryable = err.code === 429 || err.code === 503 || err.code === 504 || err.code === 500;
-      if (retryable && m.info.redeliveryCount < MAX_DELIVER) {
+      if (retryable && m.info.deliveryCount < MAX_DELIVER) {
         await this.put({ ...running, status: 'queued', error: { code: err.code, message: `${err.message}; retrying` } });
-        m.nak(RETRY_DELAY_MS * m.info.redeliveryCount);
+        m.nak(RETRY_DELAY_MS * m.info.deliveryCount);
         return;
       }
       const failed: AsyncRequestRecord = {

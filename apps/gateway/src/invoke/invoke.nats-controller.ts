@@ -1,6 +1,6 @@
 import { Controller, UseFilters } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
-import { Msg } from 'nats';
+import { Msg } from '@nats-io/transport-node';
 import { GATEWAY_QUEUE, subjects } from '@epara/contracts';
 import { RpcPassthroughFilter } from '@epara/nats';
 import { InvokeService } from './invoke.service';

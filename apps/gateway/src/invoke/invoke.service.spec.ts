@@ -1,4 +1,4 @@
-import { headers as natsHeaders, Msg, MsgHdrs, NatsError } from 'nats';
+import { errors, headers as natsHeaders, Msg, MsgHdrs } from '@nats-io/transport-node';
 import {
   decodeInvocation,
   decodeResultTensors,
@@ -31,8 +31,9 @@ interface SentRequest {
 /** A worker's answer to one request: a reply (body, serving headers) or a thrown NATS failure. */
 type Answer = (req: SentRequest) => { body: Uint8Array; headers?: Record<string, string> };
 
+/** What nats.js rejects a request with when nobody subscribes to its subject. */
 const noResponders = () => {
-  throw new NatsError('503', '503');
+  throw new errors.RequestError('no responders', { cause: new errors.NoRespondersError('subject') });
 };
 
 /** The NATS request path as a table: subject → how it answers; every request is recorded. */

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { createInbox, headers as natsHeaders, Msg, MsgHdrs, nuid } from 'nats';
+import { createInbox, headers as natsHeaders, Msg, MsgHdrs, nuid } from '@nats-io/transport-node';
 import {
   decodeInvocation,
   decodeResultTensors,

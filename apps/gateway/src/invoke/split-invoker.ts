@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { headers as natsHeaders } from 'nats';
+import { headers as natsHeaders } from '@nats-io/transport-node';
 import { EparaError, FunctionRecord, Header, MediaType, Mode, subjects } from '@epara/contracts';
-import { decodeJson, NatsClient, replyError } from '@epara/nats';
+import { decodeJson, NatsClient, natsFailure, replyError } from '@epara/nats';
 import { mergeSplitDetections, splitImageForDetector } from '@epara/kinds';
 import type { ScoredRect } from '@epara/policy';
 import { ClusterView } from '../cluster/cluster-view.service';
@@ -59,8 +59,7 @@ export class SplitInvoker {
             boxes: doc.boxes,
           };
         } catch (e) {
-          if ((e as { code?: string }).code === 'TIMEOUT')
-            throw EparaError.deadline(`tile ${i} on ${device} did not answer within the deadline`);
+          if (natsFailure.isTimeout(e)) throw EparaError.deadline(`tile ${i} on ${device} did not answer within the deadline`);
           throw e;
         } finally {
           this.cluster.end(device);

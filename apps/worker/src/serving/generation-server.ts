@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { headers as natsHeaders, Msg, nuid } from 'nats';
+import { headers as natsHeaders, Msg, nuid } from '@nats-io/transport-node';
 import { EparaError, Header, MediaType, parseGenerationInput } from '@epara/contracts';
 import { respondError } from '@epara/nats';
 import { GenerationEngine } from '@epara/generation';

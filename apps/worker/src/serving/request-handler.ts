@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { headers as natsHeaders, Msg, nuid } from 'nats';
+import { headers as natsHeaders, Msg, nuid } from '@nats-io/transport-node';
 import { asEparaError, decodeInvocation, EparaError, encodeResult, FunctionRecord, Header, Mode } from '@epara/contracts';
 import { LargePayloads, respondError } from '@epara/nats';
 import { LoadedModel } from '@epara/runtime';

@@ -1,7 +1,11 @@
-import { Service } from 'nats';
 import { EparaError, EventKind, EventPublisher, FunctionKind, functionQueue, Header, Mode, subjects, unitKey } from '@epara/contracts';
+<<<<<<< HEAD
 import type { EndpointPublisher, UnitState } from '@epara/core';
 import { NatsClient, respondError } from '@epara/nats';
+=======
+import type { EndpointPublisher, UnitLifecycle } from '@epara/core';
+import { addMicroService, MicroService, NatsClient, respondError } from '@epara/nats';
+>>>>>>> nats-v3
 import type { LoadedModel } from '@epara/runtime';
 import { GenerationServer } from './generation-server';
 import { RequestHandler } from './request-handler';
@@ -30,7 +34,7 @@ export interface EndpointContext {
  * are announced once published.
  */
 export class WorkerEndpoints implements EndpointPublisher<WorkerWanted, LoadedModel> {
-  private service?: Service;
+  private service?: MicroService;
 
   constructor(
     private readonly nats: NatsClient,
@@ -45,7 +49,7 @@ export class WorkerEndpoints implements EndpointPublisher<WorkerWanted, LoadedMo
     const old = this.service;
     const units = [...serving].sort((a, b) => a.unit.localeCompare(b.unit));
     const fns = [...new Set(units.map((p) => p.record.name))];
-    const svc = await this.nats.nc.services.add({
+    const svc = await addMicroService(this.nats.nc, {
       name: 'epara-worker',
       version: WORKER_VERSION,
       description: `Epara worker for device ${device}`,
@@ -60,7 +64,7 @@ export class WorkerEndpoints implements EndpointPublisher<WorkerWanted, LoadedMo
           .map((s) => `${s.unit}:${s.state}`)
           .join(','),
       },
-      statsHandler: async () => this.ctx.stats(),
+      stats: async () => this.ctx.stats(),
     });
     for (const fn of fns) {
       const first = units.find((p) => p.record.name === fn)!;

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { KV } from 'nats';
+import { KV } from '@nats-io/kv';
 import { Bucket, DeviceState, EventKind, EventPublisher, subjects } from '@epara/contracts';
 import { encodeJson, EVENT_PUBLISHER, NatsClient } from '@epara/nats';
 import { WORKER_CONFIG, WorkerConfig } from '../config';

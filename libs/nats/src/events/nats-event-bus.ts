@@ -1,4 +1,4 @@
-import { NatsConnection } from 'nats';
+import { NatsConnection } from '@nats-io/transport-node';
 import { EventKind, EventPayload, EventPublisher, subjects } from '@epara/contracts';
 import { encodeJson } from '../codec/json-codec';
 

@@ -1,9 +1,12 @@
+import { JetStreamApiCodes, JetStreamApiError } from '@nats-io/jetstream';
 import { KvBucket, KvBucketEntry } from './kv-bucket';
 
-/** The error a stale write gets, shaped like JetStream's (`api_error.err_code` 10071). */
+/** The error a stale write gets from JetStream: "wrong last sequence" (`err_code` 10071). */
 function wrongLastSequence(revision: number): Error {
-  return Object.assign(new Error(`wrong last sequence: ${revision}`), {
-    api_error: { err_code: 10071, description: `wrong last sequence: ${revision}` },
+  return new JetStreamApiError({
+    code: 400,
+    err_code: JetStreamApiCodes.StreamWrongLastSequence,
+    description: `wrong last sequence: ${revision}`,
   });
 }
 
