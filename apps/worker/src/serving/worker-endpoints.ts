@@ -1,11 +1,6 @@
 import { EparaError, EventKind, EventPublisher, FunctionKind, functionQueue, Header, Mode, subjects, unitKey } from '@epara/contracts';
-<<<<<<< HEAD
 import type { EndpointPublisher, UnitState } from '@epara/core';
-import { NatsClient, respondError } from '@epara/nats';
-=======
-import type { EndpointPublisher, UnitLifecycle } from '@epara/core';
 import { addMicroService, MicroService, NatsClient, respondError } from '@epara/nats';
->>>>>>> nats-v3
 import type { LoadedModel } from '@epara/runtime';
 import { GenerationServer } from './generation-server';
 import { RequestHandler } from './request-handler';
