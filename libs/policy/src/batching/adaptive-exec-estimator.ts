@@ -32,8 +32,9 @@ export class AdaptiveExecEstimator {
     this.alpha = alpha;
     this.unknownMs = unknownMs;
     const table = parseExecTable(seed);
-    this.sizes = table.sizes;
-    this.ms = table.ms;
+    // Copies: the parsed table is shared (cached per profile) and these arrays learn in place.
+    this.sizes = [...table.sizes];
+    this.ms = [...table.ms];
     this.fastestMs = [...table.ms];
   }
 
