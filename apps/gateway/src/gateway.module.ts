@@ -12,7 +12,10 @@ import { DeployService } from './functions/deploy.service';
 import { FunctionRegistry } from './functions/function-registry.service';
 import { FunctionsController } from './functions/functions.controller';
 import { InvokeNatsController } from './invoke/invoke.nats-controller';
+import { GenerationStreamer } from './invoke/generation-streamer';
 import { InvokeService } from './invoke/invoke.service';
+import { PipelineInvoker } from './invoke/pipeline-invoker';
+import { WorkerCaller } from './invoke/worker-caller';
 import { KserveController } from './kserve/kserve.controller';
 import { SplitInvoker } from './invoke/split-invoker';
 import { AsyncController } from './async/async.controller';
@@ -40,6 +43,9 @@ export class GatewayModule {
         ClusterView,
         DeployService,
         InvokeService,
+        WorkerCaller,
+        PipelineInvoker,
+        GenerationStreamer,
         SplitInvoker,
         AsyncService,
         GatewayMetrics,

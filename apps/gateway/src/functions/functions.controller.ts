@@ -3,6 +3,7 @@ import { FileInterceptor } from '@nestjs/platform-express';
 import { ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { FunctionRecord } from '@epara/contracts';
+import { GenerationStreamer } from '../invoke/generation-streamer';
 import { InvokeService } from '../invoke/invoke.service';
 import { DeployService } from './deploy.service';
 import { FunctionRegistry } from './function-registry.service';
@@ -15,6 +16,7 @@ export class FunctionsController {
     private readonly deployer: DeployService,
     private readonly registry: FunctionRegistry,
     private readonly invoker: InvokeService,
+    private readonly streamer: GenerationStreamer,
   ) {}
 
   @Post()
@@ -50,8 +52,8 @@ export class FunctionsController {
   @ApiOperation({ summary: 'Invoke synchronously: Open Inference Protocol JSON, msgpack, or media bytes by Content-Type' })
   async invoke(@Param('name') name: string, @Req() req: Request, @Res() res: Response): Promise<void> {
     const request = invokeRequestFrom(req);
-    if (this.invoker.wantsStream(name, request.accept))
-      return streamEvents(res, (onEvent, signal) => this.invoker.stream(name, request, onEvent, signal));
+    if (this.streamer.wantsStream(name, request.accept))
+      return streamEvents(res, (onEvent, signal) => this.streamer.stream(name, request, onEvent, signal));
     sendReply(res, await this.invoker.invoke(name, request, 'http'));
   }
 }

@@ -20,6 +20,8 @@ import type { GatewayMetrics } from '../common/gateway-metrics';
 import type { GatewayConfig } from '../config';
 import type { FunctionRegistry } from '../functions/function-registry.service';
 import { InvokeService } from './invoke.service';
+import { PipelineInvoker } from './pipeline-invoker';
+import { WorkerCaller } from './worker-caller';
 import type { SplitInvoker } from './split-invoker';
 
 interface SentRequest {
@@ -114,13 +116,16 @@ function setup(records: FunctionRecord[]) {
   const counter = { inc: () => undefined, observe: () => undefined };
   const metrics = { requests: counter, goodRequests: counter, latency: counter };
   const config = { policy: servingPolicy('epara'), replyGraceMs: 100, directReply: true } as unknown as GatewayConfig;
+  const nats = { nc: {}, payloads: transport.payloads } as unknown as NatsClient;
+  const caller = new WorkerCaller(nats, cluster as unknown as ClusterView, config);
   const sut = new InvokeService(
-    { nc: {}, payloads: transport.payloads } as unknown as NatsClient,
+    nats,
     registry as unknown as FunctionRegistry,
-    cluster as unknown as ClusterView,
+    caller,
     metrics as unknown as GatewayMetrics,
     config,
     {} as SplitInvoker,
+    new PipelineInvoker(caller),
   );
   return { sut, transport, cluster };
 }

@@ -1,0 +1,88 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { headers as natsHeaders, Msg, MsgHdrs } from '@nats-io/transport-node';
+import { EparaError, FunctionRecord, Header, MediaType } from '@epara/contracts';
+import { RequestRouter, Route, routeSubject, RouteTarget } from '@epara/core';
+import { NatsClient, natsFailure } from '@epara/nats';
+import { ClusterReplicaView } from '../cluster/cluster-replica-view';
+import { ClusterView } from '../cluster/cluster-view.service';
+import { GATEWAY_CONFIG, GatewayConfig } from '../config';
+import type { InvokeRequest } from './invoke.service';
+
+/** Longest a non-streamed generation may take, ms. */
+const GENERATION_TIMEOUT_MS = 120_000;
+
+/**
+ * The gateway's one way to reach a worker, shared by plain invocations, pipeline stages and token
+ * streams: the core's RequestRouter picks the route (503 when nothing is placed), this class builds the
+ * worker headers, sends, counts the request in flight on its device while it waits, and turns a NATS
+ * timeout into a 504.
+ */
+@Injectable()
+export class WorkerCaller {
+  private readonly router: RequestRouter<string>;
+
+  constructor(
+    private readonly nats: NatsClient,
+    private readonly cluster: ClusterView,
+    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+  ) {
+    this.router = new RequestRouter(new ClusterReplicaView(cluster), { policy: config.policy, random: Math.random });
+  }
+
+  /** A request's deadline, epoch ms: the earlier of the client's own and arrival + the function's SLO. */
+  deadlineOf(record: FunctionRecord, arrivalMs: number, clientDeadline?: number): number {
+    return RequestRouter.deadlineOf(record.slo.latencyMs, arrivalMs, clientDeadline);
+  }
+
+  /** Where a request of `record` (or its pipeline stage) goes now; 503 when no replica is placed. */
+  route(record: FunctionRecord, stage?: number): Route<string> {
+    return this.placed(record, this.router.route(record.name, undefined, stage));
+  }
+
+  /** Where a request goes after `failed` had no responders: another replica, or the queue group. */
+  retryRoute(record: FunctionRecord, failed: Route<string>): Route<string> {
+    return this.placed(record, this.router.retryTarget(failed));
+  }
+
+  /** The headers a worker reads: content types, the deadline, the request id, the priority. */
+  headers(req: InvokeRequest, deadline: number, requestId: string): MsgHdrs {
+    const h = natsHeaders();
+    h.set(Header.ContentType, req.contentType ?? MediaType.Json);
+    if (req.accept) h.set(Header.Accept, req.accept);
+    h.set(Header.Deadline, String(deadline));
+    h.set(Header.RequestId, requestId);
+    if (req.priority) h.set(Header.Priority, req.priority);
+    return h;
+  }
+
+  /** One request to a worker; bodies over the NATS max payload go through the object store both ways. */
+  async send(
+    route: Route<string>,
+    body: Uint8Array,
+    h: MsgHdrs,
+    deadline: number,
+    generation = false,
+  ): Promise<{ msg: Msg; body: Uint8Array }> {
+    // A whole generation takes far longer than its time to first token (the deadline it carries).
+    const timeout = generation ? GENERATION_TIMEOUT_MS : Math.max(1, deadline - Date.now() + this.config.replyGraceMs);
+    if (route.device) this.cluster.begin(route.device);
+    try {
+      return await this.nats.payloads.request(this.nats.nc, routeSubject(route), body, { timeout, headers: h, noMux: false });
+    } catch (e) {
+      if (natsFailure.isTimeout(e)) throw EparaError.deadline(`no reply within the deadline (${route.device ?? routeSubject(route)})`);
+      throw e;
+    } finally {
+      if (route.device) this.cluster.end(route.device);
+    }
+  }
+
+  private placed(record: FunctionRecord, route: Route<string>): Route<string> {
+    if (route.target === RouteTarget.Unplaced) {
+      throw EparaError.noCapacity(
+        `function "${record.name}" has no replica placed yet: no worker has room for it, or the scheduler is not running`,
+        { function: record.name },
+      );
+    }
+    return route;
+  }
+}
