@@ -177,7 +177,10 @@ export class BenchCluster {
     const env = { ...this.env, ...extra, [portVar]: String(port) };
     const logFile = join(this.logDir, `${name}.log`);
     const fd = openSync(logFile, 'a');
-    const proc = spawn(process.execPath, [appEntry(app)], {
+    // EPARA_BENCH_CPU_PROF=<dir>: every app writes a V8 CPU profile there when it exits (bench/profile-breakdown.ts reads them).
+    const profDir = process.env.EPARA_BENCH_CPU_PROF;
+    const nodeArgs = profDir ? ['--cpu-prof', `--cpu-prof-dir=${join(profDir, name)}`] : [];
+    const proc = spawn(process.execPath, [...nodeArgs, appEntry(app)], {
       cwd: REPO_ROOT,
       // EPARA_* variables of the benchmark's own environment reach the apps (to compare a setting, e.g.
       // EPARA_SESSION_THREADS=false); what the benchmark sets itself wins.
