@@ -5,7 +5,7 @@
  * what ran them — the NATS client, the codecs, onnxruntime, prom-client, Nest/Express, Node's sockets
  * and streams, Epara's own code, the garbage collector — and divided by the requests answered.
  *
- *   npx tsx bench/profile-breakdown.ts [--pin] [--seconds=8] [--paths=b,d,e] [--out=report.md]
+ *   npx tsx bench/profile-breakdown.ts [--pin] [--seconds=8] [--paths=b,d,e] [--model=add|mlp] [--workers=1] [--out=report.md]
  *
  * Paths: b = NATS `epara.v1.invoke.add` with direct reply, d = straight to the worker subject,
  * e = HTTP JSON. A profile's clock is the system's monotonic clock, the same as `process.hrtime`, so
@@ -15,9 +15,9 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeTensorsMsgpack } from '@epara/contracts';
-import { buildAdd } from '@epara/runtime';
+import { buildAdd, buildMlp } from '@epara/runtime';
 import { machineLine, maybeWriteReport, parseArgs, sleep } from './lib/args';
-import { withCluster } from './lib/cluster';
+import { getJson, waitFor, withCluster } from './lib/cluster';
 import { closedLoop, httpInvoker, Invoke, keepAliveAgent, natsInvoker } from './lib/load';
 import { pinningLine } from './lib/pinning';
 import { Report } from './lib/table';
@@ -25,6 +25,8 @@ import { Report } from './lib/table';
 const args = parseArgs(process.argv.slice(2));
 const SECONDS = args.num('seconds', 8);
 const PATHS = args.str('paths', 'b,d,e').split(',') as PathId[];
+const MODEL = args.str('model', 'add');
+const WORKERS = args.num('workers', 1);
 const CONCURRENCY = 64;
 type PathId = 'b' | 'd' | 'e';
 const PATH_LABEL: Record<PathId, string> = { b: 'NATS invoke, direct reply', d: 'NATS to worker subject', e: 'HTTP JSON' };
@@ -87,28 +89,39 @@ async function runPath(path: PathId): Promise<PathResult> {
   process.env.EPARA_BENCH_CPU_PROF = dir;
   let window = { from: 0, to: 0, answered: 0, rps: 0 };
   try {
-    await withCluster({ workers: 1, workerEnv: () => ({ EPARA_BATCHING_OFF: '1' }) }, async (c) => {
-      const d = await c.deploy({ name: 'add', kind: 'tensor', slo: { latencyMs: 100 } }, buildAdd());
-      const packed = encodeTensorsMsgpack([
-        { name: 'a', datatype: 'FP32', shape: [1, 4], data: new Float32Array([1, 2, 3, 4]) },
-        { name: 'b', datatype: 'FP32', shape: [1, 4], data: new Float32Array([0.5, 0.25, -1, 10]) },
-      ]);
-      const json = Buffer.from(
-        JSON.stringify({
-          inputs: [
-            { name: 'a', datatype: 'FP32', shape: [1, 4], data: [1, 2, 3, 4] },
-            { name: 'b', datatype: 'FP32', shape: [1, 4], data: [0.5, 0.25, -1, 10] },
-          ],
-        }),
+    await withCluster({ workers: WORKERS, workerEnv: () => ({ EPARA_BATCHING_OFF: '1' }) }, async (c) => {
+      // Several workers: one replica on each (left alone the scheduler places one replica of a light model).
+      const hints = WORKERS > 1 ? { hints: { replicas: WORKERS } } : {};
+      const d = await c.deploy(
+        { name: MODEL, kind: 'tensor', slo: { latencyMs: 100 }, ...hints },
+        MODEL === 'mlp' ? buildMlp() : buildAdd(),
       );
+      const inputs =
+        MODEL === 'mlp'
+          ? [{ name: 'x', datatype: 'FP32' as const, shape: [1, 256], data: new Float32Array(256).map((_, i) => Math.sin(i)) }]
+          : [
+              { name: 'a', datatype: 'FP32' as const, shape: [1, 4], data: new Float32Array([1, 2, 3, 4]) },
+              { name: 'b', datatype: 'FP32' as const, shape: [1, 4], data: new Float32Array([0.5, 0.25, -1, 10]) },
+            ];
+      if (WORKERS > 1)
+        await waitFor(
+          async () => {
+            const p = (await getJson(`${c.gatewayUrl}/v1/placement`)).body?.placement ?? [];
+            return p.filter((x: { assignments: { fn: string }[] }) => x.assignments.some((a) => a.fn === MODEL)).length >= WORKERS;
+          },
+          20_000,
+          `${MODEL} placed on ${WORKERS} workers`,
+        );
+      const packed = encodeTensorsMsgpack(inputs);
+      const json = Buffer.from(JSON.stringify({ inputs: inputs.map((t) => ({ ...t, data: [...t.data] })) }));
       const agent = keepAliveAgent(CONCURRENCY);
       const msgpack = { contentType: 'application/msgpack', accept: 'application/msgpack' };
       const invoke: Invoke =
         path === 'b'
-          ? natsInvoker(c.nc, 'epara.v1.invoke.add', packed, msgpack)
+          ? natsInvoker(c.nc, `epara.v1.invoke.${MODEL}`, packed, msgpack)
           : path === 'd'
-            ? natsInvoker(c.nc, `epara.v1.${d.mode}.add`, packed, msgpack)
-            : httpInvoker(`${c.gatewayUrl}/v1/functions/add/invoke`, json, { 'content-type': 'application/json' }, agent);
+            ? natsInvoker(c.nc, `epara.v1.${d.mode}.${MODEL}`, packed, msgpack)
+            : httpInvoker(`${c.gatewayUrl}/v1/functions/${MODEL}/invoke`, json, { 'content-type': 'application/json' }, agent);
       await closedLoop(invoke, { concurrency: CONCURRENCY, durationMs: 2000, warmupMs: 500 }); // warm the JIT
       const from = monotonicUs();
       const r = await closedLoop(invoke, { concurrency: CONCURRENCY, durationMs: SECONDS * 1000, warmupMs: 0 });
@@ -144,7 +157,7 @@ async function main(): Promise<void> {
   report.heading('Per-request CPU by what ran it (V8 CPU profiles of each app)');
   report.text(`${machineLine()}. ${pinningLine()}`);
   report.text(
-    `Model \`add\` (a 27 µs run), 1 worker with batching off, closed loop at ${CONCURRENCY} in flight for ${SECONDS} s per path, ` +
+    `Model \`${MODEL}\`, ${WORKERS} worker(s) with batching off, closed loop at ${CONCURRENCY} in flight for ${SECONDS} s per path, ` +
       "one fresh cluster per path. Figures: µs of each process's CPU per answered request, from the profile " +
       'samples inside the load window; "idle" is left out. nats-server is native code and is not profiled here ' +
       '(bench:invoke reports its CPU per request).',
