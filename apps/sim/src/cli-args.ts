@@ -19,6 +19,8 @@ export interface CliArgs {
   svg: boolean;
   /** Print the per-function table too (default true). */
   detail: boolean;
+  /** Search the highest rate scale at which total SLO attainment stays ≥ 99% and ≥ 90%, per policy. */
+  sweep: boolean;
 }
 
 export const USAGE = `usage: npm run sim -- <workload.json> [options]
@@ -30,11 +32,13 @@ export const USAGE = `usage: npm run sim -- <workload.json> [options]
   --warmup S         replace the warm-up, s
   --out DIR          where to write sim-<workload>-<date>.{json,md,svg} (default bench/results)
   --no-svg           skip the SVG plot
-  --brief            print only the totals and the goodput-per-function tables`;
+  --brief            print only the totals and the goodput-per-function tables
+  --sweep            per policy, the highest rate scale (× every stream's rate, same trace shape) at which
+                     total SLO attainment stays ≥ 99% and ≥ 90%, with the lowest per-function attainment there`;
 
 /** Parses the command line; throws an Error whose message says what was wrong (and the usage). */
 export function parseCliArgs(argv: readonly string[]): CliArgs {
-  const args: CliArgs = { workload: '', policies: [...POLICY_NAMES], out: 'bench/results', svg: true, detail: true };
+  const args: CliArgs = { workload: '', policies: [...POLICY_NAMES], out: 'bench/results', svg: true, detail: true, sweep: false };
   const positional: string[] = [];
   const fail = (msg: string): never => {
     throw new UsageError(msg === 'help' ? USAGE : `${msg}\n\n${USAGE}`);
@@ -85,6 +89,9 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
         break;
       case '--brief':
         args.detail = false;
+        break;
+      case '--sweep':
+        args.sweep = true;
         break;
       case '-h':
       case '--help':

@@ -6,12 +6,76 @@
  * Runs each policy over the workload (same arrivals for all), prints the comparison tables and
  * writes bench/results/sim-<workload>-<date>.{json,md,svg}. See docs/simulator.md.
  */
-import { fmtRps, functionTable, goodputMatrix, markdownTable, RunSummary, totalsTable, writeComparisonArtifacts } from '@epara/goodput';
-import { expandDevices, loadWorkload, WorkloadError } from '@epara/workload';
+import {
+  fmtRps,
+  functionTable,
+  goodputMatrix,
+  markdownTable,
+  RunSummary,
+  ScalePoint,
+  searchCapacity,
+  totalsTable,
+  writeComparisonArtifacts,
+} from '@epara/goodput';
+import type { PolicyName } from '@epara/policy';
+import { expandDevices, loadWorkload, scaleRates, Workload, WorkloadError } from '@epara/workload';
 import { execFileSync } from 'node:child_process';
 import { parseCliArgs, UsageError } from './cli-args';
 import { simulate } from './simulation';
 import { SimStats } from './types';
+
+/** What a run at one rate scale attained: total, and the lowest function that was offered anything. */
+function pointOf(scale: number, r: RunSummary): ScalePoint {
+  let min = { name: '—', attainment: 1 };
+  for (const f of r.functions) if (f.offered > 0 && f.attainment < min.attainment) min = { name: f.name, attainment: f.attainment };
+  return { scale, attainment: r.total.attainment, minFunctionAttainment: min.attainment, minFunction: min.name };
+}
+
+/**
+ * `--sweep`: per policy, the highest rate scale at which total attainment stays ≥ 99% and ≥ 90%
+ * (searchCapacity over `scaleRates`; the runs are shared between the two targets).
+ */
+function sweep(workload: Workload, policies: PolicyName[], args: ReturnType<typeof parseCliArgs>): void {
+  const rows: string[][] = [];
+  const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+  for (const policy of policies) {
+    const runs = new Map<number, ScalePoint>();
+    const evaluate = (scale: number): ScalePoint => {
+      let p = runs.get(scale);
+      if (!p) {
+        const r = simulate(scaleRates(workload, scale), {
+          policy,
+          devices: args.devices,
+          seed: args.seed,
+          durationS: args.durationS,
+          warmupS: args.warmupS,
+        });
+        p = pointOf(scale, r.summary);
+        runs.set(scale, p);
+        console.log(
+          `  ${policy.padEnd(14)} × ${scale.toFixed(3).padStart(8)}: attainment ${pct(p.attainment)}, lowest ${p.minFunction} ${pct(p.minFunctionAttainment)}`,
+        );
+      }
+      return p;
+    };
+    const cells: string[] = [policy];
+    for (const target of [0.99, 0.9]) {
+      const r = searchCapacity(evaluate, target);
+      cells.push(
+        r.best ? `×${r.best.scale.toFixed(2)}` : `< ×${r.firstMiss!.scale.toFixed(3)}`,
+        r.best ? `${r.best.minFunction} ${pct(r.best.minFunctionAttainment)}` : '—',
+      );
+    }
+    cells.push(String(runs.size));
+    rows.push(cells);
+  }
+  console.log(
+    `\n${markdownTable(['policy', 'max rate scale @ 99%', 'lowest function there', 'max rate scale @ 90%', 'lowest function there', 'runs'], rows)}\n`,
+  );
+  console.log(
+    'rate scale: every stream of the workload at that multiple of its rate, same seed and trace shape; within 5% (geometric bisection).',
+  );
+}
 
 async function main(): Promise<void> {
   const args = parseCliArgs(process.argv.slice(2));
@@ -23,6 +87,7 @@ async function main(): Promise<void> {
   console.log(
     `workload ${workload.name}: ${workload.functions.length} functions, ${workload.streams.length} streams, ${devices} devices, ${warmupS} s warm-up + ${durationS} s measured, seed ${seed}`,
   );
+  if (args.sweep) return sweep(workload, args.policies, args);
   const runs: RunSummary[] = [];
   const stats: SimStats[] = [];
   for (const policy of args.policies) {

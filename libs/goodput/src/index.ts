@@ -10,3 +10,4 @@ export * from './goodput-recorder';
 export * from './goodput-tables';
 export * from './goodput-svg';
 export * from './write-artifacts';
+export * from './capacity-search';

@@ -8,3 +8,4 @@ export * from './profiles';
 export * from './arrivals';
 export * from './schedule';
 export * from './parse-workload';
+export * from './scale-workload';
