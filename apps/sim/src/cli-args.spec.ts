@@ -18,6 +18,7 @@ describe(parseCliArgs.name, () => {
         'x',
         '--no-svg',
         '--brief',
+        '--sweep',
       ]),
     ).toEqual({
       workload: 'w.json',
@@ -29,6 +30,7 @@ describe(parseCliArgs.name, () => {
       out: 'x',
       svg: false,
       detail: false,
+      sweep: true,
     });
   });
 
