@@ -18,8 +18,10 @@ import {
   writeComparisonArtifacts,
 } from '@epara/goodput';
 import type { PolicyName } from '@epara/policy';
-import { expandDevices, loadWorkload, scaleRates, Workload, WorkloadError } from '@epara/workload';
+import { expandDevices, loadWorkload, scaleRates, scaleSlos, Workload, WorkloadError } from '@epara/workload';
 import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseCliArgs, UsageError } from './cli-args';
 import { simulate } from './simulation';
 import { SimStats } from './types';
@@ -32,49 +34,74 @@ function pointOf(scale: number, r: RunSummary): ScalePoint {
 }
 
 /**
- * `--sweep`: per policy, the highest rate scale at which total attainment stays ≥ 99% and ≥ 90%
- * (searchCapacity over `scaleRates`; the runs are shared between the two targets).
+ * `--sweep`: per policy, the highest rate scale at which total attainment stays ≥ 99% and ≥ 90%, and
+ * at the workload's own rate the tightest SLO scale that still does (searchCapacity over `scaleRates`,
+ * and over `scaleSlos` by 1/scale so that attainment falls as the search grows). The runs of one
+ * policy are shared between the two targets; every point goes to `<out>/sim-<workload>-sweep-<date>.json`.
  */
 function sweep(workload: Workload, policies: PolicyName[], args: ReturnType<typeof parseCliArgs>): void {
   const rows: string[][] = [];
   const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+  const options = { devices: args.devices, seed: args.seed, durationS: args.durationS, warmupS: args.warmupS };
+  const artifact: Record<string, { rate: ScalePoint[]; slo: ScalePoint[] }> = {};
   for (const policy of policies) {
-    const runs = new Map<number, ScalePoint>();
-    const evaluate = (scale: number): ScalePoint => {
-      let p = runs.get(scale);
-      if (!p) {
-        const r = simulate(scaleRates(workload, scale), {
-          policy,
-          devices: args.devices,
-          seed: args.seed,
-          durationS: args.durationS,
-          warmupS: args.warmupS,
-        });
-        p = pointOf(scale, r.summary);
-        runs.set(scale, p);
-        console.log(
-          `  ${policy.padEnd(14)} × ${scale.toFixed(3).padStart(8)}: attainment ${pct(p.attainment)}, lowest ${p.minFunction} ${pct(p.minFunctionAttainment)}`,
-        );
-      }
-      return p;
+    const memo = (what: 'rate' | 'slo') => {
+      const runs = new Map<number, ScalePoint>();
+      const evaluate = (k: number): ScalePoint => {
+        let p = runs.get(k);
+        if (!p) {
+          const w = what === 'rate' ? scaleRates(workload, k) : scaleSlos(workload, 1 / k);
+          p = pointOf(k, simulate(w, { policy, ...options }).summary);
+          runs.set(k, p);
+          const label = what === 'rate' ? `rate × ${k.toFixed(3)}` : `SLO × ${(1 / k).toFixed(3)}`;
+          console.log(
+            `  ${policy.padEnd(14)} ${label.padStart(14)}: attainment ${pct(p.attainment)}, lowest ${p.minFunction} ${pct(p.minFunctionAttainment)}`,
+          );
+        }
+        return p;
+      };
+      return { runs, evaluate };
     };
+    const rate = memo('rate');
+    const slo = memo('slo');
     const cells: string[] = [policy];
     for (const target of [0.99, 0.9]) {
-      const r = searchCapacity(evaluate, target);
+      const r = searchCapacity(rate.evaluate, target);
       cells.push(
         r.best ? `×${r.best.scale.toFixed(2)}` : `< ×${r.firstMiss!.scale.toFixed(3)}`,
         r.best ? `${r.best.minFunction} ${pct(r.best.minFunctionAttainment)}` : '—',
       );
     }
-    cells.push(String(runs.size));
+    for (const target of [0.99, 0.9]) {
+      const r = searchCapacity(slo.evaluate, target);
+      cells.push(r.best ? `×${(1 / r.best.scale).toFixed(2)}` : `> ×${(1 / r.firstMiss!.scale).toFixed(1)}`);
+    }
+    cells.push(String(rate.runs.size + slo.runs.size));
     rows.push(cells);
+    const sorted = (m: Map<number, ScalePoint>) => [...m.values()].sort((a, b) => a.scale - b.scale);
+    artifact[policy] = { rate: sorted(rate.runs), slo: sorted(slo.runs).map((p) => ({ ...p, scale: 1 / p.scale })) };
   }
+  const headers = [
+    'policy',
+    'max rate scale @ 99%',
+    'lowest function there',
+    'max rate scale @ 90%',
+    'lowest function there',
+    'tightest SLO scale @ 99%',
+    'tightest SLO scale @ 90%',
+    'runs',
+  ];
+  console.log(`\n${markdownTable(headers, rows)}\n`);
   console.log(
-    `\n${markdownTable(['policy', 'max rate scale @ 99%', 'lowest function there', 'max rate scale @ 90%', 'lowest function there', 'runs'], rows)}\n`,
+    "rate scale: every stream at that multiple of its rate, same seed and trace shape; SLO scale: every function's SLO at that multiple, at the workload's own rate; each within 5% (geometric bisection).",
   );
-  console.log(
-    'rate scale: every stream of the workload at that multiple of its rate, same seed and trace shape; within 5% (geometric bisection).',
+  mkdirSync(args.out, { recursive: true });
+  const file = join(args.out, `sim-${workload.name}-sweep-${new Date().toISOString().slice(0, 10)}.json`);
+  writeFileSync(
+    file,
+    JSON.stringify({ workload: workload.name, command: `npm run sim -- ${process.argv.slice(2).join(' ')}`, policies: artifact }, null, 1),
   );
+  console.log(`wrote ${file} (every run: attainment against rate scale and against SLO scale, per policy)`);
 }
 
 async function main(): Promise<void> {
