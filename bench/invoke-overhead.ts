@@ -18,8 +18,7 @@
  * EPARA_BATCHING_OFF=1 (1 and 2 workers), and batching on as an extra row.
  * Prints figures only; the targets are reported, never asserted.
  */
-import { decodeResultTensors, encodeTensorsMsgpack, Tensor } from '@epara/contracts';
-import { buildAdd, buildMlp } from '@epara/runtime';
+import { decodeResultTensors, encodeTensorsMsgpack } from '@epara/contracts';
 import { headers as natsHeaders, Msg } from '@nats-io/transport-node';
 import * as ort from 'onnxruntime-node';
 import { machineLine, maybeWriteReport, parseArgs, sleep } from './lib/args';
@@ -29,6 +28,7 @@ import { formatErrors, mib, ms, pct, rps, Summary, summarize } from './lib/stats
 import { Report } from './lib/table';
 import { childPidsNamed, CpuMeter, formatCpu, loadLine, waitQuiet } from './lib/machine';
 import { pinningLine } from './lib/pinning';
+import { jsonBody, ModelCase, TINY_MODELS } from './lib/tiny-models';
 
 const args = parseArgs();
 const QUICK = args.quick;
@@ -41,29 +41,7 @@ const CONCURRENCY = args.num('concurrency', 64);
 const SLO_MS = 1000;
 const MSGPACK = 'application/msgpack';
 
-interface ModelCase {
-  name: string;
-  bytes: Uint8Array;
-  inputs: Tensor[];
-}
-
-const x = Float32Array.from({ length: 256 }, (_, i) => Math.sin(i));
-const MODELS: ModelCase[] = [
-  { name: 'mlp', bytes: buildMlp(), inputs: [{ name: 'x', datatype: 'FP32', shape: [1, 256], data: x }] },
-  {
-    name: 'add',
-    bytes: buildAdd(),
-    inputs: [
-      { name: 'a', datatype: 'FP32', shape: [1, 4], data: new Float32Array([1, 2, 3, 4]) },
-      { name: 'b', datatype: 'FP32', shape: [1, 4], data: new Float32Array([0.5, 0.25, -1, 10]) },
-    ],
-  },
-];
-
-const jsonBody = (m: ModelCase) =>
-  JSON.stringify({
-    inputs: m.inputs.map((t) => ({ name: t.name, shape: t.shape, datatype: t.datatype, data: Array.from(t.data as Float32Array) })),
-  });
+const MODELS = TINY_MODELS;
 
 type PathId = 'a' | 'b' | 'c' | 'd' | 'e' | 'f' | 'echo';
 const PATH_LABEL: Record<PathId, string> = {

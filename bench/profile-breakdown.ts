@@ -15,11 +15,11 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeTensorsMsgpack } from '@epara/contracts';
-import { buildAdd, buildMlp } from '@epara/runtime';
 import { machineLine, maybeWriteReport, parseArgs, sleep } from './lib/args';
 import { getJson, waitFor, withCluster } from './lib/cluster';
 import { closedLoop, httpInvoker, Invoke, keepAliveAgent, natsInvoker } from './lib/load';
 import { pinningLine } from './lib/pinning';
+import { jsonBody, tinyModel } from './lib/tiny-models';
 import { Report } from './lib/table';
 
 const args = parseArgs(process.argv.slice(2));
@@ -92,17 +92,9 @@ async function runPath(path: PathId): Promise<PathResult> {
     await withCluster({ workers: WORKERS, workerEnv: () => ({ EPARA_BATCHING_OFF: '1' }) }, async (c) => {
       // Several workers: one replica on each (left alone the scheduler places one replica of a light model).
       const hints = WORKERS > 1 ? { hints: { replicas: WORKERS } } : {};
-      const d = await c.deploy(
-        { name: MODEL, kind: 'tensor', slo: { latencyMs: 100 }, ...hints },
-        MODEL === 'mlp' ? buildMlp() : buildAdd(),
-      );
-      const inputs =
-        MODEL === 'mlp'
-          ? [{ name: 'x', datatype: 'FP32' as const, shape: [1, 256], data: new Float32Array(256).map((_, i) => Math.sin(i)) }]
-          : [
-              { name: 'a', datatype: 'FP32' as const, shape: [1, 4], data: new Float32Array([1, 2, 3, 4]) },
-              { name: 'b', datatype: 'FP32' as const, shape: [1, 4], data: new Float32Array([0.5, 0.25, -1, 10]) },
-            ];
+      const model = tinyModel(MODEL);
+      const d = await c.deploy({ name: MODEL, kind: 'tensor', slo: { latencyMs: 100 }, ...hints }, model.bytes);
+      const inputs = model.inputs;
       if (WORKERS > 1)
         await waitFor(
           async () => {
@@ -113,7 +105,7 @@ async function runPath(path: PathId): Promise<PathResult> {
           `${MODEL} placed on ${WORKERS} workers`,
         );
       const packed = encodeTensorsMsgpack(inputs);
-      const json = Buffer.from(JSON.stringify({ inputs: inputs.map((t) => ({ ...t, data: [...t.data] })) }));
+      const json = Buffer.from(jsonBody(model));
       const agent = keepAliveAgent(CONCURRENCY);
       const msgpack = { contentType: 'application/msgpack', accept: 'application/msgpack' };
       const invoke: Invoke =
