@@ -1,6 +1,6 @@
 import { KvWatchEntry, KvWatchInclude, KvWatchOptions, RoKV } from '@nats-io/kv';
 
-/** A KV watch whose `initialized` runs once the values present when it started have been delivered. */
+/** A KV watch started by `watchKv`: its entries, and how to stop it. */
 export interface KvWatch {
   entries: AsyncIterable<KvWatchEntry>;
   stop(): void;

@@ -207,8 +207,9 @@ export class WorkerService implements OnApplicationBootstrap, OnApplicationShutd
     }
     for (const s of this.reconciler.states()) {
       if (takesRequests(s.state)) continue;
-      // Draining units still finish their queue; a unit reported twice (old model draining, new one ready) keeps the ready entry first.
-      const l = s.state === UnitLifecycle.Draining ? this.executor.load(s.unit) : undefined;
+      // A draining unit still finishes its queue. The executor counts per unit key, so when its successor
+      // is ready under the same key the queue is already in the ready entry and is not counted twice.
+      const l = s.state === UnitLifecycle.Draining && !this.reconciler.unit(s.unit) ? this.executor.load(s.unit) : undefined;
       loads.push({
         fn: s.unit,
         mode: s.mode,
