@@ -15,18 +15,16 @@
  *   3. the batcher's own decision cost: decideBatch + pickNextQueue from @epara/policy, 1e6 calls.
  * Prints figures only; the targets are reported, never asserted.
  */
-import { decodeResultTensors, encodeTensorsMsgpack, Tensor } from '@epara/contracts';
+import { decodeResultTensors, encodeTensorsMsgpack } from '@epara/contracts';
 import { decideBatch, pickNextQueue, BatchParams, QueueCandidate, QueueView } from '@epara/policy';
-import { buildCnn, bundledModelPath } from '@epara/runtime';
-import { existsSync } from 'node:fs';
 import { stripVTControlCharacters } from 'node:util';
 import { headers as natsHeaders, Msg } from '@nats-io/transport-node';
-import * as ort from 'onnxruntime-node';
 import { machineLine, maybeWriteReport, parseArgs, sleep } from './lib/args';
 import { BenchCluster, waitFor, withCluster } from './lib/cluster';
-import { natsInvoker, openLoop, rawSession } from './lib/load';
+import { natsMuxInvoker, openLoop, ReplyMux } from './lib/load';
 import { formatErrors, ms, pct, rps, Summary, summarize } from './lib/stats';
 import { Report } from './lib/table';
+import { ALL_MODELS, bestRaw, measureRaw, ModelCase, RawRow } from './lib/model-cases';
 import { childPidsNamed, CpuMeter, formatCpu, loadLine, waitQuiet } from './lib/machine';
 import { pinningLine } from './lib/pinning';
 
@@ -46,57 +44,8 @@ const RAW_MS_PER_SIZE = QUICK ? 150 : 600;
 const DECISIONS = args.num('decisions', QUICK ? 200_000 : 1_000_000);
 const MSGPACK = 'application/msgpack';
 
-interface ModelCase {
-  name: string;
-  label: string;
-  sloMs: number;
-  /** Deploy spec (model bytes below, or a bundled model). */
-  spec: Record<string, unknown>;
-  bytes?: Uint8Array;
-  path?: string;
-  sizes: number[];
-  /** Inputs for `batch` items. */
-  inputs: (batch: number) => Tensor[];
-  /** Mode we want it served in. */
-  wantMode: string;
-}
-
-const vadInputs = (b: number): Tensor[] => [
-  { name: 'input', datatype: 'FP32', shape: [b, 512], data: Float32Array.from({ length: 512 * b }, (_, i) => 0.1 * Math.sin(i / 7)) },
-  { name: 'state', datatype: 'FP32', shape: [2, b, 128], data: new Float32Array(2 * b * 128) },
-  { name: 'sr', datatype: 'INT64', shape: [], data: BigInt64Array.from([16000n]) },
-];
-const cnnInputs = (b: number): Tensor[] => [
-  { name: 'x', datatype: 'FP32', shape: [b, 3, 64, 64], data: Float32Array.from({ length: b * 3 * 64 * 64 }, (_, i) => Math.sin(i) * 0.5) },
-];
-
-const ALL_MODELS: ModelCase[] = [
-  {
-    name: 'vad',
-    label: 'Silero VAD v5 (512 samples)',
-    sloMs: 32,
-    spec: { name: 'vad', kind: 'tensor', slo: { latencyMs: 32 }, expected: { rps: 2000 }, model: { bundled: 'silero-vad' } },
-    path: bundledModelPath('silero-vad'),
-    sizes: [1, 2, 4, 8, 16, 32, 64],
-    inputs: vadInputs,
-    wantMode: 'batch',
-  },
-  {
-    name: 'cnn',
-    label: 'synthetic CNN 3×64×64',
-    sloMs: 50,
-    spec: { name: 'cnn', kind: 'tensor', slo: { latencyMs: 50 }, hints: { mode: 'batch' } },
-    bytes: buildCnn({ size: 64 }),
-    sizes: [1, 2, 4, 8, 16, 32, 64],
-    inputs: cnnInputs,
-    wantMode: 'batch',
-  },
-];
 const wanted = args.str('models', 'vad,cnn').split(',');
 const MODELS = ALL_MODELS.filter((m) => wanted.includes(m.name));
-
-const ORT_TYPE: Record<string, ort.Tensor.Type> = { FP32: 'float32', INT64: 'int64' };
-const toOrt = (ts: Tensor[]) => Object.fromEntries(ts.map((t) => [t.name, new ort.Tensor(ORT_TYPE[t.datatype], t.data as never, t.shape)]));
 
 const report = new Report();
 const failures: string[] = [];
@@ -106,46 +55,14 @@ const addFailure = (f: string) => {
 
 // ------------------------------------------------------------------ 1. raw onnxruntime per batch size
 
-interface RawRow {
-  size: number;
-  msPerRun: number;
-  itemsPerSec: number;
-}
 const raw: Record<string, RawRow[]> = {};
 
-/**
- * Sequential session.run per batch size. Three interleaved rounds (1, 2, 4, ... then again) and the best
- * round per size, so a burst of someone else's load during one round does not bend the curve.
- */
 async function runRaw(m: ModelCase): Promise<void> {
-  if (m.path && !existsSync(m.path)) throw new Error(`${m.path} is missing: run \`npm run fetch-models\` first`);
-  const session = await rawSession(m.bytes ?? m.path!, 1);
-  const best = new Map<number, number>();
-  const ROUNDS = 3;
-  for (let round = 0; round < ROUNDS; round++) {
-    for (const size of m.sizes) {
-      const data = m.inputs(size);
-      for (let i = 0; i < 3; i++) await session.run(toOrt(data));
-      let n = 0;
-      const t0 = performance.now();
-      while (performance.now() - t0 < RAW_MS_PER_SIZE / ROUNDS || n < 3) {
-        await session.run(toOrt(data));
-        n++;
-      }
-      const per = (performance.now() - t0) / n;
-      best.set(size, Math.min(best.get(size) ?? Infinity, per));
-    }
-  }
-  await session.release();
-  const rows: RawRow[] = m.sizes.map((size) => ({ size, msPerRun: best.get(size)!, itemsPerSec: (size * 1000) / best.get(size)! }));
-  raw[m.name] = rows;
-  console.log(`[bench] raw ${m.name}: ${rows.map((r) => `b${r.size} ${ms(r.msPerRun)} ms → ${rps(r.itemsPerSec)}/s`).join(', ')}`);
+  raw[m.name] = await measureRaw(m, RAW_MS_PER_SIZE);
 }
 
 const rawB1 = (m: ModelCase) => raw[m.name].find((r) => r.size === 1)!.itemsPerSec;
-/** Best throughput among batch sizes whose run fits in the SLO (a bigger batch could not meet it anyway). */
-const rawBest = (m: ModelCase) =>
-  raw[m.name].filter((r) => r.msPerRun <= m.sloMs).sort((a, b) => b.itemsPerSec - a.itemsPerSec)[0] ?? raw[m.name][0];
+const rawBest = (m: ModelCase) => bestRaw(m, raw[m.name]);
 
 // ------------------------------------------------------------------ 2. through the platform
 
@@ -278,10 +195,10 @@ async function runPlatform(batching: 'off' | 'on'): Promise<void> {
           let batchSum = 0;
           let batchN = 0;
           let batchMax = 0;
-          const invoke = natsInvoker(c.nc, `epara.v1.invoke.${m.name}`, body, {
+          const mux = new ReplyMux(c.nc, m.sloMs + 1000);
+          const invoke = natsMuxInvoker(mux, `epara.v1.invoke.${m.name}`, body, {
             contentType: MSGPACK,
             accept: MSGPACK,
-            timeoutMs: m.sloMs + 1000,
             onReply: (msg) => {
               const b = Number(msg.headers?.get('Epara-Batch-Size') ?? 1);
               batchSum += b;
@@ -298,6 +215,7 @@ async function runPlatform(batching: 'off' | 'on'): Promise<void> {
           }).begin();
           const r = await openLoop(invoke, { ratePerSec: rate, durationMs: RUN_MS, drainMs: m.sloMs + 1000, seed: 7 });
           const cpu = meter.end();
+          mux.close();
           const s = summarize(r, m.sloMs);
           const row: PlatformRow = {
             model: m.name,

@@ -42,6 +42,14 @@ export class GatewayEnv extends CommonEnv {
   @IsOptional()
   @IsString()
   EPARA_GATEWAY_NAME?: string;
+
+  /**
+   * Overload control: forward at most this percentage of what the workers accepted lately and answer
+   * the rest 429 here (adaptive throttling from the shed counts in heartbeats). `0` turns the gateway's
+   * throttle off (the workers still refuse what they cannot serve). Default 110.
+   */
+  @IntEnv(0, 1000)
+  EPARA_ADMISSION_PERCENT: number = 110;
 }
 
 export interface GatewayConfig {
@@ -54,6 +62,10 @@ export interface GatewayConfig {
   maxBodyBytes: number;
   directReply: boolean;
   replyGraceMs: number;
+  /** The gateway throttles under overload (EPARA_ADMISSION_PERCENT > 0). */
+  admissionThrottle: boolean;
+  /** Multiple of the workers' accepted requests it forwards (EPARA_ADMISSION_PERCENT / 100). */
+  admissionMultiplier: number;
   cacheDir?: string;
   json: boolean;
   name: string;
@@ -61,6 +73,11 @@ export interface GatewayConfig {
 
 export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
   const e = loadEnv(GatewayEnv, env);
+  if (e.EPARA_ADMISSION_PERCENT > 0 && e.EPARA_ADMISSION_PERCENT < 100) {
+    throw new Error(
+      `EPARA_ADMISSION_PERCENT=${e.EPARA_ADMISSION_PERCENT}: use 0 (throttle off) or 100–1000 (forward up to that percentage of what the workers accept)`,
+    );
+  }
   return Object.freeze({
     policy: servingPolicy(e.EPARA_POLICY),
     natsUrl: e.NATS_URL,
@@ -70,6 +87,8 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     maxBodyBytes: e.EPARA_MAX_BODY_MB * 1024 * 1024,
     directReply: e.EPARA_DIRECT_REPLY,
     replyGraceMs: e.EPARA_REPLY_GRACE_MS,
+    admissionThrottle: e.EPARA_ADMISSION_PERCENT > 0,
+    admissionMultiplier: e.EPARA_ADMISSION_PERCENT / 100,
     cacheDir: e.EPARA_CACHE_DIR,
     json: e.EPARA_LOG_FORMAT === 'json',
     name: e.EPARA_GATEWAY_NAME ?? `epara-gateway-${process.pid}`,

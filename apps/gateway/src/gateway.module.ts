@@ -16,6 +16,7 @@ import { GenerationStreamer } from './invoke/generation-streamer';
 import { InvokeService } from './invoke/invoke.service';
 import { PipelineInvoker } from './invoke/pipeline-invoker';
 import { WorkerCaller } from './invoke/worker-caller';
+import { AdmissionService } from './invoke/admission.service';
 import { KserveController } from './kserve/kserve.controller';
 import { SplitInvoker } from './invoke/split-invoker';
 import { AsyncController } from './async/async.controller';
@@ -44,6 +45,7 @@ export class GatewayModule {
         DeployService,
         InvokeService,
         WorkerCaller,
+        AdmissionService,
         PipelineInvoker,
         GenerationStreamer,
         SplitInvoker,

@@ -157,6 +157,12 @@ export interface FunctionLoad {
    * overload completions fall while demand rises, so placement reads this one.
    */
   received: number;
+  /**
+   * Of `received`, requests the worker refused 429 for load (monotonic): its queue was full, or the
+   * requests ahead would outlast their deadline. Gateways throttle from its share of `received`.
+   * Absent from workers that predate it.
+   */
+  shed?: number;
   /** EWMA of execution time of batch 1 (or per item), ms. */
   execMsEwma: number;
   /** Batch size the device's batcher runs at once for this function now. */

@@ -22,6 +22,7 @@ import type { FunctionRegistry } from '../functions/function-registry.service';
 import { InvokeService } from './invoke.service';
 import { PipelineInvoker } from './pipeline-invoker';
 import { WorkerCaller } from './worker-caller';
+import { AdmissionService } from './admission.service';
 import type { SplitInvoker } from './split-invoker';
 
 interface SentRequest {
@@ -126,6 +127,7 @@ function setup(records: FunctionRecord[]) {
     config,
     {} as SplitInvoker,
     new PipelineInvoker(caller),
+    new AdmissionService({ state: { onHeartbeat: () => undefined } } as unknown as ClusterView, config),
   );
   return { sut, transport, cluster };
 }

@@ -9,6 +9,7 @@ import { GatewayMetrics } from '../common/gateway-metrics';
 import { PipelineInvoker } from './pipeline-invoker';
 import { SplitInvoker } from './split-invoker';
 import { WorkerCaller } from './worker-caller';
+import { AdmissionService } from './admission.service';
 
 /** What a caller sent, transport-neutral. */
 export interface InvokeRequest {
@@ -47,6 +48,7 @@ export class InvokeService {
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
     private readonly split: SplitInvoker,
     private readonly pipeline: PipelineInvoker,
+    private readonly admission: AdmissionService,
   ) {}
 
   private checkServable(record: FunctionRecord): void {
@@ -80,6 +82,7 @@ export class InvokeService {
         else this.metrics.goodRequests.inc({ function: fn });
         return reply;
       }
+      this.admission.check(record, arrival);
       const h = this.caller.headers(req, deadline, requestId);
       let route = this.caller.route(record);
       let reply: { msg: Msg; body: Uint8Array };
@@ -152,7 +155,9 @@ export class InvokeService {
     const forward = async () => {
       const record = this.registry.get(fn);
       this.checkServable(record);
-      const deadline = this.caller.deadlineOf(record, Date.now(), req.deadlineEpochMs);
+      const arrival = Date.now();
+      this.admission.check(record, arrival);
+      const deadline = this.caller.deadlineOf(record, arrival, req.deadlineEpochMs);
       const requestId = req.requestId || nuid.next();
       const route = this.caller.route(record);
       const h = this.caller.headers(req, deadline, requestId);

@@ -12,6 +12,8 @@ export interface ServedFunction {
   unit: string;
   /** Requests that reached this device for it, answered or not (the demand, for heartbeats). */
   received: number;
+  /** Of `received`, refused 429: the queue ahead would outlast the deadline (the share gateways throttle from). */
+  shed: number;
   record: FunctionRecord;
   mode: Mode;
   model: LoadedModel;
@@ -48,6 +50,7 @@ export class RequestHandler {
     const metrics = this.metrics.forUnit(name);
     const fail = (e: unknown) => {
       const err = respondError(msg, e, requestId);
+      if (err.code === 429) fn.shed++;
       metrics.failed(err.code).inc();
       if (err.code === 500) this.logger.error(`${name} request ${requestId} failed: ${(e as Error)?.stack ?? String(e)}`);
     };

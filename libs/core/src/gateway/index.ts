@@ -7,3 +7,5 @@ export { PipelinePlan } from './pipeline-plan';
 export type { PipelineFunction, PlannedStage } from './pipeline-plan';
 export { PipelineRun } from './pipeline-run';
 export type { PipelineStep, StageServed } from './pipeline-run';
+export { AdmissionThrottle } from './admission-throttle';
+export type { AdmissionThrottleConfig } from './admission-throttle';
