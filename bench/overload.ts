@@ -19,7 +19,7 @@ import { BenchCluster, withCluster } from './lib/cluster';
 import { closedLoop, natsMuxInvoker, openLoop, ReplyMux } from './lib/load';
 import { childPidsNamed, CpuMeter, formatCpu, loadLine, waitQuiet } from './lib/machine';
 import { ALL_MODELS, ModelCase } from './lib/model-cases';
-import { pinningLine } from './lib/pinning';
+import { PIN, pinningLine } from './lib/pinning';
 import { formatErrors, ms, pct, rps, Summary, summarize } from './lib/stats';
 import { Report } from './lib/table';
 
@@ -71,7 +71,7 @@ async function openRun(c: BenchCluster, m: ModelCase, rate: number): Promise<Omi
     nats: childPidsNamed('nats-server')[0] ?? -1,
   }).begin();
   const t0 = performance.now();
-  const r = await openLoop(invoke, { ratePerSec: rate, durationMs: RUN_MS, drainMs: m.sloMs + 1000, seed: 11 });
+  const r = await openLoop(invoke, { ratePerSec: rate, durationMs: RUN_MS, drainMs: m.sloMs + 1000, seed: 11, precise: PIN });
   const wallS = (performance.now() - t0) / 1000;
   const cpu = meter.end();
   mux.close();

@@ -158,9 +158,10 @@ export interface FunctionLoad {
    */
   received: number;
   /**
-   * Of `received`, requests the worker refused 429 for load (monotonic): its queue was full, or the
-   * requests ahead would outlast their deadline. Gateways throttle from its share of `received`.
-   * Absent from workers that predate it.
+   * Of `received`, requests the worker refused for load (monotonic): 429 (its queue was full, or the
+   * requests ahead would outlast their deadline), or 504 for a request that waited too long when one
+   * run alone fits the SLO. Gateways throttle from its share of `received`. Absent from workers that
+   * predate it.
    */
   shed?: number;
   /** EWMA of execution time of batch 1 (or per item), ms. */

@@ -60,6 +60,18 @@ describe('arrival processes (100k samples, seeded)', () => {
     expect(meanRate(spec, 0, 300)).toBeCloseTo((500 * 200 + 2500 * 100) / 300);
   });
 
+  it('piecewise: each segment at its multiple of the rate, wrapping around, within 4%', () => {
+    const spec: ArrivalSpec = { kind: 'piecewise', rate: 400, segmentS: 50, multipliers: [0.5, 1, 2], cv: 2 };
+    const p = makeArrivalProcess(spec, new Rng(3), 0, 300_000);
+    const counts = new Array<number>(6).fill(0);
+    for (let t = p.next(); t < Infinity; t = p.next()) counts[Math.floor(t / 50_000)]++;
+    const expected = [0.5, 1, 2, 0.5, 1, 2].map((m) => 400 * m * 50);
+    counts.forEach((c, i) => expect(Math.abs(c / expected[i] - 1)).toBeLessThan(0.04));
+    expect(meanRate(spec)).toBeCloseTo(400 * (3.5 / 3));
+    // A window of one and a half segments: 50 s at ×0.5, 25 s at ×1.
+    expect(meanRate(spec, 0, 75)).toBeCloseTo((400 * (0.5 * 50 + 1 * 25)) / 75);
+  });
+
   it('is deterministic for a seed and differs across seeds', () => {
     const spec: ArrivalSpec = { kind: 'gamma', rate: 100, cv: 3 };
     expect(sample(spec, 1, 1000)).toEqual(sample(spec, 1, 1000));

@@ -140,18 +140,17 @@ class OnOffProcess implements ArrivalProcess {
 }
 
 /**
- * Piecewise-rate source: `base` requests/s, × `factor` in [atMs, untilMs). Poisson restarts exactly at
- * each boundary (memoryless); with `cv` the gaps are Gamma and a gap crossing a boundary is redrawn
- * from the boundary at the new rate (an approximation, fine at boundaries seconds apart).
+ * A source whose rate is constant between boundaries: Poisson restarts exactly at each boundary
+ * (memoryless); with `cv` the gaps are Gamma and a gap crossing a boundary is redrawn from the boundary
+ * at the new rate (an approximation, fine at boundaries seconds apart). `rateAt` and `boundaryAfter`
+ * describe the shape: a load step, or a cyclic (diurnal) profile.
  */
-class StepProcess implements ArrivalProcess {
+class PiecewiseRateProcess implements ArrivalProcess {
   private t: number;
   private readonly shape: number;
   constructor(
-    private readonly base: number,
-    private readonly factor: number,
-    private readonly atMs: number,
-    private readonly untilMs: number,
+    private readonly rateAt: (tMs: number) => number,
+    private readonly boundaryAfter: (tMs: number) => number,
     private readonly cv: number | undefined,
     private readonly rng: Rng,
     startMs: number,
@@ -159,14 +158,6 @@ class StepProcess implements ArrivalProcess {
   ) {
     this.shape = cv === undefined ? 1 : 1 / (cv * cv);
     this.t = startMs;
-  }
-  private rateAt(t: number): number {
-    return t >= this.atMs && t < this.untilMs ? this.base * this.factor : this.base;
-  }
-  private boundaryAfter(t: number): number {
-    if (t < this.atMs) return this.atMs;
-    if (t < this.untilMs) return this.untilMs;
-    return Infinity;
   }
   next(): number {
     for (;;) {
@@ -189,6 +180,34 @@ class StepProcess implements ArrivalProcess {
   }
 }
 
+/** `base` requests/s, × `factor` in [atMs, untilMs). */
+function stepProcess(spec: Extract<ArrivalSpec, { kind: 'step' }>, rng: Rng, startMs: number, endMs: number): ArrivalProcess {
+  const atMs = spec.atS * 1000;
+  const untilMs = (spec.untilS ?? Infinity) * 1000;
+  return new PiecewiseRateProcess(
+    (t) => (t >= atMs && t < untilMs ? spec.base * spec.factor : spec.base),
+    (t) => (t < atMs ? atMs : t < untilMs ? untilMs : Infinity),
+    spec.cv,
+    rng,
+    startMs,
+    endMs,
+  );
+}
+
+/** `rate` × the multiplier of the segment `t` falls in, the segments repeating from the run's start. */
+function cyclicProcess(spec: Extract<ArrivalSpec, { kind: 'piecewise' }>, rng: Rng, startMs: number, endMs: number): ArrivalProcess {
+  const segmentMs = spec.segmentS * 1000;
+  const n = spec.multipliers.length;
+  return new PiecewiseRateProcess(
+    (t) => spec.rate * spec.multipliers[Math.floor(t / segmentMs) % n],
+    (t) => (Math.floor(t / segmentMs) + 1) * segmentMs,
+    spec.cv,
+    rng,
+    startMs,
+    endMs,
+  );
+}
+
 /** An arrival process for one copy of a stream, active in [startMs, endMs). */
 export function makeArrivalProcess(spec: ArrivalSpec, rng: Rng, startMs: number, endMs: number): ArrivalProcess {
   switch (spec.kind) {
@@ -201,7 +220,9 @@ export function makeArrivalProcess(spec: ArrivalSpec, rng: Rng, startMs: number,
     case 'onoff':
       return new OnOffProcess(spec.onMeanS * 1000, spec.offMeanS * 1000, spec.periodMs, spec.rate, rng, startMs, endMs);
     case 'step':
-      return new StepProcess(spec.base, spec.factor, spec.atS * 1000, (spec.untilS ?? Infinity) * 1000, spec.cv, rng, startMs, endMs);
+      return stepProcess(spec, rng, startMs, endMs);
+    case 'piecewise':
+      return cyclicProcess(spec, rng, startMs, endMs);
   }
 }
 
@@ -225,6 +246,19 @@ export function meanRate(spec: ArrivalSpec, startS = 0, endS = Infinity): number
       const hi = Math.min(endS, spec.untilS ?? Infinity);
       const stepped = Math.max(0, hi - lo);
       return (spec.base * (endS - startS - stepped) + spec.base * spec.factor * stepped) / (endS - startS);
+    }
+    case 'piecewise': {
+      const n = spec.multipliers.length;
+      const cycleMean = spec.multipliers.reduce((a, b) => a + b, 0) / n;
+      if (!Number.isFinite(endS) || endS <= startS) return spec.rate * cycleMean;
+      // Time-weighted over the window: whole segments and the partial ones at its ends.
+      let sum = 0;
+      for (let seg = Math.floor(startS / spec.segmentS); seg * spec.segmentS < endS; seg++) {
+        const lo = Math.max(startS, seg * spec.segmentS);
+        const hi = Math.min(endS, (seg + 1) * spec.segmentS);
+        sum += spec.multipliers[seg % n] * (hi - lo);
+      }
+      return (spec.rate * sum) / (endS - startS);
     }
   }
 }

@@ -54,7 +54,7 @@ describe(parseWorkload.name, () => {
     [
       'unknown arrival kind',
       (w) => ((w.streams[0].arrival as Record<string, unknown>).kind = 'weibull'),
-      'streams[0].arrival.kind must be one of poisson, gamma, periodic, onoff, step (got "weibull")',
+      'streams[0].arrival.kind must be one of poisson, gamma, periodic, onoff, step, piecewise (got "weibull")',
     ],
     [
       'typo in a field',

@@ -165,6 +165,7 @@ const ARRIVAL_FIELDS: Record<ArrivalSpec['kind'], string[]> = {
   periodic: ['kind', 'periodMs', 'phaseMs'],
   onoff: ['kind', 'onMeanS', 'offMeanS', 'periodMs', 'rate'],
   step: ['kind', 'base', 'factor', 'atS', 'untilS', 'cv'],
+  piecewise: ['kind', 'rate', 'segmentS', 'multipliers', 'cv'],
 };
 const ARRIVAL_KINDS = Object.keys(ARRIVAL_FIELDS) as ArrivalSpec['kind'][];
 
@@ -419,6 +420,18 @@ function parseArrival(c: Checker, path: string, v: unknown): ArrivalSpec | undef
       const cv = n('cv', { optional: true, gt: 0 });
       if (base === undefined || factor === undefined || atS === undefined) return undefined;
       return { kind, base, factor, atS, ...(untilS !== undefined ? { untilS } : {}), ...(cv !== undefined ? { cv } : {}) };
+    }
+    case 'piecewise': {
+      const rate = n('rate', { gt: 0 });
+      const segmentS = n('segmentS', { gt: 0 });
+      const cv = n('cv', { optional: true, gt: 0 });
+      const list = o.multipliers;
+      if (!Array.isArray(list) || list.length === 0 || !list.every((m) => typeof m === 'number' && Number.isFinite(m) && m >= 0)) {
+        return c.fail(`${path}.multipliers`, 'needs a non-empty array of numbers ≥ 0 (the rate multiple of each segment)');
+      }
+      if (!list.some((m) => m > 0)) return c.fail(`${path}.multipliers`, 'needs at least one multiplier above 0');
+      if (rate === undefined || segmentS === undefined) return undefined;
+      return { kind, rate, segmentS, multipliers: list as number[], ...(cv !== undefined ? { cv } : {}) };
     }
   }
 }

@@ -21,6 +21,7 @@ function scaleArrival(a: ArrivalSpec, k: number): ArrivalSpec {
     case 'poisson':
       return { ...a, rate: a.rate * k };
     case 'gamma':
+    case 'piecewise':
       return { ...a, rate: a.rate * k };
     case 'periodic':
       return { ...a, periodMs: a.periodMs / k, phaseMs: typeof a.phaseMs === 'number' ? a.phaseMs / k : a.phaseMs };

@@ -70,7 +70,12 @@ export type ArrivalSpec =
    * Load step: Poisson (or Gamma with `cv`) at `base` requests/s, × `factor` from `atS` (seconds since
    * the run's start, warm-up included) until `untilS` (default: the end).
    */
-  | { kind: 'step'; base: number; factor: number; atS: number; untilS?: number; cv?: number };
+  | { kind: 'step'; base: number; factor: number; atS: number; untilS?: number; cv?: number }
+  /**
+   * Cyclic rate profile (a diurnal shape compressed into the run): `rate` × `multipliers[i]` during
+   * segment i of `segmentS` seconds, wrapping around after the last; Poisson, or Gamma gaps with `cv`.
+   */
+  | { kind: 'piecewise'; rate: number; segmentS: number; multipliers: number[]; cv?: number };
 
 export interface WorkloadStream {
   function: string;

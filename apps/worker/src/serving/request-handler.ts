@@ -12,14 +12,26 @@ export interface ServedFunction {
   unit: string;
   /** Requests that reached this device for it, answered or not (the demand, for heartbeats). */
   received: number;
-  /** Of `received`, refused 429: the queue ahead would outlast the deadline (the share gateways throttle from). */
+  /** Of `received`, those refused for load (see `sheddingForLoad`): the share gateways throttle from. */
   shed: number;
+  /** The unit's execution-time estimate, ms per batch size. */
+  readonly estimator: { execMs(batch: number): number };
   record: FunctionRecord;
   mode: Mode;
   model: LoadedModel;
 }
 
 const fmt = (ms: number) => ms.toFixed(3);
+
+/**
+ * A refusal less traffic would have avoided: a 429 (the queue ahead outlasts the deadline), or a 504
+ * for a request that waited too long — upstream, or in the queue — when one run alone fits the SLO. A
+ * function whose SLO is shorter than one run gets 504s at any rate; those are not load and must not
+ * make gateways throttle it.
+ */
+function sheddingForLoad(code: number, fn: ServedFunction): boolean {
+  return code === 429 || (code === 504 && fn.estimator.execMs(1) < fn.record.slo.latencyMs);
+}
 
 /**
  * Turns NATS requests for placed functions into queued work and answers them: a passed deadline is
@@ -50,7 +62,7 @@ export class RequestHandler {
     const metrics = this.metrics.forUnit(name);
     const fail = (e: unknown) => {
       const err = respondError(msg, e, requestId);
-      if (err.code === 429) fn.shed++;
+      if (sheddingForLoad(err.code, fn)) fn.shed++;
       metrics.failed(err.code).inc();
       if (err.code === 500) this.logger.error(`${name} request ${requestId} failed: ${(e as Error)?.stack ?? String(e)}`);
     };

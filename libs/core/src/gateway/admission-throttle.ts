@@ -42,8 +42,8 @@ interface FunctionThrottle {
 /**
  * The gateway's admission control under overload, free of I/O. With direct reply the gateway never
  * sees a worker's answer, so it cannot count its requests in flight; what it sees is each worker's
- * heartbeat, which counts per function the requests that reached it and those it refused 429 because
- * the queue ahead of them would outlast their deadline. Once a period:
+ * heartbeat, which counts per function the requests that reached it and those it refused for load.
+ * Once a period:
  *
  * - the workers refused more than `overloadedShare`: the function is overloaded, and the gateway's
  *   limit becomes `acceptsMultiplier` × what of its own forwards the workers accepted in the period
@@ -54,9 +54,9 @@ interface FunctionThrottle {
  *
  * Requests over the limit (a token bucket, a tenth of a second of burst) are refused at the first
  * hop — a header read and a short 429 — instead of crossing to a worker that would refuse them too,
- * or waiting in buffers until their deadline passes. Only 429s count: they depend on the load by
- * construction (a shorter queue refuses fewer), whereas a 504 for a deadline one run alone cannot
- * meet would not go away with less traffic, and throttling on it would shut a function out.
+ * or waiting in buffers until their deadline passes. Only refusals that less traffic would avoid
+ * count (the worker decides which): 429s, and 504s of requests that waited too long; not the 504s of
+ * a function whose SLO is shorter than one run, which no throttling would cure.
  */
 export class AdmissionThrottle {
   private readonly k: number;

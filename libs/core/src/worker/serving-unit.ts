@@ -13,7 +13,7 @@ export class ServingUnit<W extends WantedUnit = WantedUnit, M = unknown> {
   state: UnitLifecycle = UnitLifecycle.Ready;
   /** Requests that reached this unit here, answered or not (the demand heartbeats report). */
   received = 0;
-  /** Of `received`, those refused 429 here for load (what gateways throttle from). */
+  /** Of `received`, those refused here for load: 429s, and 504s of requests that waited too long (what gateways throttle from). */
   shed = 0;
   /** Current AIMD batch size (the `adaptive-batch` baseline). */
   aimdBatchSize = 1;
