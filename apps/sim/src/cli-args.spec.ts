@@ -31,7 +31,13 @@ describe(parseCliArgs.name, () => {
       svg: false,
       detail: false,
       sweep: true,
+      familyFrom: 1,
     });
+  });
+
+  it('takes --family without a workload file', () => {
+    const a = parseCliArgs(['--family', '20', '--family-from=5', '--devices', '16']);
+    expect(a).toMatchObject({ family: 20, familyFrom: 5, devices: 16, workload: '' });
   });
 
   it('defaults to all four policies', () =>
@@ -43,6 +49,8 @@ describe(parseCliArgs.name, () => {
     [['w.json', '--bogus'], 'unknown option --bogus'],
     [[], 'no workload file given'],
     [['a.json', 'b.json'], 'one workload file expected, got 2: a.json b.json'],
+    [['--family', '0'], '--family needs an integer ≥ 1 (how many seeds) (got "0")'],
+    [['w.json', '--family', '3'], '--family draws its workloads; no workload file expected (got w.json)'],
   ])('%p → %s', (argv, message) => {
     expect(() => parseCliArgs(argv)).toThrow(UsageError);
     expect(() => parseCliArgs(argv)).toThrow(message);

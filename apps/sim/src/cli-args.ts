@@ -21,9 +21,14 @@ export interface CliArgs {
   detail: boolean;
   /** Search the highest rate scale at which total SLO attainment stays ≥ 99% and ≥ 90%, per policy. */
   sweep: boolean;
+  /** Instead of a workload file: that many seeds of the edge workload family, each swept. */
+  family?: number;
+  /** First seed of the family (default 1). */
+  familyFrom: number;
 }
 
 export const USAGE = `usage: npm run sim -- <workload.json> [options]
+       npm run sim -- --family N [--family-from S] [--devices D] [--duration S] [--policies ...]
 
   --policies a,b     policies to compare (default: ${POLICY_NAMES.join(',')})
   --devices N        replace the workload's device count
@@ -34,11 +39,22 @@ export const USAGE = `usage: npm run sim -- <workload.json> [options]
   --no-svg           skip the SVG plot
   --brief            print only the totals and the goodput-per-function tables
   --sweep            per policy, the highest rate scale (× every stream's rate, same trace shape) at which
-                     total SLO attainment stays ≥ 99% and ≥ 90%, with the lowest per-function attainment there`;
+                     total SLO attainment stays ≥ 99% and ≥ 90%, with the lowest per-function attainment there
+  --family N         sweep N seeds (from --family-from, default 1) of the edge workload family instead of a
+                     file (default 2 devices, 60 s + 20 s warm-up, scales up to ×32): per policy the median and worst capacity,
+                     epara's ratios to the baselines, and its lowest function at its capacity`;
 
 /** Parses the command line; throws an Error whose message says what was wrong (and the usage). */
 export function parseCliArgs(argv: readonly string[]): CliArgs {
-  const args: CliArgs = { workload: '', policies: [...POLICY_NAMES], out: 'bench/results', svg: true, detail: true, sweep: false };
+  const args: CliArgs = {
+    workload: '',
+    policies: [...POLICY_NAMES],
+    out: 'bench/results',
+    svg: true,
+    detail: true,
+    sweep: false,
+    familyFrom: 1,
+  };
   const positional: string[] = [];
   const fail = (msg: string): never => {
     throw new UsageError(msg === 'help' ? USAGE : `${msg}\n\n${USAGE}`);
@@ -93,6 +109,12 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
       case '--sweep':
         args.sweep = true;
         break;
+      case '--family':
+        args.family = number('--family', value(), (n) => Number.isInteger(n) && n >= 1, 'an integer ≥ 1 (how many seeds)');
+        break;
+      case '--family-from':
+        args.familyFrom = number('--family-from', value(), (n) => Number.isInteger(n) && n >= 0, 'an integer ≥ 0 (the first seed)');
+        break;
       case '-h':
       case '--help':
         fail('help');
@@ -101,6 +123,10 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
         if (a.startsWith('-')) fail(`unknown option ${a}`);
         positional.push(a);
     }
+  }
+  if (args.family !== undefined) {
+    if (positional.length) fail(`--family draws its workloads; no workload file expected (got ${positional.join(' ')})`);
+    return args;
   }
   if (positional.length !== 1)
     fail(

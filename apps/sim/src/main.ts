@@ -22,16 +22,11 @@ import { expandDevices, loadWorkload, scaleRates, scaleSlos, Workload, WorkloadE
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { memoRuns, pct, pointOf } from './capacity';
 import { parseCliArgs, UsageError } from './cli-args';
+import { familySweep } from './family-sweep';
 import { simulate } from './simulation';
 import { SimStats } from './types';
-
-/** What a run at one rate scale attained: total, and the lowest function that was offered anything. */
-function pointOf(scale: number, r: RunSummary): ScalePoint {
-  let min = { name: '—', attainment: 1 };
-  for (const f of r.functions) if (f.offered > 0 && f.attainment < min.attainment) min = { name: f.name, attainment: f.attainment };
-  return { scale, attainment: r.total.attainment, minFunctionAttainment: min.attainment, minFunction: min.name };
-}
 
 /**
  * `--sweep`: per policy, the highest rate scale at which total attainment stays ≥ 99% and ≥ 90%, and
@@ -41,27 +36,19 @@ function pointOf(scale: number, r: RunSummary): ScalePoint {
  */
 function sweep(workload: Workload, policies: PolicyName[], args: ReturnType<typeof parseCliArgs>): void {
   const rows: string[][] = [];
-  const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
   const options = { devices: args.devices, seed: args.seed, durationS: args.durationS, warmupS: args.warmupS };
   const artifact: Record<string, { rate: ScalePoint[]; slo: ScalePoint[] }> = {};
   for (const policy of policies) {
-    const memo = (what: 'rate' | 'slo') => {
-      const runs = new Map<number, ScalePoint>();
-      const evaluate = (k: number): ScalePoint => {
-        let p = runs.get(k);
-        if (!p) {
-          const w = what === 'rate' ? scaleRates(workload, k) : scaleSlos(workload, 1 / k);
-          p = pointOf(k, simulate(w, { policy, ...options }).summary);
-          runs.set(k, p);
-          const label = what === 'rate' ? `rate × ${k.toFixed(3)}` : `SLO × ${(1 / k).toFixed(3)}`;
+    const memo = (what: 'rate' | 'slo') =>
+      memoRuns(
+        (k) => pointOf(k, simulate(what === 'rate' ? scaleRates(workload, k) : scaleSlos(workload, 1 / k), { policy, ...options }).summary),
+        (p) => {
+          const label = what === 'rate' ? `rate × ${p.scale.toFixed(3)}` : `SLO × ${(1 / p.scale).toFixed(3)}`;
           console.log(
             `  ${policy.padEnd(14)} ${label.padStart(14)}: attainment ${pct(p.attainment)}, lowest ${p.minFunction} ${pct(p.minFunctionAttainment)}`,
           );
-        }
-        return p;
-      };
-      return { runs, evaluate };
-    };
+        },
+      );
     const rate = memo('rate');
     const slo = memo('slo');
     const cells: string[] = [policy];
@@ -106,6 +93,7 @@ function sweep(workload: Workload, policies: PolicyName[], args: ReturnType<type
 
 async function main(): Promise<void> {
   const args = parseCliArgs(process.argv.slice(2));
+  if (args.family !== undefined) return familySweep(args);
   const workload = loadWorkload(args.workload);
   const devices = expandDevices(workload.devices, args.devices).length;
   const durationS = args.durationS ?? workload.durationS;

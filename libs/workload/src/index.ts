@@ -9,3 +9,4 @@ export * from './arrivals';
 export * from './schedule';
 export * from './parse-workload';
 export * from './scale-workload';
+export * from './workload-family';
