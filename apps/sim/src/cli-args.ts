@@ -41,7 +41,7 @@ export const USAGE = `usage: npm run sim -- <workload.json> [options]
   --sweep            per policy, the highest rate scale (× every stream's rate, same trace shape) at which
                      total SLO attainment stays ≥ 99% and ≥ 90%, with the lowest per-function attainment there
   --family N         sweep N seeds (from --family-from, default 1) of the edge workload family instead of a
-                     file (default 2 devices, 60 s + 20 s warm-up, scales up to ×32): per policy the median and worst capacity,
+                     file (default 2 devices, 45 s + 15 s warm-up, scales up to ×16): per policy the median and worst capacity,
                      epara's ratios to the baselines, and its lowest function at its capacity`;
 
 /** Parses the command line; throws an Error whose message says what was wrong (and the usage). */
