@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { Counter, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { METRICS } from '@epara/nats';
 
 /** Latency buckets in seconds, from sub-millisecond (tiny models over NATS) to tens of seconds. */
@@ -10,6 +10,7 @@ export class GatewayMetrics {
   readonly requests: Counter<'function' | 'transport' | 'outcome'>;
   readonly latency: Histogram<'function' | 'transport'>;
   readonly goodRequests: Counter<'function'>;
+  readonly admissionLimit: Gauge<'function'>;
 
   constructor(@Inject(METRICS) registry: Registry) {
     this.requests = new Counter({
@@ -28,6 +29,12 @@ export class GatewayMetrics {
     this.goodRequests = new Counter({
       name: 'epara_gateway_good_requests_total',
       help: 'Invocations completed within their SLO (goodput = rate of this counter)',
+      labelNames: ['function'],
+      registers: [registry],
+    });
+    this.admissionLimit = new Gauge({
+      name: 'epara_gateway_admission_limit_rps',
+      help: 'Requests/s this gateway forwards for a function it throttles under overload (absent: not throttled)',
       labelNames: ['function'],
       registers: [registry],
     });

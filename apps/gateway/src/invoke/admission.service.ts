@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { EparaError, FunctionRecord } from '@epara/contracts';
 import { AdmissionThrottle } from '@epara/core';
 import { ClusterView } from '../cluster/cluster-view.service';
+import { GatewayMetrics } from '../common/gateway-metrics';
 import { GATEWAY_CONFIG, GatewayConfig } from '../config';
 
 /**
@@ -18,6 +19,7 @@ export class AdmissionService {
   constructor(
     cluster: ClusterView,
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+    private readonly metrics: GatewayMetrics,
   ) {
     this.throttle = new AdmissionThrottle({
       acceptsMultiplier: config.admissionMultiplier,
@@ -31,8 +33,10 @@ export class AdmissionService {
   private logLimit(fn: string, limit: number, refusedShare: number): void {
     if (limit === Infinity) {
       this.throttled.delete(fn);
+      this.metrics.admissionLimit.remove({ function: fn });
       return this.logger.log(`"${fn}" is no longer throttled: its workers refuse almost nothing now`);
     }
+    this.metrics.admissionLimit.set({ function: fn }, limit);
     const line = `throttling "${fn}": its workers refused ${(refusedShare * 100).toFixed(1)}% of requests for load in the last period; forwarding at most ${Math.round(limit)} requests/s, the rest answered 429 here`;
     // The first time at warn, each adjustment after it at debug: one line a second would bury the log.
     if (this.throttled.has(fn)) this.logger.debug(line);

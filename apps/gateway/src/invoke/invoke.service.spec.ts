@@ -127,7 +127,11 @@ function setup(records: FunctionRecord[]) {
     config,
     {} as SplitInvoker,
     new PipelineInvoker(caller),
-    new AdmissionService({ state: { onHeartbeat: () => undefined } } as unknown as ClusterView, config),
+    new AdmissionService(
+      { state: { onHeartbeat: () => undefined } } as unknown as ClusterView,
+      config,
+      metrics as unknown as GatewayMetrics,
+    ),
   );
   return { sut, transport, cluster };
 }
