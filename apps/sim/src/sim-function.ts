@@ -57,11 +57,12 @@ export class SimFunction {
       hints: spec.hints,
       expected: spec.expectedRps === undefined ? undefined : { rps: spec.expectedRps },
     };
-    // Deployed at t = 0, categorized as the gateway does it at deploy (no profile yet).
+    // Deployed at t = 0, categorized as the gateway does it at deploy (no profile yet). Simulated models
+    // are never cut into pipeline stages, so a multi-device function is served whole.
     this.record = {
       ...base,
       model,
-      category: initialCategory(policy, base, spec.modelSizeBytes, devices, 0),
+      category: initialCategory(policy, base, spec.modelSizeBytes, devices, 0, false),
       profiles: {},
       createdAt: 0,
       updatedAt: 0,

@@ -18,6 +18,8 @@ export function initialCategory(
   modelSizeBytes: number,
   devices: readonly { memoryBytes: number; memoryFreeBytes: number }[],
   nowMs: number,
+  /** Whether a pp category could get stage models; the gateway cuts them after categorizing (absent: yes). */
+  canHaveStages?: boolean,
 ): Categorization {
   if (!policy.categorize) return uncategorized(policy.name, nowMs);
   const d = categorize({
@@ -29,6 +31,7 @@ export function initialCategory(
     devices: devices.map((x) => ({ memoryBytes: x.memoryBytes, memoryFreeBytes: x.memoryFreeBytes })),
     hints: f.hints,
     kindCanSplit: kindCapabilities(f.kind).canSplit,
+    hasStages: canHaveStages,
   });
   return toCategorization(d, nowMs);
 }

@@ -51,6 +51,22 @@ describe(SchedulerRound.name, () => {
     expect(units).toEqual(['big#0:stage-0', 'big#1:stage-1']);
   });
 
+  it('never unserves a function whose batch-1 time outgrows its SLO: without pipeline stages it stays whole and placed', () => {
+    // A document detector with a 30 ms run and a 25 ms SLO needs "more than one device", but its model
+    // was never cut into stages: a pp category would leave nothing to place (every request a 501).
+    const slow = record('doc-det', {
+      slo: { latencyMs: 25 },
+      category: category({ decidedAt: 0 }),
+      profiles: { 'cpu-t1': profile({ '1': 30, '4': 80 }) },
+    });
+    const sut = new SchedulerRound(servingPolicy('epara'), new RateTracker());
+    const plan = sut.run(input({ functions: [slow] }));
+    expect(plan.recategorized).toHaveLength(1);
+    expect(plan.recategorized[0].record.category).toMatchObject({ footprint: 'multi', mode: 'dp' });
+    expect(plan.recategorized[0].record.category.reason).toMatch(/no pipeline stages/);
+    expect(plan.puts.flatMap((p) => p.assignments).map((a) => a.fn)).toContain('doc-det');
+  });
+
   it('gives one-request-at-a-time limits when the policy does not batch (naive)', () => {
     const sut = new SchedulerRound(servingPolicy('naive'), new RateTracker());
     const plan = sut.run(input({ functions: [record('a')] }));

@@ -113,6 +113,7 @@ export class SchedulerRound {
         devices,
         hints: r.hints,
         kindCanSplit: kindCapabilities(r.kind).canSplit,
+        hasStages: !!r.model.stages?.length,
         previous: c.provisional ? undefined : { sensitivity: c.sensitivity, footprint: c.footprint, heldForMs: nowMs - c.decidedAt },
       });
       if (d.mode === c.mode && d.sensitivity === c.sensitivity && d.footprint === c.footprint && d.provisional === c.provisional) continue;

@@ -28,6 +28,29 @@ describe(modeFor.name, () => {
     [Sensitivity.Latency, Footprint.Multi, true, Mode.Sp],
     [Sensitivity.Latency, Footprint.Multi, false, Mode.Pp],
   ])('%s × %s (split %p) → %s', (s, f, split, mode) => expect(modeFor(s, f, split)).toBe(mode));
+
+  it.each([
+    [Sensitivity.Latency, Footprint.Multi, false, Mode.Dp],
+    [Sensitivity.Frequency, Footprint.Multi, false, Mode.Batch],
+    [Sensitivity.Latency, Footprint.Multi, true, Mode.Sp],
+  ])('without pipeline stages %s × %s (split %p) → %s: never a mode with nothing to place', (s, f, split, mode) =>
+    expect(modeFor(s, f, split, false)).toBe(mode),
+  );
+});
+
+describe('a multi-device function whose model has no pipeline stages', () => {
+  const slow = { profile: { execMsByBatch: { '1': 150 }, memoryBytes: MB } };
+  it.each<[string, Partial<CategorizeInput>, Mode]>([
+    ['latency, cannot split', { ...slow, kindCanSplit: false }, Mode.Dp],
+    ['frequency, cannot split', { ...slow, kindCanSplit: false, observedRps: 10 }, Mode.Batch],
+    ['a pp hint', { ...slow, kindCanSplit: false, hints: { mode: Mode.Pp } }, Mode.Dp],
+    ['an sp hint on a kind that cannot split', { ...slow, kindCanSplit: false, hints: { mode: Mode.Sp } }, Mode.Dp],
+  ])('%s: served whole (%s), and the reason says why', (_name, over, mode) => {
+    const d = categorize(input({ ...over, hasStages: false }));
+    expect(d.footprint).toBe(Footprint.Multi);
+    expect(d.mode).toBe(mode);
+    expect(d.reason).toMatch(/no pipeline stages/);
+  });
 });
 
 describe(categorize.name, () => {

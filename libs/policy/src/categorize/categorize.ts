@@ -13,10 +13,20 @@ import {
   MODEL_MEMORY_FACTOR,
 } from './types';
 
-/** The mode each category gets; latency × multi needs a kind that can split. */
-export function modeFor(sensitivity: Sensitivity, footprint: Footprint, kindCanSplit: boolean): Mode {
-  if (footprint === Footprint.Single) return sensitivity === Sensitivity.Latency ? Mode.Dp : Mode.Batch;
-  return sensitivity === Sensitivity.Latency && kindCanSplit ? Mode.Sp : Mode.Pp;
+/** The single-device mode of a sensitivity: latency → dp (replicas), frequency → batch. */
+function singleDeviceMode(sensitivity: Sensitivity): Mode {
+  return sensitivity === Sensitivity.Latency ? Mode.Dp : Mode.Batch;
+}
+
+/**
+ * The mode each category gets; latency × multi needs a kind that can split, and pp needs a model that
+ * was cut into stages. Without stages a multi-device function is served whole on single devices — late
+ * answers beat none (a pp function without stages would have no unit to place at all).
+ */
+export function modeFor(sensitivity: Sensitivity, footprint: Footprint, kindCanSplit: boolean, hasStages = true): Mode {
+  if (footprint === Footprint.Single) return singleDeviceMode(sensitivity);
+  if (sensitivity === Sensitivity.Latency && kindCanSplit) return Mode.Sp;
+  return hasStages ? Mode.Pp : singleDeviceMode(sensitivity);
 }
 
 /**
@@ -112,21 +122,29 @@ export function categorize(input: CategorizeInput): CategorizeDecision {
   // Hints pin; the reason keeps what was measured so an operator can see what the pin overrides.
   const sensitivity = hints?.sensitivity ?? measuredSensitivity;
   const footprint = hints?.footprint ?? measuredFootprint;
-  const derived = modeFor(sensitivity, footprint, input.kindCanSplit);
+  const hasStages = input.hasStages ?? true;
+  const derived = modeFor(sensitivity, footprint, input.kindCanSplit, hasStages);
   let mode = derived;
   const notes: string[] = [];
   if (hints?.sensitivity !== undefined) notes.push(`sensitivity pinned by hint (measured ${measuredSensitivity})`);
   if (hints?.footprint !== undefined) notes.push(`footprint pinned by hint (measured ${measuredFootprint})`);
   if (hints?.mode !== undefined) {
     if (hints.mode === Mode.Sp && !input.kindCanSplit) {
-      mode = Mode.Pp;
-      notes.push('hint mode sp cannot apply: this kind cannot split requests; pp instead');
+      mode = hasStages ? Mode.Pp : singleDeviceMode(sensitivity);
+      notes.push(
+        `hint mode sp cannot apply: this kind cannot split requests; ${hasStages ? 'pp' : `${mode} (the model has no pipeline stages)`} instead`,
+      );
+    } else if (hints.mode === Mode.Pp && !hasStages) {
+      mode = singleDeviceMode(sensitivity);
+      notes.push(`hint mode pp cannot apply: the model has no pipeline stages; ${mode} instead`);
     } else {
       mode = hints.mode;
       notes.push(`mode pinned by hint (category gives ${derived})`);
     }
   } else if (derived === Mode.Pp && sensitivity === Sensitivity.Latency) {
     notes.push('pp: this kind cannot split requests');
+  } else if (footprint === Footprint.Multi && derived !== Mode.Sp && !hasStages) {
+    notes.push(`${derived}: needs more than one device, but the model has no pipeline stages — served whole, answers may be late`);
   }
   if (provisional) notes.push('provisional: no profile yet');
   const pinned = hints?.mode !== undefined || hints?.sensitivity !== undefined || hints?.footprint !== undefined;

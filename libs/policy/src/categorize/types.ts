@@ -49,6 +49,12 @@ export interface CategorizeInput {
   hints?: { mode?: Mode; sensitivity?: Sensitivity; footprint?: Footprint; memoryBytes?: number };
   /** Whether requests of this kind can be split into parts (tiles) for `sp`; else latency × multi → `pp`. */
   kindCanSplit: boolean;
+  /**
+   * Whether the model is cut into pipeline stages, so that `pp` has units to place. Absent: assumed
+   * (a deploy cuts a pp function's model before it is stored). False: multi-device functions that
+   * cannot split fall back to their single-device mode instead of going unserved.
+   */
+  hasStages?: boolean;
   /** The current category, for hysteresis; `heldForMs`: how long it has been in place (dwell time). */
   previous?: { sensitivity: Sensitivity; footprint: Footprint; heldForMs?: number };
 }
