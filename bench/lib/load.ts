@@ -163,9 +163,15 @@ export async function openLoop(
      * for a generator pinned to a core of its own (`--pin`).
      */
     precise?: boolean;
+    /**
+     * Arrivals scheduled in the first `warmupMs` are sent but not counted (the run lasts warmupMs +
+     * durationMs): a controller that reacts once a second has settled before the counted window.
+     */
+    warmupMs?: number;
   },
 ): Promise<RunResult> {
   const r = new Recorder();
+  const warmupMs = o.warmupMs ?? 0;
   const rand = prng(o.seed ?? 42);
   const gap = () => (-Math.log(1 - rand()) * 1000) / o.ratePerSec;
   const maxOutstanding = o.maxOutstanding ?? 50_000;
@@ -173,27 +179,32 @@ export async function openLoop(
   let lastDone = 0;
   const lags: number[] = [];
   const start = now();
-  const end = start + o.durationMs;
+  const countFrom = start + warmupMs;
+  const end = countFrom + o.durationMs;
   let next = start + gap();
   let allDone: () => void = () => undefined;
   const drained = new Promise<void>((res) => (allDone = res));
   let firing = true;
   const fire = (scheduled: number) => {
-    r.sent++;
+    const counted = scheduled >= countFrom;
+    if (counted) r.sent++;
     if (outstanding >= maxOutstanding) {
-      r.error(new InvokeError('client-overflow', `more than ${maxOutstanding} requests outstanding; the client dropped this arrival`));
+      if (counted)
+        r.error(new InvokeError('client-overflow', `more than ${maxOutstanding} requests outstanding; the client dropped this arrival`));
       return;
     }
     outstanding++;
     invoke()
       .then(
         () => {
+          if (!counted) return;
           const t = now();
           r.latenciesMs.push(t - scheduled);
           r.ok++;
           lastDone = t;
         },
         (e) => {
+          if (!counted) return;
           r.error(e);
           lastDone = now();
         },
@@ -206,7 +217,7 @@ export async function openLoop(
     const tick = () => {
       const t = now();
       while (next <= t && next < end) {
-        lags.push(t - next);
+        if (next >= countFrom) lags.push(t - next);
         fire(next);
         next += gap();
       }
@@ -228,7 +239,7 @@ export async function openLoop(
     r.errorSamples['unanswered'] = `${unanswered} requests had no answer ${o.drainMs ?? 5000} ms after the last arrival`;
   }
   lags.sort((a, b) => a - b);
-  return r.result(Math.max(o.durationMs, lastDone - start), { clientLagP99Ms: lags.length ? lags[Math.floor(lags.length * 0.99)] : 0 });
+  return r.result(Math.max(o.durationMs, lastDone - countFrom), { clientLagP99Ms: lags.length ? lags[Math.floor(lags.length * 0.99)] : 0 });
 }
 
 // ---------------------------------------------------------------------------------------------------

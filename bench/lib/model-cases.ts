@@ -54,6 +54,18 @@ export const ALL_MODELS: ModelCase[] = [
     inputs: cnnInputs,
     wantMode: 'batch',
   },
+  {
+    // The same input with 4× wider layers (≈ 16× the work): its capacity on one core stays within what
+    // one load-generator core can offer at 3× (the small models' overload rates are beyond it).
+    name: 'cnn-wide',
+    label: 'synthetic CNN 3×64×64, 64/128/256 channels',
+    sloMs: 100,
+    spec: { name: 'cnn-wide', kind: 'tensor', slo: { latencyMs: 100 }, hints: { mode: 'batch' } },
+    bytes: buildCnn({ size: 64, widths: [64, 128, 256] }),
+    sizes: [1, 2, 4, 8, 16, 32],
+    inputs: cnnInputs,
+    wantMode: 'batch',
+  },
 ];
 const ORT_TYPE: Record<string, ort.Tensor.Type> = { FP32: 'float32', INT64: 'int64' };
 export const toOrt = (ts: Tensor[]) =>

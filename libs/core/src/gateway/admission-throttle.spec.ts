@@ -31,15 +31,20 @@ function run(
   capacity: number,
   seconds: number,
   from = { s: 0, received: 0, shed: 0 },
+  /** The worker reports each second's counts this many heartbeats late (its queue drains after the second ends). */
+  reportLag = 0,
 ): number[] {
   let { received, shed } = from;
   const forwardedPerSecond: number[] = [];
+  const reports: { received: number; shed: number }[] = [];
   for (let s = from.s; s < from.s + seconds; s++) {
     let forwarded = 0;
     for (let i = 0; i < offered; i++) if (throttle.admit('f', s * 1000 + (i * 1000) / offered)) forwarded++;
     received += forwarded;
     shed += Math.max(0, forwarded - capacity);
-    throttle.observeHeartbeat(heartbeat('cpu-0', 1, [{ received, shed }]), s * 1000 + 999);
+    reports.push({ received, shed });
+    const report = reports[reports.length - 1 - reportLag] ?? { received: 0, shed: 0 };
+    throttle.observeHeartbeat(heartbeat('cpu-0', 1, [report]), s * 1000 + 999);
     forwardedPerSecond.push(forwarded);
   }
   Object.assign(from, { s: from.s + seconds, received, shed });
@@ -63,6 +68,15 @@ describe('AdmissionThrottle', () => {
     const settled = mean(forwarded.slice(5));
     expect(settled).toBeGreaterThan(1000);
     expect(settled).toBeLessThan(1250);
+  });
+
+  it.each([1.5, 3])('does not sink below capacity when the workers report their refusals a heartbeat late (%s× overload)', (factor) => {
+    const t = new AdmissionThrottle({ acceptsMultiplier: 1.1 });
+    const forwarded = run(t, 1000 * factor, 1000, 30, undefined, 1);
+    const settled = mean(forwarded.slice(6));
+    expect(settled).toBeGreaterThan(950);
+    expect(settled).toBeLessThan(1250);
+    expect(Math.min(...forwarded.slice(6))).toBeGreaterThan(800);
   });
 
   it('lifts the limit when the overload ends', () => {

@@ -37,6 +37,12 @@ interface FunctionThrottle {
   received: number;
   shed: number;
   periodStart: number;
+  /**
+   * When the limit last changed. Heartbeat counts that span that moment describe traffic sent under
+   * the old limit; judged against the new limit's forwards, they would cut it again and again (a
+   * worker reports its refusals up to a heartbeat late), so they are left out.
+   */
+  changedAt: number;
 }
 
 /**
@@ -48,9 +54,9 @@ interface FunctionThrottle {
  * - the workers refused more than `overloadedShare`: the function is overloaded, and the gateway's
  *   limit becomes `acceptsMultiplier` × what of its own forwards the workers accepted in the period
  *   (its forwards × the share not refused, so several gateways each take their share);
- * - they refused less than `relievedShare` (or saw too few requests to judge): the limit rises by
- *   `raiseFactor`, and is lifted once it is well above what is asked;
- * - in between it holds.
+ * - they refused less than `relievedShare` (or too few requests were asked to judge): the limit rises
+ *   by `raiseFactor`, and is lifted once it is well above what is asked;
+ * - in between it holds, and it holds until a heartbeat counted under the current limit came in.
  *
  * Requests over the limit (a token bucket, a tenth of a second of burst) are refused at the first
  * hop — a header read and a short 429 — instead of crossing to a worker that would refuse them too,
@@ -68,7 +74,7 @@ export class AdmissionThrottle {
   private readonly onLimit?: AdmissionThrottleConfig['onLimit'];
   private readonly fns = new Map<string, FunctionThrottle>();
   /** Last counters seen per (device, unit), to turn the workers' monotonic counters into deltas. */
-  private readonly last = new Map<string, { startedAt: number; received: number; shed: number }>();
+  private readonly last = new Map<string, { startedAt: number; received: number; shed: number; seenAt: number }>();
 
   constructor(config: AdmissionThrottleConfig = {}) {
     this.k = config.acceptsMultiplier ?? 1.1;
@@ -106,11 +112,12 @@ export class AdmissionThrottle {
       if (f.shed === undefined) continue; // a worker that predates the counter: nothing to learn
       const key = `${state.device}\u0000${f.fn}`;
       const prev = this.last.get(key);
-      this.last.set(key, { startedAt: state.startedAt, received: f.received, shed: f.shed });
+      this.last.set(key, { startedAt: state.startedAt, received: f.received, shed: f.shed, seenAt: nowMs });
       // The first sight of a unit, a restarted worker or a reset counter: no delta to take.
       if (!prev || prev.startedAt !== state.startedAt || f.received < prev.received || f.shed < prev.shed) continue;
       const t = this.of(f.fn, nowMs);
       this.roll(t, nowMs);
+      if (prev.seenAt < t.changedAt) continue; // counts from before the limit changed
       t.received += f.received - prev.received;
       t.shed += f.shed - prev.shed;
     }
@@ -120,9 +127,14 @@ export class AdmissionThrottle {
   private roll(t: FunctionThrottle, nowMs: number): void {
     const elapsed = nowMs - t.periodStart;
     if (elapsed < this.periodMs) return;
-    const refusedShare = t.received >= this.minReceived ? Math.min(1, t.shed / t.received) : 0;
+    const measured = t.received >= this.minReceived;
+    const refusedShare = measured ? Math.min(1, t.shed / t.received) : 0;
+    // Traffic too light to judge: the limit rises. Enough traffic but no counts under the current limit yet: it holds.
+    const tooLight = !measured && t.attempts < this.minReceived;
     const before = t.limitPerSec;
-    if (refusedShare > this.overloadedShare) {
+    if (!measured && !tooLight) {
+      // hold
+    } else if (refusedShare > this.overloadedShare) {
       const acceptedPerSec = (t.forwarded * (1 - refusedShare) * 1000) / elapsed;
       // Never to nothing: a trickle keeps measuring, and the raise starts from it when the overload ends.
       t.limitPerSec = Math.max(1, this.k * acceptedPerSec);
@@ -131,7 +143,10 @@ export class AdmissionThrottle {
       const askedPerSec = (t.attempts * 1000) / elapsed;
       if (t.limitPerSec > 2 * askedPerSec) t.limitPerSec = Infinity;
     }
-    if (t.limitPerSec !== before) this.onLimit?.(t.fn, t.limitPerSec, refusedShare);
+    if (t.limitPerSec !== before) {
+      t.changedAt = nowMs;
+      this.onLimit?.(t.fn, t.limitPerSec, refusedShare);
+    }
     t.attempts = 0;
     t.forwarded = 0;
     t.received = 0;
@@ -142,7 +157,18 @@ export class AdmissionThrottle {
   private of(fn: string, nowMs: number): FunctionThrottle {
     let t = this.fns.get(fn);
     if (!t) {
-      t = { fn, limitPerSec: Infinity, tokens: 0, tokensAt: nowMs, attempts: 0, forwarded: 0, received: 0, shed: 0, periodStart: nowMs };
+      t = {
+        fn,
+        limitPerSec: Infinity,
+        tokens: 0,
+        tokensAt: nowMs,
+        attempts: 0,
+        forwarded: 0,
+        received: 0,
+        shed: 0,
+        periodStart: nowMs,
+        changedAt: -Infinity,
+      };
       this.fns.set(fn, t);
     }
     return t;

@@ -19,6 +19,8 @@ export interface CnnOptions {
   /** Height and width of the square input image. */
   size?: number;
   seed?: number;
+  /** Output channels of the three conv layers (default 16, 32, 64): wider layers make a heavier model for the same input. */
+  widths?: [number, number, number];
 }
 
 /** Uniform init scaled by 1/sqrt(fanIn) (LeCun-style) so activations stay O(1) through the layers. */
@@ -65,9 +67,9 @@ export function buildMlp(opts: MlpOptions = {}): Uint8Array {
  * → GlobalAveragePool → Flatten → Gemm → `logits` [batch, 10]. The global pool makes any size ≥ 4 valid.
  */
 export function buildCnn(opts: CnnOptions = {}): Uint8Array {
-  const { size = 64, seed = 2 } = opts;
+  const { size = 64, seed = 2, widths = [16, 32, 64] } = opts;
   const random = mulberry32(seed);
-  const channels = [3, 16, 32, 64];
+  const channels = [3, ...widths];
   const classes = 10;
   const nodes = [];
   const initializer = [];
