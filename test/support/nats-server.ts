@@ -31,6 +31,9 @@ export interface TestNats {
   port: number;
   /** The server's process id (benchmarks pin it to a CPU). */
   pid?: number;
+  /** Stops the server as an outage would; `up` starts it again on the same port with the same JetStream store. */
+  down(): Promise<void>;
+  up(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -40,31 +43,41 @@ export async function startNats(opts: { maxPayload?: string } = {}): Promise<Tes
   const dir = mkdtempSync(join(tmpdir(), 'epara-nats-'));
   const conf = join(dir, 'nats.conf');
   writeFileSync(conf, `listen: 127.0.0.1:${port}\nmax_payload: ${opts.maxPayload ?? '8MB'}\njetstream { store_dir: "${dir}/js" }\n`);
-  const proc: ChildProcess = spawn(natsServerBinary(), ['-c', conf], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let log = '';
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`nats-server did not start in 10 s:\n${log}`)), 10_000);
-    const onData = (d: Buffer) => {
-      log += d.toString();
-      if (log.includes('Server is ready')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    };
-    proc.stdout!.on('data', onData);
-    proc.stderr!.on('data', onData);
-    proc.once('exit', (code) => reject(new Error(`nats-server exited with ${code}:\n${log}`)));
-  });
+  const launch = async (): Promise<ChildProcess> => {
+    const proc: ChildProcess = spawn(natsServerBinary(), ['-c', conf], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let log = '';
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`nats-server did not start in 10 s:\n${log}`)), 10_000);
+      const onData = (d: Buffer) => {
+        log += d.toString();
+        if (log.includes('Server is ready')) {
+          clearTimeout(timer);
+          resolve();
+        }
+      };
+      proc.stdout!.on('data', onData);
+      proc.stderr!.on('data', onData);
+      proc.once('exit', (code) => reject(new Error(`nats-server exited with ${code}:\n${log}`)));
+    });
+    return proc;
+  };
+  const kill = async (p: ChildProcess) => {
+    if (p.exitCode !== null || p.signalCode !== null) return;
+    const exited = new Promise((r) => p.once('exit', r));
+    p.kill('SIGTERM');
+    await exited;
+  };
+  let proc = await launch();
   return {
     url: `nats://127.0.0.1:${port}`,
     port,
     pid: proc.pid,
+    down: () => kill(proc),
+    up: async () => {
+      proc = await launch();
+    },
     stop: async () => {
-      if (proc.exitCode === null) {
-        const exited = new Promise((r) => proc.once('exit', r));
-        proc.kill('SIGTERM');
-        await exited;
-      }
+      await kill(proc);
       rmSync(dir, { recursive: true, force: true });
     },
   };

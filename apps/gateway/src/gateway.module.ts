@@ -1,7 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { Registry } from 'prom-client';
-import { HealthController, MetricsModule, NatsModule } from '@epara/nats';
+import { HealthController, MetricsModule, NatsModule, READINESS, ReadinessCheck } from '@epara/nats';
 import { ClusterController } from './cluster/cluster.controller';
 import { ClusterView } from './cluster/cluster-view.service';
 import { GatewayMetrics } from './common/gateway-metrics';
@@ -41,6 +41,16 @@ export class GatewayModule {
         { provide: GATEWAY_CONFIG, useValue: config },
         { provide: APP_FILTER, useClass: HttpErrorFilter },
         FunctionRegistry,
+        {
+          provide: READINESS,
+          inject: [FunctionRegistry],
+          useFactory:
+            (functions: FunctionRegistry): ReadinessCheck =>
+            () => {
+              const notReady = functions.notLoaded();
+              return notReady ? { notReady } : { details: { functions: functions.list().length } };
+            },
+        },
         ClusterView,
         DeployService,
         InvokeService,

@@ -1,6 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { Registry } from 'prom-client';
-import { HealthController, MetricsModule, NatsModule } from '@epara/nats';
+import { HealthController, MetricsModule, NatsModule, READINESS, ReadinessCheck } from '@epara/nats';
 import { WORKER_CONFIG, WorkerConfig } from './config';
 import { ModelManager } from './models/model-manager';
 import { WorkerService } from './serving/worker.service';
@@ -14,7 +14,21 @@ export class WorkerModule {
       module: WorkerModule,
       imports: [NatsModule.forRoot({ servers: config.natsUrl, name: `epara-worker-${config.device}` }), MetricsModule.forRoot(registry)],
       controllers: [HealthController],
-      providers: [{ provide: WORKER_CONFIG, useValue: config }, WorkerMetrics, ModelManager, WorkerService, HeartbeatService],
+      providers: [
+        { provide: WORKER_CONFIG, useValue: config },
+        WorkerMetrics,
+        ModelManager,
+        WorkerService,
+        HeartbeatService,
+        {
+          // A worker loading or failing a model is still a worker: readiness shows each unit's state.
+          provide: READINESS,
+          inject: [WorkerService],
+          useFactory:
+            (worker: WorkerService): ReadinessCheck =>
+            () => ({ details: { device: config.device, units: Object.fromEntries(worker.unitStates().map((u) => [u.unit, u.state])) } }),
+        },
+      ],
     };
   }
 }

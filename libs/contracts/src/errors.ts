@@ -57,13 +57,14 @@ export function asEparaError(e: unknown): EparaError {
 }
 
 /**
- * Seconds a shed caller should wait before retrying (`Retry-After`), from the `retryAfterMs` a 429
- * carries in its details (how long the queue ahead takes to drain); at least 1, as HTTP counts whole
- * seconds. Undefined for other errors, or when the refusing side could not say.
+ * Seconds a refused caller should wait before retrying (`Retry-After`), from the `retryAfterMs` a 429
+ * (how long the queue ahead takes to drain) or a 503 (an outage, a starting app) carries in its
+ * details; at least 1, as HTTP counts whole seconds. Undefined for other errors, or when the refusing
+ * side could not say.
  */
 export function retryAfterSeconds(e: EparaError): number | undefined {
   const ms = (e.details as { retryAfterMs?: unknown } | undefined)?.retryAfterMs;
-  if (e.code !== 429 || typeof ms !== 'number' || !(ms >= 0)) return undefined;
+  if ((e.code !== 429 && e.code !== 503) || typeof ms !== 'number' || !(ms >= 0)) return undefined;
   return Math.max(1, Math.ceil(ms / 1000));
 }
 

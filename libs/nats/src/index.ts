@@ -1,4 +1,5 @@
 export * from './nats-client';
+export * from './connection-health';
 export * from './nats.module';
 export * from './nats-transport';
 export * from './replies';

@@ -14,7 +14,7 @@ const notDeployed = (name: string) => EparaError.notFound(`function "${name}" is
 @Injectable()
 export class FunctionRegistry implements OnModuleInit, OnApplicationShutdown {
   private repository!: FunctionRepository;
-  private mirror!: FunctionMirror;
+  private mirror?: FunctionMirror;
 
   constructor(private readonly nats: NatsClient) {}
 
@@ -34,19 +34,26 @@ export class FunctionRegistry implements OnModuleInit, OnApplicationShutdown {
     this.mirror?.stop();
   }
 
-  /** From the local mirror: O(1), no I/O. */
+  /** Why the registry cannot answer yet (its mirror of the KV bucket is still loading); undefined once it can. */
+  notLoaded(): string | undefined {
+    return this.mirror ? undefined : `the gateway is starting: its function registry (KV ${Bucket.Functions}) is not loaded yet`;
+  }
+
+  /** From the local mirror: O(1), no I/O. 503 while the mirror is still loading, never "not deployed". */
   find(name: string): FunctionRecord | undefined {
-    return this.mirror.get(name);
+    return this.loadedMirror().get(name);
   }
 
   get(name: string): FunctionRecord {
-    const r = this.mirror.get(name);
+    const r = this.loadedMirror().get(name);
     if (!r) throw notDeployed(name);
     return r;
   }
 
   list(): FunctionRecord[] {
-    return this.mirror.all().sort((a, b) => a.name.localeCompare(b.name));
+    return this.loadedMirror()
+      .all()
+      .sort((a, b) => a.name.localeCompare(b.name));
   }
 
   async create(record: FunctionRecord): Promise<void> {
@@ -54,7 +61,7 @@ export class FunctionRegistry implements OnModuleInit, OnApplicationShutdown {
     if (outcome.status === CreateStatus.Exists) {
       throw new EparaError(409, `function "${record.name}" already exists: PATCH it, or DELETE it first`, { function: record.name });
     }
-    this.mirror.remember(record.name, record);
+    this.loadedMirror().remember(record.name, record);
   }
 
   /**
@@ -70,7 +77,7 @@ export class FunctionRegistry implements OnModuleInit, OnApplicationShutdown {
       case UpdateStatus.Conflict:
         throw new EparaError(409, `function "${name}" changed while it was being updated; retry`, { function: name });
       default:
-        this.mirror.remember(name, outcome.value);
+        this.loadedMirror().remember(name, outcome.value);
         return outcome.value;
     }
   }
@@ -78,6 +85,11 @@ export class FunctionRegistry implements OnModuleInit, OnApplicationShutdown {
   async delete(name: string): Promise<void> {
     this.get(name);
     await this.repository.delete(name);
-    this.mirror.remember(name, undefined);
+    this.loadedMirror().remember(name, undefined);
+  }
+
+  private loadedMirror(): FunctionMirror {
+    if (!this.mirror) throw new EparaError(503, this.notLoaded()!, { retryAfterMs: 1000 });
+    return this.mirror;
   }
 }

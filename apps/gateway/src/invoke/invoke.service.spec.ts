@@ -117,7 +117,7 @@ function setup(records: FunctionRecord[]) {
   const counter = { inc: () => undefined, observe: () => undefined };
   const metrics = { requests: counter, goodRequests: counter, latency: counter };
   const config = { policy: servingPolicy('epara'), replyGraceMs: 100, directReply: true } as unknown as GatewayConfig;
-  const nats = { nc: {}, payloads: transport.payloads } as unknown as NatsClient;
+  const nats = { nc: {}, payloads: transport.payloads, health: { down: () => undefined } } as unknown as NatsClient;
   const caller = new WorkerCaller(nats, cluster as unknown as ClusterView, config);
   const sut = new InvokeService(
     nats,

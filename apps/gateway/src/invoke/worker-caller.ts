@@ -65,6 +65,9 @@ export class WorkerCaller {
   ): Promise<{ msg: Msg; body: Uint8Array }> {
     // A whole generation takes far longer than its time to first token (the deadline it carries).
     const timeout = generation ? GENERATION_TIMEOUT_MS : Math.max(1, deadline - Date.now() + this.config.replyGraceMs);
+    // While NATS is unreachable a request would only wait out its deadline in the client's buffer: say so now.
+    const down = this.nats.health.down();
+    if (down) throw new EparaError(503, `${down}; retry shortly`, { retryAfterMs: 1000 });
     if (route.device) this.cluster.begin(route.device);
     try {
       return await this.nats.payloads.request(this.nats.nc, routeSubject(route), body, { timeout, headers: h, noMux: false });

@@ -30,9 +30,12 @@ export class KserveController {
     return { live: true };
   }
 
+  /** Ready when NATS and JetStream answer and the function registry is loaded (as `/health/ready`). */
   @Get('health/ready')
-  ready() {
-    if (!this.nats.isConnected) throw new HttpException({ ready: false, reason: 'NATS connection is down' }, 503);
+  async ready() {
+    const link = await this.nats.health.probe();
+    const reason = link.up ? this.registry.notLoaded() : link.reason;
+    if (reason) throw new HttpException({ ready: false, reason }, 503);
     return { ready: true };
   }
 

@@ -12,7 +12,16 @@ import {
   subjects,
   unitKey,
 } from '@epara/contracts';
-import { BatchFeedback, DeviceExecutor, realTimers, SLOW_RECONCILE_MS, takesRequests, UnitLifecycle, WorkerReconciler } from '@epara/core';
+import {
+  BatchFeedback,
+  DeviceExecutor,
+  realTimers,
+  SLOW_RECONCILE_MS,
+  takesRequests,
+  UnitLifecycle,
+  UnitState,
+  WorkerReconciler,
+} from '@epara/core';
 import { decodeJson, EVENT_PUBLISHER, FunctionRepository, KvMirror, NatsClient } from '@epara/nats';
 import type { LoadedModel } from '@epara/runtime';
 import { WORKER_CONFIG, WorkerConfig } from '../config';
@@ -226,6 +235,11 @@ export class WorkerService implements OnApplicationBootstrap, OnApplicationShutd
       });
     }
     return loads;
+  }
+
+  /** Every unit here with its lifecycle state (ready, loading, failed, draining). */
+  unitStates(): UnitState[] {
+    return this.reconciler.states();
   }
 
   /** Memory the loaded models take, bytes. */

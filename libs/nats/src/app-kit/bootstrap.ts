@@ -26,6 +26,9 @@ export async function bootApp(module: Type<unknown> | object, o: AppBootOptions)
   const app = await NestFactory.create(module as Type<unknown>, { logger, bufferLogs: false, bodyParser: o.bodyParser ?? true });
   app.enableShutdownHooks();
   await o.configure?.(app);
+  // Module init first (the gateway's registry loads its KV mirror there): the NATS handlers subscribe
+  // only after it, so no request meets a half-started app.
+  await app.init();
   const transport = new NatsTransport(app.get(NatsClient));
   app.connectMicroservice({ strategy: transport }, { inheritAppConfig: true });
   await app.startAllMicroservices();

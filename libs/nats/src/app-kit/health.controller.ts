@@ -3,9 +3,22 @@ import { NatsClient } from '../nats-client';
 
 export const READINESS = Symbol('READINESS');
 
-/** App-specific readiness: returns why the app is not ready, or undefined when it is. */
-export type ReadinessCheck = () => string | undefined;
+/** What an app adds to its readiness: why it is not ready (undefined when it is), and details to show. */
+export interface AppReadiness {
+  notReady?: string;
+  details?: Record<string, unknown>;
+}
 
+/** App-specific readiness, asked on every readiness probe after NATS answered. */
+export type ReadinessCheck = () => AppReadiness | Promise<AppReadiness>;
+
+/**
+ * Health as load balancers, compose healthchecks and Kubernetes probes read it:
+ * - `/health/live`: the process runs and its event loop answers (restart it when this fails);
+ * - `/health/ready` (and `/health`): NATS answers a flush and JetStream a request within a second each,
+ *   and the app's own check passes (the gateway's registry is loaded, …): 200 with details, or 503
+ *   with the reason (send it no traffic).
+ */
 @Controller()
 export class HealthController {
   constructor(
@@ -13,13 +26,29 @@ export class HealthController {
     @Optional() @Inject(READINESS) private readonly readiness?: ReadinessCheck,
   ) {}
 
-  /** Liveness and readiness in one: 200 with details, or 503 with the reason. */
+  @Get('health/live')
+  live() {
+    return { status: 'ok' };
+  }
+
   @Get('health')
   health() {
-    const nats = this.nats.isConnected ? 'up' : 'down';
-    const notReady = nats === 'up' ? this.readiness?.() : 'NATS connection is down';
-    const body = { status: notReady ? 'error' : 'ok', nats, server: this.nats.nc.getServer(), ...(notReady ? { reason: notReady } : {}) };
-    if (notReady) throw new HttpException(body, 503);
+    return this.ready();
+  }
+
+  @Get('health/ready')
+  async ready() {
+    const link = await this.nats.health.probe();
+    const app = link.up ? await this.readiness?.() : undefined;
+    const reason = link.up ? app?.notReady : link.reason;
+    const body = {
+      status: reason ? 'error' : 'ok',
+      nats: link.up ? 'up' : 'down',
+      server: link.server,
+      ...(reason ? { reason } : {}),
+      ...app?.details,
+    };
+    if (reason) throw new HttpException(body, 503);
     return body;
   }
 }
