@@ -1,5 +1,5 @@
 import { listeningPort } from '@epara/nats';
-import { buildCnn } from '@epara/runtime';
+import { buildCnn, encodeModel, floatValueInfo, node } from '@epara/runtime';
 import { startCluster, TestCluster, waitFor } from './support/cluster';
 import { deployMultipart, http, postJson } from './support/http';
 
@@ -37,6 +37,23 @@ describe('health routes and a NATS outage', () => {
     expect((await http(`${c.gatewayUrl}/health/ready`)).json()).toMatchObject({ functions: 1 });
     expect((await http(`${workerUrl()}/health/ready`)).json()).toMatchObject({ units: { cnn: 'ready' } });
     expect((await http(`${c.gatewayUrl}/v2/health/ready`)).json()).toEqual({ ready: true });
+  });
+
+  it('refuses at deploy a model whose declared input no request could carry, naming the input and the limit', async () => {
+    const huge = encodeModel(
+      {
+        name: 'huge',
+        node: [node('Relu', ['x'], 'y')],
+        input: [floatValueInfo('x', ['batch', 100000, 100000])],
+        output: [floatValueInfo('y', ['batch', 100000, 100000])],
+      },
+      'a valid model no device could ever be sent an input for',
+    );
+    const r = await deployMultipart(c.gatewayUrl, { name: 'huge', kind: 'tensor', slo: { latencyMs: 500 } }, huge);
+    expect(r.status).toBe(400);
+    expect(r.json().error.message).toMatch(/input "x" \(FP32 \[batch, 100000, 100000\]\) needs 37\.3 GB for one item.*EPARA_MAX_BODY_MB/);
+    expect((await http(`${c.gatewayUrl}/v1/functions/huge`)).status).toBe(404);
+    expect((await invoke()).status).toBe(200); // the rest goes on
   });
 
   it('says not ready, and answers callers 503 with a reason, while NATS is down; recovers when it is back', async () => {

@@ -14,6 +14,8 @@ export interface EventMap {
   [EventKind.Placed]: DevicePlacement;
   /** `function` is the unit: the function name, or `<fn>#<stage>` for a pipeline stage. */
   [EventKind.ModelLoaded]: { function: string; device: string };
+  /** A load failed; `retryInMs` until the next attempt, absent when the worker gave up on this model. */
+  [EventKind.ModelFailed]: { function: string; device: string; reason: string; attempts: number; retryInMs?: number };
   [EventKind.DeviceJoined]: { device: string };
   [EventKind.DeviceLost]: { device: string };
   [EventKind.Recategorized]: { function: string; from: Categorization; to: Categorization };

@@ -6,6 +6,7 @@ export * from './errors';
 export * from './subjects';
 export * from './headers';
 export * from './tensor';
+export * from './model-limits';
 export * from './prepared-request';
 export * from './inference-codec';
 export * from './records';

@@ -170,6 +170,8 @@ export interface FunctionLoad {
   preferredBatchSize: number;
   /** The unit's lifecycle state here (absent from workers that predate it: read `ready`). */
   state?: UnitLifecycle;
+  /** Why a `failed` unit failed (the worker's last load error, attempts, whether it retries). */
+  reason?: string;
   /** It takes requests: `state` is `ready`. What routing filters on. */
   ready: boolean;
 }

@@ -28,6 +28,7 @@ export const EventKind = {
   Deleted: 'deleted',
   Placed: 'placed',
   ModelLoaded: 'model-loaded',
+  ModelFailed: 'model-failed',
   DeviceJoined: 'device-joined',
   DeviceLost: 'device-lost',
   Recategorized: 'recategorized',

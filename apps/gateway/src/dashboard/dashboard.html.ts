@@ -26,7 +26,7 @@ async function refresh() {
       esc(x.executionProvider) + (x.providerNote ? '<br><small>' + esc(x.providerNote) + '</small>' : ''),
       (x.memoryFreeBytes / 1e6).toFixed(0) + ' / ' + (x.memoryBytes / 1e6).toFixed(0) + ' MB',
       (x.utilization * 100).toFixed(0) + '%', x.queued, x.running,
-      x.functions.map((l) => esc(l.fn) + ' <small>' + l.mode + (l.ready ? '' : ' ' + esc(l.state || 'loading')) + ', ' + l.execMsEwma.toFixed(2) + ' ms</small>').join('<br>')]));
+      x.functions.map((l) => esc(l.fn) + ' <small>' + l.mode + (l.ready ? '' : ' ' + esc(l.state || 'loading')) + ', ' + l.execMsEwma.toFixed(2) + ' ms</small>' + (l.reason ? '<br><small class="bad">' + esc(l.reason) + '</small>' : '')).join('<br>')]));
     table('functions', ['name', 'kind', 'SLO', 'category → mode', 'reason', 'model'], f.functions.map((x) => [
       esc(x.name), esc(x.kind), x.slo.latencyMs + ' ms',
       esc(x.category.sensitivity) + ' × ' + esc(x.category.footprint) + ' → <b>' + esc(x.category.mode) + '</b>' + (x.category.provisional ? ' <small>(provisional)</small>' : ''),

@@ -11,6 +11,7 @@ import {
   Mode,
   ModelInfo,
   PatchFunctionDto,
+  unservableInput,
   validateDto,
 } from '@epara/contracts';
 import { EVENT_PUBLISHER, NatsClient } from '@epara/nats';
@@ -112,6 +113,8 @@ export class DeployService {
       throw new EparaError(409, `function "${spec.name}" already exists: PATCH it, or DELETE it first`, { function: spec.name });
     const { bytes, sha256, source } = await this.modelBytes(spec, upload);
     const signature = await inspectModel(bytes!);
+    const unservable = unservableInput(signature.inputs, this.config.maxBodyBytes, 'EPARA_MAX_BODY_MB');
+    if (unservable) throw EparaError.badInput(`this model cannot be served: ${unservable}`, { field: 'model' });
     if (
       spec.kind === FunctionKind.TextDetection &&
       (signature.inputs.length !== 1 || signature.inputs[0].datatype !== 'FP32' || signature.inputs[0].shape.length !== 4)

@@ -4,6 +4,7 @@ import {
   Bucket,
   DevicePlacement,
   EparaError,
+  EventKind,
   EventPublisher,
   FunctionKind,
   FunctionLoad,
@@ -87,6 +88,17 @@ export class WorkerService implements OnApplicationBootstrap, OnApplicationShutd
       publisher: { publish: (serving, loaded) => this.endpoints.publish(serving, loaded) },
       timers: realTimers,
       log: { info: (m) => this.logger.log(m), warn: (m) => this.logger.warn(m), error: (m) => this.logger.error(m) },
+      lifecycle: {
+        changed: () => undefined, // heartbeats and service metadata read the states when they are sent
+        loadFailed: (unit, reason, attempts, retryInMs) =>
+          this.events.emit(EventKind.ModelFailed, {
+            function: unit,
+            device: config.device,
+            reason,
+            attempts,
+            ...(retryInMs === undefined ? {} : { retryInMs }),
+          }),
+      },
       slowPassWarnMs: SLOW_RECONCILE_MS,
     });
   }
@@ -231,6 +243,7 @@ export class WorkerService implements OnApplicationBootstrap, OnApplicationShutd
         execMsEwma: 0,
         preferredBatchSize: 1,
         state: s.state,
+        ...(s.reason ? { reason: s.reason } : {}),
         ready: false,
       });
     }

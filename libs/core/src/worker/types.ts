@@ -84,6 +84,8 @@ export interface EndpointPublisher<W extends WantedUnit, M> {
 export interface LifecycleListener<W extends WantedUnit, M> {
   /** `loaded` is the unit's ServingUnit from `ready` on (none while loading or after a failed load). */
   changed(unit: string, state: UnitLifecycle, loaded?: ServingUnit<W, M>): void;
+  /** A load failed: `attempts` so far, `retryInMs` until the next, none when the reconciler gave up on this model. */
+  loadFailed?(unit: string, reason: string, attempts: number, retryInMs?: number): void;
 }
 
 /** Where the reconciler says what it does; the simulator passes none. */

@@ -97,10 +97,14 @@ function setup() {
   const publishes: { serving: string[]; loaded: string[] }[] = [];
   const changes: [string, UnitLifecycle][] = [];
   const failNext = new Set<string>();
+  /** Models (by modelId) that never load, as one whose declared shapes no device can hold. */
+  const broken = new Set<string>();
+  const failures: { unit: string; attempts: number; retryInMs?: number }[] = [];
   const host = {
     load: (w: WantedUnit): Promise<LoadedUnit<string>> => {
       loads.push(w.unit);
       if (failNext.delete(w.unit)) return Promise.reject(new Error('store busy'));
+      if (broken.has(w.modelId)) return Promise.reject(new Error('input x needs 40 GB'));
       return Promise.resolve({
         model: `model-${w.unit}`,
         memoryBytes: 10,
@@ -125,7 +129,10 @@ function setup() {
       publish: (serving, loaded) => void publishes.push({ serving: serving.map((u) => u.unit), loaded: loaded.map((u) => u.unit) }),
     },
     timers,
-    lifecycle: { changed: (unit, state) => void changes.push([unit, state]) },
+    lifecycle: {
+      changed: (unit, state) => void changes.push([unit, state]),
+      loadFailed: (unit, _reason, attempts, retryInMs) => void failures.push({ unit, attempts, retryInMs }),
+    },
     loadRetryMs: 2_000,
     drainTimeoutMs: 10_000,
   });
@@ -138,6 +145,8 @@ function setup() {
     publishes,
     changes,
     failNext,
+    broken,
+    failures,
     want: (...units: WantedUnit[]) => {
       wanted = units;
     },
@@ -180,6 +189,40 @@ describe('WorkerReconciler', () => {
     expect(t.loads).toEqual(['a', 'a']);
     expect(t.sut.stateOf('a')).toBe(UnitLifecycle.Ready);
     expect(t.changes.map((c) => c[1])).toEqual([UnitLifecycle.Loading, UnitLifecycle.Failed, UnitLifecycle.Loading, UnitLifecycle.Ready]);
+  });
+
+  it('backs off a model that never loads (2, 4, 8, 16 s), then gives up and says why; another model starts afresh', async () => {
+    const t = setup();
+    t.broken.add('sha-a');
+    await t.place(wantedUnit('a'));
+    for (const wait of [2_000, 4_000, 8_000, 16_000]) {
+      const before = t.loads.length;
+      t.timers.advance(wait - 1);
+      await t.sut.settled();
+      expect(t.loads.length).toBe(before); // not before its backoff
+      t.timers.advance(1);
+      await flush();
+      await t.sut.settled();
+      expect(t.loads.length).toBe(before + 1);
+    }
+    expect(t.failures).toEqual([
+      { unit: 'a', attempts: 1, retryInMs: 2_000 },
+      { unit: 'a', attempts: 2, retryInMs: 4_000 },
+      { unit: 'a', attempts: 3, retryInMs: 8_000 },
+      { unit: 'a', attempts: 4, retryInMs: 16_000 },
+      { unit: 'a', attempts: 5, retryInMs: undefined },
+    ]);
+    expect(t.timers.pending).toBe(0); // no endless retry
+    // Other placement changes do not retry it either.
+    await t.place(wantedUnit('a'), wantedUnit('b'));
+    expect(t.loads.filter((u) => u === 'a')).toHaveLength(5);
+    expect(t.sut.states().find((s) => s.unit === 'a')).toMatchObject({
+      state: UnitLifecycle.Failed,
+      reason: expect.stringMatching(/input x needs 40 GB \(attempt 5 of 5; given up/),
+    });
+    // A redeploy (another model) is loaded at once.
+    await t.place(wantedUnit('a', undefined, 'sha-a2'));
+    expect(t.sut.stateOf('a')).toBe(UnitLifecycle.Ready);
   });
 
   it('retires a removed unit: it stops taking requests, drains, and unloads once the executor says it is idle', async () => {

@@ -13,7 +13,7 @@ import type {
   WorkerLog,
 } from './types';
 import { UnitLifecycle } from './unit-lifecycle';
-import { DRAIN_TIMEOUT_MS, LOAD_RETRY_MS } from './worker-timing';
+import { DRAIN_TIMEOUT_MS, LOAD_RETRY_MS, MAX_LOAD_ATTEMPTS } from './worker-timing';
 
 /** What a WorkerReconciler drives, and how long it waits. */
 export interface WorkerReconcilerPorts<W extends WantedUnit, M> {
@@ -28,6 +28,8 @@ export interface WorkerReconcilerPorts<W extends WantedUnit, M> {
   lifecycle?: LifecycleListener<W, M>;
   log?: WorkerLog;
   loadRetryMs?: number;
+  /** Default MAX_LOAD_ATTEMPTS. */
+  maxLoadAttempts?: number;
   drainTimeoutMs?: number;
   /** Warn when one pass runs longer than this (its later changes wait), ms; none: no warning. */
   slowPassWarnMs?: number;
@@ -38,6 +40,18 @@ export interface UnitState {
   unit: string;
   state: UnitLifecycle;
   mode: Mode;
+  /** Why a `failed` unit failed, with how many loads were tried and whether another follows. */
+  reason?: string;
+}
+
+/** Failed loads of one unit's model here, for the backoff and the give-up. */
+interface LoadFailures {
+  modelId: string;
+  attempts: number;
+  reason: string;
+  /** Its backoff has passed: the next pass may load it again. */
+  due: boolean;
+  timer?: unknown;
 }
 
 const noop = (): void => undefined;
@@ -67,15 +81,17 @@ export class WorkerReconciler<W extends WantedUnit = WantedUnit, M = unknown> {
   private passing = false;
   private passAgain = false;
   private stopped = false;
-  private retryTimer?: unknown;
+  private readonly failures = new Map<string, LoadFailures>();
   private settledWaiters: (() => void)[] = [];
   /** What the pass in progress is doing, for the operator when it takes long. */
   private step = '';
   private readonly loadRetryMs: number;
+  private readonly maxLoadAttempts: number;
   private readonly drainTimeoutMs: number;
 
   constructor(private readonly ports: WorkerReconcilerPorts<W, M>) {
     this.loadRetryMs = ports.loadRetryMs ?? LOAD_RETRY_MS;
+    this.maxLoadAttempts = ports.maxLoadAttempts ?? MAX_LOAD_ATTEMPTS;
     this.drainTimeoutMs = ports.drainTimeoutMs ?? DRAIN_TIMEOUT_MS;
   }
 
@@ -118,7 +134,10 @@ export class WorkerReconciler<W extends WantedUnit = WantedUnit, M = unknown> {
   states(): UnitState[] {
     const out: UnitState[] = [];
     for (const u of this.ready.values()) out.push({ unit: u.unit, state: UnitLifecycle.Ready, mode: u.mode });
-    for (const [unit, p] of this.pending) out.push({ unit, state: p.state, mode: p.wanted.assignment.mode });
+    for (const [unit, p] of this.pending) {
+      const reason = p.state === UnitLifecycle.Failed ? this.failures.get(unit)?.reason : undefined;
+      out.push({ unit, state: p.state, mode: p.wanted.assignment.mode, ...(reason ? { reason } : {}) });
+    }
     for (const u of this.draining) out.push({ unit: u.unit, state: UnitLifecycle.Draining, mode: u.mode });
     return out;
   }
@@ -126,8 +145,8 @@ export class WorkerReconciler<W extends WantedUnit = WantedUnit, M = unknown> {
   /** No more passes or retries (shutdown); what is loaded stays for the caller to stop. */
   stop(): void {
     this.stopped = true;
-    if (this.retryTimer !== undefined) this.ports.timers.clear(this.retryTimer);
-    this.retryTimer = undefined;
+    for (const f of this.failures.values()) if (f.timer !== undefined) this.ports.timers.clear(f.timer);
+    this.failures.clear();
   }
 
   private set(unit: string, state: UnitLifecycle, loaded?: ServingUnit<W, M>): void {
@@ -166,6 +185,10 @@ export class WorkerReconciler<W extends WantedUnit = WantedUnit, M = unknown> {
     for (const [unit, w] of wanted) {
       const current = this.ready.get(unit);
       if (!current) {
+        const failed = this.failures.get(unit);
+        if (failed && failed.modelId !== w.modelId)
+          this.forgetFailures(unit); // another model: a fresh start
+        else if (failed && !failed.due) continue; // backing off, or given up on this model
         toLoad.push(w);
         continue;
       }
@@ -184,6 +207,7 @@ export class WorkerReconciler<W extends WantedUnit = WantedUnit, M = unknown> {
       this.ports.host.load(w).then(
         (result) => {
           this.pending.delete(w.unit);
+          this.forgetFailures(w.unit);
           const u = new ServingUnit<W, M>(w, result);
           this.ports.feedback.initialize(u);
           const run = this.ports.host.serve(u);
@@ -195,16 +219,9 @@ export class WorkerReconciler<W extends WantedUnit = WantedUnit, M = unknown> {
           loadFrom(i + 1);
         },
         (e: unknown) => {
-          // Placement will not change by itself to ask again: retry until it loads or is placed elsewhere.
           this.pending.set(w.unit, { state: UnitLifecycle.Failed, wanted: w });
+          this.loadFailed(w, (e as Error)?.message ?? String(e));
           this.set(w.unit, UnitLifecycle.Failed);
-          this.ports.log?.error(
-            `cannot load ${w.unit} on ${this.ports.device}: ${(e as Error)?.message ?? String(e)}; retrying in ${this.loadRetryMs / 1000} s`,
-          );
-          this.retryTimer ??= timers.set(() => {
-            this.retryTimer = undefined;
-            this.reconcile();
-          }, this.loadRetryMs);
           loadFrom(i + 1);
         },
       );
@@ -213,10 +230,43 @@ export class WorkerReconciler<W extends WantedUnit = WantedUnit, M = unknown> {
     for (const [unit, { state }] of this.pending) {
       if (state === UnitLifecycle.Failed && !wanted.has(unit)) {
         this.pending.delete(unit);
+        this.forgetFailures(unit);
         this.set(unit, UnitLifecycle.Unloaded);
       }
     }
     loadFrom(0);
+  }
+
+  /**
+   * Placement will not change by itself to ask again, so a failed load is retried, with a doubling
+   * backoff; after maxLoadAttempts loads of the same model the unit stays `failed` with its reason
+   * (in heartbeats, health and events) until it is placed elsewhere or redeployed — no endless retry.
+   */
+  private loadFailed(w: W, message: string): void {
+    const prev = this.failures.get(w.unit);
+    const attempts = (prev?.modelId === w.modelId ? prev.attempts : 0) + 1;
+    const gaveUp = attempts >= this.maxLoadAttempts;
+    const retryInMs = gaveUp ? undefined : this.loadRetryMs * 2 ** (attempts - 1);
+    const reason = `cannot load ${w.unit} on ${this.ports.device}: ${message} (attempt ${attempts} of ${this.maxLoadAttempts}${
+      gaveUp ? '; given up: redeploy the function or fix the model' : `; retrying in ${retryInMs! / 1000} s`
+    })`;
+    const f: LoadFailures = { modelId: w.modelId, attempts, reason, due: false };
+    if (retryInMs !== undefined) {
+      f.timer = this.ports.timers.set(() => {
+        f.timer = undefined;
+        f.due = true;
+        this.reconcile();
+      }, retryInMs);
+    }
+    this.failures.set(w.unit, f);
+    this.ports.log?.error(reason);
+    this.ports.lifecycle?.loadFailed?.(w.unit, reason, attempts, retryInMs);
+  }
+
+  private forgetFailures(unit: string): void {
+    const f = this.failures.get(unit);
+    if (f?.timer !== undefined) this.ports.timers.clear(f.timer);
+    this.failures.delete(unit);
   }
 
   private publish(changed: boolean, loaded: readonly ServingUnit<W, M>[], done: () => void): void {
