@@ -44,6 +44,8 @@ export class SchedulerService implements OnApplicationBootstrap, OnApplicationSh
       { policy: this.config.policy, deviceLostMs: this.config.deviceLostMs },
     ));
     cluster.onHeartbeat((s) => loop.onHeartbeat(s));
+    // A device found gone by its liveness probes has no heartbeat age any more: re-place its work now.
+    cluster.onDeviceGone(() => lock.isLeader && loop.checkLostDevices());
     functions.onChange((c) => loop.onFunctionChanged(c.key, !c.value));
     await lock.tick();
     this.timers.push(setInterval(() => void lock.tick().then((leads) => leads && loop.checkLostDevices()), this.config.leaderRefreshMs));

@@ -35,6 +35,8 @@ export const subjects = {
   asyncAny: `${PREFIX}.async.>`,
   /** Cancels a running generation on a device (body: `{"requestId"}`): the client left. */
   cancel: (device: string) => `${PREFIX}.cancel.${token('device', device)}`,
+  /** A worker answers here at once (empty reply): gateways and the scheduler probe it to notice a dead worker in well under a second. */
+  live: (device: string) => `${PREFIX}.live.${token('device', device)}`,
   /** Worker heartbeats. */
   state: (device: string) => `${PREFIX}.state.${token('device', device)}`,
   stateAny: `${PREFIX}.state.*`,

@@ -1,6 +1,9 @@
 import { Logger } from '@nestjs/common';
 import { Subscription } from '@nats-io/transport-node';
 import { Bucket, DevicePlacement, DeviceState, EventKind, EventMessage, Mode, subjects, unitKey } from '@epara/contracts';
+import { LIVENESS_PROBE_MS, LIVENESS_TIMEOUT_MS, LivenessVerdicts, ProbeOutcome, STALE_AFTER_MS } from '@epara/core';
+import { Empty } from '@nats-io/transport-node';
+import { natsFailure } from './nats-errors';
 import { decodeJson } from './codec/json-codec';
 import { KvMirror } from './kv-mirror';
 import { NatsClient } from './nats-client';
@@ -29,11 +32,17 @@ export class ClusterState {
   private sub?: Subscription;
   private lostSub?: Subscription;
   private readonly heartbeatListeners: ((s: DeviceState) => void)[] = [];
+  private readonly goneListeners: ((device: string, why: string) => void)[] = [];
+  private readonly liveness = new LivenessVerdicts();
+  private readonly probing = new Set<string>();
+  private probeTimer?: NodeJS.Timeout;
   private readonly placementListeners: (() => void)[] = [];
 
   constructor(
     private readonly nats: NatsClient,
     private readonly now: () => number = Date.now,
+    /** How often each known device's liveness subject is probed, ms; 0: never (heartbeat age only). */
+    private readonly probeMs = LIVENESS_PROBE_MS,
   ) {}
 
   async start(): Promise<this> {
@@ -73,10 +82,45 @@ export class ClusterState {
       this.rebuildReplicas();
       for (const l of this.placementListeners) l();
     });
+    if (this.probeMs > 0) this.probeTimer = setInterval(() => this.probeAll(), this.probeMs).unref();
     return this;
   }
 
+  /** Told when a device is found gone by its liveness probes (it is forgotten until its next heartbeat). */
+  onDeviceGone(listener: (device: string, why: string) => void): void {
+    this.goneListeners.push(listener);
+  }
+
+  /**
+   * Probes every device heard from lately on its liveness subject, one probe per device at a time.
+   * Cheap (a few empty messages a second per device) and far faster than heartbeat age: a SIGKILLed
+   * worker is noticed within one probe period, and no request is routed to it after that.
+   */
+  private probeAll(): void {
+    if (this.nats.health.down()) return; // an outage of our own says nothing of the devices
+    for (const device of this.devices.keys()) {
+      if (this.probing.has(device) || this.ageMs(device) > STALE_AFTER_MS) continue;
+      this.probing.add(device);
+      this.nats.nc
+        .request(subjects.live(device), Empty, { timeout: LIVENESS_TIMEOUT_MS })
+        .then(
+          () => ProbeOutcome.Answered,
+          (e: unknown) => (natsFailure.isNoResponders(e) ? ProbeOutcome.NoResponders : ProbeOutcome.Missed),
+        )
+        .then((outcome) => {
+          this.probing.delete(device);
+          if (outcome === ProbeOutcome.Missed && this.nats.health.down()) return;
+          const why = this.devices.has(device) ? this.liveness.observe(device, outcome) : undefined;
+          if (!why) return;
+          this.logger.warn(`device ${device} is gone: ${why}; no more requests are routed to it`);
+          this.forget(device);
+          for (const l of this.goneListeners) l(device, why);
+        });
+    }
+  }
+
   stop(): void {
+    if (this.probeTimer) clearInterval(this.probeTimer);
     this.sub?.unsubscribe();
     this.lostSub?.unsubscribe();
     this.placements?.stop();
@@ -100,6 +144,7 @@ export class ClusterState {
   forget(device: string): void {
     this.devices.delete(device);
     this.seenAt.delete(device);
+    this.liveness.forget(device);
   }
 
   private rebuildReplicas(): void {

@@ -143,6 +143,12 @@ export class WorkerService implements OnApplicationBootstrap, OnApplicationShutd
     this.functions = await new KvMirror<FunctionRecord>(functionsKv).start();
     this.placement = await new KvMirror<DevicePlacement>(await this.nats.kv(Bucket.Placement), this.config.device).start();
     this.placement.onChange(() => this.reconciler.reconcile());
+    // Gateways and the scheduler probe this to notice within a fraction of a second that this worker is gone.
+    this.nats.nc.subscribe(subjects.live(this.config.device), {
+      callback: (err, msg) => {
+        if (!err) msg.respond();
+      },
+    });
     // A client that left (HTTP stream closed) asks to stop its generation: tokens nobody reads cost capacity.
     this.nats.nc.subscribe(subjects.cancel(this.config.device), {
       callback: (err, msg) => {

@@ -9,3 +9,4 @@ export { PipelineRun } from './pipeline-run';
 export type { PipelineStep, StageServed } from './pipeline-run';
 export { AdmissionThrottle } from './admission-throttle';
 export type { AdmissionThrottleConfig } from './admission-throttle';
+export { LIVENESS_MISSES, LIVENESS_PROBE_MS, LIVENESS_TIMEOUT_MS, LivenessVerdicts, ProbeOutcome } from './liveness';
