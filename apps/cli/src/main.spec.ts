@@ -72,4 +72,11 @@ describe('run without servers', () => {
     expect(r.err.split('\n')[0]).toBe(first);
     expect(r.out).toBe('');
   });
+
+  it('refuses an EPARA_DEBUG that is not a boolean, exit 2, before running the command', async () => {
+    const err: string[] = [];
+    const code = await run(['ls'], { out: () => undefined, err: (s) => err.push(s), env: { EPARA_DEBUG: 'verbose' } });
+    expect(code).toBe(2);
+    expect(err).toEqual(['epara: EPARA_DEBUG must be one of 1/true/on/yes/0/false/off/no (any case)']);
+  });
 });
