@@ -47,6 +47,8 @@ export class CallbackSender {
           method: 'POST',
           headers: { 'content-type': MediaType.Json, 'content-length': Buffer.byteLength(body) },
           lookup,
+          // A fresh connection each time: a pooled one would skip the lookup just checked.
+          agent: false,
           signal: AbortSignal.timeout(CALLBACK_TIMEOUT_MS),
         },
         (res) => {
