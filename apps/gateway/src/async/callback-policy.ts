@@ -76,6 +76,7 @@ const unbracket = (host: string) => (host.startsWith('[') ? host.slice(1, -1) : 
 
 /** A host as a URL spells it, or undefined when `host` is not one (WHATWG parsing: `127.1` → `127.0.0.1`). */
 function urlHost(host: string): string | undefined {
+  // Only a bracketed IPv6 address may hold ':'; nothing may hold what would start a port, path or userinfo.
   if (!host || /[\s/\\?#@:*%]/.test(host.replace(/^\[[0-9a-f:.]+\]$/i, 'v6'))) return undefined;
   try {
     return new URL(`http://${host}/`).hostname || undefined;
