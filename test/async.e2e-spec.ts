@@ -20,7 +20,6 @@ describe('durable invocations: POST /v1/functions/:name/async, epara.v1.async.<f
   let hookUrl: string;
 
   beforeAll(async () => {
-    c = await startCluster({ workers: 1 });
     hook = createServer((req, res) => {
       let data = '';
       req.on('data', (d) => (data += d));
@@ -30,7 +29,10 @@ describe('durable invocations: POST /v1/functions/:name/async, epara.v1.async.<f
       });
     }).listen(0, '127.0.0.1');
     await new Promise((r) => hook.once('listening', r));
-    hookUrl = `http://127.0.0.1:${(hook.address() as AddressInfo).port}/done`;
+    const hookHost = `127.0.0.1:${(hook.address() as AddressInfo).port}`;
+    hookUrl = `http://${hookHost}/done`;
+    // A loopback callback is allowed only when listed exactly (test/hardening.e2e-spec.ts: what is refused).
+    c = await startCluster({ workers: 1, env: { EPARA_CALLBACK_ALLOW_HOSTS: hookHost } });
     expect((await deployMultipart(c.gatewayUrl, { name: 'add', kind: 'tensor', slo: { latencyMs: 5000 } }, buildAdd())).status).toBe(201);
     await waitFor(async () => (await http(`${c.gatewayUrl}/v2/models/add/ready`)).status === 200, 30_000, 'add ready');
   });

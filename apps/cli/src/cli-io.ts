@@ -7,7 +7,7 @@ export interface CliIo {
   out: (line: string) => void;
   /** Writes one line for the person at the terminal: progress, serving headers, errors. */
   err: (line: string) => void;
-  /** Environment the CLI reads: EPARA_GATEWAY_URL, NATS_URL. */
+  /** Environment the CLI reads: EPARA_GATEWAY_URL, NATS_URL, EPARA_DEBUG (print stacks of unexpected errors). */
   env: NodeJS.ProcessEnv;
   /** Whole standard input, for `--data -`. Default: reads `process.stdin`. */
   readStdin?: () => Promise<Uint8Array>;

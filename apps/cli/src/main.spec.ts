@@ -60,7 +60,7 @@ describe('run without servers', () => {
     [['invoke', 'f', '{}', '--over', 'carrier-pigeon'], '--over must be http or nats, got "carrier-pigeon"'],
     [
       ['events', 'exploded'],
-      'unknown event kind "exploded": one of deployed, updated, deleted, placed, model-loaded, device-joined, device-lost, recategorized, profiled',
+      'unknown event kind "exploded": one of deployed, updated, deleted, placed, model-loaded, model-failed, device-joined, device-lost, recategorized, profiled',
     ],
     [
       ['ls', '--gateway', 'localhost:8080'],
@@ -71,5 +71,12 @@ describe('run without servers', () => {
     expect(r.code).toBe(2);
     expect(r.err.split('\n')[0]).toBe(first);
     expect(r.out).toBe('');
+  });
+
+  it('refuses an EPARA_DEBUG that is not a boolean, exit 2, before running the command', async () => {
+    const err: string[] = [];
+    const code = await run(['ls'], { out: () => undefined, err: (s) => err.push(s), env: { EPARA_DEBUG: 'verbose' } });
+    expect(code).toBe(2);
+    expect(err).toEqual(['epara: EPARA_DEBUG must be one of 1/true/on/yes/0/false/off/no (any case)']);
   });
 });

@@ -5,7 +5,7 @@
  *
  * `run()` is the whole program and never touches `process`, so tests call it in-process.
  */
-import { isEparaError } from '@epara/contracts';
+import { isEparaError, parseBooleanEnv } from '@epara/contracts';
 import { parseArgs } from './args';
 import { CliError, CliIo, ExitCode, UsageError } from './cli-io';
 import { Command, CommandContext, COMMANDS } from './commands';
@@ -98,10 +98,23 @@ function nonEmpty(v: string | undefined): string | undefined {
   return v === undefined || v.trim() === '' ? undefined : v.trim();
 }
 
+/** EPARA_DEBUG (a boolean, as every app reads them): print the stack of an unexpected error. */
+function debugStacks(env: NodeJS.ProcessEnv): boolean {
+  const raw = env.EPARA_DEBUG;
+  if (raw === undefined) return false;
+  try {
+    return parseBooleanEnv('EPARA_DEBUG', raw);
+  } catch (e) {
+    throw new CliError(`epara: ${(e as Error).message}`, ExitCode.Usage);
+  }
+}
+
 /** Runs one command line; resolves with the exit code (0 done, 1 failed, 2 bad command line). */
 export async function run(argv: string[], io: CliIo): Promise<number> {
   let session: Promise<NatsSession> | undefined;
+  let debug = false;
   try {
+    debug = debugStacks(io.env);
     const resolved = resolveCommand(argv);
     if (resolved.kind === 'help') {
       resolved.lines.forEach((l) => io.out(l));
@@ -162,7 +175,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
       return ExitCode.Failed;
     }
     io.err(`epara: unexpected error: ${(e as Error)?.message ?? String(e)}`);
-    if (nonEmpty(io.env.EPARA_DEBUG)) io.err((e as Error)?.stack ?? '');
+    if (debug) io.err((e as Error)?.stack ?? '');
     return ExitCode.Failed;
   } finally {
     if (session) await (await session.catch(() => undefined))?.close();

@@ -1,7 +1,7 @@
-import { Transform } from 'class-transformer';
-import { IsBoolean, IsOptional, IsString, IsIn } from 'class-validator';
+import { IsOptional, IsString, IsIn } from 'class-validator';
 import { POLICY_NAMES, PolicyName, servingPolicy, ServingPolicy } from '@epara/policy';
-import { CommonEnv, IntEnv, loadEnv } from '@epara/contracts';
+import { BoolEnv, CommonEnv, IntEnv, loadEnv, ParsedEnv } from '@epara/contracts';
+import { CallbackAllowList, parseCallbackAllowList } from './async/callback-policy';
 
 export class GatewayEnv extends CommonEnv {
   /** Whole-system policy: epara (default) or a baseline (naive, static-batch, adaptive-batch) for benchmarks. */
@@ -31,8 +31,7 @@ export class GatewayEnv extends CommonEnv {
    * Forward NATS invocations with the producer's reply inbox so the worker answers the producer directly
    * (1.5 hops). `false` makes the gateway wait for the reply itself (2 round trips, retries possible). Default true.
    */
-  @Transform(({ value }) => (value === undefined || value === '' ? true : value === true || value === 'true' || value === '1'))
-  @IsBoolean()
+  @BoolEnv()
   EPARA_DIRECT_REPLY: boolean = true;
 
   /** Extra time past the deadline the gateway waits for a reply before answering 504, ms. Default 250. */
@@ -50,6 +49,14 @@ export class GatewayEnv extends CommonEnv {
    */
   @IntEnv(0, 1000)
   EPARA_ADMISSION_PERCENT: number = 110;
+
+  /**
+   * Hosts async requests may name in `X-Callback-Url`: comma-separated `host`, `host:port`, `*.domain`
+   * or `*.domain:port`. Empty (default): callbacks are refused. A loopback, private or link-local
+   * address is reached only when that host or address is listed exactly (never through a wildcard).
+   */
+  @ParsedEnv(parseCallbackAllowList)
+  EPARA_CALLBACK_ALLOW_HOSTS: CallbackAllowList = [];
 }
 
 export interface GatewayConfig {
@@ -66,6 +73,8 @@ export interface GatewayConfig {
   admissionThrottle: boolean;
   /** Multiple of the workers' accepted requests it forwards (EPARA_ADMISSION_PERCENT / 100). */
   admissionMultiplier: number;
+  /** Where `X-Callback-Url` may point (EPARA_CALLBACK_ALLOW_HOSTS); empty: no callbacks. */
+  callbackAllowList: CallbackAllowList;
   cacheDir?: string;
   json: boolean;
   name: string;
@@ -89,6 +98,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     replyGraceMs: e.EPARA_REPLY_GRACE_MS,
     admissionThrottle: e.EPARA_ADMISSION_PERCENT > 0,
     admissionMultiplier: e.EPARA_ADMISSION_PERCENT / 100,
+    callbackAllowList: e.EPARA_CALLBACK_ALLOW_HOSTS,
     cacheDir: e.EPARA_CACHE_DIR,
     json: e.EPARA_LOG_FORMAT === 'json',
     name: e.EPARA_GATEWAY_NAME ?? `epara-gateway-${process.pid}`,

@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
+import { MulterModule } from '@nestjs/platform-express';
 import { Registry } from 'prom-client';
 import { HealthController, MetricsModule, NatsModule, READINESS, ReadinessCheck } from '@epara/nats';
 import { ClusterController } from './cluster/cluster.controller';
@@ -11,6 +12,7 @@ import { DashboardController } from './dashboard/dashboard.controller';
 import { DeployService } from './functions/deploy.service';
 import { FunctionRegistry } from './functions/function-registry.service';
 import { FunctionsController } from './functions/functions.controller';
+import { modelUploadLimits } from './functions/model-upload-limit';
 import { InvokeNatsController } from './invoke/invoke.nats-controller';
 import { GenerationStreamer } from './invoke/generation-streamer';
 import { InvokeService } from './invoke/invoke.service';
@@ -27,7 +29,12 @@ export class GatewayModule {
   static forRoot(config: GatewayConfig, registry: Registry): DynamicModule {
     return {
       module: GatewayModule,
-      imports: [NatsModule.forRoot({ servers: config.natsUrl, name: config.name }), MetricsModule.forRoot(registry)],
+      imports: [
+        NatsModule.forRoot({ servers: config.natsUrl, name: config.name }),
+        MetricsModule.forRoot(registry),
+        // FileInterceptor reads these: a model upload stops at EPARA_MAX_MODEL_MB instead of filling memory.
+        MulterModule.register({ limits: modelUploadLimits(config.maxModelBytes) }),
+      ],
       controllers: [
         AsyncController,
         FunctionsController,

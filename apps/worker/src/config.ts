@@ -1,8 +1,7 @@
-import { Transform } from 'class-transformer';
 import { IsIn, IsOptional, IsString, Matches } from 'class-validator';
 import { availableParallelism, hostname, totalmem } from 'node:os';
 import { POLICY_NAMES, PolicyName, servingPolicy, ServingPolicy } from '@epara/policy';
-import { CommonEnv, IntEnv, loadEnv, LOOP_DEFAULTS, NAME_PATTERN } from '@epara/contracts';
+import { BoolEnv, CommonEnv, IntEnv, loadEnv, LOOP_DEFAULTS, NAME_PATTERN } from '@epara/contracts';
 import { ExecutionProvider } from '@epara/runtime';
 
 export class WorkerEnv extends CommonEnv {
@@ -45,7 +44,7 @@ export class WorkerEnv extends CommonEnv {
   EPARA_WORKER_PORT: number = 0;
 
   /** Measure a profile when a function is loaded without one for this device class. Default true. */
-  @Transform(({ value }) => value === undefined || value === '' || value === true || value === 'true' || value === '1')
+  @BoolEnv()
   EPARA_PROFILE: boolean = true;
 
   /**
@@ -56,12 +55,12 @@ export class WorkerEnv extends CommonEnv {
    * one CPU (a pinned worker, a container with one core) the thread cannot run beside the event loop,
    * and each run then waits for two thread switches (measured: half the VAD throughput of in-process runs).
    */
-  @Transform(({ value }) => (value === undefined || value === '' ? undefined : value === true || value === 'true' || value === '1'))
   @IsOptional()
+  @BoolEnv()
   EPARA_SESSION_THREADS?: boolean;
 
   /** Batching off (every request runs alone): the `naive` baseline. Default false. */
-  @Transform(({ value }) => value === true || value === 'true' || value === '1')
+  @BoolEnv()
   EPARA_BATCHING_OFF: boolean = false;
 
   @IsOptional()

@@ -1,3 +1,6 @@
+import { EparaError } from './errors';
+import { describeBounds, NumberBounds, strictNumber } from './strict-number';
+
 /** Header names shared by HTTP and NATS (NATS headers are case-sensitive: use these spellings). */
 export const Header = {
   ContentType: 'Content-Type',
@@ -5,6 +8,7 @@ export const Header = {
   RequestId: 'Epara-Request-Id',
   /** Absolute deadline, epoch milliseconds. Workers answer 504 without running once it has passed. */
   Deadline: 'Epara-Deadline',
+  /** An integer, carried to the worker with the request (not used to order requests yet). */
   Priority: 'Epara-Priority',
   /**
    * `<bucket>/<key>`: the body of this message (request or reply) was over the connection's max payload,
@@ -51,4 +55,46 @@ export function isMsgpack(contentType: string | undefined | null): boolean {
 export function isJson(contentType: string | undefined | null): boolean {
   const t = baseMediaType(contentType);
   return t === undefined || t === MediaType.Json || (t.startsWith('application/') && t.endsWith('+json'));
+}
+
+/** What each numeric request header accepts. */
+const DEADLINE_BOUNDS: NumberBounds = { integer: true, min: 1 };
+const PRIORITY_BOUNDS: NumberBounds = { integer: true, min: -2_147_483_648, max: 2_147_483_647 };
+/** Pipeline stages of one model: far fewer in practice; the bound only refuses nonsense. */
+const STAGE_BOUNDS: NumberBounds = { integer: true, min: 0, max: 1023 };
+
+/**
+ * A numeric request header: undefined when absent or empty; a malformed value is a 400 naming the
+ * header, never ignored (a client whose deadline is silently dropped gets the SLO's instead, unaware).
+ */
+function numericHeader(name: string, raw: string | null | undefined, bounds: NumberBounds, hint = ''): number | undefined {
+  if (raw === undefined || raw === null || raw.trim() === '') return undefined;
+  const value = strictNumber(raw, bounds);
+  if (value === undefined) {
+    const shown = JSON.stringify(raw.length > 64 ? `${raw.slice(0, 64)}…` : raw);
+    throw EparaError.badInput(`${name} must be ${describeBounds(bounds)}${hint}; got ${shown}`, { header: name });
+  }
+  return value;
+}
+
+/** `Epara-Deadline`: absolute deadline, epoch milliseconds. */
+export function parseDeadlineHeader(raw: string | null | undefined): number | undefined {
+  return numericHeader(Header.Deadline, raw, DEADLINE_BOUNDS, ' (epoch milliseconds, e.g. Date.now() + 500)');
+}
+
+/** `Epara-Priority`: an integer. */
+export function parsePriorityHeader(raw: string | null | undefined): number | undefined {
+  return numericHeader(Header.Priority, raw, PRIORITY_BOUNDS);
+}
+
+/** `Epara-Stage`: the 0-based pipeline stage a request is for; 0 when absent. */
+export function parseStageHeader(raw: string | null | undefined): number {
+  return numericHeader(Header.Stage, raw, STAGE_BOUNDS) ?? 0;
+}
+
+/** The numeric headers a client may send with an invocation (HTTP or NATS), parsed; 400 on a malformed one. */
+export function clientRequestHeaders(get: (name: string) => string | null | undefined): { deadlineEpochMs?: number; priority?: number } {
+  const deadlineEpochMs = parseDeadlineHeader(get(Header.Deadline));
+  const priority = parsePriorityHeader(get(Header.Priority));
+  return { ...(deadlineEpochMs !== undefined ? { deadlineEpochMs } : {}), ...(priority !== undefined ? { priority } : {}) };
 }

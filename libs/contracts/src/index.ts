@@ -15,6 +15,7 @@ export * from './buckets';
 export * from './validate';
 export * from './dto/deploy-function.dto';
 export * from './config/common-env';
+export * from './config/env-values';
 export * from './config/loop-defaults';
 export * from './generation';
 export * from './unit-lifecycle';

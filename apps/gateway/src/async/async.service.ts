@@ -1,10 +1,13 @@
-import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { AckPolicy, ConsumerMessages, JsMsg } from '@nats-io/jetstream';
 import { headers as natsHeaders, nanos, nuid } from '@nats-io/transport-node';
 import { Bucket, EparaError, Header, isJson, MediaType, Stream, subjects, token } from '@epara/contracts';
 import { decodeJson, JsonDecodeError, NatsClient } from '@epara/nats';
+import { GATEWAY_CONFIG, GatewayConfig } from '../config';
 import { FunctionRegistry } from '../functions/function-registry.service';
 import { InvokeRequest, InvokeService } from '../invoke/invoke.service';
+import { CALLBACK_HEADER } from './callback-policy';
+import { CallbackSender } from './callback-sender';
 import { RequestRepository } from './request-repository';
 
 /** Durable consumer shared by all gateways: the work queue hands each invocation to one of them. */
@@ -14,7 +17,7 @@ const MAX_DELIVER = 5;
 const RETRY_DELAY_MS = 1_000;
 /** Invocations one gateway runs at once. */
 const CONCURRENCY = 16;
-export const CALLBACK_HEADER = 'X-Callback-Url';
+export { CALLBACK_HEADER };
 
 export type AsyncStatus = 'queued' | 'running' | 'done' | 'failed';
 
@@ -47,12 +50,16 @@ export class AsyncService implements OnApplicationBootstrap, OnApplicationShutdo
   private requests!: RequestRepository;
   private messages?: ConsumerMessages;
   private inflight = new Set<Promise<void>>();
+  private readonly callbacks: CallbackSender;
 
   constructor(
     private readonly nats: NatsClient,
     private readonly registry: FunctionRegistry,
     private readonly invoker: InvokeService,
-  ) {}
+    @Inject(GATEWAY_CONFIG) config: GatewayConfig,
+  ) {
+    this.callbacks = new CallbackSender(config.callbackAllowList);
+  }
 
   async onApplicationBootstrap(): Promise<void> {
     this.requests = new RequestRepository(await this.nats.kv(Bucket.Requests));
@@ -77,8 +84,10 @@ export class AsyncService implements OnApplicationBootstrap, OnApplicationShutdo
     await Promise.allSettled([...this.inflight]);
   }
 
-  async submit(fn: string, req: InvokeRequest, callbackUrl?: string): Promise<AsyncRequestRecord> {
+  async submit(fn: string, req: InvokeRequest, requestedCallback?: string): Promise<AsyncRequestRecord> {
     this.registry.get(fn);
+    // Refused here (400, nothing queued), not only when the result is ready and the client is gone.
+    const callbackUrl = requestedCallback ? await this.callbacks.check(requestedCallback) : undefined;
     const id = req.requestId ? token('function', req.requestId.toLowerCase()) : nuid.next().toLowerCase();
     const record: AsyncRequestRecord = {
       id,
@@ -170,18 +179,15 @@ export class AsyncService implements OnApplicationBootstrap, OnApplicationShutdo
     }
   }
 
-  /** Best effort: the result stays in KV whatever the callback does. */
+  /** Best effort: the result stays in KV whatever the callback does. The policy is checked again as it is sent. */
   private callback(r: AsyncRequestRecord): void {
     if (!r.callbackUrl) return;
-    fetch(r.callbackUrl, {
-      method: 'POST',
-      headers: { 'content-type': MediaType.Json },
-      body: JSON.stringify(r),
-      signal: AbortSignal.timeout(10_000),
-    })
-      .then((res) => {
-        if (!res.ok) this.logger.warn(`callback for ${r.id} to ${r.callbackUrl} answered ${res.status}`);
-      })
-      .catch((e) => this.logger.warn(`callback for ${r.id} to ${r.callbackUrl} failed: ${(e as Error).message}`));
+    this.callbacks.post(r.callbackUrl, JSON.stringify(r)).then(
+      (status) => {
+        const redirect = status >= 300 && status < 400 ? ' (a redirect: not followed)' : '';
+        if (status < 200 || status >= 300) this.logger.warn(`callback for ${r.id} to ${r.callbackUrl} answered ${status}${redirect}`);
+      },
+      (e) => this.logger.warn(`callback for ${r.id} to ${r.callbackUrl} failed: ${(e as Error).message}`),
+    );
   }
 }

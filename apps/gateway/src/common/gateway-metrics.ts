@@ -1,18 +1,32 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { METRICS } from '@epara/nats';
+import { METRICS, removeSeries } from '@epara/nats';
+import { FunctionRegistry } from '../functions/function-registry.service';
 
 /** Latency buckets in seconds, from sub-millisecond (tiny models over NATS) to tens of seconds. */
 export const LATENCY_BUCKETS_S = [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 30];
 
+/** The `function` label of requests for names that are not deployed (no function name starts with `_`). */
+export const UNKNOWN_FUNCTION_LABEL = '_unknown';
+
+/**
+ * The `function` label for a request to `fn`: its name when deployed, else UNKNOWN_FUNCTION_LABEL, so
+ * that names anyone can invoke do not each add series to /metrics for good.
+ */
+export function functionLabel(functions: Pick<FunctionRegistry, 'find'>, fn: string): string {
+  return functions.find(fn) ? fn : UNKNOWN_FUNCTION_LABEL;
+}
+
+/** Metrics labelled by deployed function only (see functionLabel); a deleted function's series are removed. */
 @Injectable()
 export class GatewayMetrics {
+  private readonly logger = new Logger(GatewayMetrics.name);
   readonly requests: Counter<'function' | 'transport' | 'outcome'>;
   readonly latency: Histogram<'function' | 'transport'>;
   readonly goodRequests: Counter<'function'>;
   readonly admissionLimit: Gauge<'function'>;
 
-  constructor(@Inject(METRICS) registry: Registry) {
+  constructor(@Inject(METRICS) registry: Registry, functions: FunctionRegistry) {
     this.requests = new Counter({
       name: 'epara_gateway_requests_total',
       help: 'Invocations handled by the gateway, by function, transport (http|nats) and outcome (ok, slo_missed, or the error code)',
@@ -38,5 +52,10 @@ export class GatewayMetrics {
       labelNames: ['function'],
       registers: [registry],
     });
+    functions.onRemoved((fn) =>
+      removeSeries([this.requests, this.latency, this.goodRequests, this.admissionLimit], { function: fn }).catch((e) =>
+        this.logger.warn(`could not remove the metrics of deleted function ${fn}: ${(e as Error).message}`),
+      ),
+    );
   }
 }

@@ -21,6 +21,7 @@ import { bundledModelPath, inspectModel, partitionModel, probeStageSignatures, s
 import { ClusterView } from '../cluster/cluster-view.service';
 import { GATEWAY_CONFIG, GatewayConfig } from '../config';
 import { FunctionRegistry } from './function-registry.service';
+import { modelTooLarge } from './model-upload-limit';
 
 /** Capacity assumed for categorization before any worker has reported, bytes (a small edge box). */
 const DEFAULT_DEVICE_MEMORY = 2 * 1024 ** 3;
@@ -68,6 +69,8 @@ export class DeployService {
   }
 
   private async modelBytes(spec: DeployFunctionDto, upload?: Uint8Array): Promise<{ bytes?: Uint8Array; sha256: string; source: string }> {
+    const limit = this.config.maxModelBytes;
+    if (upload && upload.byteLength > limit) throw modelTooLarge(limit, 'the uploaded model', upload.byteLength);
     if (upload && upload.byteLength > 0) return { bytes: upload, sha256: sha256Of(upload), source: 'upload' };
     if (spec.model?.bundled) {
       const path = bundledModelPath(spec.model.bundled, this.config.cacheDir);
@@ -84,6 +87,8 @@ export class DeployService {
       const os = await this.nats.modelStore();
       const info = await os.info(spec.model.sha256);
       if (!info || info.deleted) throw EparaError.badInput(`no stored model has sha256 ${spec.model.sha256}`, { field: 'model.sha256' });
+      // Anyone who can write the object store could have put it there: the upload limit holds for it too.
+      if (info.size > limit) throw modelTooLarge(limit, `stored model ${spec.model.sha256}`, info.size);
       const bytes = await os.getBlob(spec.model.sha256);
       if (!bytes) throw EparaError.badInput(`stored model ${spec.model.sha256} could not be read`, { field: 'model.sha256' });
       return { bytes, sha256: spec.model.sha256, source: 'stored' };

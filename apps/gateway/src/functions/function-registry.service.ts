@@ -15,12 +15,22 @@ const notDeployed = (name: string) => EparaError.notFound(`function "${name}" is
 export class FunctionRegistry implements OnModuleInit, OnApplicationShutdown {
   private repository!: FunctionRepository;
   private mirror?: FunctionMirror;
+  private readonly removedListeners: ((name: string) => void)[] = [];
 
   constructor(private readonly nats: NatsClient) {}
 
   async onModuleInit(): Promise<void> {
     const kv = await this.nats.kv(Bucket.Functions);
-    this.bind(new FunctionRepository(kv), await new KvMirror<FunctionRecord>(kv).start());
+    const mirror = new KvMirror<FunctionRecord>(kv);
+    mirror.onChange((c) => {
+      if (c.value === undefined) for (const l of this.removedListeners) l(c.key);
+    });
+    this.bind(new FunctionRepository(kv), await mirror.start());
+  }
+
+  /** Calls `listener` with the name of each function deleted, by any gateway (from the KV watch). */
+  onRemoved(listener: (name: string) => void): void {
+    this.removedListeners.push(listener);
   }
 
   /** Binds the store and the mirror of it (onModuleInit does; specs pass fakes). */

@@ -7,6 +7,7 @@ import { GenerationStreamer } from '../invoke/generation-streamer';
 import { InvokeService } from '../invoke/invoke.service';
 import { DeployService } from './deploy.service';
 import { FunctionRegistry } from './function-registry.service';
+import { ModelUploadLimit } from './model-upload-limit';
 import { invokeRequestFrom, sendReply, streamEvents } from '../invoke/http-invoke';
 
 @ApiTags('functions')
@@ -22,7 +23,7 @@ export class FunctionsController {
   @Post()
   @ApiOperation({ summary: 'Deploy a function: multipart (spec JSON + model file) or a JSON spec naming a stored or bundled model' })
   @ApiConsumes('multipart/form-data', 'application/json')
-  @UseInterceptors(FileInterceptor('model'))
+  @UseInterceptors(ModelUploadLimit, FileInterceptor('model'))
   deploy(@Body() body: Record<string, unknown>, @UploadedFile() model?: Express.Multer.File): Promise<FunctionRecord> {
     return this.deployer.deploy(body && 'spec' in body ? body.spec : body, model?.buffer);
   }

@@ -1,9 +1,9 @@
 import type { Request, Response } from 'express';
-import { Header } from '@epara/contracts';
+import { clientRequestHeaders, Header } from '@epara/contracts';
 import { toHttpError } from '../common/http-errors';
 import { InvokeReply, InvokeRequest } from './invoke.service';
 
-/** Reads an HTTP invocation (raw body, Epara headers) into the transport-neutral request. */
+/** Reads an HTTP invocation (raw body, Epara headers) into the transport-neutral request; 400 on a malformed header. */
 export function invokeRequestFrom(req: Request): InvokeRequest {
   const body: Uint8Array = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
   const h = (name: string) => {
@@ -14,9 +14,8 @@ export function invokeRequestFrom(req: Request): InvokeRequest {
     body,
     contentType: h(Header.ContentType),
     accept: h(Header.Accept),
-    deadlineEpochMs: Number(h(Header.Deadline)) || undefined,
     requestId: h(Header.RequestId),
-    priority: h(Header.Priority),
+    ...clientRequestHeaders(h),
   };
 }
 

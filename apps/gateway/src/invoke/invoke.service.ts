@@ -1,11 +1,11 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { headers as natsHeaders, Msg, nuid } from '@nats-io/transport-node';
-import { EparaError, FunctionKind, FunctionRecord, Header, MediaType, Mode, SERVING_HEADERS } from '@epara/contracts';
+import { clientRequestHeaders, EparaError, FunctionKind, FunctionRecord, Header, MediaType, Mode, SERVING_HEADERS } from '@epara/contracts';
 import { routeSubject } from '@epara/core';
 import { NatsClient, natsFailure, replyError, respondError } from '@epara/nats';
 import { GATEWAY_CONFIG, GatewayConfig } from '../config';
 import { FunctionRegistry } from '../functions/function-registry.service';
-import { GatewayMetrics } from '../common/gateway-metrics';
+import { functionLabel, GatewayMetrics } from '../common/gateway-metrics';
 import { PipelineInvoker } from './pipeline-invoker';
 import { SplitInvoker } from './split-invoker';
 import { WorkerCaller } from './worker-caller';
@@ -19,7 +19,8 @@ export interface InvokeRequest {
   /** Client's own deadline, epoch ms; the earlier of it and arrival + SLO wins. */
   deadlineEpochMs?: number;
   requestId?: string;
-  priority?: string;
+  /** `Epara-Priority`, passed on to the worker. */
+  priority?: number;
 }
 
 export interface InvokeReply {
@@ -115,8 +116,10 @@ export class InvokeService {
       outcome = e instanceof EparaError ? String(e.code) : '500';
       throw e;
     } finally {
-      this.metrics.requests.inc({ function: fn, transport, outcome });
-      this.metrics.latency.observe({ function: fn, transport }, (Date.now() - arrival) / 1000);
+      // Looked up now: a function deleted meanwhile must not bring its series back.
+      const label = functionLabel(this.registry, fn);
+      this.metrics.requests.inc({ function: label, transport, outcome });
+      this.metrics.latency.observe({ function: label, transport }, (Date.now() - arrival) / 1000);
     }
   }
 
@@ -127,14 +130,20 @@ export class InvokeService {
    */
   handleNats(msg: Msg): void {
     const fn = msg.subject.split('.')[3] ?? '';
-    const req: InvokeRequest = {
-      body: msg.data,
-      contentType: msg.headers?.get(Header.ContentType) || undefined,
-      accept: msg.headers?.get(Header.Accept) || undefined,
-      deadlineEpochMs: Number(msg.headers?.get(Header.Deadline)) || undefined,
-      requestId: msg.headers?.get(Header.RequestId) || undefined,
-      priority: msg.headers?.get(Header.Priority) || undefined,
-    };
+    let req: InvokeRequest;
+    try {
+      req = {
+        body: msg.data,
+        contentType: msg.headers?.get(Header.ContentType) || undefined,
+        accept: msg.headers?.get(Header.Accept) || undefined,
+        requestId: msg.headers?.get(Header.RequestId) || undefined,
+        ...clientRequestHeaders((name) => msg.headers?.get(name)),
+      };
+    } catch (e) {
+      const err = respondError(msg, e, msg.headers?.get(Header.RequestId) || undefined);
+      this.metrics.requests.inc({ function: functionLabel(this.registry, fn), transport: 'nats', outcome: String(err.code) });
+      return;
+    }
     // Split requests are merged here, so the gateway must see the replies.
     const mode = this.registry.find(fn)?.category.mode;
     if (!this.config.directReply || !msg.reply || mode === Mode.Sp || mode === Mode.Pp) {
@@ -167,10 +176,10 @@ export class InvokeService {
       await this.nats.payloads.publish(this.nats.nc, routeSubject(route), msg.data, { reply: msg.reply, headers: h });
     };
     forward()
-      .then(() => this.metrics.requests.inc({ function: fn, transport: 'nats', outcome: 'forwarded' }))
+      .then(() => this.metrics.requests.inc({ function: functionLabel(this.registry, fn), transport: 'nats', outcome: 'forwarded' }))
       .catch((e) => {
         const err = respondError(msg, e, req.requestId);
-        this.metrics.requests.inc({ function: fn, transport: 'nats', outcome: String(err.code) });
+        this.metrics.requests.inc({ function: functionLabel(this.registry, fn), transport: 'nats', outcome: String(err.code) });
       });
   }
 }

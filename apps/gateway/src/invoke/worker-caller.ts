@@ -51,7 +51,7 @@ export class WorkerCaller {
     if (req.accept) h.set(Header.Accept, req.accept);
     h.set(Header.Deadline, String(deadline));
     h.set(Header.RequestId, requestId);
-    if (req.priority) h.set(Header.Priority, req.priority);
+    if (req.priority !== undefined) h.set(Header.Priority, String(req.priority));
     return h;
   }
 

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { headers as natsHeaders, Msg, nuid } from '@nats-io/transport-node';
-import { EparaError, Header, MediaType, parseGenerationInput } from '@epara/contracts';
+import { EparaError, Header, MediaType, parseDeadlineHeader, parseGenerationInput } from '@epara/contracts';
 import { respondError } from '@epara/nats';
 import { GenerationEngine } from '@epara/generation';
 import { WorkerMetrics } from '../state/worker-metrics';
@@ -57,14 +57,15 @@ export class GenerationServer {
     const engine = this.engines.get(served.unit);
     if (!engine) return fail(EparaError.noCapacity(`function "${served.record.name}" is not loaded on ${this.device}`));
     let input;
+    let deadline;
     try {
+      deadline = parseDeadlineHeader(msg.headers?.get(Header.Deadline));
       input = parseGenerationInput(msg.data);
     } catch (e) {
       return fail(e);
     }
     const arrival = Date.now();
-    const deadlineHeader = Number(msg.headers?.get(Header.Deadline));
-    const ttftMs = deadlineHeader > 0 ? deadlineHeader - arrival : served.record.slo.latencyMs;
+    const ttftMs = deadline !== undefined ? deadline - arrival : served.record.slo.latencyMs;
     if (ttftMs <= 0) return fail(EparaError.deadline('deadline passed before the request reached the worker; it did not run'));
     const stream = input.stream || msg.headers?.get(Header.Stream) === '1';
     const reply = (body: unknown, kind?: 'token' | 'end') => {

@@ -1,6 +1,15 @@
 import { Logger } from '@nestjs/common';
 import { headers as natsHeaders, Msg, nuid } from '@nats-io/transport-node';
-import { asEparaError, decodeInvocation, EparaError, encodeResult, FunctionRecord, Header, Mode } from '@epara/contracts';
+import {
+  asEparaError,
+  decodeInvocation,
+  EparaError,
+  encodeResult,
+  FunctionRecord,
+  Header,
+  Mode,
+  parseDeadlineHeader,
+} from '@epara/contracts';
 import { LargePayloads, respondError } from '@epara/nats';
 import { LoadedModel } from '@epara/runtime';
 import { DeviceExecutor, PendingRequest, ServedInfo } from '@epara/core';
@@ -57,8 +66,6 @@ export class RequestHandler {
     const requestId = msg.headers?.get(Header.RequestId) || nuid.next();
     const accept = msg.headers?.get(Header.Accept) || msg.headers?.get(Header.ContentType) || undefined;
     const name = fn.unit;
-    const deadlineHeader = Number(msg.headers?.get(Header.Deadline));
-    const deadlineMs = deadlineHeader > 0 ? deadlineHeader : arrivalMs + fn.record.slo.latencyMs;
     const metrics = this.metrics.forUnit(name);
     const fail = (e: unknown) => {
       const err = respondError(msg, e, requestId);
@@ -66,6 +73,14 @@ export class RequestHandler {
       metrics.failed(err.code).inc();
       if (err.code === 500) this.logger.error(`${name} request ${requestId} failed: ${(e as Error)?.stack ?? String(e)}`);
     };
+    let deadlineHeader;
+    try {
+      // A producer may publish to a function's subject directly: its deadline is checked here too.
+      deadlineHeader = parseDeadlineHeader(msg.headers?.get(Header.Deadline));
+    } catch (e) {
+      return fail(e);
+    }
+    const deadlineMs = deadlineHeader ?? arrivalMs + fn.record.slo.latencyMs;
     if (deadlineMs <= arrivalMs) return fail(EparaError.deadline('deadline passed before the request reached the worker; it did not run'));
     // Under overload, refuse before decoding: a refused request then costs a header read, not a decode.
     const refusal = this.executor.admit(name, deadlineMs);

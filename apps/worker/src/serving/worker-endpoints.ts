@@ -1,4 +1,15 @@
-import { EparaError, EventKind, EventPublisher, FunctionKind, functionQueue, Header, Mode, subjects, unitKey } from '@epara/contracts';
+import {
+  EparaError,
+  EventKind,
+  EventPublisher,
+  FunctionKind,
+  functionQueue,
+  Header,
+  Mode,
+  parseStageHeader,
+  subjects,
+  unitKey,
+} from '@epara/contracts';
 import type { EndpointPublisher, UnitState } from '@epara/core';
 import { addMicroService, MicroService, NatsClient, respondError } from '@epara/nats';
 import type { LoadedModel } from '@epara/runtime';
@@ -68,7 +79,13 @@ export class WorkerEndpoints implements EndpointPublisher<WorkerWanted, LoadedMo
         // One subject per (function, device) whatever stages live here; `Epara-Stage` picks the stage.
         const handle = (err: Error | null, msg: Parameters<RequestHandler['handle']>[0]) => {
           if (err) return;
-          const unit = unitKey(fn, Number(msg.headers?.get(Header.Stage) ?? 0));
+          let stage: number;
+          try {
+            stage = parseStageHeader(msg.headers?.get(Header.Stage));
+          } catch (e) {
+            return void respondError(msg, e);
+          }
+          const unit = unitKey(fn, stage);
           const current = this.ctx.unit(unit);
           if (!current) return void respondError(msg, EparaError.noCapacity(`stage ${unit} is not on ${device}`));
           this.handler.handle(msg, current);

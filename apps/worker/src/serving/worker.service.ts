@@ -33,7 +33,7 @@ import { RequestHandler } from './request-handler';
 import { WorkerEndpoints } from './worker-endpoints';
 import { WorkerModelHost } from './worker-model-host';
 import { WorkerProfiler } from './worker-profiler';
-import type { WorkerWanted } from './worker-unit';
+import type { WorkerUnit, WorkerWanted } from './worker-unit';
 
 export { WORKER_VERSION } from './worker-endpoints';
 
@@ -82,7 +82,7 @@ export class WorkerService implements OnApplicationBootstrap, OnApplicationShutd
     this.reconciler = new WorkerReconciler<WorkerWanted, LoadedModel>({
       device: config.device,
       desired: { wanted: () => this.wantedUnits() },
-      host: { load: (w) => this.host.load(w), serve: (u) => this.host.serve(u), unload: (u, reloaded) => this.host.unload(u, reloaded) },
+      host: { load: (w) => this.host.load(w), serve: (u) => this.host.serve(u), unload: (u, reloaded) => this.unload(u, reloaded) },
       executor: this.executor,
       feedback: this.feedback,
       publisher: { publish: (serving, loaded) => this.endpoints.publish(serving, loaded) },
@@ -101,6 +101,14 @@ export class WorkerService implements OnApplicationBootstrap, OnApplicationShutd
       },
       slowPassWarnMs: SLOW_RECONCILE_MS,
     });
+  }
+
+  private async unload(u: WorkerUnit, reloaded: boolean): Promise<void> {
+    await this.host.unload(u, reloaded);
+    if (!reloaded)
+      await this.metrics
+        .forget(u.unit)
+        .catch((e) => this.logger.warn(`could not remove the metrics of ${u.unit}: ${(e as Error).message}`));
   }
 
   /** Devices of one class share profiles: same provider, same thread count. */

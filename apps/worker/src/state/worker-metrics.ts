@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { METRICS } from '@epara/nats';
+import { METRICS, removeSeries } from '@epara/nats';
 
 /** One unit's metric children, looked up once: a label lookup per observation showed in the worker's profile. */
 export interface UnitMetrics {
@@ -105,5 +105,12 @@ export class WorkerMetrics {
     };
     this.units.set(unit, m);
     return m;
+  }
+  /** Drops a unit's series once it left this device (moved away or deleted): they would stay for good otherwise. */
+  forget(unit: string): Promise<void> {
+    this.units.delete(unit);
+    return removeSeries([this.requests, this.good, this.latency, this.queueTime, this.execTime, this.batchSize, this.queueDepth], {
+      function: unit,
+    });
   }
 }

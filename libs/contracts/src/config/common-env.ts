@@ -1,6 +1,7 @@
 import 'reflect-metadata';
-import { Transform, Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
+import { Transform } from 'class-transformer';
+import { IsIn, IsOptional, IsString, ValidateBy } from 'class-validator';
+import { NumberEnvOptions, parseBooleanEnv, parseNumberEnv } from './env-values';
 
 export const LogFormat = { Text: 'text', Json: 'json' } as const;
 export type LogFormat = (typeof LogFormat)[keyof typeof LogFormat];
@@ -21,13 +22,47 @@ export class CommonEnv {
   EPARA_CACHE_DIR?: string;
 }
 
-/** Integer env var with bounds; empty string counts as unset. */
-export function IntEnv(min: number, max: number): PropertyDecorator {
+/** A value the parser refused, kept until validation names it: a class-transformer Transform cannot fail a field. */
+class RefusedEnvValue {
+  constructor(readonly message: string) {}
+}
+
+/**
+ * An env var read by `parse` (which throws naming the variable): loadEnv then reports every refused
+ * variable in one error. Unset keeps the field's default.
+ */
+export function ParsedEnv(parse: (name: string, raw: string) => unknown): PropertyDecorator {
   return (target, key) => {
-    Transform(({ value }) => (value === '' || value === undefined ? undefined : Number(value)))(target, key);
-    Type(() => Number)(target, key);
-    IsInt({ message: `${String(key)} must be an integer from ${min} to ${max}` })(target, key);
-    Min(min, { message: `${String(key)} must be at least ${min}` })(target, key);
-    Max(max, { message: `${String(key)} must be at most ${max}` })(target, key);
+    const name = String(key);
+    Transform(({ value }) => {
+      if (typeof value !== 'string') return value;
+      try {
+        return parse(name, value);
+      } catch (e) {
+        return new RefusedEnvValue((e as Error).message);
+      }
+    })(target, key);
+    ValidateBy({
+      name: 'parsedEnv',
+      validator: {
+        validate: (value) => !(value instanceof RefusedEnvValue),
+        defaultMessage: (args) => (args?.value as RefusedEnvValue).message,
+      },
+    })(target, key);
   };
+}
+
+/** Boolean env var: `1/0/true/false/on/off/yes/no`, any case; anything else stops the app at start. */
+export function BoolEnv(): PropertyDecorator {
+  return ParsedEnv(parseBooleanEnv);
+}
+
+/** Numeric env var (decimal; optionally whole and bounded); `12abc`, empty or `NaN` stops the app at start. */
+export function NumberEnv(options: NumberEnvOptions = {}): PropertyDecorator {
+  return ParsedEnv((name, raw) => parseNumberEnv(name, raw, options));
+}
+
+/** Integer env var from `min` to `max`. */
+export function IntEnv(min: number, max: number): PropertyDecorator {
+  return NumberEnv({ integer: true, min, max });
 }
