@@ -1,7 +1,11 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { APP_FILTER } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, DiscoveryModule } from '@nestjs/core';
 import { Registry } from 'prom-client';
 import { HealthController, MetricsModule, NatsModule } from '@epara/nats';
+import { AccessControl, ApiKeyGuard } from './auth/access-control';
+import { ApiKeyStore } from './auth/api-key-store.service';
+import { KeysController } from './auth/keys.controller';
+import { RouteAccessCheck } from './auth/route-table';
 import { ClusterController } from './cluster/cluster.controller';
 import { ClusterView } from './cluster/cluster-view.service';
 import { GatewayMetrics } from './common/gateway-metrics';
@@ -27,7 +31,7 @@ export class GatewayModule {
   static forRoot(config: GatewayConfig, registry: Registry): DynamicModule {
     return {
       module: GatewayModule,
-      imports: [NatsModule.forRoot({ servers: config.natsUrl, name: config.name }), MetricsModule.forRoot(registry)],
+      imports: [NatsModule.forRoot({ servers: config.natsUrl, name: config.name }), MetricsModule.forRoot(registry), DiscoveryModule],
       controllers: [
         AsyncController,
         FunctionsController,
@@ -36,10 +40,16 @@ export class GatewayModule {
         HealthController,
         DashboardController,
         InvokeNatsController,
+        KeysController,
       ],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
         { provide: APP_FILTER, useClass: HttpErrorFilter },
+        // Every HTTP route is checked against the access it declares (@NeedsScope, @OpenRoute).
+        { provide: APP_GUARD, useClass: ApiKeyGuard },
+        ApiKeyStore,
+        AccessControl,
+        RouteAccessCheck,
         FunctionRegistry,
         ClusterView,
         DeployService,

@@ -1,5 +1,6 @@
 import { Controller, Get, HttpException, Inject, Optional } from '@nestjs/common';
 import { NatsClient } from '../nats-client';
+import { OpenRoute } from './route-access';
 
 export const READINESS = Symbol('READINESS');
 
@@ -15,6 +16,7 @@ export class HealthController {
 
   /** Liveness and readiness in one: 200 with details, or 503 with the reason. */
   @Get('health')
+  @OpenRoute()
   health() {
     const nats = this.nats.isConnected ? 'up' : 'down';
     const notReady = nats === 'up' ? this.readiness?.() : 'NATS connection is down';
