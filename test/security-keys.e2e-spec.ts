@@ -155,7 +155,11 @@ describe('gateway API keys: every route refuses what it should (real cluster)', 
       });
     }
     expect((await httpAsIs(url('/'))).body.toString()).toContain('localStorage');
-    expect((await http(url('/metrics'), { headers: bearer(keys.read) })).body.toString()).toContain('epara_gateway_requests_total');
+    const metrics = (await http(url('/metrics'), { headers: bearer(keys.read) })).body.toString();
+    expect(metrics).toContain('epara_gateway_requests_total');
+    // The refusals of the tests before, counted by status
+    expect(metrics).toMatch(/^epara_gateway_api_key_refusals_total\{[^}]*status="401"[^}]*\} [1-9]/m);
+    expect(metrics).toMatch(/^epara_gateway_api_key_refusals_total\{[^}]*status="403"[^}]*\} [1-9]/m);
   });
 
   it('an invoke:cam-* key invokes cam-1 but not mic-1, on every invoke route', async () => {

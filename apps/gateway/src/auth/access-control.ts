@@ -3,6 +3,7 @@ import { Reflector } from '@nestjs/core';
 import type { Request, RequestHandler } from 'express';
 import { AccessNeed, describeNeed, EparaError, presentedApiKey, Scope, scopesGrant } from '@epara/contracts';
 import { ROUTE_ACCESS, RouteAccess } from '@epara/nats';
+import { GatewayMetrics } from '../common/gateway-metrics';
 import { GATEWAY_CONFIG, GatewayConfig } from '../config';
 import { ApiKeyPrincipal, ApiKeyStore } from './api-key-store.service';
 
@@ -29,12 +30,23 @@ export type RouteHandler = ReturnType<ExecutionContext['getHandler']>;
 export class AccessControl {
   constructor(
     private readonly keys: ApiKeyStore,
+    private readonly metrics: GatewayMetrics,
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
   ) {}
 
   /** Throws EparaError 401 or 403 unless the request's key grants `need`; passes everything with EPARA_AUTH=off. */
   authorize(req: Request, need: AccessNeed): void {
     if (!this.config.authEnabled) return;
+    try {
+      this.check(req, need);
+    } catch (e) {
+      // Counted, not logged: a scan of the port would flood the log; a rising rate is the signal.
+      this.metrics.keyRefusals.inc({ status: String((e as EparaError).code) });
+      throw e;
+    }
+  }
+
+  private check(req: Request, need: AccessNeed): void {
     const principal = this.principalOf(req);
     if (scopesGrant(principal.scopes, need)) return;
     throw EparaError.forbidden(

@@ -11,6 +11,7 @@ export class GatewayMetrics {
   readonly latency: Histogram<'function' | 'transport'>;
   readonly goodRequests: Counter<'function'>;
   readonly admissionLimit: Gauge<'function'>;
+  readonly keyRefusals: Counter<'status'>;
 
   constructor(@Inject(METRICS) registry: Registry) {
     this.requests = new Counter({
@@ -36,6 +37,12 @@ export class GatewayMetrics {
       name: 'epara_gateway_admission_limit_rps',
       help: 'Requests/s this gateway forwards for a function it throttles under overload (absent: not throttled)',
       labelNames: ['function'],
+      registers: [registry],
+    });
+    this.keyRefusals = new Counter({
+      name: 'epara_gateway_api_key_refusals_total',
+      help: 'HTTP requests refused for their API key: status 401 (none, unknown, revoked or expired) or 403 (lacking the scope)',
+      labelNames: ['status'],
       registers: [registry],
     });
   }
