@@ -1,10 +1,11 @@
 import { Controller, Delete, DynamicModule, Get, Post, Type } from '@nestjs/common';
+import { DiscoveryService } from '@nestjs/core';
 import { Registry } from 'prom-client';
 import { Scope } from '@epara/contracts';
 import { NeedsScope, OpenRoute } from '@epara/nats';
 import { GatewayConfig } from '../config';
 import { GatewayModule } from '../gateway.module';
-import { routeTable, undeclaredRoutes } from './route-table';
+import { RouteAccessCheck, routeTable, undeclaredRoutes } from './route-table';
 
 @Controller('v9/things')
 @NeedsScope(Scope.Read)
@@ -47,6 +48,16 @@ describe(routeTable.name, () => {
 
   it('finds the routes that declare nothing', () => {
     expect(undeclaredRoutes(routeTable([PagesController])).map((r) => r.handler)).toEqual(['PagesController.forgotten']);
+  });
+
+  it('refuses to start an app with a route that declares nothing, naming it', () => {
+    const discovering = (...controllers: Type[]) =>
+      new RouteAccessCheck({ getControllers: () => controllers.map((metatype) => ({ metatype })) } as unknown as DiscoveryService);
+
+    expect(() => discovering(ThingsController).onModuleInit()).not.toThrow();
+    expect(() => discovering(ThingsController, PagesController).onModuleInit()).toThrow(
+      'routes without declared access (add @NeedsScope(...) or @OpenRoute()): GET /forgotten (PagesController.forgotten)',
+    );
   });
 
   it('every route of the gateway declares its access (@NeedsScope or @OpenRoute)', () => {
