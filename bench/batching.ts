@@ -20,7 +20,7 @@ import { decideBatch, pickNextQueue, BatchParams, QueueCandidate, QueueView } fr
 import { stripVTControlCharacters } from 'node:util';
 import { headers as natsHeaders, Msg } from '@nats-io/transport-node';
 import { machineLine, maybeWriteReport, parseArgs, sleep } from './lib/args';
-import { BenchCluster, waitFor, withCluster } from './lib/cluster';
+import { BenchCluster, gatewayFetch, waitFor, withCluster } from './lib/cluster';
 import { natsMuxInvoker, openLoop, ReplyMux } from './lib/load';
 import { formatErrors, ms, pct, rps, Summary, summarize } from './lib/stats';
 import { Report } from './lib/table';
@@ -102,7 +102,7 @@ async function deployAndSettle(c: BenchCluster, m: ModelCase): Promise<{ mode: s
     addFailure(`${m.name}: the worker ${why}`);
     console.error(`[bench] ${m.name}: the worker ${why}`);
   }
-  const rec = (await (await fetch(`${c.gatewayUrl}/v1/functions/${m.name}`)).json()) as any;
+  const rec = (await (await gatewayFetch(`${c.gatewayUrl}/v1/functions/${m.name}`)).json()) as any;
   let mode = (await c.placedMode(m.name)) ?? d.mode;
   console.log(`[bench] ${m.name}: categorized ${rec.category?.reason ?? JSON.stringify(rec.category)}; placed mode ${mode}`);
   let note: string | undefined;
@@ -111,7 +111,7 @@ async function deployAndSettle(c: BenchCluster, m: ModelCase): Promise<{ mode: s
     console.error(
       `[bench] ${m.name}: expected mode ${m.wantMode}, got ${mode}; pinning it with PATCH /v1/functions/${m.name} {"hints":{"mode":"${m.wantMode}"}}`,
     );
-    const r = await fetch(`${c.gatewayUrl}/v1/functions/${m.name}`, {
+    const r = await gatewayFetch(`${c.gatewayUrl}/v1/functions/${m.name}`, {
       method: 'PATCH',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ hints: { mode: m.wantMode } }),
@@ -174,7 +174,7 @@ async function runPlatform(batching: 'off' | 'on'): Promise<void> {
           for (const f of RATES) platform.push({ model: m.name, batching, rateFactor: f, rate: 0, failure: (e as Error).message });
           continue;
         }
-        const rec = (await (await fetch(`${c.gatewayUrl}/v1/functions/${m.name}`)).json()) as any;
+        const rec = (await (await gatewayFetch(`${c.gatewayUrl}/v1/functions/${m.name}`)).json()) as any;
         (records[m.name] ??= []).push({ batching, mode, category: `${rec.category?.sensitivity} × ${rec.category?.footprint}` });
         await sleep(600); // a heartbeat with the function ready, so the gateway routes to the device subject
         if (batching === 'on') {

@@ -22,7 +22,7 @@ import { decodeResultTensors, encodeTensorsMsgpack } from '@epara/contracts';
 import { headers as natsHeaders, Msg } from '@nats-io/transport-node';
 import * as ort from 'onnxruntime-node';
 import { machineLine, maybeWriteReport, parseArgs, sleep } from './lib/args';
-import { BenchCluster, getJson, rssBytes, startEchoResponder, waitFor, withCluster } from './lib/cluster';
+import { BenchCluster, GATEWAY_AUTH, getJson, rssBytes, startEchoResponder, waitFor, withCluster } from './lib/cluster';
 import { closedLoop, httpInvoker, httpPostOnce, Invoke, keepAliveAgent, natsInvoker, ortInvoker, rawSession, sequential } from './lib/load';
 import { formatErrors, mib, ms, pct, rps, Summary, summarize } from './lib/stats';
 import { Report } from './lib/table';
@@ -175,12 +175,12 @@ function invokers(c: BenchCluster, m: ModelCase, mode: string, agent: ReturnType
     b: [natsInvoker(c.nc, invokeSubject, packed, natsOpts), natsCheck(c, invokeSubject, m)] as const,
     d: [natsInvoker(c.nc, workerSubject, packed, natsOpts), natsCheck(c, workerSubject, m)] as const,
     e: [
-      httpInvoker(url, json, { 'content-type': 'application/json' }, agent),
-      httpCheck(url, json, { 'content-type': 'application/json' }, agent),
+      httpInvoker(url, json, { 'content-type': 'application/json', ...GATEWAY_AUTH }, agent),
+      httpCheck(url, json, { 'content-type': 'application/json', ...GATEWAY_AUTH }, agent),
     ] as const,
     f: [
-      httpInvoker(url, packed, { 'content-type': MSGPACK, accept: MSGPACK }, agent),
-      httpCheck(url, packed, { 'content-type': MSGPACK, accept: MSGPACK }, agent),
+      httpInvoker(url, packed, { 'content-type': MSGPACK, accept: MSGPACK, ...GATEWAY_AUTH }, agent),
+      httpCheck(url, packed, { 'content-type': MSGPACK, accept: MSGPACK, ...GATEWAY_AUTH }, agent),
     ] as const,
   };
 }

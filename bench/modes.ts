@@ -17,7 +17,7 @@ import { GenerationEngine } from '@epara/generation/generation-engine';
 import type { DecoderSession } from '@epara/generation/types';
 import { mulberry32 } from '@epara/runtime/synthetic/prng';
 import { machineLine, maybeWriteReport, parseArgs } from './lib/args';
-import { withCluster } from './lib/cluster';
+import { GATEWAY_AUTH, gatewayFetch, withCluster } from './lib/cluster';
 import { closedLoop, httpInvoker, keepAliveAgent, sequential } from './lib/load';
 import { percentile, summarize, verdict } from './lib/stats';
 import { markdownTable } from './lib/table';
@@ -41,7 +41,7 @@ async function ppThroughput(pipelined: boolean): Promise<{ rps: number; p50: num
       const invoke = httpInvoker(
         `${c.gatewayUrl}/v1/functions/det/invoke`,
         body,
-        { 'content-type': 'application/msgpack', accept: 'application/msgpack' },
+        { 'content-type': 'application/msgpack', accept: 'application/msgpack', ...GATEWAY_AUTH },
         keepAliveAgent(16),
         30_000,
       );
@@ -65,9 +65,15 @@ async function spLatency(split: boolean, page: Buffer): Promise<{ p50: number; p
     });
     if (split) await c.waitMode('ocr', 'sp');
     const agent = keepAliveAgent(4);
-    const invoke = httpInvoker(`${c.gatewayUrl}/v1/functions/ocr/invoke`, page, { 'content-type': 'image/png' }, agent, 30_000);
+    const invoke = httpInvoker(
+      `${c.gatewayUrl}/v1/functions/ocr/invoke`,
+      page,
+      { 'content-type': 'image/png', ...GATEWAY_AUTH },
+      agent,
+      30_000,
+    );
     const s = summarize(await sequential(invoke, { requests, warmup: 2 }));
-    const res = await fetch(`${c.gatewayUrl}/v1/functions/ocr/invoke`, {
+    const res = await gatewayFetch(`${c.gatewayUrl}/v1/functions/ocr/invoke`, {
       method: 'POST',
       headers: { 'content-type': 'image/png' },
       body: page,

@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeTensorsMsgpack } from '@epara/contracts';
 import { machineLine, maybeWriteReport, parseArgs, sleep } from './lib/args';
-import { getJson, waitFor, withCluster } from './lib/cluster';
+import { GATEWAY_AUTH, getJson, waitFor, withCluster } from './lib/cluster';
 import { closedLoop, httpInvoker, Invoke, keepAliveAgent, natsInvoker } from './lib/load';
 import { pinningLine } from './lib/pinning';
 import { jsonBody, tinyModel } from './lib/tiny-models';
@@ -113,7 +113,12 @@ async function runPath(path: PathId): Promise<PathResult> {
           ? natsInvoker(c.nc, `epara.v1.invoke.${MODEL}`, packed, msgpack)
           : path === 'd'
             ? natsInvoker(c.nc, `epara.v1.${d.mode}.${MODEL}`, packed, msgpack)
-            : httpInvoker(`${c.gatewayUrl}/v1/functions/${MODEL}/invoke`, json, { 'content-type': 'application/json' }, agent);
+            : httpInvoker(
+                `${c.gatewayUrl}/v1/functions/${MODEL}/invoke`,
+                json,
+                { 'content-type': 'application/json', ...GATEWAY_AUTH },
+                agent,
+              );
       await closedLoop(invoke, { concurrency: CONCURRENCY, durationMs: 2000, warmupMs: 500 }); // warm the JIT
       const from = monotonicUs();
       const r = await closedLoop(invoke, { concurrency: CONCURRENCY, durationMs: SECONDS * 1000, warmupMs: 0 });

@@ -25,6 +25,7 @@ import {
   warn,
 } from './lib/index.mjs';
 import { banner, deployDemoFunctions } from './lib/demo.mjs';
+import { authHeaders, ensureAdminKey } from './lib/api-key.mjs';
 
 const HEALTH_TIMEOUT_MS = 60_000;
 const STOP_GRACE_MS = 10_000;
@@ -161,11 +162,12 @@ async function ensureNats(natsUrl, plan, supervisor) {
   return 'started by npm start; it stops with it';
 }
 
-function startApps(s, supervisor) {
+function startApps(s, supervisor, admin) {
   const env = { ...process.env, NATS_URL: s.natsUrl };
   const app = (name, entry, extra) =>
     supervisor.spawn(name, process.execPath, [appEntry(entry)], { cwd: repoRoot, env: { ...env, ...extra } });
-  app('gateway', 'gateway', { EPARA_GATEWAY_PORT: String(s.gatewayPort) });
+  // Only the gateway checks API keys: the others never see the admin key.
+  app('gateway', 'gateway', { EPARA_GATEWAY_PORT: String(s.gatewayPort), ...(admin ? { EPARA_ADMIN_KEY: admin.key } : {}) });
   app('scheduler', 'scheduler', { EPARA_SCHEDULER_PORT: String(s.schedulerPort) });
   s.workerPorts.forEach((port, i) =>
     app(`worker-${i}`, 'worker', { EPARA_DEVICE: `cpu:${i}`, EPARA_WORKER_PORT: String(port), EPARA_THREADS: s.threads }),
@@ -201,6 +203,7 @@ runMain(async () => {
   ensureDeps();
   ensureModels();
   ensureBuild();
+  const admin = ensureAdminKey();
 
   let stopping = false;
   let running = false; // start-up done: from then on a child's exit stops everything
@@ -237,7 +240,7 @@ runMain(async () => {
 
   try {
     const natsNote = await orChildExit(ensureNats(s.natsUrl, natsPlan, supervisor));
-    startApps(s, supervisor);
+    startApps(s, supervisor, admin);
     const gatewayUrl = `http://${s.gatewayHost.includes(':') ? `[${s.gatewayHost}]` : s.gatewayHost}:${s.gatewayPort}`;
     try {
       await orChildExit(waitForHealth(`${gatewayUrl}/health`, HEALTH_TIMEOUT_MS));
@@ -246,11 +249,11 @@ runMain(async () => {
       for (const c of supervisor.children) printLastLines(supervisor, c, 20);
       throw new ScriptError(`the gateway did not become healthy: ${e.message}`);
     }
-    const functions = s.demo ? await orChildExit(deployDemoFunctions(gatewayUrl)) : [];
+    const functions = s.demo ? await orChildExit(deployDemoFunctions(gatewayUrl, authHeaders(admin))) : [];
     if (stopping) return new Promise(() => {});
     running = true;
     console.log(
-      banner({ gatewayUrl, natsUrl: s.natsUrl, natsNote, schedulerPort: s.schedulerPort, workerPorts: s.workerPorts, functions }),
+      banner({ gatewayUrl, natsUrl: s.natsUrl, natsNote, schedulerPort: s.schedulerPort, workerPorts: s.workerPorts, functions, admin }),
     );
   } catch (e) {
     if (stopping) return new Promise(() => {}); // a signal is stopping everything: shutdown() exits

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildAdd } from '@epara/runtime';
 import { run } from '../apps/cli/src/main';
-import { startCluster, TestCluster, waitFor } from './support/cluster';
+import { startCluster, TEST_ADMIN_KEY, TestCluster, waitFor } from './support/cluster';
 import { http } from './support/http';
 import { freePort } from './support/nats-server';
 
@@ -50,7 +50,7 @@ describe('epara CLI against real apps', () => {
 
   beforeAll(async () => {
     c = await startCluster({ workers: 1 });
-    env = { EPARA_GATEWAY_URL: c.gatewayUrl, NATS_URL: c.nats.url };
+    env = { EPARA_GATEWAY_URL: c.gatewayUrl, NATS_URL: c.nats.url, EPARA_API_KEY: TEST_ADMIN_KEY };
     dir = mkdtempSync(join(tmpdir(), 'epara-cli-'));
     writeFileSync(join(dir, 'add.onnx'), buildAdd());
     writeFileSync(join(dir, 'add.json'), JSON.stringify({ name: 'add', kind: 'tensor', slo: { latencyMs: 200 } }));
@@ -258,6 +258,43 @@ describe('epara CLI against real apps', () => {
     const r = await cli('rm', 'add');
     expect(r).toMatchObject({ code: 0, out: 'deleted add' });
     expect((await cli('get', 'add')).err).toMatch(/^error 404/);
+  });
+
+  it('creates, lists and revokes API keys, and says what to do on 401 and 403', async () => {
+    const created = await cli('keys', 'create', '--name', 'cli reader', '--scope', 'read', '--ttl', '1h');
+    expect(created.code).toBe(0);
+    expect(created.err).toMatch(/^created API key [0-9a-f]{8} \("cli reader"\), scopes read, expires \d{4}-/);
+    const readKey = created.out.trim();
+    expect(readKey).toMatch(/^epk_[0-9a-f]{8}_[\w-]{43}$/);
+    const id = readKey.slice(4, 12);
+
+    const listed = await cli('keys', 'ls');
+    expect(listed.code).toBe(0);
+    expect(listed.out).toMatch(new RegExp(`^${id}\\s+cli reader\\s+read\\s+`, 'm'));
+    expect(listed.out).not.toContain(readKey);
+
+    const asReader = { env: { ...env, EPARA_API_KEY: readKey } };
+    expect((await start(['ls'], asReader).done).code).toBe(0);
+    const forbidden = await start(['rm', 'anything'], asReader).done;
+    expect(forbidden.code).toBe(1);
+    expect(forbidden.err).toMatch(
+      /^error 403: API key [0-9a-f]{8} \("cli reader"\) has scopes read; this needs scope admin — the key from EPARA_API_KEY lacks that scope/,
+    );
+    const flagWins = await start(['ls', '--api-key', readKey], { env: { ...env, EPARA_API_KEY: 'epk_not_a_key' } }).done;
+    expect(flagWins.code).toBe(0);
+
+    const noKey = await start(['devices'], { env: { EPARA_GATEWAY_URL: c.gatewayUrl } }).done;
+    expect(noKey.code).toBe(1);
+    expect(noKey.err).toMatch(/^error 401: this route needs an API key.* — no API key was sent; give one with --api-key or EPARA_API_KEY/);
+
+    expect(await cli('keys', 'revoke', id)).toMatchObject({ code: 0, out: `revoked ${id}` });
+    const revoked = await start(['ls'], asReader).done;
+    expect(revoked.code).toBe(1);
+    expect(revoked.err).toMatch(/^error 401: the API key is not known.* — the key from EPARA_API_KEY was refused/);
+
+    const badScope = await cli('keys', 'create', '--name', 'x', '--scope', 'write');
+    expect(badScope.code).toBe(2);
+    expect(badScope.err).toContain('scope "write" is not one of admin, read, invoke, invoke:<pattern>');
   });
 
   it('explains what to do when the gateway or NATS cannot be reached, and when the command line is wrong', async () => {

@@ -3,7 +3,7 @@ import { connect, NatsConnection } from '@nats-io/transport-node';
 import { buildAdd } from '@epara/runtime';
 import { freePort, startNats, TestNats } from './support/nats-server';
 import { AppProcess } from './support/processes';
-import { waitFor } from './support/cluster';
+import { TEST_ADMIN_KEY, waitFor } from './support/cluster';
 import { deployMultipart, http, postJson } from './support/http';
 
 const addBody = {
@@ -54,6 +54,7 @@ describe('failover: lost devices, new devices and scheduler takeover (separate p
       EPARA_LEADER_REFRESH_MS: '300',
       EPARA_DEVICE_MEMORY_MB: '512',
       EPARA_LOG_FORMAT: 'json',
+      EPARA_ADMIN_KEY: TEST_ADMIN_KEY,
     };
     const port = await freePort();
     await start('gateway', { EPARA_GATEWAY_PORT: String(port), EPARA_GATEWAY_HOST: '127.0.0.1' });

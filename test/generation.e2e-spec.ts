@@ -1,6 +1,6 @@
 import { buildTinyGpt } from '@epara/generation';
 import { WorkerService } from '../apps/worker/src/serving/worker.service';
-import { startCluster, TestCluster, waitFor } from './support/cluster';
+import { authHeader, startCluster, TestCluster, waitFor } from './support/cluster';
 import { deployMultipart, http, postJson } from './support/http';
 
 /** Parses `event: x\ndata: {...}` blocks of a server-sent event stream. */
@@ -48,7 +48,7 @@ describe('text generation: iteration-level batching, streaming over HTTP and NAT
   it('streams tokens over HTTP as server-sent events, then an end event', async () => {
     const res = await fetch(`${c.gatewayUrl}/v1/functions/gpt/invoke`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...authHeader() },
       body: JSON.stringify({ prompt: 'Edge inference', max_tokens: 6 }),
     });
     expect(res.headers.get('content-type')).toContain('text/event-stream');
@@ -92,7 +92,7 @@ describe('text generation: iteration-level batching, streaming over HTTP and NAT
     const abort = new AbortController();
     const res = await fetch(`${c.gatewayUrl}/v1/functions/gpt/invoke`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...authHeader() },
       body: JSON.stringify({ prompt: 'a long story', max_tokens: 250 }),
       signal: abort.signal,
     });

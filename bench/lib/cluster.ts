@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { connect, NatsConnection } from '@nats-io/transport-node';
 import { freePort, startNats, TestNats } from '../../test/support/nats-server';
+import { authHeader, TEST_ADMIN_KEY } from '../../test/support/test-keys';
 import { pinGenerator, pinPlatform } from './pinning';
 
 export const REPO_ROOT = resolve(__dirname, '..', '..');
@@ -81,9 +82,20 @@ export interface DeployedFunction {
   record: any;
 }
 
+/**
+ * The header that opens the benchmark's gateway: it starts with the tests' admin key as EPARA_ADMIN_KEY,
+ * so benchmarks pay for the key check as production does.
+ */
+export const GATEWAY_AUTH: Record<string, string> = authHeader();
+
+/** `fetch` with the benchmark gateway's admin key (other apps ignore the header). */
+export function gatewayFetch(url: string, init: RequestInit = {}): Promise<Response> {
+  return fetch(url, { ...init, headers: { ...GATEWAY_AUTH, ...(init.headers as Record<string, string> | undefined) } });
+}
+
 /** GET returning status and parsed JSON body (or undefined). */
 export async function getJson(url: string): Promise<{ status: number; body: any }> {
-  const res = await fetch(url);
+  const res = await gatewayFetch(url);
   const text = await res.text();
   let body: any;
   try {
@@ -148,6 +160,7 @@ export class BenchCluster {
         EPARA_DEVICE_LOST_MS: '3000',
         EPARA_LEADER_REFRESH_MS: '500',
         EPARA_DEVICE_MEMORY_MB: '2048',
+        EPARA_ADMIN_KEY: TEST_ADMIN_KEY,
         ...(process.env.EPARA_CACHE_DIR ? { EPARA_CACHE_DIR: process.env.EPARA_CACHE_DIR } : {}),
         ...this.o.env,
       };
@@ -240,9 +253,9 @@ export class BenchCluster {
       const form = new FormData();
       form.set('spec', JSON.stringify(spec));
       form.set('model', new Blob([model]), 'model.onnx');
-      res = await fetch(`${this.gatewayUrl}/v1/functions`, { method: 'POST', body: form });
+      res = await gatewayFetch(`${this.gatewayUrl}/v1/functions`, { method: 'POST', body: form });
     } else {
-      res = await fetch(`${this.gatewayUrl}/v1/functions`, {
+      res = await gatewayFetch(`${this.gatewayUrl}/v1/functions`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify(spec),

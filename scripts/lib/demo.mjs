@@ -5,6 +5,7 @@ import { dirname } from 'node:path';
 import { compiledRuntimeModule } from './build.mjs';
 import { color, ScriptError, step, warn } from './log.mjs';
 import { fromRoot } from './paths.mjs';
+import { ADMIN_KEY_PATH, curlAuthOption } from './api-key.mjs';
 
 const DEPLOY_TIMEOUT_MS = 120_000;
 
@@ -75,11 +76,11 @@ async function errorText(res) {
  * Deploys each demo function that the gateway does not know yet (GET /v1/functions/<name> 200 → skipped).
  * A failed deploy is reported and the others go on: the system itself still runs. Returns the names deployed or present.
  */
-export async function deployDemoFunctions(baseUrl) {
+export async function deployDemoFunctions(baseUrl, auth = {}) {
   const ready = [];
   for (const fn of DEMO_FUNCTIONS) {
     try {
-      const existing = await fetch(`${baseUrl}/v1/functions/${fn.name}`, { signal: AbortSignal.timeout(10_000) });
+      const existing = await fetch(`${baseUrl}/v1/functions/${fn.name}`, { headers: auth, signal: AbortSignal.timeout(10_000) });
       if (existing.status === 200) {
         step(`demo function ${fn.name}: already deployed`);
         ready.push(fn.name);
@@ -89,9 +90,11 @@ export async function deployDemoFunctions(baseUrl) {
         warn(`demo function ${fn.name}: GET /v1/functions/${fn.name} answered ${existing.status}: ${await errorText(existing)}`);
         continue;
       }
+      const request = fn.request();
       const res = await fetch(`${baseUrl}/v1/functions`, {
         method: 'POST',
-        ...fn.request(),
+        ...request,
+        headers: { ...request.headers, ...auth },
         signal: AbortSignal.timeout(DEPLOY_TIMEOUT_MS),
       });
       if (!res.ok) {
@@ -114,9 +117,24 @@ export async function deployDemoFunctions(baseUrl) {
 /** A JSON body for mlp: one [1,256] FP32 input. The same one-liner goes into the banner. */
 const MLP_BODY_JS = `console.log(JSON.stringify({inputs:[{name:"x",shape:[1,256],datatype:"FP32",data:Array.from({length:256},()=>Math.random())}]}))`;
 
-export function banner({ gatewayUrl, natsUrl, natsNote, schedulerPort, workerPorts, functions }) {
+/** The banner's lines on API keys: where the admin key is, or a loud warning that none are checked. */
+function authLines(admin, publicUrl) {
+  if (!admin)
+    return [
+      color.red(color.bold('  API keys    OFF (EPARA_AUTH=off): anyone who reaches the gateway can deploy, delete and invoke functions')),
+    ];
+  const where =
+    admin.source === 'env' ? 'EPARA_ADMIN_KEY (from your environment)' : `${ADMIN_KEY_PATH} (mode 0600; the epara CLI reads it)`;
+  return [
+    `  admin key   ${where}`,
+    `              every API call sends it (the dashboard asks for it once):  curl -s${curlAuthOption(admin)} ${publicUrl}/v1/functions`,
+  ];
+}
+
+export function banner({ gatewayUrl, natsUrl, natsNote, schedulerPort, workerPorts, functions, admin }) {
   const publicUrl = gatewayUrl.replace('127.0.0.1', 'localhost');
   const h = color.bold;
+  const auth = curlAuthOption(admin);
   const lines = [
     '',
     h('Epara is up.'),
@@ -125,17 +143,18 @@ export function banner({ gatewayUrl, natsUrl, natsNote, schedulerPort, workerPor
     `  metrics     ${publicUrl}/metrics  (scheduler :${schedulerPort}/metrics, workers ${workerPorts.map((p) => `:${p}`).join(' ')})`,
     `  NATS        ${natsUrl}  (${natsNote})`,
     `  functions   ${functions.length ? functions.join(', ') : '(no demo functions: EPARA_NO_DEMO=1 or their deploys failed)'}`,
+    ...authLines(admin, publicUrl),
   ];
   if (functions.includes('mlp')) {
     lines.push('', h('Invoke mlp over HTTP') + ' (Open Inference Protocol JSON, a [1,256] FP32 input):');
     lines.push(
-      `  node -e '${MLP_BODY_JS}' | curl -s -H 'Content-Type: application/json' --data-binary @- ${publicUrl}/v1/functions/mlp/invoke`,
+      `  node -e '${MLP_BODY_JS}' | curl -s${auth} -H 'Content-Type: application/json' --data-binary @- ${publicUrl}/v1/functions/mlp/invoke`,
     );
   }
   if (functions.includes('ocr-det')) {
     lines.push('', h('Detect text in an image') + ' (raw PNG bytes):');
     lines.push(
-      `  curl -s -H 'Content-Type: image/png' --data-binary @test/fixtures/text-2-lines.png ${publicUrl}/v1/functions/ocr-det/invoke`,
+      `  curl -s${auth} -H 'Content-Type: image/png' --data-binary @test/fixtures/text-2-lines.png ${publicUrl}/v1/functions/ocr-det/invoke`,
     );
   }
   if (functions.includes('mlp')) {

@@ -8,6 +8,7 @@ import { loadSchedulerConfig } from '../../apps/scheduler/src/config';
 import { startWorker } from '../../apps/worker/src/app';
 import { loadWorkerConfig } from '../../apps/worker/src/config';
 import { startNats, TestNats } from './nats-server';
+import { TEST_ADMIN_KEY } from './test-keys';
 
 export interface TestCluster {
   nats: TestNats;
@@ -42,6 +43,8 @@ export async function startCluster(o: ClusterOptions = {}): Promise<TestCluster>
     EPARA_LEADER_REFRESH_MS: '300',
     EPARA_HEARTBEAT_MS: '200',
     EPARA_DEVICE_MEMORY_MB: '2048',
+    // The gateway checks API keys as in production; test/support/http.ts sends this one by default.
+    EPARA_ADMIN_KEY: TEST_ADMIN_KEY,
     ...(process.env.EPARA_CACHE_DIR ? { EPARA_CACHE_DIR: process.env.EPARA_CACHE_DIR } : {}),
     ...o.env,
   };
@@ -82,3 +85,4 @@ export async function startCluster(o: ClusterOptions = {}): Promise<TestCluster>
 }
 
 export { waitFor } from './wait-for';
+export { authHeader, TEST_ADMIN_KEY } from './test-keys';

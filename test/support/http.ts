@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs';
+import { Header } from '@epara/contracts';
+import { TEST_ADMIN_KEY } from './test-keys';
 
 export interface HttpReply {
   status: number;
@@ -7,8 +9,23 @@ export interface HttpReply {
   json<T = any>(): T;
 }
 
-/** A tiny fetch wrapper returning the whole body (tests assert on status, headers and bytes). */
+/**
+ * Sends the test admin key (TEST_ADMIN_KEY) unless the request brings its own `Authorization` or
+ * `X-Api-Key`, so a test that is not about keys need not think of them.
+ */
+export function withTestKey(init: RequestInit = {}): RequestInit {
+  const headers = new Headers(init.headers);
+  if (!headers.has(Header.Authorization) && !headers.has(Header.ApiKey)) headers.set(Header.Authorization, `Bearer ${TEST_ADMIN_KEY}`);
+  return { ...init, headers };
+}
+
+/** A tiny fetch wrapper returning the whole body (tests assert on status, headers and bytes); sends the test admin key by default. */
 export async function http(url: string, init: RequestInit = {}): Promise<HttpReply> {
+  return httpAsIs(url, withTestKey(init));
+}
+
+/** `http` without the default key: exactly the headers given (a request with no key at all). */
+export async function httpAsIs(url: string, init: RequestInit = {}): Promise<HttpReply> {
   const res = await fetch(url, init);
   const body = Buffer.from(await res.arrayBuffer());
   return { status: res.status, headers: res.headers, body, json: () => JSON.parse(body.toString('utf8')) };

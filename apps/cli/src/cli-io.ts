@@ -7,8 +7,10 @@ export interface CliIo {
   out: (line: string) => void;
   /** Writes one line for the person at the terminal: progress, serving headers, errors. */
   err: (line: string) => void;
-  /** Environment the CLI reads: EPARA_GATEWAY_URL, NATS_URL, EPARA_DEBUG (print stacks of unexpected errors). */
+  /** Environment the CLI reads: EPARA_GATEWAY_URL, EPARA_API_KEY, NATS_URL, EPARA_DEBUG (print stacks of unexpected errors). */
   env: NodeJS.ProcessEnv;
+  /** Where the key file `.epara/credentials/admin.key` is looked for; unset: it is not (tests). */
+  cwd?: string;
   /** Whole standard input, for `--data -`. Default: reads `process.stdin`. */
   readStdin?: () => Promise<Uint8Array>;
   /** Aborting it stops a streaming command (`sub`, `events`, `kv watch`) cleanly, exit 0. */

@@ -1,4 +1,4 @@
-import { parseErrorBody } from '@epara/contracts';
+import { Header, parseErrorBody } from '@epara/contracts';
 import { CliError, ExitCode } from './cli-io';
 
 export const DEFAULT_GATEWAY_URL = 'http://127.0.0.1:8080';
@@ -45,9 +45,32 @@ export function errorReplyMessage(status: number, body: Buffer): string {
   return `error ${status}: ${text.trim().slice(0, 300) || 'no message'}`;
 }
 
+/** The API key the CLI sends, and where it came from (for messages): `--api-key`, `EPARA_API_KEY` or the key file. */
+export interface GatewayKey {
+  key: string;
+  source: string;
+}
+
+/** Where `npm start` writes its admin key, relative to the repository root; the CLI falls back to it. */
+export const ADMIN_KEY_FILE = '.epara/credentials/admin.key';
+
+const GIVE_A_KEY = `give one with --api-key or EPARA_API_KEY (npm start writes an admin key to ${ADMIN_KEY_FILE})`;
+
+/**
+ * The message of a refused request, with what to do about it: a 401 needs a (valid) key, a 403 one
+ * with the scope the gateway names.
+ */
+export function authFailureMessage(status: number, body: Buffer, key: GatewayKey | undefined): string {
+  const base = errorReplyMessage(status, body);
+  if (status === 401)
+    return key ? `${base} — the key from ${key.source} was refused; ${GIVE_A_KEY}` : `${base} — no API key was sent; ${GIVE_A_KEY}`;
+  return `${base} — the key from ${key?.source ?? 'nowhere'} lacks that scope: use a key that has it (an admin creates one with \`epara keys create --name N --scope S\`)`;
+}
+
 /**
  * The gateway's HTTP API (README "HTTP API"). Every failure becomes a CliError whose message says what
- * happened and what to do: unreachable (is it running? which URL?), timed out, or the API's own error.
+ * happened and what to do: unreachable (is it running? which URL?), timed out, refused (which key?), or
+ * the API's own error. Sends the API key, when it has one, as `Authorization: Bearer`.
  */
 export class GatewayClient {
   readonly baseUrl: string;
@@ -56,6 +79,7 @@ export class GatewayClient {
     baseUrl: string,
     /** Where the URL came from, for messages: `--gateway`, `EPARA_GATEWAY_URL` or `default`. */
     private readonly source: string,
+    private readonly key?: GatewayKey,
   ) {
     const invalid = () => {
       const guess = baseUrl.includes('://') ? '' : ` (did you mean http://${baseUrl}?)`;
@@ -78,7 +102,7 @@ export class GatewayClient {
     try {
       res = await fetch(`${this.baseUrl}${path}`, {
         method: req.method ?? 'GET',
-        headers: req.headers,
+        headers: this.key ? { [Header.Authorization]: `Bearer ${this.key.key}`, ...req.headers } : req.headers,
         body: req.body,
         signal: AbortSignal.timeout(timeoutMs),
       });
@@ -101,7 +125,7 @@ export class GatewayClient {
       path,
       json === undefined ? rest : { ...rest, headers: { 'content-type': 'application/json', ...rest.headers }, body: JSON.stringify(json) },
     );
-    if (!r.ok) throw new CliError(errorReplyMessage(r.status, r.body));
+    if (!r.ok) throw this.failure(r);
     if (r.body.byteLength === 0) return undefined as T;
     try {
       return JSON.parse(r.body.toString('utf8')) as T;
@@ -110,6 +134,13 @@ export class GatewayClient {
         `the gateway at ${this.baseUrl} answered ${path} with something that is not JSON (is ${this.baseUrl} an Epara gateway?)`,
       );
     }
+  }
+
+  /** The CliError for a reply that is not 2xx: the API's message, with what to do on 401 and 403. */
+  failure(r: GatewayReply): CliError {
+    return new CliError(
+      r.status === 401 || r.status === 403 ? authFailureMessage(r.status, r.body, this.key) : errorReplyMessage(r.status, r.body),
+    );
   }
 
   private unreachable(e: unknown, timeoutMs: number): CliError {

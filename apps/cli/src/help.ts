@@ -1,10 +1,16 @@
 import { OptionSpec } from './args';
 import { Command, CommandGroup, COMMANDS } from './commands';
-import { DEFAULT_GATEWAY_URL } from './gateway-client';
+import { ADMIN_KEY_FILE, DEFAULT_GATEWAY_URL } from './gateway-client';
 import { DEFAULT_NATS_URL } from './nats-session';
 
 export const GLOBAL_OPTIONS: OptionSpec[] = [
   { name: 'gateway', kind: 'string', value: 'URL', help: `gateway base URL (env EPARA_GATEWAY_URL, default ${DEFAULT_GATEWAY_URL})` },
+  {
+    name: 'api-key',
+    kind: 'string',
+    value: 'KEY',
+    help: `gateway API key (env EPARA_API_KEY, else ${ADMIN_KEY_FILE} when present)`,
+  },
   { name: 'nats', kind: 'string', value: 'URL', help: `NATS server(s), comma-separated (env NATS_URL, default ${DEFAULT_NATS_URL})` },
   { name: 'json', kind: 'flag', help: 'machine output: one JSON document (streams: one per line)' },
 ];

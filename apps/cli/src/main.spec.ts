@@ -1,4 +1,7 @@
-import { resolveCommand, run } from './main';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { resolveCommand, resolveGatewayKey, run } from './main';
 
 /** Runs the CLI in-process with no servers around: only what needs none (help, usage errors). */
 async function cli(...argv: string[]) {
@@ -50,9 +53,22 @@ describe('run without servers', () => {
   it.each([
     [
       ['lss'],
-      'epara: unknown command "lss" (did you mean "ls"?); commands: deploy, ls, get, rm, patch, invoke, devices, placement, micro, kv, models, sub, events, req',
+      'epara: unknown command "lss" (did you mean "ls"?); commands: deploy, ls, get, rm, patch, invoke, devices, placement, keys, micro, kv, models, sub, events, req',
     ],
     [['kv'], 'epara: `epara kv` needs a subcommand: ls, get, watch'],
+    [['keys'], 'epara: `epara keys` needs a subcommand: create, ls, revoke'],
+    [
+      ['keys', 'create', '--name', 'x'],
+      'epara: --scope is required (repeat for several): admin (everything), read (records, devices, placement, metrics), invoke, or invoke:<pattern> (e.g. invoke:cam-*)',
+    ],
+    [
+      ['keys', 'create', '--name', 'x', '--scope', 'invoke:Cam'],
+      'epara: scope "invoke:Cam" is not one of admin, read, invoke, invoke:<pattern> (a pattern is a function name where * stands for any characters, e.g. invoke:cam-*)',
+    ],
+    [
+      ['keys', 'create', '--name', 'x', '--scope', 'read', '--ttl', 'forever'],
+      'epara: ttl "forever" is not a duration from 1s to 3660d: give seconds, or a number with s, m, h or d (e.g. "90d")',
+    ],
     [['kv', 'gett'], 'epara: unknown command "epara kv gett" (did you mean "get"?); kv takes ls, get, watch'],
     [['get'], 'epara: `epara get` needs <fn>'],
     [['ls', 'extra'], 'epara: `epara ls` takes no arguments; unexpected "extra"'],
@@ -78,5 +94,30 @@ describe('run without servers', () => {
     const code = await run(['ls'], { out: () => undefined, err: (s) => err.push(s), env: { EPARA_DEBUG: 'verbose' } });
     expect(code).toBe(2);
     expect(err).toEqual(['epara: EPARA_DEBUG must be one of 1/true/on/yes/0/false/off/no (any case)']);
+  });
+});
+
+describe(resolveGatewayKey.name, () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'epara-cli-key-'));
+    mkdirSync(join(dir, '.epara', 'credentials'), { recursive: true });
+    writeFileSync(join(dir, '.epara', 'credentials', 'admin.key'), 'epk_from_the_file\n');
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('takes --api-key, else EPARA_API_KEY, else the key file npm start writes', () => {
+    expect(resolveGatewayKey('epk_flag', { EPARA_API_KEY: 'epk_env' }, dir)).toEqual({ key: 'epk_flag', source: '--api-key' });
+    expect(resolveGatewayKey(undefined, { EPARA_API_KEY: 'epk_env' }, dir)).toEqual({ key: 'epk_env', source: 'EPARA_API_KEY' });
+    expect(resolveGatewayKey(undefined, {}, dir)).toEqual({
+      key: 'epk_from_the_file',
+      source: join(dir, '.epara', 'credentials', 'admin.key'),
+    });
+  });
+
+  it('sends none with an empty --api-key, or without a key anywhere', () => {
+    expect(resolveGatewayKey('', { EPARA_API_KEY: 'epk_env' }, dir)).toBeUndefined();
+    expect(resolveGatewayKey(undefined, {}, undefined)).toBeUndefined();
+    expect(resolveGatewayKey(undefined, {}, tmpdir())).toBeUndefined();
   });
 });

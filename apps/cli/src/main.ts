@@ -5,12 +5,14 @@
  *
  * `run()` is the whole program and never touches `process`, so tests call it in-process.
  */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { isEparaError, parseBooleanEnv } from '@epara/contracts';
 import { parseArgs } from './args';
 import { CliError, CliIo, ExitCode, UsageError } from './cli-io';
 import { Command, CommandContext, COMMANDS } from './commands';
 import { prettyJson } from './format';
-import { DEFAULT_GATEWAY_URL, GatewayClient } from './gateway-client';
+import { ADMIN_KEY_FILE, DEFAULT_GATEWAY_URL, GatewayClient, GatewayKey } from './gateway-client';
 import { commandHelp, GLOBAL_OPTIONS, groupHelp, topHelp } from './help';
 import { DEFAULT_NATS_URL, NatsSession } from './nats-session';
 
@@ -109,6 +111,20 @@ function debugStacks(env: NodeJS.ProcessEnv): boolean {
   }
 }
 
+/**
+ * The API key to send: `--api-key`, else EPARA_API_KEY, else the admin key file npm start writes (looked
+ * for in `cwd`). An empty `--api-key ""` sends none.
+ */
+export function resolveGatewayKey(flag: string | undefined, env: NodeJS.ProcessEnv, cwd: string | undefined): GatewayKey | undefined {
+  if (flag !== undefined) return nonEmpty(flag) === undefined ? undefined : { key: flag.trim(), source: '--api-key' };
+  const fromEnv = nonEmpty(env.EPARA_API_KEY);
+  if (fromEnv) return { key: fromEnv, source: 'EPARA_API_KEY' };
+  const file = cwd === undefined ? undefined : join(cwd, ADMIN_KEY_FILE);
+  if (file === undefined || !existsSync(file)) return undefined;
+  const fromFile = nonEmpty(readFileSync(file, 'utf8'));
+  return fromFile ? { key: fromFile, source: file } : undefined;
+}
+
 /** Runs one command line; resolves with the exit code (0 done, 1 failed, 2 bad command line). */
 export async function run(argv: string[], io: CliIo): Promise<number> {
   let session: Promise<NatsSession> | undefined;
@@ -153,7 +169,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
       opts,
       io,
       json,
-      gateway: () => (gateway ??= new GatewayClient(gatewayUrl, gatewaySource)),
+      gateway: () => (gateway ??= new GatewayClient(gatewayUrl, gatewaySource, resolveGatewayKey(opts.string('api-key'), io.env, io.cwd))),
       nats: () => (session ??= NatsSession.open(natsUrl, natsSource)),
       print: (lines) => (Array.isArray(lines) ? lines : [lines]).forEach((l) => io.out(l)),
       printJson: (value, compact) => io.out(compact ? JSON.stringify(value) : prettyJson(value)),
@@ -198,6 +214,7 @@ if (require.main === module) {
     out: (line) => process.stdout.write(`${line}\n`),
     err: (line) => process.stderr.write(`${line}\n`),
     env: process.env,
+    cwd: process.cwd(),
     signal: stop.signal,
   }).then(
     (code) => {

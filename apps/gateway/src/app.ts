@@ -2,6 +2,9 @@ import { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import express from 'express';
 import { bootApp, createRegistry } from '@epara/nats';
+import { AccessControl, keyCheckBeforeBody } from './auth/access-control';
+import { markRouteSecurity, withKeySchemes } from './auth/openapi-security';
+import { RouteAccessCheck } from './auth/route-table';
 import { bodyParserErrors } from './common/http-errors';
 import { GatewayConfig } from './config';
 import { GatewayModule } from './gateway.module';
@@ -22,15 +25,24 @@ export async function startGateway(config: GatewayConfig): Promise<INestApplicat
     bodyParser: false,
     configure: (app) => {
       const raw = express.raw({ type: () => true, limit: config.maxBodyBytes });
-      for (const route of RAW_BODY_ROUTES) app.use(route, raw);
+      const routes = app.get(RouteAccessCheck).routes();
+      for (const route of RAW_BODY_ROUTES)
+        app.use(
+          route,
+          keyCheckBeforeBody(app.get(AccessControl), routes.find((r) => r.method === 'POST' && r.path === route)?.access),
+          raw,
+        );
       app.use(express.json({ limit: '1mb' }));
       app.use(bodyParserErrors);
-      const doc = new DocumentBuilder()
-        .setTitle('Epara gateway')
-        .setDescription('Deploy and invoke AI inference functions. NATS subjects and headers: see the README.')
-        .setVersion('0.1.0')
-        .build();
-      SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, doc));
+      const doc = withKeySchemes(
+        new DocumentBuilder()
+          .setTitle('Epara gateway')
+          .setDescription(
+            'Deploy and invoke AI inference functions. Routes need an API key with a scope (admin, read, invoke); see the README, "Security". NATS subjects and headers: see the README.',
+          )
+          .setVersion('0.1.0'),
+      ).build();
+      SwaggerModule.setup('docs', app, () => markRouteSecurity(SwaggerModule.createDocument(app, doc), app.get(RouteAccessCheck).routes()));
     },
   });
 }

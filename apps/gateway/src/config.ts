@@ -57,7 +57,22 @@ export class GatewayEnv extends CommonEnv {
    */
   @ParsedEnv(parseCallbackAllowList)
   EPARA_CALLBACK_ALLOW_HOSTS: CallbackAllowList = [];
+
+  /**
+   * `on` (default): every route but health and the dashboard page needs an API key with the right scope.
+   * `off`: no key checks at all — anyone who reaches the port can deploy, delete and invoke.
+   */
+  @IsIn(['on', 'off'], { message: 'EPARA_AUTH must be on or off' })
+  EPARA_AUTH: 'on' | 'off' = 'on';
+
+  /** An admin key accepted without being in KV `epara_api_keys`, so that the first keys can be created. */
+  @IsOptional()
+  @IsString()
+  EPARA_ADMIN_KEY?: string;
 }
+
+/** Shortest EPARA_ADMIN_KEY accepted: a guessable bootstrap key would open every route. */
+export const MIN_ADMIN_KEY_LENGTH = 24;
 
 export interface GatewayConfig {
   policy: ServingPolicy;
@@ -75,6 +90,10 @@ export interface GatewayConfig {
   admissionMultiplier: number;
   /** Where `X-Callback-Url` may point (EPARA_CALLBACK_ALLOW_HOSTS); empty: no callbacks. */
   callbackAllowList: CallbackAllowList;
+  /** API keys are checked (EPARA_AUTH=on). */
+  authEnabled: boolean;
+  /** EPARA_ADMIN_KEY: an admin key that needs no KV record. */
+  adminKey?: string;
   cacheDir?: string;
   json: boolean;
   name: string;
@@ -87,6 +106,12 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
       `EPARA_ADMISSION_PERCENT=${e.EPARA_ADMISSION_PERCENT}: use 0 (throttle off) or 100–1000 (forward up to that percentage of what the workers accept)`,
     );
   }
+  const adminKey = e.EPARA_ADMIN_KEY?.trim() || undefined;
+  // The value is a secret: the message says what is wrong without repeating it.
+  if (adminKey !== undefined && adminKey.length < MIN_ADMIN_KEY_LENGTH)
+    throw new Error(
+      `EPARA_ADMIN_KEY is ${adminKey.length} characters: use at least ${MIN_ADMIN_KEY_LENGTH} random ones (npm start writes one to .epara/credentials/admin.key)`,
+    );
   return Object.freeze({
     policy: servingPolicy(e.EPARA_POLICY),
     natsUrl: e.NATS_URL,
@@ -99,6 +124,8 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     admissionThrottle: e.EPARA_ADMISSION_PERCENT > 0,
     admissionMultiplier: e.EPARA_ADMISSION_PERCENT / 100,
     callbackAllowList: e.EPARA_CALLBACK_ALLOW_HOSTS,
+    authEnabled: e.EPARA_AUTH === 'on',
+    adminKey,
     cacheDir: e.EPARA_CACHE_DIR,
     json: e.EPARA_LOG_FORMAT === 'json',
     name: e.EPARA_GATEWAY_NAME ?? `epara-gateway-${process.pid}`,

@@ -1,8 +1,12 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { APP_FILTER } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, DiscoveryModule } from '@nestjs/core';
 import { MulterModule } from '@nestjs/platform-express';
 import { Registry } from 'prom-client';
 import { HealthController, MetricsModule, NatsModule, READINESS, ReadinessCheck } from '@epara/nats';
+import { AccessControl, ApiKeyGuard } from './auth/access-control';
+import { ApiKeyStore } from './auth/api-key-store.service';
+import { KeysController } from './auth/keys.controller';
+import { RouteAccessCheck } from './auth/route-table';
 import { ClusterController } from './cluster/cluster.controller';
 import { ClusterView } from './cluster/cluster-view.service';
 import { GatewayMetrics } from './common/gateway-metrics';
@@ -32,6 +36,7 @@ export class GatewayModule {
       imports: [
         NatsModule.forRoot({ servers: config.natsUrl, name: config.name }),
         MetricsModule.forRoot(registry),
+        DiscoveryModule,
         // FileInterceptor reads these: a model upload stops at EPARA_MAX_MODEL_MB instead of filling memory.
         MulterModule.register({ limits: modelUploadLimits(config.maxModelBytes) }),
       ],
@@ -43,10 +48,16 @@ export class GatewayModule {
         HealthController,
         DashboardController,
         InvokeNatsController,
+        KeysController,
       ],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
         { provide: APP_FILTER, useClass: HttpErrorFilter },
+        // Every HTTP route is checked against the access it declares (@NeedsScope, @OpenRoute).
+        { provide: APP_GUARD, useClass: ApiKeyGuard },
+        ApiKeyStore,
+        AccessControl,
+        RouteAccessCheck,
         FunctionRegistry,
         {
           provide: READINESS,

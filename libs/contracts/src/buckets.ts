@@ -5,6 +5,8 @@ export const Bucket = {
   Devices: 'epara_devices',
   Requests: 'epara_requests',
   Leader: 'epara_leader',
+  /** Gateway API keys by id: name, scopes, SHA-256 of the key (never the key itself), expiry. */
+  ApiKeys: 'epara_api_keys',
 } as const;
 export type Bucket = (typeof Bucket)[keyof typeof Bucket];
 

@@ -1,10 +1,11 @@
 /**
  * HTTP-like codes used on both transports: HTTP status, and `Nats-Service-Error-Code` on NATS replies.
- * 400 bad input, 404 unknown function, 409 conflict, 413 payload too large, 429 shed (queue full),
- * 500 internal, 501 not implemented for this category, 503 no capacity, 504 deadline passed.
+ * 400 bad input, 401 no API key or an unknown one, 403 the key lacks the scope, 404 unknown function,
+ * 409 conflict, 413 payload too large, 429 shed (queue full), 500 internal, 501 not implemented for this
+ * category, 503 no capacity, 504 deadline passed.
  */
-export type ErrorCode = 400 | 404 | 409 | 413 | 429 | 500 | 501 | 503 | 504;
-export const ERROR_CODES: readonly ErrorCode[] = [400, 404, 409, 413, 429, 500, 501, 503, 504];
+export type ErrorCode = 400 | 401 | 403 | 404 | 409 | 413 | 429 | 500 | 501 | 503 | 504;
+export const ERROR_CODES: readonly ErrorCode[] = [400, 401, 403, 404, 409, 413, 429, 500, 501, 503, 504];
 
 /** The JSON error body on every transport: `{ "error": { "code", "message", "details" } }`. */
 export interface ErrorBody {
@@ -25,6 +26,12 @@ export class EparaError extends Error {
 
   static badInput(message: string, details?: unknown): EparaError {
     return new EparaError(400, message, details);
+  }
+  static unauthorized(message: string, details?: unknown): EparaError {
+    return new EparaError(401, message, details);
+  }
+  static forbidden(message: string, details?: unknown): EparaError {
+    return new EparaError(403, message, details);
   }
   static notFound(message: string, details?: unknown): EparaError {
     return new EparaError(404, message, details);

@@ -28,6 +28,9 @@ export const Header = {
   Stage: 'Epara-Stage',
   ServiceError: 'Nats-Service-Error',
   ServiceErrorCode: 'Nats-Service-Error-Code',
+  /** HTTP: an API key, as an alternative to `Authorization: Bearer <key>`. */
+  ApiKey: 'X-Api-Key',
+  Authorization: 'Authorization',
   /** On a 429: seconds until a retry could be admitted (as HTTP's `Retry-After`), on NATS replies and HTTP responses alike. */
   RetryAfter: 'Retry-After',
 } as const;

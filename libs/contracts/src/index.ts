@@ -12,6 +12,7 @@ export * from './inference-codec';
 export * from './records';
 export * from './events';
 export * from './buckets';
+export * from './api-keys';
 export * from './validate';
 export * from './dto/deploy-function.dto';
 export * from './config/common-env';

@@ -23,6 +23,8 @@ export const BUCKET_OPTIONS: Record<string, Partial<KvOptions>> = {
   [Bucket.Devices]: { history: 1, ttl: 15_000, description: 'Epara device heartbeats (expire after 15 s)' },
   [Bucket.Requests]: { history: 1, ttl: 3_600_000, description: 'Epara async request status and results (1 h)' },
   [Bucket.Leader]: { history: 1, ttl: 6_000, description: 'Epara scheduler leader lock' },
+  // No history: a revoked key's record is gone, not kept as an older revision.
+  [Bucket.ApiKeys]: { history: 1, description: 'Epara gateway API keys by id: scopes and the SHA-256 of the key, never the key' },
 };
 
 /**

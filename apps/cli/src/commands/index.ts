@@ -1,6 +1,7 @@
 import { devicesCommand, placementCommand } from './cluster';
 import { deployCommand, getCommand, lsCommand, patchCommand, rmCommand } from './functions';
 import { invokeCommand } from './invoke';
+import { keysCreateCommand, keysLsCommand, keysRevokeCommand } from './keys';
 import { kvGetCommand, kvLsCommand, kvWatchCommand } from './kv';
 import { eventsCommand, reqCommand, subCommand } from './messages';
 import { microInfoCommand, microLsCommand, microStatsCommand } from './micro';
@@ -19,6 +20,9 @@ export const COMMANDS: readonly Command[] = [
   invokeCommand,
   devicesCommand,
   placementCommand,
+  keysCreateCommand,
+  keysLsCommand,
+  keysRevokeCommand,
   microLsCommand,
   microInfoCommand,
   microStatsCommand,

@@ -46,8 +46,9 @@ async function overHttp(
   headers: Record<string, string>,
   timeoutMs: number,
 ): Promise<InvokeReply> {
-  const r = await ctx.gateway().send(`/v1/functions/${encodeURIComponent(fn)}/invoke`, { method: 'POST', headers, body, timeoutMs });
-  if (!r.ok) throw new CliError(errorReplyMessage(r.status, r.body));
+  const gateway = ctx.gateway();
+  const r = await gateway.send(`/v1/functions/${encodeURIComponent(fn)}/invoke`, { method: 'POST', headers, body, timeoutMs });
+  if (!r.ok) throw gateway.failure(r);
   const serving: Record<string, string> = {};
   for (const h of SERVING_HEADERS) {
     const v = r.headers.get(h);

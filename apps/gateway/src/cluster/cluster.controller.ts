@@ -1,11 +1,13 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
-import { DevicePlacement, DeviceState } from '@epara/contracts';
+import { DevicePlacement, DeviceState, Scope } from '@epara/contracts';
 import { STALE_AFTER_MS } from '@epara/core';
+import { NeedsScope } from '@epara/nats';
 import { ClusterView } from './cluster-view.service';
 
 @ApiTags('cluster')
 @Controller('v1')
+@NeedsScope(Scope.Read)
 export class ClusterController {
   constructor(private readonly cluster: ClusterView) {}
 

@@ -25,6 +25,7 @@ export class GatewayMetrics {
   readonly latency: Histogram<'function' | 'transport'>;
   readonly goodRequests: Counter<'function'>;
   readonly admissionLimit: Gauge<'function'>;
+  readonly keyRefusals: Counter<'status'>;
 
   constructor(@Inject(METRICS) registry: Registry, functions: FunctionRegistry) {
     this.requests = new Counter({
@@ -57,5 +58,11 @@ export class GatewayMetrics {
         this.logger.warn(`could not remove the metrics of deleted function ${fn}: ${(e as Error).message}`),
       ),
     );
+    this.keyRefusals = new Counter({
+      name: 'epara_gateway_api_key_refusals_total',
+      help: 'HTTP requests refused for their API key: status 401 (none, unknown, revoked or expired) or 403 (lacking the scope)',
+      labelNames: ['status'],
+      registers: [registry],
+    });
   }
 }

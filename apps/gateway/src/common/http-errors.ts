@@ -2,6 +2,9 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@n
 import type { NextFunction, Request, Response } from 'express';
 import { EparaError, ErrorBody, ErrorCode, Header, isErrorCode, retryAfterSeconds } from '@epara/contracts';
 
+/** Sent with every 401: how to authenticate (RFC 9110 §11.6.1). */
+const WWW_AUTHENTICATE = 'WWW-Authenticate';
+
 /** Maps anything thrown to `{ "error": { code, message, details } }` with the matching HTTP status. */
 export function toHttpError(e: unknown): EparaError {
   if (e instanceof EparaError) return e;
@@ -21,10 +24,18 @@ export function toHttpError(e: unknown): EparaError {
   return new EparaError(500, 'internal error', undefined, { cause: e });
 }
 
-function send(res: Response, err: EparaError): void {
-  const body: ErrorBody = err.toBody();
+/**
+ * Key refusals on the Open Inference Protocol routes answer in that protocol's error shape,
+ * `{"error": "<message>"}`, which Triton and KServe clients read; /v1 keeps Epara's.
+ */
+const isOpenInferenceAuthError = (req: Request, err: EparaError) =>
+  (err.code === 401 || err.code === 403) && (req.path === '/v2' || req.path.startsWith('/v2/'));
+
+function send(res: Response, err: EparaError, req?: Request): void {
+  const body: ErrorBody | { error: string } = req && isOpenInferenceAuthError(req, err) ? { error: err.message } : err.toBody();
   const retryAfter = retryAfterSeconds(err);
   if (retryAfter !== undefined) res.setHeader(Header.RetryAfter, String(retryAfter));
+  if (err.code === 401) res.setHeader(WWW_AUTHENTICATE, 'Bearer realm="epara"');
   res.status(err.code).type('application/json').send(JSON.stringify(body));
 }
 
@@ -49,12 +60,12 @@ export class HttpErrorFilter implements ExceptionFilter {
       this.logger.error(
         `${req.method} ${req.url} failed (request ${req.headers['epara-request-id'] ?? '-'}): ${(exception as Error)?.stack ?? String(exception)}`,
       );
-    send(res, err);
+    send(res, err, req);
   }
 }
 
 /** Express error middleware for errors raised before Nest's router (body parsers). */
-export function bodyParserErrors(e: unknown, _req: Request, res: Response, next: NextFunction): void {
+export function bodyParserErrors(e: unknown, req: Request, res: Response, next: NextFunction): void {
   if (res.headersSent) return next(e);
-  send(res, toHttpError(e));
+  send(res, toHttpError(e), req);
 }

@@ -2,7 +2,8 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Req, Res, 
 import { FileInterceptor } from '@nestjs/platform-express';
 import { ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { FunctionRecord } from '@epara/contracts';
+import { FunctionRecord, Scope } from '@epara/contracts';
+import { NeedsScope } from '@epara/nats';
 import { GenerationStreamer } from '../invoke/generation-streamer';
 import { InvokeService } from '../invoke/invoke.service';
 import { DeployService } from './deploy.service';
@@ -21,6 +22,7 @@ export class FunctionsController {
   ) {}
 
   @Post()
+  @NeedsScope(Scope.Admin)
   @ApiOperation({ summary: 'Deploy a function: multipart (spec JSON + model file) or a JSON spec naming a stored or bundled model' })
   @ApiConsumes('multipart/form-data', 'application/json')
   @UseInterceptors(ModelUploadLimit, FileInterceptor('model'))
@@ -29,27 +31,32 @@ export class FunctionsController {
   }
 
   @Get()
+  @NeedsScope(Scope.Read)
   list(): { functions: FunctionRecord[] } {
     return { functions: this.registry.list() };
   }
 
   @Get(':name')
+  @NeedsScope(Scope.Read)
   get(@Param('name') name: string): FunctionRecord {
     return this.registry.get(name);
   }
 
   @Patch(':name')
+  @NeedsScope(Scope.Admin)
   patch(@Param('name') name: string, @Body() body: unknown): Promise<FunctionRecord> {
     return this.deployer.patch(name, body);
   }
 
   @Delete(':name')
+  @NeedsScope(Scope.Admin)
   @HttpCode(204)
   remove(@Param('name') name: string): Promise<void> {
     return this.deployer.remove(name);
   }
 
   @Post(':name/invoke')
+  @NeedsScope(Scope.Invoke)
   @ApiOperation({ summary: 'Invoke synchronously: Open Inference Protocol JSON, msgpack, or media bytes by Content-Type' })
   async invoke(@Param('name') name: string, @Req() req: Request, @Res() res: Response): Promise<void> {
     const request = invokeRequestFrom(req);

@@ -1,7 +1,8 @@
 import { Controller, Get, HttpException, Param, Post, Req, Res } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { NatsClient } from '@epara/nats';
+import { Scope } from '@epara/contracts';
+import { NatsClient, NeedsScope, OpenRoute } from '@epara/nats';
 import { FunctionRegistry } from '../functions/function-registry.service';
 import { ClusterView } from '../cluster/cluster-view.service';
 import { InvokeService } from '../invoke/invoke.service';
@@ -21,17 +22,20 @@ export class KserveController {
   ) {}
 
   @Get()
+  @NeedsScope(Scope.Read)
   server() {
     return { name: 'epara', version: VERSION, extensions: ['epara-async', 'epara-categories'] };
   }
 
   @Get('health/live')
+  @OpenRoute()
   live() {
     return { live: true };
   }
 
   /** Ready when NATS and JetStream answer and the function registry is loaded (as `/health/ready`). */
   @Get('health/ready')
+  @OpenRoute()
   async ready() {
     const link = await this.nats.health.probe();
     const reason = link.up ? this.registry.notLoaded() : link.reason;
@@ -40,6 +44,7 @@ export class KserveController {
   }
 
   @Get('models/:name')
+  @NeedsScope(Scope.Read)
   model(@Param('name') name: string) {
     const r = this.registry.get(name);
     const dims = (shape: (number | string)[]) => shape.map((d) => (typeof d === 'number' ? d : -1));
@@ -55,12 +60,14 @@ export class KserveController {
 
   /** Ready when at least one replica has the model loaded and reports it ready. */
   @Get('models/:name/ready')
+  @NeedsScope(Scope.Read)
   modelReady(@Param('name') name: string) {
     if (!this.cluster.isReady(this.registry.get(name))) throw new HttpException({ name, ready: false }, 503);
     return { name, ready: true };
   }
 
   @Post('models/:name/infer')
+  @NeedsScope(Scope.Invoke)
   async infer(@Param('name') name: string, @Req() req: Request, @Res() res: Response): Promise<void> {
     sendReply(res, await this.invoker.invoke(name, invokeRequestFrom(req), 'http'));
   }

@@ -1,5 +1,6 @@
 import { Controller, Get, HttpException, Inject, Optional } from '@nestjs/common';
 import { NatsClient } from '../nats-client';
+import { OpenRoute } from './route-access';
 
 export const READINESS = Symbol('READINESS');
 
@@ -27,16 +28,19 @@ export class HealthController {
   ) {}
 
   @Get('health/live')
+  @OpenRoute()
   live() {
     return { status: 'ok' };
   }
 
   @Get('health')
+  @OpenRoute()
   health() {
     return this.ready();
   }
 
   @Get('health/ready')
+  @OpenRoute()
   async ready() {
     const link = await this.nats.health.probe();
     const app = link.up ? await this.readiness?.() : undefined;

@@ -1,5 +1,7 @@
 import { Controller, Get, Header, Inject, Module, Global } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, LabelValues, Registry } from 'prom-client';
+import { Scope } from '@epara/contracts';
+import { NeedsScope } from './route-access';
 
 export const METRICS = Symbol('METRICS_REGISTRY');
 
@@ -38,6 +40,7 @@ export class MetricsController {
   constructor(@Inject(METRICS) private readonly registry: Registry) {}
 
   @Get('metrics')
+  @NeedsScope(Scope.Read)
   @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
   metrics(): Promise<string> {
     return this.registry.metrics();
