@@ -1,6 +1,7 @@
 import { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import express from 'express';
+import { readFileSync } from 'node:fs';
 import { bootApp, createRegistry } from '@epara/nats';
 import { bodyParserErrors } from './common/http-errors';
 import { GatewayConfig } from './config';
@@ -20,6 +21,7 @@ export async function startGateway(config: GatewayConfig): Promise<INestApplicat
     host: config.host,
     json: config.json,
     bodyParser: false,
+    httpsOptions: config.https && readHttpsFiles(config.https),
     configure: (app) => {
       const raw = express.raw({ type: () => true, limit: config.maxBodyBytes });
       for (const route of RAW_BODY_ROUTES) app.use(route, raw);
@@ -33,4 +35,16 @@ export async function startGateway(config: GatewayConfig): Promise<INestApplicat
       SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, doc));
     },
   });
+}
+
+/** The HTTPS certificate and key, read once at start; an unreadable file stops the gateway saying which. */
+function readHttpsFiles(https: NonNullable<GatewayConfig['https']>): { cert: Buffer; key: Buffer } {
+  const read = (path: string, variable: string) => {
+    try {
+      return readFileSync(path);
+    } catch (e) {
+      throw new Error(`${variable}=${path} cannot be read: ${(e as Error).message}`, { cause: e });
+    }
+  };
+  return { cert: read(https.certFile, 'EPARA_HTTPS_CERT'), key: read(https.keyFile, 'EPARA_HTTPS_KEY') };
 }

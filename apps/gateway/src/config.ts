@@ -1,6 +1,7 @@
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsOptional, IsString, IsIn } from 'class-validator';
 import { POLICY_NAMES, PolicyName, servingPolicy, ServingPolicy } from '@epara/policy';
+import { NatsSecurity, natsSecurityFromEnv } from '@epara/nats/security/connection-options';
 import { CommonEnv, IntEnv, loadEnv } from '@epara/contracts';
 
 export class GatewayEnv extends CommonEnv {
@@ -50,11 +51,22 @@ export class GatewayEnv extends CommonEnv {
    */
   @IntEnv(0, 1000)
   EPARA_ADMISSION_PERCENT: number = 110;
+
+  /** HTTPS: the certificate (PEM, the chain after it) and its private key; both or neither. Default: plain HTTP. */
+  @IsOptional()
+  @IsString()
+  EPARA_HTTPS_CERT?: string;
+
+  @IsOptional()
+  @IsString()
+  EPARA_HTTPS_KEY?: string;
 }
 
 export interface GatewayConfig {
   policy: ServingPolicy;
   natsUrl: string;
+  /** Credentials, TLS and inbox prefix for NATS (NATS_CREDS, NATS_NKEY_SEED, NATS_TLS_CA, …). */
+  natsSecurity: NatsSecurity;
   port: number;
   host: string;
   maxModelBytes: number;
@@ -69,6 +81,8 @@ export interface GatewayConfig {
   cacheDir?: string;
   json: boolean;
   name: string;
+  /** PEM files of the HTTPS certificate and key; undefined: plain HTTP. */
+  https?: { certFile: string; keyFile: string };
 }
 
 export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
@@ -78,9 +92,15 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
       `EPARA_ADMISSION_PERCENT=${e.EPARA_ADMISSION_PERCENT}: use 0 (throttle off) or 100–1000 (forward up to that percentage of what the workers accept)`,
     );
   }
+  const certFile = e.EPARA_HTTPS_CERT?.trim() || undefined;
+  const keyFile = e.EPARA_HTTPS_KEY?.trim() || undefined;
+  if ((certFile === undefined) !== (keyFile === undefined)) {
+    throw new Error(`HTTPS needs both EPARA_HTTPS_CERT and EPARA_HTTPS_KEY (only ${certFile ? 'EPARA_HTTPS_CERT' : 'EPARA_HTTPS_KEY'} is set)`);
+  }
   return Object.freeze({
     policy: servingPolicy(e.EPARA_POLICY),
     natsUrl: e.NATS_URL,
+    natsSecurity: natsSecurityFromEnv(e),
     port: e.EPARA_GATEWAY_PORT,
     host: e.EPARA_GATEWAY_HOST,
     maxModelBytes: e.EPARA_MAX_MODEL_MB * 1024 * 1024,
@@ -92,6 +112,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     cacheDir: e.EPARA_CACHE_DIR,
     json: e.EPARA_LOG_FORMAT === 'json',
     name: e.EPARA_GATEWAY_NAME ?? `epara-gateway-${process.pid}`,
+    https: certFile && keyFile ? { certFile, keyFile } : undefined,
   });
 }
 

@@ -2,6 +2,7 @@ import { Transform } from 'class-transformer';
 import { IsIn, IsOptional, IsString, Matches } from 'class-validator';
 import { availableParallelism, hostname, totalmem } from 'node:os';
 import { POLICY_NAMES, PolicyName, servingPolicy, ServingPolicy } from '@epara/policy';
+import { NatsSecurity, natsSecurityFromEnv } from '@epara/nats/security/connection-options';
 import { CommonEnv, IntEnv, loadEnv, LOOP_DEFAULTS, NAME_PATTERN } from '@epara/contracts';
 import { ExecutionProvider } from '@epara/runtime';
 
@@ -76,6 +77,8 @@ export class WorkerEnv extends CommonEnv {
 export interface WorkerConfig {
   policy: ServingPolicy;
   natsUrl: string;
+  /** Credentials, TLS and inbox prefix for NATS (NATS_CREDS, NATS_NKEY_SEED, NATS_TLS_CA, …). */
+  natsSecurity: NatsSecurity;
   device: string;
   slot: string;
   host: string;
@@ -100,6 +103,7 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
   return Object.freeze({
     policy: servingPolicy(e.EPARA_POLICY),
     natsUrl: e.NATS_URL,
+    natsSecurity: natsSecurityFromEnv(e),
     slot: e.EPARA_DEVICE,
     device: e.EPARA_DEVICE_ID ?? e.EPARA_DEVICE.replace(':', '-'),
     host: e.EPARA_HOST_NAME ?? hostname(),

@@ -35,6 +35,7 @@ export const subjects = {
   asyncAny: `${PREFIX}.async.>`,
   /** Cancels a running generation on a device (body: `{"requestId"}`): the client left. */
   cancel: (device: string) => `${PREFIX}.cancel.${token('device', device)}`,
+  cancelAny: `${PREFIX}.cancel.*`,
   /** Worker heartbeats. */
   state: (device: string) => `${PREFIX}.state.${token('device', device)}`,
   stateAny: `${PREFIX}.state.*`,

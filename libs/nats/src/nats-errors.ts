@@ -68,3 +68,19 @@ export const natsFailure = {
   isNoResponders: (e: unknown) => classifyNatsError(e) === NatsFailure.NoResponders,
   isTimeout: (e: unknown) => classifyNatsError(e) === NatsFailure.Timeout,
 };
+
+/**
+ * The operator's sentence for a refusal by the server's authorization, naming the subject and who was
+ * refused; undefined for any other error. `identity` is what connected (see natsConnectionSecurity).
+ */
+export function describeNatsRefusal(e: unknown, identity: string): string | undefined {
+  if (e instanceof errors.PermissionViolationError) {
+    const what = e.operation === 'publish' ? 'publish to' : 'subscribe to';
+    const queue = e.queue ? ` (queue ${e.queue})` : '';
+    return `NATS refused ${what} "${e.subject}"${queue} for ${identity}: that user's permissions do not allow it (README, "NATS credentials")`;
+  }
+  if (e instanceof errors.AuthorizationError || (e instanceof Error && /authorization violation/i.test(e.message))) {
+    return `NATS refused the credentials (${identity}): authorization violation. Check NATS_CREDS, NATS_NKEY_SEED, NATS_USER/NATS_PASSWORD or NATS_TOKEN (or --creds, --nkey, --user/--password)`;
+  }
+  return undefined;
+}
