@@ -3,7 +3,10 @@
 // uses the NATS at NATS_URL (or starts the bundled nats-server), starts the gateway, the scheduler and
 // EPARA_WORKERS workers as child processes with prefixed logs, deploys the demo functions and prints how
 // to call them. Ctrl-C / SIGTERM stops everything it started. See docs/operations-scripts.md.
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { relative } from 'node:path';
 import {
   appEntry,
   bundledNatsServerCommand,
@@ -13,6 +16,7 @@ import {
   ensureDeps,
   ensureModels,
   ensureNatsServerBinary,
+  fromRoot,
   isLoopbackHost,
   jetStreamOffMessage,
   parseNatsUrl,
@@ -25,6 +29,8 @@ import {
   warn,
 } from './lib/index.mjs';
 import { banner, deployDemoFunctions } from './lib/demo.mjs';
+import { ensureCredentials } from './lib/credentials.mjs';
+import { ensureTlsFiles } from './lib/tls.mjs';
 
 const HEALTH_TIMEOUT_MS = 60_000;
 const STOP_GRACE_MS = 10_000;
@@ -138,13 +144,13 @@ async function planNats(natsUrl) {
 }
 
 /** Uses the planned server, or starts the bundled nats-server; returns how the banner describes it. */
-async function ensureNats(natsUrl, plan, supervisor) {
+async function ensureNats(natsUrl, plan, supervisor, config) {
   if (plan.existing) {
     step(`using the NATS server at ${natsUrl} (nats-server ${plan.existing.version}, JetStream on)`);
     return 'already running; npm start leaves it running';
   }
-  step(`starting nats-server on 127.0.0.1:${plan.port} (config/nats-server.conf, JetStream store .epara/nats) …`);
-  const { command, args, cwd } = bundledNatsServerCommand(plan.bin, plan.port, plan.monitorPort);
+  step(`starting nats-server on 127.0.0.1:${plan.port} (${config ?? 'config/nats-server.conf'}, JetStream store .epara/nats) …`);
+  const { command, args, cwd } = bundledNatsServerCommand(plan.bin, plan.port, plan.monitorPort, config);
   // Its start-up banner is long: print warnings, errors and the shutdown; a failure shows the whole log.
   const echo = (line) => /\[(WRN|ERR|FTL)\]|Shutdown|Exiting/.test(line);
   const child = supervisor.spawn('nats', command, args, { cwd, infra: true, echo });
@@ -161,15 +167,102 @@ async function ensureNats(natsUrl, plan, supervisor) {
   return 'started by npm start; it stops with it';
 }
 
-function startApps(s, supervisor) {
+function startApps(s, supervisor, security) {
   const env = { ...process.env, NATS_URL: s.natsUrl };
+  // Each app connects with its role's credential (security.appEnv: NATS_NKEY_SEED, NATS_INBOX_PREFIX, NATS_TLS_CA).
   const app = (name, entry, extra) =>
-    supervisor.spawn(name, process.execPath, [appEntry(entry)], { cwd: repoRoot, env: { ...env, ...extra } });
-  app('gateway', 'gateway', { EPARA_GATEWAY_PORT: String(s.gatewayPort) });
+    supervisor.spawn(name, process.execPath, [appEntry(entry)], { cwd: repoRoot, env: { ...env, ...security.appEnv(entry), ...extra } });
+  app('gateway', 'gateway', { EPARA_GATEWAY_PORT: String(s.gatewayPort), ...security.gatewayEnv });
   app('scheduler', 'scheduler', { EPARA_SCHEDULER_PORT: String(s.schedulerPort) });
   s.workerPorts.forEach((port, i) =>
     app(`worker-${i}`, 'worker', { EPARA_DEVICE: `cpu:${i}`, EPARA_WORKER_PORT: String(port), EPARA_THREADS: s.threads }),
   );
+}
+
+// ---- NATS security: role credentials (EPARA_AUTH) and TLS (EPARA_TLS) --------------------------------
+
+/** The generated server config: the bundled one, plus the role users and the TLS block when on. */
+const SECURED_CONFIG = '.epara/nats-server.conf';
+const CA_ENV_MARK = 'EPARA_START_TRUSTS_CA';
+
+/** EPARA_AUTH (default on; `off` opts out) and EPARA_TLS (default off; `on`). */
+function readSecuritySettings() {
+  const flag = (name, fallback) => {
+    const raw = (process.env[name] ?? '').trim().toLowerCase();
+    if (raw === '') return fallback;
+    if (['on', 'true', '1'].includes(raw)) return true;
+    if (['off', 'false', '0'].includes(raw)) return false;
+    throw new ScriptError(`${name}=${process.env[name]}: use on or off`);
+  };
+  return { auth: flag('EPARA_AUTH', true), tls: flag('EPARA_TLS', false) };
+}
+
+/**
+ * With TLS on, the gateway answers HTTPS with a certificate of the local CA. Node's fetch (the health
+ * check, the demo deploys) trusts extra CAs only from NODE_EXTRA_CA_CERTS at start, so npm start runs
+ * itself again with it set; the child gets the terminal's signals too, this process waits for it.
+ */
+function rerunTrustingLocalCa() {
+  if (process.env[CA_ENV_MARK]) return;
+  const files = ensureTlsFiles(fromRoot('.epara', 'tls'));
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => {});
+  const r = spawnSync(process.execPath, process.argv.slice(1), {
+    stdio: 'inherit',
+    env: { ...process.env, NODE_EXTRA_CA_CERTS: files.ca, [CA_ENV_MARK]: '1' },
+  });
+  process.exit(r.status ?? 1);
+}
+
+/**
+ * Credentials and certificates for a nats-server that npm start runs: writes them on first start (kept
+ * afterwards), and the server config that includes them. Returns what the apps and the banner need.
+ */
+function prepareNatsSecurity(settings, plan) {
+  const none = { config: undefined, appEnv: () => ({}), gatewayEnv: {}, credentials: undefined, tls: undefined };
+  if (!settings.auth) {
+    warn(color.bold('EPARA_AUTH=off: NATS runs WITHOUT authorization. Any client can delete functions, fake device heartbeats and read every request. Use it only on a trusted machine.'));
+  }
+  if (plan.existing) {
+    if (settings.auth || settings.tls)
+      warn(`npm start did not start the NATS server at its URL, so it cannot give it Epara's users or TLS: its own configuration applies; the apps connect with the NATS_* variables of this environment (NATS_CREDS, NATS_NKEY_SEED, NATS_TLS_CA, …)`);
+    return none;
+  }
+  const credentials = settings.auth ? ensureCredentials() : undefined;
+  const tls = settings.tls ? ensureTlsFiles(fromRoot('.epara', 'tls')) : undefined;
+  if (credentials) step(`NATS authorization on: role users in ${relative(repoRoot, credentials.dir)} (EPARA_AUTH=off turns it off)`);
+  if (tls) step(`NATS over TLS and gateway HTTPS on: certificates of a local CA in ${relative(repoRoot, tls.dir)}`);
+  // Includes are relative to the including file (.epara/).
+  const lines = ['# Written by npm start (scripts/start.mjs) at each start: the bundled config, users, TLS.', 'include "../config/nats-server.conf"'];
+  if (credentials) lines.push('include "credentials/auth.conf"');
+  if (tls) lines.push(`tls {\n  cert_file: ${JSON.stringify(tls.serverCert)}\n  key_file: ${JSON.stringify(tls.serverKey)}\n  ca_file: ${JSON.stringify(tls.ca)}\n  timeout: 2\n}`);
+  writeFileSync(fromRoot(SECURED_CONFIG), `${lines.join('\n')}\n`, { mode: 0o600 });
+  const tlsEnv = tls ? { NATS_TLS_CA: tls.ca } : {};
+  return {
+    config: SECURED_CONFIG,
+    appEnv: (role) => ({ ...(credentials ? credentials.env(role) : {}), ...tlsEnv }),
+    gatewayEnv: tls ? { EPARA_HTTPS_CERT: tls.serverCert, EPARA_HTTPS_KEY: tls.serverKey } : {},
+    credentials,
+    tls,
+  };
+}
+
+/** How a producer and an operator connect, for the banner. */
+function securityBanner(security, natsUrl) {
+  const { credentials, tls } = security;
+  if (!credentials && !tls) return '';
+  const h = color.bold;
+  const tlsFlag = tls ? ` --tlsca ${relative(repoRoot, tls.ca)}` : '';
+  const lines = [h('NATS security') + ` (README, "Security"):`];
+  if (credentials) {
+    const rel = (name) => relative(repoRoot, credentials.user(name).seedFile);
+    lines.push(`  credentials ${relative(repoRoot, credentials.dir)}/ — one nkey seed per role (gateway, worker, scheduler, operator, producer); rotate: node scripts/gen-credentials.mjs --rotate, then restart`);
+    lines.push(`  producer    nats --server ${natsUrl} --nkey ${rel('producer')} --inbox-prefix _INBOX_producer${tlsFlag} req epara.v1.invoke.<fn> …`);
+    lines.push(`  operator    npm run epara -- --nkey ${rel('operator')} --inbox-prefix _INBOX_operator${tlsFlag} micro ls`);
+  } else if (tls) {
+    lines.push(`  TLS         nats --server ${natsUrl}${tlsFlag} …`);
+  }
+  if (tls) lines.push(`  HTTPS       curl --cacert ${relative(repoRoot, tls.ca)} https://localhost:…`);
+  return `${lines.join('\n')}\n`;
 }
 
 async function waitForHealth(url, timeoutMs) {
@@ -195,12 +288,15 @@ function printLastLines(supervisor, child, n) {
 
 runMain(async () => {
   const s = readSettings();
+  const securitySettings = readSecuritySettings();
+  if (securitySettings.tls) rerunTrustingLocalCa();
   // First what takes milliseconds and can fail on this machine's state; then the steps that may take minutes.
   await checkPortsFree(s);
   const natsPlan = await planNats(s.natsUrl);
   ensureDeps();
   ensureModels();
   ensureBuild();
+  const security = prepareNatsSecurity(securitySettings, natsPlan);
 
   let stopping = false;
   let running = false; // start-up done: from then on a child's exit stops everything
@@ -236,9 +332,9 @@ runMain(async () => {
   const orChildExit = (promise) => Promise.race([promise, startupFailed]);
 
   try {
-    const natsNote = await orChildExit(ensureNats(s.natsUrl, natsPlan, supervisor));
-    startApps(s, supervisor);
-    const gatewayUrl = `http://${s.gatewayHost.includes(':') ? `[${s.gatewayHost}]` : s.gatewayHost}:${s.gatewayPort}`;
+    const natsNote = await orChildExit(ensureNats(s.natsUrl, natsPlan, supervisor, security.config));
+    startApps(s, supervisor, security);
+    const gatewayUrl = `${security.tls ? 'https' : 'http'}://${s.gatewayHost.includes(':') ? `[${s.gatewayHost}]` : s.gatewayHost}:${s.gatewayPort}`;
     try {
       await orChildExit(waitForHealth(`${gatewayUrl}/health`, HEALTH_TIMEOUT_MS));
     } catch (e) {
@@ -252,6 +348,8 @@ runMain(async () => {
     console.log(
       banner({ gatewayUrl, natsUrl: s.natsUrl, natsNote, schedulerPort: s.schedulerPort, workerPorts: s.workerPorts, functions }),
     );
+    const securityLines = securityBanner(security, s.natsUrl);
+    if (securityLines) console.log(securityLines);
   } catch (e) {
     if (stopping) return new Promise(() => {}); // a signal is stopping everything: shutdown() exits
     stopping = true;
