@@ -1,5 +1,5 @@
 import { INestApplication } from '@nestjs/common';
-import { connect, NatsConnection } from '@nats-io/transport-node';
+import { NatsConnection } from '@nats-io/transport-node';
 import { listeningPort } from '@epara/nats';
 import { startGateway } from '../../apps/gateway/src/app';
 import { loadGatewayConfig } from '../../apps/gateway/src/config';
@@ -7,7 +7,7 @@ import { startScheduler } from '../../apps/scheduler/src/app';
 import { loadSchedulerConfig } from '../../apps/scheduler/src/config';
 import { startWorker } from '../../apps/worker/src/app';
 import { loadWorkerConfig } from '../../apps/worker/src/config';
-import { startNats, TestNats } from './nats-server';
+import { NatsServerOptions, startNats, TestNats } from './nats-server';
 
 export interface TestCluster {
   nats: TestNats;
@@ -15,7 +15,10 @@ export interface TestCluster {
   gateway: INestApplication;
   workers: INestApplication[];
   scheduler?: INestApplication;
-  /** A separate connection, as a producer or operator would have. */
+  /**
+   * A separate connection, as a producer or operator would have: anonymous, or with `auth` the operator
+   * (read-only; `nats.connect('producer')` for a producer).
+   */
   client: NatsConnection;
   env: Record<string, string>;
   addWorker(index: number, env?: Record<string, string>): Promise<INestApplication>;
@@ -27,6 +30,11 @@ export interface ClusterOptions {
   scheduler?: boolean;
   env?: Record<string, string>;
   workerEnv?: (index: number) => Record<string, string>;
+  /**
+   * The server with the generated role users (and TLS): each app connects with its role's credential,
+   * as npm start runs them; `nats.credentials` holds the producer and operator ones for the test.
+   */
+  security?: Pick<NatsServerOptions, 'auth' | 'tls' | 'producers'>;
 }
 
 /**
@@ -34,7 +42,7 @@ export interface ClusterOptions {
  * tests quick: heartbeats every 200 ms, placement every second.
  */
 export async function startCluster(o: ClusterOptions = {}): Promise<TestCluster> {
-  const nats = await startNats();
+  const nats = await startNats(o.security);
   const env: Record<string, string> = {
     NATS_URL: nats.url,
     EPARA_PLACEMENT_PERIOD_MS: '1000',
@@ -46,12 +54,14 @@ export async function startCluster(o: ClusterOptions = {}): Promise<TestCluster>
     ...o.env,
   };
   const apps: INestApplication[] = [];
-  const gateway = await startGateway(loadGatewayConfig({ ...env, EPARA_GATEWAY_PORT: '0', EPARA_GATEWAY_HOST: '127.0.0.1' }));
+  const gateway = await startGateway(
+    loadGatewayConfig({ ...env, ...nats.clientEnv('gateway'), EPARA_GATEWAY_PORT: '0', EPARA_GATEWAY_HOST: '127.0.0.1' }),
+  );
   apps.push(gateway);
   const workers: INestApplication[] = [];
   const addWorker = async (i: number, extra: Record<string, string> = {}) => {
     const w = await startWorker(
-      loadWorkerConfig({ ...env, EPARA_DEVICE: `cpu:${i}`, EPARA_WORKER_PORT: '0', ...o.workerEnv?.(i), ...extra }),
+      loadWorkerConfig({ ...env, ...nats.clientEnv('worker'), EPARA_DEVICE: `cpu:${i}`, EPARA_WORKER_PORT: '0', ...o.workerEnv?.(i), ...extra }),
     );
     workers.push(w);
     apps.push(w);
@@ -60,10 +70,10 @@ export async function startCluster(o: ClusterOptions = {}): Promise<TestCluster>
   for (let i = 0; i < (o.workers ?? 1); i++) await addWorker(i);
   let scheduler: INestApplication | undefined;
   if (o.scheduler !== false) {
-    scheduler = await startScheduler(loadSchedulerConfig({ ...env, EPARA_SCHEDULER_PORT: '0' }));
+    scheduler = await startScheduler(loadSchedulerConfig({ ...env, ...nats.clientEnv('scheduler'), EPARA_SCHEDULER_PORT: '0' }));
     apps.push(scheduler);
   }
-  const client = await connect({ servers: nats.url, name: 'test-client' });
+  const client = await nats.connect(o.security?.auth ? 'operator' : undefined, 'test-client');
   return {
     nats,
     gateway,
