@@ -3,7 +3,7 @@ import { Kvm, KvStatus, RoKV } from '@nats-io/kv';
 import { ObjectStore, Objm } from '@nats-io/obj';
 import { connect, NatsConnection } from '@nats-io/transport-node';
 import { classifyNatsError, describeNatsRefusal, NatsFailure } from '@epara/nats/nats-errors';
-import { NATS_SECURITY_ENV, NatsSecurity, natsConnectionSecurity, natsSecurityFromEnv } from '@epara/nats/security/connection-options';
+import { NATS_SECURITY_ENV, NatsSecurity, natsConnectionSecurity, natsSecurityFromEnv } from '@epara/nats/security';
 import { ParsedArgs } from './args';
 import { CliError, ExitCode } from './cli-io';
 
@@ -33,8 +33,12 @@ export interface CliNatsSecurity {
 /** NATS credentials and TLS from the flags, else from the environment (NATS_CREDS, NATS_NKEY_SEED, …). */
 export function cliNatsSecurity(opts: ParsedArgs, env: Record<string, string | undefined>): CliNatsSecurity {
   const security = natsSecurityFromEnv(env);
-  const names = { ...NATS_SECURITY_ENV };
   const flags = Object.entries(SECURITY_FLAGS) as [keyof NatsSecurity, string][];
+  // Messages name what the user set, or the flag for what is missing.
+  const names = Object.fromEntries(flags.map(([k, flag]) => [k, security[k] !== undefined ? NATS_SECURITY_ENV[k] : `--${flag}`])) as Record<
+    keyof NatsSecurity,
+    string
+  >;
   // A credential on the command line replaces the environment's, as with the nats CLI.
   if (AUTH_SETTINGS.some((k) => opts.has(SECURITY_FLAGS[k]))) for (const k of [...AUTH_SETTINGS, 'password'] as const) delete security[k];
   for (const [key, flag] of flags) {

@@ -1,7 +1,7 @@
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsOptional, IsString, IsIn } from 'class-validator';
 import { POLICY_NAMES, PolicyName, servingPolicy, ServingPolicy } from '@epara/policy';
-import { NatsSecurity, natsSecurityFromEnv } from '@epara/nats/security/connection-options';
+import { NatsSecurity, natsSecurityFromEnv } from '@epara/nats/security';
 import { CommonEnv, IntEnv, loadEnv } from '@epara/contracts';
 
 export class GatewayEnv extends CommonEnv {

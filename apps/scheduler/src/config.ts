@@ -1,6 +1,6 @@
 import { IsOptional, IsString, IsIn } from 'class-validator';
 import { POLICY_NAMES, PolicyName, servingPolicy, ServingPolicy } from '@epara/policy';
-import { NatsSecurity, natsSecurityFromEnv } from '@epara/nats/security/connection-options';
+import { NatsSecurity, natsSecurityFromEnv } from '@epara/nats/security';
 import { CommonEnv, IntEnv, loadEnv, LOOP_DEFAULTS } from '@epara/contracts';
 
 export class SchedulerEnv extends CommonEnv {

@@ -2,7 +2,7 @@ import { Transform } from 'class-transformer';
 import { IsIn, IsOptional, IsString, Matches } from 'class-validator';
 import { availableParallelism, hostname, totalmem } from 'node:os';
 import { POLICY_NAMES, PolicyName, servingPolicy, ServingPolicy } from '@epara/policy';
-import { NatsSecurity, natsSecurityFromEnv } from '@epara/nats/security/connection-options';
+import { NatsSecurity, natsSecurityFromEnv } from '@epara/nats/security';
 import { CommonEnv, IntEnv, loadEnv, LOOP_DEFAULTS, NAME_PATTERN } from '@epara/contracts';
 import { ExecutionProvider } from '@epara/runtime';
 

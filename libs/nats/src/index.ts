@@ -23,6 +23,4 @@ export { FunctionReader, FunctionRepository } from './repositories/function-repo
 export { PlacementRepository } from './repositories/placement-repository';
 export { NatsEventBus } from './events/nats-event-bus';
 export { EVENT_PUBLISHER } from './events/event-publisher.token';
-export * from './security/nats-permissions';
-export * from './security/connection-options';
-export * from './security/credentials';
+export * from './security';
