@@ -19,6 +19,8 @@ function parse(argv) {
 runMain(async () => {
   const o = parse(process.argv.slice(2));
   const t = ensureTlsFiles(o.out, { force: o.force });
-  step(`${t.created ? 'made' : 'kept'} the local CA and certificates in ${t.dir}: ca.pem, server.pem/server-key.pem (localhost, 127.0.0.1), client.pem/client-key.pem`);
+  step(
+    `${t.created ? 'made' : 'kept'} the local CA and certificates in ${t.dir}: ca.pem, server.pem/server-key.pem (localhost, 127.0.0.1), client.pem/client-key.pem`,
+  );
   return 0;
 });

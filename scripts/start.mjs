@@ -220,11 +220,17 @@ function rerunTrustingLocalCa() {
 function prepareNatsSecurity(settings, plan) {
   const none = { config: undefined, appEnv: () => ({}), gatewayEnv: {}, credentials: undefined, tls: undefined };
   if (!settings.auth) {
-    warn(color.bold('EPARA_AUTH=off: NATS runs WITHOUT authorization. Any client can delete functions, fake device heartbeats and read every request. Use it only on a trusted machine.'));
+    warn(
+      color.bold(
+        'EPARA_AUTH=off: NATS runs WITHOUT authorization. Any client can delete functions, fake device heartbeats and read every request. Use it only on a trusted machine.',
+      ),
+    );
   }
   if (plan.existing) {
     if (settings.auth || settings.tls)
-      warn(`npm start did not start the NATS server at its URL, so it cannot give it Epara's users or TLS: its own configuration applies; the apps connect with the NATS_* variables of this environment (NATS_CREDS, NATS_NKEY_SEED, NATS_TLS_CA, …)`);
+      warn(
+        `npm start did not start the NATS server at its URL, so it cannot give it Epara's users or TLS: its own configuration applies; the apps connect with the NATS_* variables of this environment (NATS_CREDS, NATS_NKEY_SEED, NATS_TLS_CA, …)`,
+      );
     return none;
   }
   const credentials = settings.auth ? ensureCredentials() : undefined;
@@ -232,9 +238,15 @@ function prepareNatsSecurity(settings, plan) {
   if (credentials) step(`NATS authorization on: role users in ${relative(repoRoot, credentials.dir)} (EPARA_AUTH=off turns it off)`);
   if (tls) step(`NATS over TLS and gateway HTTPS on: certificates of a local CA in ${relative(repoRoot, tls.dir)}`);
   // Includes are relative to the including file (.epara/).
-  const lines = ['# Written by npm start (scripts/start.mjs) at each start: the bundled config, users, TLS.', 'include "../config/nats-server.conf"'];
+  const lines = [
+    '# Written by npm start (scripts/start.mjs) at each start: the bundled config, users, TLS.',
+    'include "../config/nats-server.conf"',
+  ];
   if (credentials) lines.push('include "credentials/auth.conf"');
-  if (tls) lines.push(`tls {\n  cert_file: ${JSON.stringify(tls.serverCert)}\n  key_file: ${JSON.stringify(tls.serverKey)}\n  ca_file: ${JSON.stringify(tls.ca)}\n  timeout: 2\n}`);
+  if (tls)
+    lines.push(
+      `tls {\n  cert_file: ${JSON.stringify(tls.serverCert)}\n  key_file: ${JSON.stringify(tls.serverKey)}\n  ca_file: ${JSON.stringify(tls.ca)}\n  timeout: 2\n}`,
+    );
   writeFileSync(fromRoot(SECURED_CONFIG), `${lines.join('\n')}\n`, { mode: 0o600 });
   const tlsEnv = tls ? { NATS_TLS_CA: tls.ca } : {};
   return {
@@ -255,8 +267,12 @@ function securityBanner(security, natsUrl) {
   const lines = [h('NATS security') + ` (README, "Security"):`];
   if (credentials) {
     const rel = (name) => relative(repoRoot, credentials.user(name).seedFile);
-    lines.push(`  credentials ${relative(repoRoot, credentials.dir)}/ — one nkey seed per role (gateway, worker, scheduler, operator, producer); rotate: node scripts/gen-credentials.mjs --rotate, then restart`);
-    lines.push(`  producer    nats --server ${natsUrl} --nkey ${rel('producer')} --inbox-prefix _INBOX_producer${tlsFlag} req epara.v1.invoke.<fn> …`);
+    lines.push(
+      `  credentials ${relative(repoRoot, credentials.dir)}/ — one nkey seed per role (gateway, worker, scheduler, operator, producer); rotate: node scripts/gen-credentials.mjs --rotate, then restart`,
+    );
+    lines.push(
+      `  producer    nats --server ${natsUrl} --nkey ${rel('producer')} --inbox-prefix _INBOX_producer${tlsFlag} req epara.v1.invoke.<fn> …`,
+    );
     lines.push(`  operator    npm run epara -- --nkey ${rel('operator')} --inbox-prefix _INBOX_operator${tlsFlag} micro ls`);
   } else if (tls) {
     lines.push(`  TLS         nats --server ${natsUrl}${tlsFlag} …`);

@@ -86,7 +86,16 @@ describe('NATS authorization: the apps with their role users, producers and oper
   });
 
   it('refuses a producer heartbeats and events, and a fake heartbeat makes no device appear', async () => {
-    const fake = { device: 'ghost-0', slot: 'cuda:0', host: 'nowhere', provider: 'cuda', memoryBytes: 8e10, functions: [], queue: 0, at: Date.now() };
+    const fake = {
+      device: 'ghost-0',
+      slot: 'cuda:0',
+      host: 'nowhere',
+      provider: 'cuda',
+      memoryBytes: 8e10,
+      functions: [],
+      queue: 0,
+      at: Date.now(),
+    };
     const operator = await c.nats.connect('operator');
     const operatorRefusals = violations(operator);
     for (const nc of [producer, operator]) {

@@ -12,7 +12,10 @@ function openssl(args, cwd) {
   const bin = process.env.OPENSSL_BIN || 'openssl';
   const r = spawnSync(bin, args, { cwd, encoding: 'utf8' });
   if (r.error) throw new ScriptError(`${bin} could not run (${r.error.message}): install openssl, or set OPENSSL_BIN`);
-  if (r.status !== 0) throw new ScriptError(`openssl ${args.slice(0, 2).join(' ')} failed: ${(r.stderr || r.stdout).trim().split('\n').slice(-3).join(' | ')}`);
+  if (r.status !== 0)
+    throw new ScriptError(
+      `openssl ${args.slice(0, 2).join(' ')} failed: ${(r.stderr || r.stdout).trim().split('\n').slice(-3).join(' | ')}`,
+    );
 }
 
 /** The files under `dir` (all PEM): CA, server (SAN localhost, 127.0.0.1) and client certificate with their keys. */
@@ -34,9 +37,40 @@ function signed(p, name, cn, extensions) {
   const key = join(p.dir, `${name}-key.pem`);
   const csr = join(p.dir, `${name}.csr`);
   const ext = join(p.dir, `${name}.ext`);
-  openssl(['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', csr, '-subj', `/CN=${cn}`]);
+  openssl([
+    'req',
+    '-new',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:prime256v1',
+    '-nodes',
+    '-keyout',
+    key,
+    '-out',
+    csr,
+    '-subj',
+    `/CN=${cn}`,
+  ]);
   writeFileSync(ext, `${extensions.join('\n')}\n`);
-  openssl(['x509', '-req', '-in', csr, '-CA', p.ca, '-CAkey', p.caKey, '-set_serial', `0x${randomBytes(8).toString('hex')}`, '-days', DAYS, '-out', join(p.dir, `${name}.pem`), '-extfile', ext]);
+  openssl([
+    'x509',
+    '-req',
+    '-in',
+    csr,
+    '-CA',
+    p.ca,
+    '-CAkey',
+    p.caKey,
+    '-set_serial',
+    `0x${randomBytes(8).toString('hex')}`,
+    '-days',
+    DAYS,
+    '-out',
+    join(p.dir, `${name}.pem`),
+    '-extfile',
+    ext,
+  ]);
   rmSync(csr);
   rmSync(ext);
   chmodSync(key, 0o600);
@@ -51,7 +85,27 @@ export function ensureTlsFiles(dir, { force = false } = {}) {
   const all = [p.ca, p.caKey, p.serverCert, p.serverKey, p.clientCert, p.clientKey];
   if (!force && all.every((f) => existsSync(f))) return { ...p, created: false };
   mkdirSync(p.dir, { recursive: true, mode: 0o700 });
-  openssl(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', p.caKey, '-out', p.ca, '-days', DAYS, '-subj', '/CN=Epara local CA', '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign']);
+  openssl([
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:prime256v1',
+    '-nodes',
+    '-keyout',
+    p.caKey,
+    '-out',
+    p.ca,
+    '-days',
+    DAYS,
+    '-subj',
+    '/CN=Epara local CA',
+    '-addext',
+    'basicConstraints=critical,CA:TRUE',
+    '-addext',
+    'keyUsage=critical,keyCertSign,cRLSign',
+  ]);
   chmodSync(p.caKey, 0o600);
   const usage = 'keyUsage=critical,digitalSignature,keyEncipherment';
   signed(p, 'server', 'localhost', ['subjectAltName=DNS:localhost,IP:127.0.0.1', 'extendedKeyUsage=serverAuth', usage]);

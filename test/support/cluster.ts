@@ -61,7 +61,14 @@ export async function startCluster(o: ClusterOptions = {}): Promise<TestCluster>
   const workers: INestApplication[] = [];
   const addWorker = async (i: number, extra: Record<string, string> = {}) => {
     const w = await startWorker(
-      loadWorkerConfig({ ...env, ...nats.clientEnv('worker'), EPARA_DEVICE: `cpu:${i}`, EPARA_WORKER_PORT: '0', ...o.workerEnv?.(i), ...extra }),
+      loadWorkerConfig({
+        ...env,
+        ...nats.clientEnv('worker'),
+        EPARA_DEVICE: `cpu:${i}`,
+        EPARA_WORKER_PORT: '0',
+        ...o.workerEnv?.(i),
+        ...extra,
+      }),
     );
     workers.push(w);
     apps.push(w);

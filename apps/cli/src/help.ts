@@ -11,7 +11,12 @@ export const GLOBAL_OPTIONS: OptionSpec[] = [
   { name: 'user', kind: 'string', value: 'NAME', help: 'NATS user name, with --password (env NATS_USER)' },
   { name: 'password', kind: 'string', value: 'SECRET', help: 'NATS password (env NATS_PASSWORD)' },
   { name: 'token', kind: 'string', value: 'TOKEN', help: 'NATS token (env NATS_TOKEN)' },
-  { name: 'inbox-prefix', kind: 'string', value: 'PREFIX', help: "where NATS replies arrive, _INBOX_<user> for Epara's users (env NATS_INBOX_PREFIX)" },
+  {
+    name: 'inbox-prefix',
+    kind: 'string',
+    value: 'PREFIX',
+    help: "where NATS replies arrive, _INBOX_<user> for Epara's users (env NATS_INBOX_PREFIX)",
+  },
   { name: 'tlsca', kind: 'string', value: 'FILE', help: 'CA certificate: NATS over TLS (env NATS_TLS_CA)' },
   { name: 'tlscert', kind: 'string', value: 'FILE', help: 'client certificate for mutual TLS, with --tlskey (env NATS_TLS_CERT)' },
   { name: 'tlskey', kind: 'string', value: 'FILE', help: 'client key for mutual TLS (env NATS_TLS_KEY)' },

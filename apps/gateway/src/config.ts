@@ -95,7 +95,9 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
   const certFile = e.EPARA_HTTPS_CERT?.trim() || undefined;
   const keyFile = e.EPARA_HTTPS_KEY?.trim() || undefined;
   if ((certFile === undefined) !== (keyFile === undefined)) {
-    throw new Error(`HTTPS needs both EPARA_HTTPS_CERT and EPARA_HTTPS_KEY (only ${certFile ? 'EPARA_HTTPS_CERT' : 'EPARA_HTTPS_KEY'} is set)`);
+    throw new Error(
+      `HTTPS needs both EPARA_HTTPS_CERT and EPARA_HTTPS_KEY (only ${certFile ? 'EPARA_HTTPS_CERT' : 'EPARA_HTTPS_KEY'} is set)`,
+    );
   }
   return Object.freeze({
     policy: servingPolicy(e.EPARA_POLICY),

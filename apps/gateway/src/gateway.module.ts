@@ -27,7 +27,10 @@ export class GatewayModule {
   static forRoot(config: GatewayConfig, registry: Registry): DynamicModule {
     return {
       module: GatewayModule,
-      imports: [NatsModule.forRoot({ servers: config.natsUrl, name: config.name , security: config.natsSecurity }), MetricsModule.forRoot(registry)],
+      imports: [
+        NatsModule.forRoot({ servers: config.natsUrl, name: config.name, security: config.natsSecurity }),
+        MetricsModule.forRoot(registry),
+      ],
       controllers: [
         AsyncController,
         FunctionsController,

@@ -8,7 +8,9 @@ async function main(): Promise<void> {
   const config = loadGatewayConfig();
   const app = await startGateway(config);
   const host = config.host === '0.0.0.0' ? 'localhost' : config.host;
-  new Logger('gateway').log(`gateway listening on ${config.https ? 'https' : 'http'}://${host}:${listeningPort(app)} (NATS ${config.natsUrl})`);
+  new Logger('gateway').log(
+    `gateway listening on ${config.https ? 'https' : 'http'}://${host}:${listeningPort(app)} (NATS ${config.natsUrl})`,
+  );
 }
 
 main().catch((e) => {

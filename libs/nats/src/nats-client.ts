@@ -47,7 +47,9 @@ export async function connectNats(options: NatsOptions, logger = new Logger('Nat
   } catch (e) {
     const refusal = describeNatsRefusal(e, security.identity);
     if (refusal) throw new Error(`cannot connect to NATS at ${options.servers}: ${refusal}`, { cause: e });
-    const tlsHint = security.tls ? ' With TLS on (NATS_TLS_CA), the server must have TLS too and its certificate must match the URL host.' : '';
+    const tlsHint = security.tls
+      ? ' With TLS on (NATS_TLS_CA), the server must have TLS too and its certificate must match the URL host.'
+      : '';
     throw new Error(
       `cannot connect to NATS at ${options.servers}: ${(e as Error).message}. Is nats-server running (with -js)? Set NATS_URL to its address.${tlsHint}`,
       { cause: e },

@@ -25,7 +25,12 @@ export interface AppBootOptions {
  */
 export async function bootApp(module: Type<unknown> | object, o: AppBootOptions): Promise<INestApplication> {
   const logger = new ConsoleLogger(o.name, { json: o.json ?? false, logLevels: o.logLevels ?? ['log', 'warn', 'error', 'fatal'] });
-  const app = await NestFactory.create(module as Type<unknown>, { logger, bufferLogs: false, bodyParser: o.bodyParser ?? true, httpsOptions: o.httpsOptions });
+  const app = await NestFactory.create(module as Type<unknown>, {
+    logger,
+    bufferLogs: false,
+    bodyParser: o.bodyParser ?? true,
+    httpsOptions: o.httpsOptions,
+  });
   app.enableShutdownHooks();
   await o.configure?.(app);
   const transport = new NatsTransport(app.get(NatsClient));

@@ -19,7 +19,9 @@ const build = (s: Parameters<typeof natsConnectionSecurity>[0]) => natsConnectio
 
 describe('natsSecurityFromEnv', () => {
   it('reads the variables NATS users know and skips empty ones', () => {
-    expect(natsSecurityFromEnv({ NATS_NKEY_SEED: ' /c/producer.nk ', NATS_TLS_CA: '/c/ca.pem', NATS_USER: '', NATS_INBOX_PREFIX: '_INBOX_p' })).toEqual({
+    expect(
+      natsSecurityFromEnv({ NATS_NKEY_SEED: ' /c/producer.nk ', NATS_TLS_CA: '/c/ca.pem', NATS_USER: '', NATS_INBOX_PREFIX: '_INBOX_p' }),
+    ).toEqual({
       nkeySeed: '/c/producer.nk',
       tlsCa: '/c/ca.pem',
       inboxPrefix: '_INBOX_p',
@@ -61,12 +63,24 @@ describe('natsConnectionSecurity', () => {
       certFile: '/c/cert.pem',
       keyFile: '/c/key.pem',
     });
-    expect(() => build({ tlsCert: '/c/cert.pem' })).toThrow('mutual TLS needs both NATS_TLS_CERT and NATS_TLS_KEY (only NATS_TLS_CERT is set)');
+    expect(() => build({ tlsCert: '/c/cert.pem' })).toThrow(
+      'mutual TLS needs both NATS_TLS_CERT and NATS_TLS_KEY (only NATS_TLS_CERT is set)',
+    );
     expect(() => build({ tlsCa: '/c/missing.pem' })).toThrow('NATS_TLS_CA=/c/missing.pem cannot be read');
   });
 
   it('names the flags when given them (the CLI)', () => {
-    const names = { credsFile: '--creds', nkeySeed: '--nkey', user: '--user', password: '--password', token: '--token', tlsCa: '--tlsca', tlsCert: '--tlscert', tlsKey: '--tlskey', inboxPrefix: '--inbox-prefix' };
+    const names = {
+      credsFile: '--creds',
+      nkeySeed: '--nkey',
+      user: '--user',
+      password: '--password',
+      token: '--token',
+      tlsCa: '--tlsca',
+      tlsCert: '--tlscert',
+      tlsKey: '--tlskey',
+      inboxPrefix: '--inbox-prefix',
+    };
     expect(() => natsConnectionSecurity({ user: 'x' }, names, read)).toThrow('--user is set without --password');
   });
 
