@@ -3,7 +3,7 @@
 // uses the NATS at NATS_URL (or starts the bundled nats-server), starts the gateway, the scheduler and
 // EPARA_WORKERS workers as child processes with prefixed logs, deploys the demo functions and prints how
 // to call them. Ctrl-C / SIGTERM stops everything it started. See docs/operations-scripts.md.
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { relative } from 'node:path';
@@ -200,17 +200,20 @@ function readSecuritySettings() {
 /**
  * With TLS on, the gateway answers HTTPS with a certificate of the local CA. Node's fetch (the health
  * check, the demo deploys) trusts extra CAs only from NODE_EXTRA_CA_CERTS at start, so npm start runs
- * itself again with it set; the child gets the terminal's signals too, this process waits for it.
+ * itself again with it set. The second run has its own process group, so a Ctrl-C reaches it once,
+ * through this one, which passes on every signal and exits with its code.
  */
 function rerunTrustingLocalCa() {
-  if (process.env[CA_ENV_MARK]) return;
+  if (process.env[CA_ENV_MARK]) return false;
   const files = ensureTlsFiles(fromRoot('.epara', 'tls'));
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => {});
-  const r = spawnSync(process.execPath, process.argv.slice(1), {
+  const child = spawn(process.execPath, process.argv.slice(1), {
     stdio: 'inherit',
+    detached: true,
     env: { ...process.env, NODE_EXTRA_CA_CERTS: files.ca, [CA_ENV_MARK]: '1' },
   });
-  process.exit(r.status ?? 1);
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => child.kill(signal));
+  child.once('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+  return true;
 }
 
 /**
@@ -305,7 +308,7 @@ function printLastLines(supervisor, child, n) {
 runMain(async () => {
   const s = readSettings();
   const securitySettings = readSecuritySettings();
-  if (securitySettings.tls) rerunTrustingLocalCa();
+  if (securitySettings.tls && rerunTrustingLocalCa()) return new Promise(() => {}); // the second run does the work
   // First what takes milliseconds and can fail on this machine's state; then the steps that may take minutes.
   await checkPortsFree(s);
   const natsPlan = await planNats(s.natsUrl);

@@ -2,7 +2,7 @@ import { JetStreamManager, jetstreamManager } from '@nats-io/jetstream';
 import { Kvm, KvStatus, RoKV } from '@nats-io/kv';
 import { ObjectStore, Objm } from '@nats-io/obj';
 import { connect, NatsConnection } from '@nats-io/transport-node';
-import { classifyNatsError, describeNatsRefusal, NatsFailure } from '@epara/nats/nats-errors';
+import { classifyNatsError, describeNatsRefusal, NatsFailure, tlsFailureHint } from '@epara/nats/nats-errors';
 import { NATS_SECURITY_ENV, NatsSecurity, natsConnectionSecurity, natsSecurityFromEnv } from '@epara/nats/security';
 import { ParsedArgs } from './args';
 import { CliError, ExitCode } from './cli-io';
@@ -64,7 +64,7 @@ export class NatsSession {
     readonly nc: NatsConnection,
     readonly url: string,
     /** Who connected (`nkey U…`, `user "x"`), for refusals. */
-    readonly identity: string = 'no credentials',
+    readonly identity: string = 'anonymous',
   ) {}
 
   static async open(url: string, source: string, auth?: CliNatsSecurity): Promise<NatsSession> {
@@ -85,6 +85,8 @@ export class NatsSession {
     } catch (e) {
       const refusal = describeNatsRefusal(e, security.identity);
       if (refusal) throw new CliError(`cannot use NATS at ${url}: ${refusal}`, ExitCode.Failed, { cause: e });
+      const tls = tlsFailureHint(e, security.tls);
+      if (tls) throw new CliError(`cannot reach NATS at ${url}: ${(e as Error).message}: ${tls}`, ExitCode.Failed, { cause: e });
       const failure = classifyNatsError(e);
       const why =
         failure === NatsFailure.ConnectionRefused

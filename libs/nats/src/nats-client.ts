@@ -5,7 +5,7 @@ import { ObjectStore, Objm, setSha256Backend } from '@nats-io/obj';
 import { connect, nanos, NatsConnection } from '@nats-io/transport-node';
 import { Bucket, ObjectBucket, Stream, subjects } from '@epara/contracts';
 import { LargePayloads, PAYLOAD_MAX_AGE_MS } from './large-payloads';
-import { describeNatsRefusal } from './nats-errors';
+import { describeNatsRefusal, tlsFailureHint } from './nats-errors';
 import { NatsSecurity, natsConnectionSecurity } from './security/connection-options';
 
 export const NATS_OPTIONS = Symbol('NATS_OPTIONS');
@@ -47,11 +47,10 @@ export async function connectNats(options: NatsOptions, logger = new Logger('Nat
   } catch (e) {
     const refusal = describeNatsRefusal(e, security.identity);
     if (refusal) throw new Error(`cannot connect to NATS at ${options.servers}: ${refusal}`, { cause: e });
-    const tlsHint = security.tls
-      ? ' With TLS on (NATS_TLS_CA), the server must have TLS too and its certificate must match the URL host.'
-      : '';
+    const tls = tlsFailureHint(e, security.tls);
+    if (tls) throw new Error(`cannot connect to NATS at ${options.servers}: ${(e as Error).message}: ${tls}`, { cause: e });
     throw new Error(
-      `cannot connect to NATS at ${options.servers}: ${(e as Error).message}. Is nats-server running (with -js)? Set NATS_URL to its address.${tlsHint}`,
+      `cannot connect to NATS at ${options.servers}: ${(e as Error).message}. Is nats-server running (with -js)? Set NATS_URL to its address.`,
       { cause: e },
     );
   }

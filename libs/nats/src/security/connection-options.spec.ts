@@ -31,7 +31,7 @@ describe('natsSecurityFromEnv', () => {
 
 describe('natsConnectionSecurity', () => {
   it('connects without credentials when none are set', () => {
-    expect(build({})).toEqual({ options: {}, identity: 'no credentials', tls: false });
+    expect(build({})).toEqual({ options: {}, identity: 'anonymous', tls: false });
   });
 
   it('reads an nkey seed from a file (comments allowed) or as the seed itself, naming the public key', () => {

@@ -51,7 +51,7 @@ export function natsSecurityFromEnv(env: object): NatsSecurity {
 export interface NatsConnectionSecurity {
   /** Merge into nats.js `connect()` options. */
   options: Partial<ConnectionOptions>;
-  /** Who connects, for logs and error messages: `nkey UABC… (file)`, `user "x"`, `token`, `creds file`, `no credentials`. */
+  /** Who connects, for logs and error messages: `nkey UABC… (file)`, `user "x"`, `token`, `creds file`, `anonymous`. */
   identity: string;
   tls: boolean;
 }
@@ -86,7 +86,7 @@ export function natsConnectionSecurity(
     }
   };
   const options: Partial<ConnectionOptions> = {};
-  let identity = 'no credentials';
+  let identity = 'anonymous';
   if (s.credsFile !== undefined) {
     const text = readOrFail('credsFile', s.credsFile);
     if (!/BEGIN NATS USER JWT/.test(text) || !/BEGIN USER NKEY SEED/.test(text)) {
