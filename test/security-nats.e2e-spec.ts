@@ -4,6 +4,7 @@ import { connect, headers as natsHeaders, NatsConnection, PermissionViolationErr
 import { Bucket, subjects } from '@epara/contracts';
 import { askMicroServices, classifyNatsError, NatsFailure } from '@epara/nats';
 import { buildAdd } from '@epara/runtime';
+import { run } from '../apps/cli/src/main';
 import { startCluster, TestCluster, waitFor } from './support/cluster';
 import { deployMultipart, http, postJson } from './support/http';
 
@@ -78,7 +79,12 @@ describe('NATS authorization: the apps with their role users, producers and oper
     ]) {
       await expectRefused(js.publish(subject, data, { timeout: 2000 }));
     }
-    // A delete is a put with a KV-Operation header; the bucket cannot even be opened (its stream info is refused).
+    // A delete is a message with a KV-Operation header on the key's subject; a purge goes through the JetStream API.
+    const del = natsHeaders();
+    del.set('KV-Operation', 'DEL');
+    await expectRefused(js.publish(`$KV.${Bucket.Placement}.cpu-0`, '', { headers: del, timeout: 2000 }));
+    await expectRefused(producer.request(`$JS.API.STREAM.PURGE.KV_${Bucket.Functions}`, '{}', { timeout: 2000 }));
+    // The bucket cannot even be opened (its stream info is refused).
     await expect(new Kvm(producer).open(Bucket.Functions).then((kv) => kv.delete('add'))).rejects.toThrow();
     await waitFor(() => producerRefusals.some((v) => v.subject === `$KV.${Bucket.Functions}.add`), 5000, 'the KV refusal reported');
     expect((await http(`${c.gatewayUrl}/v1/functions/add`)).status).toBe(200);
@@ -146,6 +152,29 @@ describe('NATS authorization: the apps with their role users, producers and oper
     } finally {
       await operator.close();
     }
+  });
+
+  it('serves the CLI with the operator credential and names the subject and user it refuses a producer', async () => {
+    const cli = async (...argv: string[]) => {
+      const out: string[] = [];
+      const err: string[] = [];
+      const code = await run(['--nats', c.nats.url, ...argv], { out: (l) => out.push(l), err: (l) => err.push(l), env: {} });
+      return { code, out: out.join('\n'), err: err.join('\n') };
+    };
+    const as = (user: string) => [
+      '--nkey',
+      c.nats.credentials!.user(user).seedFile,
+      '--inbox-prefix',
+      c.nats.credentials!.user(user).inboxPrefix,
+    ];
+    const ls = await cli(...as('operator'), 'kv', 'ls');
+    expect(ls).toMatchObject({ code: 0, err: '' });
+    expect(ls.out).toContain(Bucket.Functions);
+    const refused = await cli(...as('producer'), 'kv', 'get', Bucket.Functions, 'add');
+    expect(refused.code).toBe(1);
+    expect(refused.err).toMatch(/NATS refused publish to "\$JS\.API\.INFO" for nkey U[A-Z2-7]{55} \(.*producer\.nk\)/);
+    const wrongInbox = await cli('--nkey', c.nats.credentials!.user('operator').seedFile, 'micro', 'ls');
+    expect(wrongInbox.err).toMatch(/NATS_INBOX_PREFIX/);
   });
 
   it('refuses a connection without credentials', async () => {
