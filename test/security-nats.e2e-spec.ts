@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { request as httpsRequestRaw } from 'node:https';
 import { jetstream } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
 import { connect, headers as natsHeaders, NatsConnection, PermissionViolationError } from '@nats-io/transport-node';
@@ -187,12 +189,47 @@ describe('NATS authorization: the apps with their role users, producers and oper
   });
 });
 
-describe('NATS over TLS: certificates from scripts/gen-tls.mjs', () => {
+/** An HTTPS request that trusts only `ca` (fetch takes extra CAs only from NODE_EXTRA_CA_CERTS at start). */
+function httpsRequest(url: string, ca: string, body?: string): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpsRequestRaw(
+      url,
+      { ca: readFileSync(ca), method: body ? 'POST' : 'GET', headers: body ? { 'content-type': 'application/json' } : {} },
+      (res) => {
+        let text = '';
+        res.on('data', (d: Buffer) => (text += d.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+describe('NATS over TLS and gateway HTTPS: certificates from scripts/gen-tls.mjs', () => {
   let c: TestCluster;
 
   beforeAll(async () => {
-    c = await startCluster({ workers: 1, security: { auth: true, tls: true } });
-    await deployAdd(c);
+    c = await startCluster({ workers: 1, security: { auth: true, tls: true, https: true } });
+    const ca = c.nats.tls!.ca;
+    const deployed = await new Promise<number>((resolve, reject) => {
+      const req = httpsRequestRaw(`${c.gatewayUrl}/v1/functions`, { ca: readFileSync(ca), method: 'POST' }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      });
+      req.on('error', reject);
+      const boundary = 'epara-test-boundary';
+      req.setHeader('content-type', `multipart/form-data; boundary=${boundary}`);
+      const spec = JSON.stringify({ name: 'add', kind: 'tensor', slo: { latencyMs: 2000 } });
+      req.write(`--${boundary}\r\nContent-Disposition: form-data; name="spec"\r\n\r\n${spec}\r\n`);
+      req.write(
+        `--${boundary}\r\nContent-Disposition: form-data; name="model"; filename="model.onnx"\r\nContent-Type: application/octet-stream\r\n\r\n`,
+      );
+      req.write(Buffer.from(buildAdd()));
+      req.end(`\r\n--${boundary}--\r\n`);
+    });
+    expect(deployed).toBe(201);
+    await waitFor(async () => (await httpsRequest(`${c.gatewayUrl}/v2/models/add/ready`, ca)).status === 200, 30_000, 'add ready');
   });
   afterAll(async () => {
     await c?.stop();
@@ -206,6 +243,13 @@ describe('NATS over TLS: certificates from scripts/gen-tls.mjs', () => {
     } finally {
       await producer.close();
     }
+  });
+
+  it('answers HTTPS with the local CA’s certificate', async () => {
+    expect(c.gatewayUrl).toMatch(/^https:/);
+    const r = await httpsRequest(`${c.gatewayUrl}/v1/functions/add/invoke`, c.nats.tls!.ca, addBody([1, 2, 3, 4], [1, 1, 1, 1]));
+    expect(r.status).toBe(200);
+    expect(JSON.parse(r.text).outputs.find((o: { name: string }) => o.name === 'sum').data).toEqual([2, 3, 4, 5]);
   });
 
   it('refuses a plain client', async () => {

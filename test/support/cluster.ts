@@ -34,7 +34,10 @@ export interface ClusterOptions {
    * The server with the generated role users (and TLS): each app connects with its role's credential,
    * as npm start runs them; `nats.credentials` holds the producer and operator ones for the test.
    */
-  security?: Pick<NatsServerOptions, 'auth' | 'tls' | 'producers'>;
+  security?: Pick<NatsServerOptions, 'auth' | 'tls' | 'producers'> & {
+    /** With `tls`: the gateway answers HTTPS with the server certificate (`gatewayUrl` is https, trust `nats.tls.ca`). */
+    https?: boolean;
+  };
 }
 
 /**
@@ -54,8 +57,9 @@ export async function startCluster(o: ClusterOptions = {}): Promise<TestCluster>
     ...o.env,
   };
   const apps: INestApplication[] = [];
+  const https = o.security?.https && nats.tls ? { EPARA_HTTPS_CERT: nats.tls.serverCert, EPARA_HTTPS_KEY: nats.tls.serverKey } : {};
   const gateway = await startGateway(
-    loadGatewayConfig({ ...env, ...nats.clientEnv('gateway'), EPARA_GATEWAY_PORT: '0', EPARA_GATEWAY_HOST: '127.0.0.1' }),
+    loadGatewayConfig({ ...env, ...nats.clientEnv('gateway'), ...https, EPARA_GATEWAY_PORT: '0', EPARA_GATEWAY_HOST: '127.0.0.1' }),
   );
   apps.push(gateway);
   const workers: INestApplication[] = [];
@@ -84,7 +88,7 @@ export async function startCluster(o: ClusterOptions = {}): Promise<TestCluster>
   return {
     nats,
     gateway,
-    gatewayUrl: `http://127.0.0.1:${listeningPort(gateway)}`,
+    gatewayUrl: `${https.EPARA_HTTPS_CERT ? 'https' : 'http'}://127.0.0.1:${listeningPort(gateway)}`,
     workers,
     scheduler,
     client,
