@@ -262,7 +262,7 @@ function prepareNatsSecurity(settings, plan) {
 }
 
 /** How a producer and an operator connect, for the banner. */
-function securityBanner(security, natsUrl) {
+function securityBanner(security, natsUrl, gatewayUrl) {
   const { credentials, tls } = security;
   if (!credentials && !tls) return '';
   const h = color.bold;
@@ -280,7 +280,7 @@ function securityBanner(security, natsUrl) {
   } else if (tls) {
     lines.push(`  TLS         nats --server ${natsUrl}${tlsFlag} …`);
   }
-  if (tls) lines.push(`  HTTPS       curl --cacert ${relative(repoRoot, tls.ca)} https://localhost:…`);
+  if (tls) lines.push(`  HTTPS       curl --cacert ${relative(repoRoot, tls.ca)} ${gatewayUrl.replace('127.0.0.1', 'localhost')}/health`);
   return `${lines.join('\n')}\n`;
 }
 
@@ -367,7 +367,7 @@ runMain(async () => {
     console.log(
       banner({ gatewayUrl, natsUrl: s.natsUrl, natsNote, schedulerPort: s.schedulerPort, workerPorts: s.workerPorts, functions }),
     );
-    const securityLines = securityBanner(security, s.natsUrl);
+    const securityLines = securityBanner(security, s.natsUrl, gatewayUrl);
     if (securityLines) console.log(securityLines);
   } catch (e) {
     if (stopping) return new Promise(() => {}); // a signal is stopping everything: shutdown() exits

@@ -4,7 +4,7 @@ import { jetstream } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
 import { connect, headers as natsHeaders, NatsConnection, PermissionViolationError } from '@nats-io/transport-node';
 import { Bucket, subjects } from '@epara/contracts';
-import { askMicroServices, classifyNatsError, NatsFailure } from '@epara/nats';
+import { askMicroServices, classifyNatsError, NatsFailure, natsConnectionSecurity } from '@epara/nats';
 import { buildAdd } from '@epara/runtime';
 import { run } from '../apps/cli/src/main';
 import { startCluster, TestCluster, waitFor } from './support/cluster';
@@ -206,11 +206,12 @@ function httpsRequest(url: string, ca: string, body?: string): Promise<{ status:
   });
 }
 
-describe('NATS over TLS and gateway HTTPS: certificates from scripts/gen-tls.mjs', () => {
+describe('NATS over mutual TLS and gateway HTTPS: certificates from scripts/gen-tls.mjs', () => {
   let c: TestCluster;
 
   beforeAll(async () => {
-    c = await startCluster({ workers: 1, security: { auth: true, tls: true, https: true } });
+    // Mutual TLS: every app shows the client certificate too.
+    c = await startCluster({ workers: 1, security: { auth: true, tls: 'mutual', https: true } });
     const ca = c.nats.tls!.ca;
     const deployed = await new Promise<number>((resolve, reject) => {
       const req = httpsRequestRaw(`${c.gatewayUrl}/v1/functions`, { ca: readFileSync(ca), method: 'POST' }, (res) => {
@@ -252,9 +253,17 @@ describe('NATS over TLS and gateway HTTPS: certificates from scripts/gen-tls.mjs
     expect(JSON.parse(r.text).outputs.find((o: { name: string }) => o.name === 'sum').data).toEqual([2, 3, 4, 5]);
   });
 
+  it('refuses a client that trusts the CA but shows no client certificate', async () => {
+    const { seedFile, inboxPrefix } = c.nats.credentials!.user('producer');
+    const auth = natsConnectionSecurity({ nkeySeed: seedFile, inboxPrefix, tlsCa: c.nats.tls!.ca }).options;
+    const attempt = connect({ ...auth, servers: c.nats.url, maxReconnectAttempts: 0, reconnect: false, timeout: 3000 }).then((nc) =>
+      nc.request(subjects.invoke('add'), addBody([1, 2, 3, 4], [1, 1, 1, 1]), { timeout: 2000 }).finally(() => nc.close()),
+    );
+    await expect(attempt).rejects.toThrow();
+  });
+
   it('refuses a plain client', async () => {
     const { seedFile, inboxPrefix } = c.nats.credentials!.user('producer');
-    const { natsConnectionSecurity } = await import('@epara/nats/security');
     const auth = natsConnectionSecurity({ nkeySeed: seedFile, inboxPrefix }).options;
     await expect(connect({ ...auth, servers: c.nats.url, maxReconnectAttempts: 0, reconnect: false, timeout: 3000 })).rejects.toThrow();
   });

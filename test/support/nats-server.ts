@@ -58,8 +58,11 @@ export interface NatsServerOptions {
   auth?: boolean;
   /** Producer users besides `producer`, each with its own inbox. */
   producers?: string[];
-  /** TLS with certificates from scripts/gen-tls.mjs: clients must connect over TLS. */
-  tls?: boolean;
+  /**
+   * TLS with certificates from scripts/gen-tls.mjs: clients must connect over TLS; `mutual`: and show
+   * a client certificate signed by the CA (`verify: true`), which clientEnv then includes.
+   */
+  tls?: boolean | 'mutual';
 }
 
 /** Makes the local CA and certificates with scripts/gen-tls.mjs (what `EPARA_TLS=on npm start` uses). */
@@ -84,7 +87,8 @@ export async function startNats(opts: NatsServerOptions = {}): Promise<TestNats>
   const tls = opts.tls ? generateTls(join(dir, 'tls')) : undefined;
   const lines = [`listen: 127.0.0.1:${port}`, `max_payload: ${opts.maxPayload ?? '8MB'}`, `jetstream { store_dir: "${dir}/js" }`];
   if (credentials) lines.push('include "credentials/auth.conf"');
-  if (tls) lines.push(`tls { cert_file: "${tls.serverCert}", key_file: "${tls.serverKey}", ca_file: "${tls.ca}", timeout: 2 }`);
+  const verify = opts.tls === 'mutual' ? ', verify: true' : '';
+  if (tls) lines.push(`tls { cert_file: "${tls.serverCert}", key_file: "${tls.serverKey}", ca_file: "${tls.ca}", timeout: 2${verify} }`);
   writeFileSync(conf, `${lines.join('\n')}\n`);
   const proc: ChildProcess = spawn(natsServerBinary(), ['-c', conf], { stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
@@ -105,6 +109,7 @@ export async function startNats(opts: NatsServerOptions = {}): Promise<TestNats>
   const clientEnv = (user?: string): Record<string, string> => ({
     ...(credentials && user ? credentials.env(user) : {}),
     ...(tls ? { NATS_TLS_CA: tls.ca } : {}),
+    ...(tls && opts.tls === 'mutual' ? { NATS_TLS_CERT: tls.clientCert, NATS_TLS_KEY: tls.clientKey } : {}),
   });
   return {
     url,
