@@ -9,10 +9,13 @@ import tseslint from 'typescript-eslint';
 
 /**
  * Libraries are used through their index (`@epara/policy`), not through another library's inner files.
- * `@epara/nats/testing` is the one second entry: fakes for specs, kept out of the production surface.
+ * `@epara/nats/testing` is a second entry: fakes for specs, kept out of the production surface.
+ * `@epara/nats/security` is another: NATS permissions, credentials and connection security without Nest,
+ * for the scripts' compiled writer, the test support and the benchmarks.
  */
+const NATS_SECURITY = '!@epara/nats/security';
 const DEEP_IMPORT = {
-  group: ['@epara/*/*', '!@epara/nats/testing'],
+  group: ['@epara/*/*', '!@epara/nats/testing', NATS_SECURITY],
   message: 'Import a library through its index (@epara/<lib>); a sub-path is allowed only where eslint.config.mjs says why.',
 };
 
@@ -87,7 +90,7 @@ export default defineConfig(
     // The load generators classify NATS failures with the platform's own helper, without the Nest half of @epara/nats.
     files: ['bench/lib/**'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ ...DEEP_IMPORT, group: ['@epara/*/*', NATS_ERRORS] }] }],
+      'no-restricted-imports': ['error', { patterns: [{ ...DEEP_IMPORT, group: ['@epara/*/*', NATS_ERRORS, NATS_SECURITY] }] }],
     },
   },
   {

@@ -3,7 +3,10 @@
 // uses the NATS at NATS_URL (or starts the bundled nats-server), starts the gateway, the scheduler and
 // EPARA_WORKERS workers as child processes with prefixed logs, deploys the demo functions and prints how
 // to call them. Ctrl-C / SIGTERM stops everything it started. See docs/operations-scripts.md.
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { relative } from 'node:path';
 import {
   appEntry,
   bundledNatsServerCommand,
@@ -13,6 +16,7 @@ import {
   ensureDeps,
   ensureModels,
   ensureNatsServerBinary,
+  fromRoot,
   isLoopbackHost,
   jetStreamOffMessage,
   parseNatsUrl,
@@ -26,6 +30,8 @@ import {
 } from './lib/index.mjs';
 import { banner, deployDemoFunctions } from './lib/demo.mjs';
 import { authHeaders, ensureAdminKey } from './lib/api-key.mjs';
+import { ensureCredentials } from './lib/credentials.mjs';
+import { ensureTlsFiles } from './lib/tls.mjs';
 
 const HEALTH_TIMEOUT_MS = 60_000;
 const STOP_GRACE_MS = 10_000;
@@ -139,13 +145,13 @@ async function planNats(natsUrl) {
 }
 
 /** Uses the planned server, or starts the bundled nats-server; returns how the banner describes it. */
-async function ensureNats(natsUrl, plan, supervisor) {
+async function ensureNats(natsUrl, plan, supervisor, config) {
   if (plan.existing) {
     step(`using the NATS server at ${natsUrl} (nats-server ${plan.existing.version}, JetStream on)`);
     return 'already running; npm start leaves it running';
   }
-  step(`starting nats-server on 127.0.0.1:${plan.port} (config/nats-server.conf, JetStream store .epara/nats) …`);
-  const { command, args, cwd } = bundledNatsServerCommand(plan.bin, plan.port, plan.monitorPort);
+  step(`starting nats-server on 127.0.0.1:${plan.port} (${config ?? 'config/nats-server.conf'}, JetStream store .epara/nats) …`);
+  const { command, args, cwd } = bundledNatsServerCommand(plan.bin, plan.port, plan.monitorPort, config);
   // Its start-up banner is long: print warnings, errors and the shutdown; a failure shows the whole log.
   const echo = (line) => /\[(WRN|ERR|FTL)\]|Shutdown|Exiting/.test(line);
   const child = supervisor.spawn('nats', command, args, { cwd, infra: true, echo });
@@ -162,16 +168,126 @@ async function ensureNats(natsUrl, plan, supervisor) {
   return 'started by npm start; it stops with it';
 }
 
-function startApps(s, supervisor, admin) {
+function startApps(s, supervisor, security, admin) {
   const env = { ...process.env, NATS_URL: s.natsUrl };
+  // Each app connects with its role's credential (security.appEnv: NATS_NKEY_SEED, NATS_INBOX_PREFIX, NATS_TLS_CA).
   const app = (name, entry, extra) =>
-    supervisor.spawn(name, process.execPath, [appEntry(entry)], { cwd: repoRoot, env: { ...env, ...extra } });
+    supervisor.spawn(name, process.execPath, [appEntry(entry)], { cwd: repoRoot, env: { ...env, ...security.appEnv(entry), ...extra } });
   // Only the gateway checks API keys: the others never see the admin key.
-  app('gateway', 'gateway', { EPARA_GATEWAY_PORT: String(s.gatewayPort), ...(admin ? { EPARA_ADMIN_KEY: admin.key } : {}) });
+  app('gateway', 'gateway', {
+    EPARA_GATEWAY_PORT: String(s.gatewayPort),
+    ...security.gatewayEnv,
+    ...(admin ? { EPARA_ADMIN_KEY: admin.key } : {}),
+  });
   app('scheduler', 'scheduler', { EPARA_SCHEDULER_PORT: String(s.schedulerPort) });
   s.workerPorts.forEach((port, i) =>
     app(`worker-${i}`, 'worker', { EPARA_DEVICE: `cpu:${i}`, EPARA_WORKER_PORT: String(port), EPARA_THREADS: s.threads }),
   );
+}
+
+// ---- NATS security: role credentials (EPARA_AUTH) and TLS (EPARA_TLS) --------------------------------
+
+/** The generated server config: the bundled one, plus the role users and the TLS block when on. */
+const SECURED_CONFIG = '.epara/nats-server.conf';
+const CA_ENV_MARK = 'EPARA_START_TRUSTS_CA';
+
+/** EPARA_AUTH (default on; `off` opts out) and EPARA_TLS (default off; `on`). */
+function readSecuritySettings() {
+  const flag = (name, fallback) => {
+    const raw = (process.env[name] ?? '').trim().toLowerCase();
+    if (raw === '') return fallback;
+    if (['on', 'true', '1'].includes(raw)) return true;
+    if (['off', 'false', '0'].includes(raw)) return false;
+    throw new ScriptError(`${name}=${process.env[name]}: use on or off`);
+  };
+  return { auth: flag('EPARA_AUTH', true), tls: flag('EPARA_TLS', false) };
+}
+
+/**
+ * With TLS on, the gateway answers HTTPS with a certificate of the local CA. Node's fetch (the health
+ * check, the demo deploys) trusts extra CAs only from NODE_EXTRA_CA_CERTS at start, so npm start runs
+ * itself again with it set. The second run has its own process group, so a Ctrl-C reaches it once,
+ * through this one, which passes on every signal and exits with its code.
+ */
+function rerunTrustingLocalCa() {
+  if (process.env[CA_ENV_MARK]) return false;
+  const files = ensureTlsFiles(fromRoot('.epara', 'tls'));
+  const child = spawn(process.execPath, process.argv.slice(1), {
+    stdio: 'inherit',
+    detached: true,
+    env: { ...process.env, NODE_EXTRA_CA_CERTS: files.ca, [CA_ENV_MARK]: '1' },
+  });
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => child.kill(signal));
+  child.once('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+  return true;
+}
+
+/**
+ * Credentials and certificates for a nats-server that npm start runs: writes them on first start (kept
+ * afterwards), and the server config that includes them. Returns what the apps and the banner need.
+ */
+function prepareNatsSecurity(settings, plan) {
+  const none = { config: undefined, appEnv: () => ({}), gatewayEnv: {}, credentials: undefined, tls: undefined };
+  if (!settings.auth) {
+    warn(
+      color.bold(
+        'EPARA_AUTH=off: NATS runs WITHOUT authorization. Any client can delete functions, fake device heartbeats and read every request. Use it only on a trusted machine.',
+      ),
+    );
+  }
+  if (plan.existing) {
+    if (settings.auth || settings.tls)
+      warn(
+        `npm start did not start the NATS server at its URL, so it cannot give it Epara's users or TLS: its own configuration applies; the apps connect with the NATS_* variables of this environment (NATS_CREDS, NATS_NKEY_SEED, NATS_TLS_CA, …)`,
+      );
+    return none;
+  }
+  const credentials = settings.auth ? ensureCredentials() : undefined;
+  const tls = settings.tls ? ensureTlsFiles(fromRoot('.epara', 'tls')) : undefined;
+  if (credentials) step(`NATS authorization on: role users in ${relative(repoRoot, credentials.dir)} (EPARA_AUTH=off turns it off)`);
+  if (tls) step(`NATS over TLS and gateway HTTPS on: certificates of a local CA in ${relative(repoRoot, tls.dir)}`);
+  // Includes are relative to the including file (.epara/).
+  const lines = [
+    '# Written by npm start (scripts/start.mjs) at each start: the bundled config, users, TLS.',
+    'include "../config/nats-server.conf"',
+  ];
+  if (credentials) lines.push('include "credentials/auth.conf"');
+  if (tls)
+    lines.push(
+      `tls {\n  cert_file: ${JSON.stringify(tls.serverCert)}\n  key_file: ${JSON.stringify(tls.serverKey)}\n  ca_file: ${JSON.stringify(tls.ca)}\n  timeout: 2\n}`,
+    );
+  writeFileSync(fromRoot(SECURED_CONFIG), `${lines.join('\n')}\n`, { mode: 0o600 });
+  const tlsEnv = tls ? { NATS_TLS_CA: tls.ca } : {};
+  return {
+    config: SECURED_CONFIG,
+    appEnv: (role) => ({ ...(credentials ? credentials.env(role) : {}), ...tlsEnv }),
+    gatewayEnv: tls ? { EPARA_HTTPS_CERT: tls.serverCert, EPARA_HTTPS_KEY: tls.serverKey } : {},
+    credentials,
+    tls,
+  };
+}
+
+/** How a producer and an operator connect, for the banner. */
+function securityBanner(security, natsUrl, gatewayUrl) {
+  const { credentials, tls } = security;
+  if (!credentials && !tls) return '';
+  const h = color.bold;
+  const tlsFlag = tls ? ` --tlsca ${relative(repoRoot, tls.ca)}` : '';
+  const lines = [h('NATS security') + ` (README, "Security"):`];
+  if (credentials) {
+    const rel = (name) => relative(repoRoot, credentials.user(name).seedFile);
+    lines.push(
+      `  credentials ${relative(repoRoot, credentials.dir)}/ — one nkey seed per role (gateway, worker, scheduler, operator, producer); rotate: node scripts/gen-credentials.mjs --rotate, then restart`,
+    );
+    lines.push(
+      `  producer    nats --server ${natsUrl} --nkey ${rel('producer')} --inbox-prefix _INBOX_producer${tlsFlag} req epara.v1.invoke.<fn> …`,
+    );
+    lines.push(`  operator    npm run epara -- --nkey ${rel('operator')} --inbox-prefix _INBOX_operator${tlsFlag} micro ls`);
+  } else if (tls) {
+    lines.push(`  TLS         nats --server ${natsUrl}${tlsFlag} …`);
+  }
+  if (tls) lines.push(`  HTTPS       curl --cacert ${relative(repoRoot, tls.ca)} ${gatewayUrl.replace('127.0.0.1', 'localhost')}/health`);
+  return `${lines.join('\n')}\n`;
 }
 
 async function waitForHealth(url, timeoutMs) {
@@ -197,6 +313,8 @@ function printLastLines(supervisor, child, n) {
 
 runMain(async () => {
   const s = readSettings();
+  const securitySettings = readSecuritySettings();
+  if (securitySettings.tls && rerunTrustingLocalCa()) return new Promise(() => {}); // the second run does the work
   // First what takes milliseconds and can fail on this machine's state; then the steps that may take minutes.
   await checkPortsFree(s);
   const natsPlan = await planNats(s.natsUrl);
@@ -204,6 +322,7 @@ runMain(async () => {
   ensureModels();
   ensureBuild();
   const admin = ensureAdminKey();
+  const security = prepareNatsSecurity(securitySettings, natsPlan);
 
   let stopping = false;
   let running = false; // start-up done: from then on a child's exit stops everything
@@ -239,9 +358,9 @@ runMain(async () => {
   const orChildExit = (promise) => Promise.race([promise, startupFailed]);
 
   try {
-    const natsNote = await orChildExit(ensureNats(s.natsUrl, natsPlan, supervisor));
-    startApps(s, supervisor, admin);
-    const gatewayUrl = `http://${s.gatewayHost.includes(':') ? `[${s.gatewayHost}]` : s.gatewayHost}:${s.gatewayPort}`;
+    const natsNote = await orChildExit(ensureNats(s.natsUrl, natsPlan, supervisor, security.config));
+    startApps(s, supervisor, security, admin);
+    const gatewayUrl = `${security.tls ? 'https' : 'http'}://${s.gatewayHost.includes(':') ? `[${s.gatewayHost}]` : s.gatewayHost}:${s.gatewayPort}`;
     try {
       await orChildExit(waitForHealth(`${gatewayUrl}/health`, HEALTH_TIMEOUT_MS));
     } catch (e) {
@@ -255,6 +374,8 @@ runMain(async () => {
     console.log(
       banner({ gatewayUrl, natsUrl: s.natsUrl, natsNote, schedulerPort: s.schedulerPort, workerPorts: s.workerPorts, functions, admin }),
     );
+    const securityLines = securityBanner(security, s.natsUrl, gatewayUrl);
+    if (securityLines) console.log(securityLines);
   } catch (e) {
     if (stopping) return new Promise(() => {}); // a signal is stopping everything: shutdown() exits
     stopping = true;

@@ -8,7 +8,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { connect, NatsConnection } from '@nats-io/transport-node';
+import { NatsConnection } from '@nats-io/transport-node';
 import { freePort, startNats, TestNats } from '../../test/support/nats-server';
 import { authHeader, TEST_ADMIN_KEY } from '../../test/support/test-keys';
 import { pinGenerator, pinPlatform } from './pinning';
@@ -74,6 +74,11 @@ export interface ClusterOptions {
   schedulerEnv?: Record<string, string>;
   /** Print child logs on stop too (not only on failure). */
   verbose?: boolean;
+  /**
+   * The server with the generated role users (and TLS), each app with its role's credential, the
+   * benchmark's own connection as the producer: what the authorization costs.
+   */
+  security?: { auth?: boolean; tls?: boolean };
 }
 
 export interface DeployedFunction {
@@ -150,7 +155,7 @@ export class BenchCluster {
     checkBuild();
     try {
       pinGenerator();
-      this.nats = await startNats();
+      this.nats = await startNats(this.o.security);
       pinPlatform(this.nats.pid);
       this.env = {
         NATS_URL: this.nats.url,
@@ -167,7 +172,7 @@ export class BenchCluster {
       await this.startChild('gateway', 'gateway', { EPARA_GATEWAY_HOST: '127.0.0.1', ...this.o.gatewayEnv }, 'EPARA_GATEWAY_PORT');
       for (let i = 0; i < (this.o.workers ?? 1); i++) await this.addWorker(i);
       if (this.o.scheduler !== false) await this.startChild('scheduler', 'scheduler', { ...this.o.schedulerEnv }, 'EPARA_SCHEDULER_PORT');
-      this.nc = await connect({ servers: this.nats.url, name: 'epara-bench' });
+      this.nc = await this.nats.connect(this.o.security?.auth ? 'producer' : undefined, 'epara-bench');
       return this;
     } catch (e) {
       this.dumpLogs();
@@ -187,7 +192,7 @@ export class BenchCluster {
 
   private async startChild(name: string, app: AppName, extra: Record<string, string>, portVar: string): Promise<Child> {
     const port = await freePort();
-    const env = { ...this.env, ...extra, [portVar]: String(port) };
+    const env = { ...this.env, ...this.nats.clientEnv(app), ...extra, [portVar]: String(port) };
     const logFile = join(this.logDir, `${name}.log`);
     const fd = openSync(logFile, 'a');
     // EPARA_BENCH_CPU_PROF=<dir>: every app writes a V8 CPU profile there when it exits (bench/profile-breakdown.ts reads them).

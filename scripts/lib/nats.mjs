@@ -154,9 +154,10 @@ export function jetStreamOffMessage(natsUrl) {
 /**
  * The command line of the bundled server on `port`, its monitoring on `monitorPort` (command-line flags
  * override the config file): run it with cwd = the repo root, so its JetStream store is .epara/nats there.
+ * `config`: another config file that includes the bundled one (npm start's users and TLS).
  */
-export function bundledNatsServerCommand(bin, port, monitorPort) {
+export function bundledNatsServerCommand(bin, port, monitorPort, config = BUNDLED_CONFIG) {
   mkdirSync(fromRoot('.epara'), { recursive: true });
   const monitor = monitorPort ? ['-m', String(monitorPort)] : [];
-  return { command: bin, args: ['-c', BUNDLED_CONFIG, '-p', String(port), ...monitor], cwd: repoRoot };
+  return { command: bin, args: ['-c', config, '-p', String(port), ...monitor], cwd: repoRoot };
 }

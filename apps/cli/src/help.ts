@@ -12,6 +12,20 @@ export const GLOBAL_OPTIONS: OptionSpec[] = [
     help: `gateway API key (env EPARA_API_KEY, else ${ADMIN_KEY_FILE} when present)`,
   },
   { name: 'nats', kind: 'string', value: 'URL', help: `NATS server(s), comma-separated (env NATS_URL, default ${DEFAULT_NATS_URL})` },
+  { name: 'creds', kind: 'string', value: 'FILE', help: 'NATS user credentials file, JWT + seed (env NATS_CREDS)' },
+  { name: 'nkey', kind: 'string', value: 'FILE', help: 'NATS nkey seed file, e.g. .epara/credentials/operator.nk (env NATS_NKEY_SEED)' },
+  { name: 'user', kind: 'string', value: 'NAME', help: 'NATS user name, with --password (env NATS_USER)' },
+  { name: 'password', kind: 'string', value: 'SECRET', help: 'NATS password (env NATS_PASSWORD)' },
+  { name: 'token', kind: 'string', value: 'TOKEN', help: 'NATS token (env NATS_TOKEN)' },
+  {
+    name: 'inbox-prefix',
+    kind: 'string',
+    value: 'PREFIX',
+    help: "where NATS replies arrive, _INBOX_<user> for Epara's users (env NATS_INBOX_PREFIX)",
+  },
+  { name: 'tlsca', kind: 'string', value: 'FILE', help: 'CA certificate: NATS over TLS (env NATS_TLS_CA)' },
+  { name: 'tlscert', kind: 'string', value: 'FILE', help: 'client certificate for mutual TLS, with --tlskey (env NATS_TLS_CERT)' },
+  { name: 'tlskey', kind: 'string', value: 'FILE', help: 'client key for mutual TLS (env NATS_TLS_KEY)' },
   { name: 'json', kind: 'flag', help: 'machine output: one JSON document (streams: one per line)' },
 ];
 

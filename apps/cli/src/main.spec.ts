@@ -82,6 +82,9 @@ describe('run without servers', () => {
       ['ls', '--gateway', 'localhost:8080'],
       'invalid gateway URL "localhost:8080" (from --gateway): expected http://host:port (did you mean http://localhost:8080?)',
     ],
+    [['micro', 'ls', '--user', 'ops'], 'epara: --user is set without --password'],
+    [['kv', 'ls', '--tlscert', 'client.pem'], 'epara: mutual TLS needs both --tlscert and --tlskey (only --tlscert is set)'],
+    [['kv', 'ls', '--nkey', 'a.nk', '--token', 't'], 'epara: set one way of authenticating to NATS, not --nkey and --token'],
   ])('%j → exit 2 and says what is wrong', async (argv, first) => {
     const r = await cli(...argv);
     expect(r.code).toBe(2);

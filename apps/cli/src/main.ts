@@ -14,7 +14,7 @@ import { Command, CommandContext, COMMANDS } from './commands';
 import { prettyJson } from './format';
 import { ADMIN_KEY_FILE, DEFAULT_GATEWAY_URL, GatewayClient, GatewayKey } from './gateway-client';
 import { commandHelp, GLOBAL_OPTIONS, groupHelp, topHelp } from './help';
-import { DEFAULT_NATS_URL, NatsSession } from './nats-session';
+import { cliNatsSecurity, DEFAULT_NATS_URL, NatsSession } from './nats-session';
 
 export type { CliIo } from './cli-io';
 
@@ -170,7 +170,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
       io,
       json,
       gateway: () => (gateway ??= new GatewayClient(gatewayUrl, gatewaySource, resolveGatewayKey(opts.string('api-key'), io.env, io.cwd))),
-      nats: () => (session ??= NatsSession.open(natsUrl, natsSource)),
+      nats: () => (session ??= NatsSession.open(natsUrl, natsSource, cliNatsSecurity(opts, io.env))),
       print: (lines) => (Array.isArray(lines) ? lines : [lines]).forEach((l) => io.out(l)),
       printJson: (value, compact) => io.out(compact ? JSON.stringify(value) : prettyJson(value)),
     };

@@ -2,10 +2,53 @@ import { JetStreamManager, jetstreamManager } from '@nats-io/jetstream';
 import { Kvm, KvStatus, RoKV } from '@nats-io/kv';
 import { ObjectStore, Objm } from '@nats-io/obj';
 import { connect, NatsConnection } from '@nats-io/transport-node';
-import { classifyNatsError, NatsFailure } from '@epara/nats/nats-errors';
+import { classifyNatsError, describeNatsRefusal, NatsFailure, tlsFailureHint } from '@epara/nats/nats-errors';
+import { NATS_SECURITY_ENV, NatsSecurity, natsConnectionSecurity, natsSecurityFromEnv } from '@epara/nats/security';
+import { ParsedArgs } from './args';
 import { CliError, ExitCode } from './cli-io';
 
 export const DEFAULT_NATS_URL = 'nats://127.0.0.1:4222';
+
+/** The CLI flag of each NATS security setting, as the nats CLI names them. */
+const SECURITY_FLAGS: Record<keyof NatsSecurity, string> = {
+  credsFile: 'creds',
+  nkeySeed: 'nkey',
+  user: 'user',
+  password: 'password',
+  token: 'token',
+  tlsCa: 'tlsca',
+  tlsCert: 'tlscert',
+  tlsKey: 'tlskey',
+  inboxPrefix: 'inbox-prefix',
+};
+
+const AUTH_SETTINGS = ['credsFile', 'nkeySeed', 'user', 'token'] as const;
+
+export interface CliNatsSecurity {
+  security: NatsSecurity;
+  /** Where each setting came from (`--nkey` or `NATS_NKEY_SEED`), for error messages. */
+  names: Record<keyof NatsSecurity, string>;
+}
+
+/** NATS credentials and TLS from the flags, else from the environment (NATS_CREDS, NATS_NKEY_SEED, …). */
+export function cliNatsSecurity(opts: ParsedArgs, env: Record<string, string | undefined>): CliNatsSecurity {
+  const security = natsSecurityFromEnv(env);
+  const flags = Object.entries(SECURITY_FLAGS) as [keyof NatsSecurity, string][];
+  // Messages name what the user set, or the flag for what is missing.
+  const names = Object.fromEntries(flags.map(([k, flag]) => [k, security[k] !== undefined ? NATS_SECURITY_ENV[k] : `--${flag}`])) as Record<
+    keyof NatsSecurity,
+    string
+  >;
+  // A credential on the command line replaces the environment's, as with the nats CLI.
+  if (AUTH_SETTINGS.some((k) => opts.has(SECURITY_FLAGS[k]))) for (const k of [...AUTH_SETTINGS, 'password'] as const) delete security[k];
+  for (const [key, flag] of flags) {
+    const v = opts.string(flag)?.trim();
+    if (v === undefined) continue;
+    security[key] = v;
+    names[key] = `--${flag}`;
+  }
+  return { security, names };
+}
 
 /** How long connecting may take before the CLI gives up, ms. */
 const CONNECT_TIMEOUT_MS = 3000;
@@ -20,18 +63,30 @@ export class NatsSession {
   private constructor(
     readonly nc: NatsConnection,
     readonly url: string,
+    /** Who connected (`nkey U…`, `user "x"`), for refusals. */
+    readonly identity: string = 'anonymous',
   ) {}
 
-  static async open(url: string, source: string): Promise<NatsSession> {
+  static async open(url: string, source: string, auth?: CliNatsSecurity): Promise<NatsSession> {
     const servers = url
       .split(',')
       .map((s) => s.trim())
       .filter(Boolean);
     if (servers.length === 0) throw new CliError(`no NATS URL given (from ${source}): expected nats://host:port`, ExitCode.Usage);
+    let security;
     try {
-      const nc = await connect({ servers, name: 'epara-cli', timeout: CONNECT_TIMEOUT_MS, maxReconnectAttempts: 5 });
-      return new NatsSession(nc, url);
+      security = natsConnectionSecurity(auth?.security ?? {}, auth?.names);
     } catch (e) {
+      throw new CliError(`epara: ${(e as Error).message}`, ExitCode.Usage, { cause: e });
+    }
+    try {
+      const nc = await connect({ ...security.options, servers, name: 'epara-cli', timeout: CONNECT_TIMEOUT_MS, maxReconnectAttempts: 5 });
+      return new NatsSession(nc, url, security.identity);
+    } catch (e) {
+      const refusal = describeNatsRefusal(e, security.identity);
+      if (refusal) throw new CliError(`cannot use NATS at ${url}: ${refusal}`, ExitCode.Failed, { cause: e });
+      const tls = tlsFailureHint(e, security.tls);
+      if (tls) throw new CliError(`cannot reach NATS at ${url}: ${(e as Error).message}: ${tls}`, ExitCode.Failed, { cause: e });
       const failure = classifyNatsError(e);
       const why =
         failure === NatsFailure.ConnectionRefused
@@ -108,6 +163,8 @@ export class NatsSession {
         { cause: e },
       );
     }
+    if (failure === NatsFailure.PermissionDenied)
+      return new CliError(`${what} on ${this.url}: ${describeNatsRefusal(e, this.identity)}`, ExitCode.Failed, { cause: e });
     if (failure === NatsFailure.NoResponders)
       return new CliError(`no one is listening on ${what} at ${this.url}`, ExitCode.Failed, { cause: e });
     if (failure === NatsFailure.Timeout)

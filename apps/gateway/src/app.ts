@@ -1,6 +1,7 @@
 import { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import express from 'express';
+import { readFileSync } from 'node:fs';
 import { bootApp, createRegistry } from '@epara/nats';
 import { AccessControl, keyCheckBeforeBody } from './auth/access-control';
 import { markRouteSecurity, withKeySchemes } from './auth/openapi-security';
@@ -23,6 +24,7 @@ export async function startGateway(config: GatewayConfig): Promise<INestApplicat
     host: config.host,
     json: config.json,
     bodyParser: false,
+    httpsOptions: config.https && readHttpsFiles(config.https),
     configure: (app) => {
       const raw = express.raw({ type: () => true, limit: config.maxBodyBytes });
       const routes = app.get(RouteAccessCheck).routes();
@@ -45,4 +47,16 @@ export async function startGateway(config: GatewayConfig): Promise<INestApplicat
       SwaggerModule.setup('docs', app, () => markRouteSecurity(SwaggerModule.createDocument(app, doc), app.get(RouteAccessCheck).routes()));
     },
   });
+}
+
+/** The HTTPS certificate and key, read once at start; an unreadable file stops the gateway saying which. */
+function readHttpsFiles(https: NonNullable<GatewayConfig['https']>): { cert: Buffer; key: Buffer } {
+  const read = (path: string, variable: string) => {
+    try {
+      return readFileSync(path);
+    } catch (e) {
+      throw new Error(`${variable}=${path} cannot be read: ${(e as Error).message}`, { cause: e });
+    }
+  };
+  return { cert: read(https.certFile, 'EPARA_HTTPS_CERT'), key: read(https.keyFile, 'EPARA_HTTPS_KEY') };
 }

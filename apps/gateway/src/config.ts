@@ -1,5 +1,6 @@
 import { IsOptional, IsString, IsIn } from 'class-validator';
 import { POLICY_NAMES, PolicyName, servingPolicy, ServingPolicy } from '@epara/policy';
+import { NatsSecurity, natsSecurityFromEnv } from '@epara/nats/security';
 import { BoolEnv, CommonEnv, IntEnv, loadEnv, ParsedEnv } from '@epara/contracts';
 import { CallbackAllowList, parseCallbackAllowList } from './async/callback-policy';
 
@@ -69,6 +70,14 @@ export class GatewayEnv extends CommonEnv {
   @IsOptional()
   @IsString()
   EPARA_ADMIN_KEY?: string;
+  /** HTTPS: the certificate (PEM, the chain after it) and its private key; both or neither. Default: plain HTTP. */
+  @IsOptional()
+  @IsString()
+  EPARA_HTTPS_CERT?: string;
+
+  @IsOptional()
+  @IsString()
+  EPARA_HTTPS_KEY?: string;
 }
 
 /** Shortest EPARA_ADMIN_KEY accepted: a guessable bootstrap key would open every route. */
@@ -77,6 +86,8 @@ export const MIN_ADMIN_KEY_LENGTH = 24;
 export interface GatewayConfig {
   policy: ServingPolicy;
   natsUrl: string;
+  /** Credentials, TLS and inbox prefix for NATS (NATS_CREDS, NATS_NKEY_SEED, NATS_TLS_CA, …). */
+  natsSecurity: NatsSecurity;
   port: number;
   host: string;
   maxModelBytes: number;
@@ -97,6 +108,8 @@ export interface GatewayConfig {
   cacheDir?: string;
   json: boolean;
   name: string;
+  /** PEM files of the HTTPS certificate and key; undefined: plain HTTP. */
+  https?: { certFile: string; keyFile: string };
 }
 
 export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
@@ -112,9 +125,17 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     throw new Error(
       `EPARA_ADMIN_KEY is ${adminKey.length} characters: use at least ${MIN_ADMIN_KEY_LENGTH} random ones (npm start writes one to .epara/credentials/admin.key)`,
     );
+  const certFile = e.EPARA_HTTPS_CERT?.trim() || undefined;
+  const keyFile = e.EPARA_HTTPS_KEY?.trim() || undefined;
+  if ((certFile === undefined) !== (keyFile === undefined)) {
+    throw new Error(
+      `HTTPS needs both EPARA_HTTPS_CERT and EPARA_HTTPS_KEY (only ${certFile ? 'EPARA_HTTPS_CERT' : 'EPARA_HTTPS_KEY'} is set)`,
+    );
+  }
   return Object.freeze({
     policy: servingPolicy(e.EPARA_POLICY),
     natsUrl: e.NATS_URL,
+    natsSecurity: natsSecurityFromEnv(e),
     port: e.EPARA_GATEWAY_PORT,
     host: e.EPARA_GATEWAY_HOST,
     maxModelBytes: e.EPARA_MAX_MODEL_MB * 1024 * 1024,
@@ -129,6 +150,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     cacheDir: e.EPARA_CACHE_DIR,
     json: e.EPARA_LOG_FORMAT === 'json',
     name: e.EPARA_GATEWAY_NAME ?? `epara-gateway-${process.pid}`,
+    https: certFile && keyFile ? { certFile, keyFile } : undefined,
   });
 }
 

@@ -9,7 +9,7 @@ async function main(): Promise<void> {
   const app = await startGateway(config);
   const host = config.host === '0.0.0.0' ? 'localhost' : config.host;
   const logger = new Logger('gateway');
-  logger.log(`gateway listening on http://${host}:${listeningPort(app)} (NATS ${config.natsUrl})`);
+  logger.log(`gateway listening on ${config.https ? 'https' : 'http'}://${host}:${listeningPort(app)} (NATS ${config.natsUrl})`);
   if (!config.authEnabled)
     logger.warn('API KEYS OFF (EPARA_AUTH=off): anyone who reaches this port can deploy, delete and invoke functions');
 }

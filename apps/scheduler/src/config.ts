@@ -1,5 +1,6 @@
 import { IsOptional, IsString, IsIn } from 'class-validator';
 import { POLICY_NAMES, PolicyName, servingPolicy, ServingPolicy } from '@epara/policy';
+import { NatsSecurity, natsSecurityFromEnv } from '@epara/nats/security';
 import { CommonEnv, IntEnv, loadEnv, LOOP_DEFAULTS } from '@epara/contracts';
 
 export class SchedulerEnv extends CommonEnv {
@@ -31,6 +32,8 @@ export class SchedulerEnv extends CommonEnv {
 export interface SchedulerConfig {
   policy: ServingPolicy;
   natsUrl: string;
+  /** Credentials, TLS and inbox prefix for NATS (NATS_CREDS, NATS_NKEY_SEED, NATS_TLS_CA, …). */
+  natsSecurity: NatsSecurity;
   periodMs: number;
   deviceLostMs: number;
   leaderRefreshMs: number;
@@ -44,6 +47,7 @@ export function loadSchedulerConfig(env: NodeJS.ProcessEnv = process.env): Sched
   return Object.freeze({
     policy: servingPolicy(e.EPARA_POLICY),
     natsUrl: e.NATS_URL,
+    natsSecurity: natsSecurityFromEnv(e),
     periodMs: e.EPARA_PLACEMENT_PERIOD_MS,
     deviceLostMs: e.EPARA_DEVICE_LOST_MS,
     leaderRefreshMs: e.EPARA_LEADER_REFRESH_MS,

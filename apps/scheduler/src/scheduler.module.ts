@@ -9,7 +9,10 @@ export class SchedulerModule {
   static forRoot(config: SchedulerConfig, registry: Registry): DynamicModule {
     return {
       module: SchedulerModule,
-      imports: [NatsModule.forRoot({ servers: config.natsUrl, name: `epara-${config.id}` }), MetricsModule.forRoot(registry)],
+      imports: [
+        NatsModule.forRoot({ servers: config.natsUrl, name: `epara-${config.id}`, security: config.natsSecurity }),
+        MetricsModule.forRoot(registry),
+      ],
       controllers: [HealthController],
       providers: [{ provide: SCHEDULER_CONFIG, useValue: config }, SchedulerService],
     };

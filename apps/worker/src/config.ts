@@ -1,6 +1,7 @@
 import { IsIn, IsOptional, IsString, Matches } from 'class-validator';
 import { availableParallelism, hostname, totalmem } from 'node:os';
 import { POLICY_NAMES, PolicyName, servingPolicy, ServingPolicy } from '@epara/policy';
+import { NatsSecurity, natsSecurityFromEnv } from '@epara/nats/security';
 import { BoolEnv, CommonEnv, IntEnv, loadEnv, LOOP_DEFAULTS, NAME_PATTERN } from '@epara/contracts';
 import { ExecutionProvider } from '@epara/runtime';
 
@@ -75,6 +76,8 @@ export class WorkerEnv extends CommonEnv {
 export interface WorkerConfig {
   policy: ServingPolicy;
   natsUrl: string;
+  /** Credentials, TLS and inbox prefix for NATS (NATS_CREDS, NATS_NKEY_SEED, NATS_TLS_CA, …). */
+  natsSecurity: NatsSecurity;
   device: string;
   slot: string;
   host: string;
@@ -99,6 +102,7 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
   return Object.freeze({
     policy: servingPolicy(e.EPARA_POLICY),
     natsUrl: e.NATS_URL,
+    natsSecurity: natsSecurityFromEnv(e),
     slot: e.EPARA_DEVICE,
     device: e.EPARA_DEVICE_ID ?? e.EPARA_DEVICE.replace(':', '-'),
     host: e.EPARA_HOST_NAME ?? hostname(),

@@ -12,7 +12,10 @@ export class WorkerModule {
   static forRoot(config: WorkerConfig, registry: Registry): DynamicModule {
     return {
       module: WorkerModule,
-      imports: [NatsModule.forRoot({ servers: config.natsUrl, name: `epara-worker-${config.device}` }), MetricsModule.forRoot(registry)],
+      imports: [
+        NatsModule.forRoot({ servers: config.natsUrl, name: `epara-worker-${config.device}`, security: config.natsSecurity }),
+        MetricsModule.forRoot(registry),
+      ],
       controllers: [HealthController],
       providers: [
         { provide: WORKER_CONFIG, useValue: config },

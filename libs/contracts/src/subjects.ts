@@ -37,6 +37,8 @@ export const subjects = {
   cancel: (device: string) => `${PREFIX}.cancel.${token('device', device)}`,
   /** A worker answers here at once (empty reply): gateways and the scheduler probe it to notice a dead worker in well under a second. */
   live: (device: string) => `${PREFIX}.live.${token('device', device)}`,
+  liveAny: `${PREFIX}.live.*`,
+  cancelAny: `${PREFIX}.cancel.*`,
   /** Worker heartbeats. */
   state: (device: string) => `${PREFIX}.state.${token('device', device)}`,
   stateAny: `${PREFIX}.state.*`,

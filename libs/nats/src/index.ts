@@ -24,3 +24,4 @@ export { FunctionReader, FunctionRepository } from './repositories/function-repo
 export { PlacementRepository } from './repositories/placement-repository';
 export { NatsEventBus } from './events/nats-event-bus';
 export { EVENT_PUBLISHER } from './events/event-publisher.token';
+export * from './security';

@@ -6,6 +6,8 @@ import { connect, nanos, NatsConnection } from '@nats-io/transport-node';
 import { Bucket, ObjectBucket, Stream, subjects } from '@epara/contracts';
 import { ConnectionHealth } from './connection-health';
 import { LargePayloads, PAYLOAD_MAX_AGE_MS } from './large-payloads';
+import { describeNatsRefusal, tlsFailureHint } from './nats-errors';
+import { NatsSecurity, natsConnectionSecurity } from './security/connection-options';
 
 export const NATS_OPTIONS = Symbol('NATS_OPTIONS');
 
@@ -14,6 +16,8 @@ export interface NatsOptions {
   servers: string;
   /** Connection name operators see in `nats server report connections`. */
   name: string;
+  /** Credentials, TLS and inbox prefix (from NATS_CREDS, NATS_NKEY_SEED, NATS_TLS_CA, …). */
+  security?: NatsSecurity;
 }
 
 /** Bucket settings: what lives how long. Devices expire so that a dead worker disappears by itself. */
@@ -33,8 +37,10 @@ export const BUCKET_OPTIONS: Record<string, Partial<KvOptions>> = {
  */
 export async function connectNats(options: NatsOptions, logger = new Logger('Nats')): Promise<NatsConnection> {
   let nc: NatsConnection;
+  const security = natsConnectionSecurity(options.security ?? {});
   try {
     nc = await connect({
+      ...security.options,
       servers: options.servers.split(',').map((s) => s.trim()),
       name: options.name,
       maxReconnectAttempts: -1,
@@ -42,15 +48,20 @@ export async function connectNats(options: NatsOptions, logger = new Logger('Nat
       pingInterval: 10_000,
     });
   } catch (e) {
+    const refusal = describeNatsRefusal(e, security.identity);
+    if (refusal) throw new Error(`cannot connect to NATS at ${options.servers}: ${refusal}`, { cause: e });
+    const tls = tlsFailureHint(e, security.tls);
+    if (tls) throw new Error(`cannot connect to NATS at ${options.servers}: ${(e as Error).message}: ${tls}`, { cause: e });
     throw new Error(
       `cannot connect to NATS at ${options.servers}: ${(e as Error).message}. Is nats-server running (with -js)? Set NATS_URL to its address.`,
       { cause: e },
     );
   }
+  logger.log(`connected to NATS at ${options.servers} as ${security.identity}${security.tls ? ' over TLS' : ''}`);
   (async () => {
     for await (const s of nc.status()) {
       if (s.type === 'disconnect' || s.type === 'reconnect') logger.warn(`NATS ${s.type}: ${s.server}`);
-      else if (s.type === 'error') logger.warn(`NATS error: ${s.error.message}`);
+      else if (s.type === 'error') logger.error(describeNatsRefusal(s.error, security.identity) ?? `NATS error: ${s.error.message}`);
     }
   })().catch((e) => logger.error(`NATS status loop ended: ${(e as Error).message}`));
   return nc;

@@ -1,6 +1,6 @@
 import { JetStreamApiCodes, JetStreamApiError } from '@nats-io/jetstream';
 import { errors } from '@nats-io/transport-node';
-import { classifyNatsError, NatsFailure, natsFailure } from './nats-errors';
+import { classifyNatsError, describeNatsRefusal, NatsFailure, natsFailure, tlsFailureHint } from './nats-errors';
 
 // The errors as nats.js 3 throws them (the shapes were read off a real server: a request nobody
 // subscribes to, one nobody answers, a stale KV write, a missing stream, a server without JetStream).
@@ -46,5 +46,36 @@ describe('classifyNatsError', () => {
     expect(classifyNatsError(new Error('boom'))).toBe(NatsFailure.Other);
     expect(classifyNatsError(undefined)).toBe(NatsFailure.Other);
     expect(classifyNatsError(new errors.RequestError('cancelled'))).toBe(NatsFailure.Other);
+  });
+});
+
+describe('describeNatsRefusal', () => {
+  const violation = (text: string) => errors.PermissionViolationError.parse(text)!;
+
+  it('names the subject and the user the server refused, also inside a RequestError', () => {
+    const pub = violation('Permissions Violation for Publish to "$KV.epara_functions.mlp"');
+    expect(describeNatsRefusal(pub, 'nkey UABC')).toMatch(/^NATS refused publish to "\$KV.epara_functions.mlp" for nkey UABC: /);
+    expect(describeNatsRefusal(new errors.RequestError(pub.message, { cause: pub }), 'nkey UABC')).toContain('"$KV.epara_functions.mlp"');
+  });
+
+  it('points a client refused the default inbox at its inbox prefix', () => {
+    const sub = violation('Permissions Violation for Subscription to "_INBOX.abc.*"');
+    expect(describeNatsRefusal(sub, 'nkey UABC')).toMatch(/subscribe to "_INBOX.abc.\*".*NATS_INBOX_PREFIX/);
+  });
+
+  it('says which credential an authorization violation refused, and nothing for other errors', () => {
+    expect(describeNatsRefusal(new errors.AuthorizationError('Authorization Violation'), 'user "ops"')).toMatch(
+      /refused the credentials \(user "ops"\)/,
+    );
+    expect(describeNatsRefusal(new errors.TimeoutError(), 'anonymous')).toBeUndefined();
+  });
+});
+
+describe('tlsFailureHint', () => {
+  it('tells a client without a CA that the server wants TLS, and one with a CA what to check', () => {
+    const e = new Error('unable to verify the first certificate');
+    expect(tlsFailureHint(e, false)).toMatch(/requires TLS: set NATS_TLS_CA/);
+    expect(tlsFailureHint(e, true)).toMatch(/does not verify against NATS_TLS_CA/);
+    expect(tlsFailureHint(new Error('connection refused'), false)).toBeUndefined();
   });
 });

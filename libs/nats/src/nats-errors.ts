@@ -68,3 +68,34 @@ export const natsFailure = {
   isNoResponders: (e: unknown) => classifyNatsError(e) === NatsFailure.NoResponders,
   isTimeout: (e: unknown) => classifyNatsError(e) === NatsFailure.Timeout,
 };
+
+/**
+ * The operator's sentence for a refusal by the server's authorization, naming the subject and who was
+ * refused; undefined for any other error. `identity` is what connected (see natsConnectionSecurity).
+ */
+export function describeNatsRefusal(e: unknown, identity: string): string | undefined {
+  // A request refused on publish rejects with a RequestError around the violation.
+  if (e instanceof errors.RequestError && e.cause !== undefined && e.cause !== e) return describeNatsRefusal(e.cause, identity);
+  if (e instanceof errors.PermissionViolationError) {
+    const what = e.operation === 'publish' ? 'publish to' : 'subscribe to';
+    const queue = e.queue ? ` (queue ${e.queue})` : '';
+    // Epara's users get their replies under _INBOX_<user>: a client without that prefix is refused its inbox.
+    const inboxHint = e.subject.startsWith('_INBOX.')
+      ? "; replies go to the user's own inbox prefix: set NATS_INBOX_PREFIX (CLIs: --inbox-prefix) to _INBOX_<user>"
+      : '';
+    return `NATS refused ${what} "${e.subject}"${queue} for ${identity}: that user's permissions do not allow it (README, "NATS credentials")${inboxHint}`;
+  }
+  if (e instanceof errors.AuthorizationError || (e instanceof Error && /authorization violation/i.test(e.message))) {
+    return `NATS refused the credentials (${identity}): authorization violation. Check NATS_CREDS, NATS_NKEY_SEED, NATS_USER/NATS_PASSWORD or NATS_TOKEN (or --creds, --nkey, --user/--password)`;
+  }
+  return undefined;
+}
+
+/** A hint for a connection that failed in the TLS handshake; undefined for other failures. */
+export function tlsFailureHint(e: unknown, tlsOn: boolean): string | undefined {
+  const text = `${(e as Error)?.message ?? ''} ${((e as Error)?.cause as Error | undefined)?.message ?? ''}`;
+  if (!/certificate|self[- ]signed|TLS|SSL|handshake/i.test(text)) return undefined;
+  return tlsOn
+    ? "the server's certificate does not verify against NATS_TLS_CA (CLIs: --tlsca), or does not name the URL's host"
+    : 'the server requires TLS: set NATS_TLS_CA to the CA that signed its certificate (CLIs: --tlsca; npm start: .epara/tls/ca.pem)';
+}

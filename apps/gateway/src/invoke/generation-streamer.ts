@@ -48,7 +48,7 @@ export class GenerationStreamer {
     const subject = routeSubject(route);
     const h = this.caller.headers(req, deadline, requestId);
     h.set(Header.Stream, '1');
-    const inbox = createInbox();
+    const inbox = createInbox(this.nats.options.security?.inboxPrefix);
     const sub = this.nats.nc.subscribe(inbox);
     const cancel = () => {
       sub.unsubscribe();

@@ -12,6 +12,48 @@ export class CommonEnv {
   @IsString()
   NATS_URL: string = 'nats://127.0.0.1:4222';
 
+  /** NATS credentials and TLS, as the nats CLI and clients name them (read by libs/nats natsSecurityFromEnv). */
+  /** A creds file (JWT + seed), for servers in operator (JWT) mode. */
+  @IsOptional()
+  @IsString()
+  NATS_CREDS?: string;
+
+  /** An nkey user seed, or a file holding one (Epara's generated credentials: `.epara/credentials/<role>.nk`). */
+  @IsOptional()
+  @IsString()
+  NATS_NKEY_SEED?: string;
+
+  @IsOptional()
+  @IsString()
+  NATS_USER?: string;
+
+  @IsOptional()
+  @IsString()
+  NATS_PASSWORD?: string;
+
+  @IsOptional()
+  @IsString()
+  NATS_TOKEN?: string;
+
+  /** CA certificate file: connect over TLS and check the server against it. */
+  @IsOptional()
+  @IsString()
+  NATS_TLS_CA?: string;
+
+  /** Client certificate and key files, for servers that verify clients (mutual TLS). */
+  @IsOptional()
+  @IsString()
+  NATS_TLS_CERT?: string;
+
+  @IsOptional()
+  @IsString()
+  NATS_TLS_KEY?: string;
+
+  /** Where replies arrive: `_INBOX_<user>` with Epara's generated users (whose permissions allow only that). */
+  @IsOptional()
+  @IsString()
+  NATS_INBOX_PREFIX?: string;
+
   /** `text` (default) or `json` log lines. */
   @IsIn(Object.values(LogFormat))
   EPARA_LOG_FORMAT: LogFormat = 'text';

@@ -13,6 +13,8 @@ export interface AppBootOptions {
   logLevels?: LogLevel[];
   /** Nest's JSON/urlencoded parsers; false when the app registers its own (raw bodies). Default true. */
   bodyParser?: boolean;
+  /** HTTPS instead of HTTP: the certificate and key (PEM). */
+  httpsOptions?: { cert: Buffer; key: Buffer };
   /** Lets the app tune Express before listening (body limits, filters). */
   configure?: (app: INestApplication) => void | Promise<void>;
 }
@@ -23,7 +25,12 @@ export interface AppBootOptions {
  */
 export async function bootApp(module: Type<unknown> | object, o: AppBootOptions): Promise<INestApplication> {
   const logger = new ConsoleLogger(o.name, { json: o.json ?? false, logLevels: o.logLevels ?? ['log', 'warn', 'error', 'fatal'] });
-  const app = await NestFactory.create(module as Type<unknown>, { logger, bufferLogs: false, bodyParser: o.bodyParser ?? true });
+  const app = await NestFactory.create(module as Type<unknown>, {
+    logger,
+    bufferLogs: false,
+    bodyParser: o.bodyParser ?? true,
+    httpsOptions: o.httpsOptions,
+  });
   app.enableShutdownHooks();
   await o.configure?.(app);
   // Module init first (the gateway's registry loads its KV mirror there): the NATS handlers subscribe
