@@ -1,10 +1,8 @@
-import { createServer, Server } from 'node:http';
-import { AddressInfo } from 'node:net';
 import { jetstream } from '@nats-io/jetstream';
 import { headers as natsHeaders } from '@nats-io/transport-node';
 import { buildAdd } from '@epara/runtime';
 import { startCluster, TestCluster, waitFor } from './support/cluster';
-import { deployMultipart, http, postJson } from './support/http';
+import { CallbackHook, deployMultipart, http, postJson, startCallbackHook } from './support/http';
 
 const body = {
   inputs: [
@@ -15,21 +13,12 @@ const body = {
 
 describe('durable invocations: POST /v1/functions/:name/async, epara.v1.async.<fn>, GET /v1/requests/:id', () => {
   let c: TestCluster;
-  let hook: Server;
-  const callbacks: unknown[] = [];
+  let hook: CallbackHook;
   let hookUrl: string;
 
   beforeAll(async () => {
-    hook = createServer((req, res) => {
-      let data = '';
-      req.on('data', (d) => (data += d));
-      req.on('end', () => {
-        callbacks.push(JSON.parse(data));
-        res.end('ok');
-      });
-    }).listen(0, '127.0.0.1');
-    await new Promise((r) => hook.once('listening', r));
-    const hookHost = `127.0.0.1:${(hook.address() as AddressInfo).port}`;
+    hook = await startCallbackHook();
+    const hookHost = hook.host;
     hookUrl = `http://${hookHost}/done`;
     // A loopback callback is allowed only when listed exactly (test/hardening.e2e-spec.ts: what is refused).
     c = await startCluster({ workers: 1, env: { EPARA_CALLBACK_ALLOW_HOSTS: hookHost } });
@@ -61,7 +50,7 @@ describe('durable invocations: POST /v1/functions/:name/async, epara.v1.async.<f
     expect(done.status).toBe('done');
     expect(done.result.outputs.find((o: { name: string }) => o.name === 'sum').data).toEqual([11, 12, 13, 14]);
     expect(done.servedBy['Epara-Device']).toBe('cpu-0');
-    await waitFor(() => callbacks.some((x) => (x as { id: string }).id === id), 10_000, 'callback');
+    await waitFor(() => hook.bodies.some((x) => (x as { id: string }).id === id), 10_000, 'callback');
   });
 
   it('takes durable invocations published by a producer on epara.v1.async.<fn>', async () => {

@@ -1,74 +1,34 @@
 import { Kvm } from '@nats-io/kv';
-import { connect, NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/transport-node';
 import { buildAdd } from '@epara/runtime';
-import { freePort, startNats, TestNats } from './support/nats-server';
 import { AppProcess } from './support/processes';
-import { TEST_ADMIN_KEY, waitFor } from './support/cluster';
-import { deployMultipart, http, postJson } from './support/http';
-
-const addBody = {
-  inputs: [
-    { name: 'a', shape: [1, 4], datatype: 'FP32', data: [1, 2, 3, 4] },
-    { name: 'b', shape: [1, 4], datatype: 'FP32', data: [1, 1, 1, 1] },
-  ],
-};
-
-interface Placement {
-  device: string;
-  assignments: { fn: string }[];
-}
+import { ADD_BODY as addBody, ProcessCluster } from './support/process-cluster';
+import { waitFor } from './support/cluster';
+import { deployMultipart, http } from './support/http';
 
 /**
  * The state-aware scheduler against real processes: devices crash (SIGKILL, no goodbye), join, and the
  * active scheduler dies. Requests keep being served throughout, apart from those whose deadline passed.
  */
 describe('failover: lost devices, new devices and scheduler takeover (separate processes)', () => {
-  let nats: TestNats;
-  let client: NatsConnection;
+  let c: ProcessCluster;
   let gatewayUrl: string;
-  const procs: AppProcess[] = [];
+  let client: NatsConnection;
   const workers: AppProcess[] = [];
   const schedulers: AppProcess[] = [];
-  let env: Record<string, string>;
-
-  const start = async (app: 'gateway' | 'worker' | 'scheduler', extra: Record<string, string>) => {
-    const p = new AppProcess(app, { ...env, ...extra });
-    procs.push(p);
-    await p.waitForLog(/ up;| listening on http/);
-    return p;
-  };
-  const placement = async (): Promise<Placement[]> => (await http(`${gatewayUrl}/v1/placement`)).json().placement;
-  const replicasOf = async (fn: string) =>
-    (await placement())
-      .filter((p) => p.assignments.some((a) => a.fn === fn))
-      .map((p) => p.device)
-      .sort();
+  const start = (app: 'worker' | 'scheduler', extra: Record<string, string>) => c.add(app, extra);
+  const replicasOf = (fn: string) => c.replicasOf(fn);
 
   beforeAll(async () => {
-    nats = await startNats();
-    env = {
-      NATS_URL: nats.url,
-      EPARA_HEARTBEAT_MS: '200',
-      EPARA_PLACEMENT_PERIOD_MS: '1000',
-      EPARA_DEVICE_LOST_MS: '1500',
-      EPARA_LEADER_REFRESH_MS: '300',
-      EPARA_DEVICE_MEMORY_MB: '512',
-      EPARA_LOG_FORMAT: 'json',
-      EPARA_ADMIN_KEY: TEST_ADMIN_KEY,
-    };
-    const port = await freePort();
-    await start('gateway', { EPARA_GATEWAY_PORT: String(port), EPARA_GATEWAY_HOST: '127.0.0.1' });
-    gatewayUrl = `http://127.0.0.1:${port}`;
+    c = await ProcessCluster.start();
+    ({ gatewayUrl, client } = c);
     for (let i = 0; i < 3; i++) workers.push(await start('worker', { EPARA_DEVICE: `cpu:${i}` }));
     schedulers.push(await start('scheduler', { EPARA_SCHEDULER_ID: 'scheduler-a' }));
     schedulers.push(await start('scheduler', { EPARA_SCHEDULER_ID: 'scheduler-b' }));
-    client = await connect({ servers: nats.url });
   }, 120_000);
 
   afterAll(async () => {
-    await client?.close();
-    for (const p of procs.reverse()) await p.stop();
-    await nats?.stop();
+    await c?.stop();
   });
 
   it('places a function with two replicas, and keeps serving while one replica’s device crashes', async () => {
@@ -89,15 +49,8 @@ describe('failover: lost devices, new devices and scheduler takeover (separate p
     await waitFor(async () => (await http(`${gatewayUrl}/v2/models/add/ready`)).status === 200, 20_000, 'add ready');
 
     // Steady load through the gateway while a replica's device crashes.
-    const outcomes: number[] = [];
-    let running = true;
-    const load = (async () => {
-      while (running) {
-        const res = await postJson(`${gatewayUrl}/v1/functions/add/invoke`, addBody);
-        outcomes.push(res.status);
-        await new Promise((r) => setTimeout(r, 5));
-      }
-    })();
+    const load = c.steadyLoad('add', addBody);
+    const { outcomes } = load;
     await new Promise((r) => setTimeout(r, 500));
     const victim = workers[Number(before[0].split('-')[1])];
     await victim.crash();
@@ -112,8 +65,7 @@ describe('failover: lost devices, new devices and scheduler takeover (separate p
       'lost replica re-placed on the third device',
     );
     await new Promise((r) => setTimeout(r, 1000));
-    running = false;
-    await load;
+    await load.stop();
     expect(after).not.toContain(before[0]);
     const failures = outcomes.filter((s) => s !== 200 && s !== 504);
     expect(failures).toEqual([]);

@@ -1,10 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { createServer, Server } from 'node:http';
-import { AddressInfo } from 'node:net';
 import { headers as natsHeaders, Msg } from '@nats-io/transport-node';
 import { buildAdd } from '@epara/runtime';
 import { startCluster, TestCluster, waitFor } from './support/cluster';
-import { deployMultipart, http, postJson } from './support/http';
+import { CallbackHook, deployMultipart, http, postJson, startCallbackHook } from './support/http';
 import { AppProcess } from './support/processes';
 
 const body = {
@@ -38,21 +36,12 @@ async function inBatches<T, R>(items: T[], width: number, task: (item: T) => Pro
  */
 describe('input hardening', () => {
   let c: TestCluster;
-  let hook: Server;
+  let hook: CallbackHook;
   let hookHost: string;
-  const callbacks: { id: string }[] = [];
 
   beforeAll(async () => {
-    hook = createServer((req, res) => {
-      let data = '';
-      req.on('data', (d) => (data += d));
-      req.on('end', () => {
-        callbacks.push(JSON.parse(data));
-        res.end('ok');
-      });
-    }).listen(0, '127.0.0.1');
-    await new Promise((r) => hook.once('listening', r));
-    hookHost = `127.0.0.1:${(hook.address() as AddressInfo).port}`;
+    hook = await startCallbackHook();
+    hookHost = hook.host;
     c = await startCluster({ workers: 1, env: { EPARA_MAX_MODEL_MB: '1', EPARA_CALLBACK_ALLOW_HOSTS: hookHost } });
     expect((await deployMultipart(c.gatewayUrl, { name: 'add', kind: 'tensor', slo: { latencyMs: 5000 } }, buildAdd())).status).toBe(201);
     await waitFor(async () => (await http(`${c.gatewayUrl}/v2/models/add/ready`)).status === 200, 30_000, 'add ready');
@@ -117,7 +106,7 @@ describe('input hardening', () => {
     it('calls back a host on the allow-list', async () => {
       const r = await submit(`http://${hookHost}/done`, 'allowed-callback');
       expect(r.status).toBe(202);
-      await waitFor(() => callbacks.some((x) => x.id === 'allowed-callback'), 20_000, 'callback');
+      await waitFor(() => hook.bodies.some((x) => (x as { id: string }).id === 'allowed-callback'), 20_000, 'callback');
     });
   });
 

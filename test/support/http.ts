@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { Header } from '@epara/contracts';
 import { TEST_ADMIN_KEY } from './test-keys';
@@ -44,4 +46,26 @@ export function deployMultipart(gatewayUrl: string, spec: unknown, model?: Uint8
 
 export function postJson(url: string, body: unknown, headers: Record<string, string> = {}): Promise<HttpReply> {
   return http(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+}
+
+/** A local HTTP server that records the JSON bodies POSTed to it, as an async callback's receiver. */
+export interface CallbackHook {
+  /** `127.0.0.1:<port>`, for EPARA_CALLBACK_ALLOW_HOSTS and callback URLs. */
+  host: string;
+  bodies: unknown[];
+  close(): void;
+}
+
+export async function startCallbackHook(): Promise<CallbackHook> {
+  const bodies: unknown[] = [];
+  const server = createServer((req, res) => {
+    let data = '';
+    req.on('data', (d) => (data += d));
+    req.on('end', () => {
+      bodies.push(JSON.parse(data));
+      res.end('ok');
+    });
+  }).listen(0, '127.0.0.1');
+  await new Promise((r) => server.once('listening', r));
+  return { host: `127.0.0.1:${(server.address() as AddressInfo).port}`, bodies, close: () => server.close() };
 }

@@ -62,7 +62,7 @@ export class ClusterState {
         if (err) return;
         try {
           const device = decodeJson<Partial<EventMessage<typeof EventKind.DeviceLost>>>(msg.data, `event on ${msg.subject}`).device;
-          if (device) this.forget(device);
+          if (device) this.drop(device, 'the scheduler declared it lost');
         } catch {
           /* not an event we understand */
         }
@@ -86,7 +86,7 @@ export class ClusterState {
     return this;
   }
 
-  /** Told when a device is found gone by its liveness probes (it is forgotten until its next heartbeat). */
+  /** Told when a device is found gone — by its liveness probes, or a `device-lost` event — and forgotten until its next heartbeat. */
   onDeviceGone(listener: (device: string, why: string) => void): void {
     this.goneListeners.push(listener);
   }
@@ -113,8 +113,7 @@ export class ClusterState {
           const why = this.devices.has(device) ? this.liveness.observe(device, outcome) : undefined;
           if (!why) return;
           this.logger.warn(`device ${device} is gone: ${why}; no more requests are routed to it`);
-          this.forget(device);
-          for (const l of this.goneListeners) l(device, why);
+          this.drop(device, why);
         });
     }
   }
@@ -139,6 +138,13 @@ export class ClusterState {
 
   onPlacement(listener: () => void): void {
     this.placementListeners.push(listener);
+  }
+
+  /** Forgets a device that is gone, and tells the listeners (their requests waiting on it can go elsewhere). */
+  private drop(device: string, why: string): void {
+    const known = this.devices.has(device);
+    this.forget(device);
+    if (known) for (const l of this.goneListeners) l(device, why);
   }
 
   forget(device: string): void {

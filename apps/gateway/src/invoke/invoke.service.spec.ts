@@ -32,7 +32,8 @@ interface SentRequest {
 }
 
 /** A worker's answer to one request: a reply (body, serving headers) or a thrown NATS failure. */
-type Answer = (req: SentRequest) => { body: Uint8Array; headers?: Record<string, string> };
+type AnswerBody = { body: Uint8Array; headers?: Record<string, string> };
+type Answer = (req: SentRequest) => AnswerBody | Promise<AnswerBody>;
 
 /** What nats.js rejects a request with when nobody subscribes to its subject. */
 const noResponders = () => {
@@ -49,7 +50,7 @@ class FakeTransport {
       this.sent.push(req);
       const answer = this.answers.get(subject);
       if (!answer) noResponders();
-      const out = answer!(req);
+      const out = await answer!(req);
       const h = natsHeaders();
       for (const [k, v] of Object.entries(out.headers ?? {})) h.set(k, v);
       return { msg: { headers: h, data: out.body } as unknown as Msg, body: out.body };
@@ -65,7 +66,15 @@ function load(device: string, fn: string, queued = 0) {
 class FakeCluster {
   readonly units = new Map<string, ReplicaView[]>();
   readonly inflight = new Map<string, number>();
-  readonly state = { replicas: (fn: string, stage?: number) => this.units.get(stage === undefined ? fn : `${fn}#${stage}`) ?? [] };
+  private readonly goneListeners: ((device: string, why: string) => void)[] = [];
+  readonly state = {
+    replicas: (fn: string, stage?: number) => this.units.get(stage === undefined ? fn : `${fn}#${stage}`) ?? [],
+    onDeviceGone: (l: (device: string, why: string) => void) => void this.goneListeners.push(l),
+  };
+  /** The liveness probes found `device` gone. */
+  gone(device: string): void {
+    for (const l of this.goneListeners) l(device, 'nobody answers its liveness subject');
+  }
   place(unit: string, mode: Mode, devices: { device: string; queued?: number }[]): void {
     this.units.set(
       unit,
@@ -191,6 +200,27 @@ describe('InvokeService', () => {
 
     expect(transport.sent.map((s) => s.subject)).toEqual([subjects.device(Mode.Dp, 'f', 'a'), subjects.device(Mode.Dp, 'f', 'b')]);
     expect(reply.headers[Header.Device]).toBe('b');
+  });
+
+  it('retries on another replica a request that was waiting on a worker found gone meanwhile', async () => {
+    const { sut, transport, cluster } = setup([fnRecord('f')]);
+    cluster.place('f', Mode.Dp, [{ device: 'a' }, { device: 'b', queued: 3 }]);
+    let sentToA: () => void = () => undefined;
+    const atA = new Promise<void>((r) => (sentToA = r));
+    transport.answers.set(subjects.device(Mode.Dp, 'f', 'a'), () => {
+      sentToA();
+      return new Promise<never>(() => undefined); // the worker died holding it: no answer ever comes
+    });
+    transport.answers.set(subjects.device(Mode.Dp, 'f', 'b'), () => ({ body: Buffer.from('{}'), headers: { [Header.Device]: 'b' } }));
+
+    const pending = sut.invoke('f', json({}), 'http');
+    await atA;
+    cluster.gone('a');
+    const reply = await pending;
+
+    expect(transport.sent.map((s) => s.subject)).toEqual([subjects.device(Mode.Dp, 'f', 'a'), subjects.device(Mode.Dp, 'f', 'b')]);
+    expect(reply.headers[Header.Device]).toBe('b');
+    expect(cluster.inflightOn('a')).toBe(0);
   });
 
   it('retries on the queue group when no other replica exists, then answers 503', async () => {

@@ -8,7 +8,7 @@ import { FunctionRegistry } from '../functions/function-registry.service';
 import { functionLabel, GatewayMetrics } from '../common/gateway-metrics';
 import { PipelineInvoker } from './pipeline-invoker';
 import { SplitInvoker } from './split-invoker';
-import { WorkerCaller } from './worker-caller';
+import { DeviceGoneError, WorkerCaller } from './worker-caller';
 import { AdmissionService } from './admission.service';
 
 /** What a caller sent, transport-neutral. */
@@ -90,9 +90,13 @@ export class InvokeService {
       try {
         reply = await this.caller.send(route, req.body, h, deadline, record.kind === FunctionKind.TextGeneration);
       } catch (e) {
-        if (!natsFailure.isNoResponders(e)) throw e;
-        // Nothing ran (no subscriber): safe to retry once, on another replica or the whole queue group.
-        this.logger.warn(`no responders on ${routeSubject(route)} for ${fn} (request ${requestId}); retrying once`);
+        const gone = e instanceof DeviceGoneError;
+        if (!natsFailure.isNoResponders(e) && !gone) throw e;
+        // Nothing ran (no subscriber), or the worker it waited on is gone: inference is safe to retry
+        // once, on another replica or the whole queue group, within the same deadline.
+        this.logger.warn(
+          `${gone ? (e as Error).message : `no responders on ${routeSubject(route)}`} for ${fn} (request ${requestId}); retrying once`,
+        );
         route = this.caller.retryRoute(record, route);
         reply = await this.caller.send(route, req.body, h, deadline).catch((e2) => {
           if (natsFailure.isNoResponders(e2))

@@ -8,6 +8,20 @@ import { ClusterView } from '../cluster/cluster-view.service';
 import { GATEWAY_CONFIG, GatewayConfig } from '../config';
 import type { InvokeRequest } from './invoke.service';
 
+/**
+ * A request was waiting on a worker that is gone (its liveness probes say so): no answer will come.
+ * Inference is safe to run again, so the caller retries it elsewhere while its deadline allows.
+ */
+export class DeviceGoneError extends Error {
+  constructor(
+    readonly device: string,
+    why: string,
+  ) {
+    super(`device ${device} is gone (${why}) while a request waited on it`);
+    this.name = 'DeviceGoneError';
+  }
+}
+
 /** Longest a non-streamed generation may take, ms. */
 const GENERATION_TIMEOUT_MS = 120_000;
 
@@ -20,6 +34,8 @@ const GENERATION_TIMEOUT_MS = 120_000;
 @Injectable()
 export class WorkerCaller {
   private readonly router: RequestRouter<string>;
+  /** Per device, how to fail the requests waiting on it when it is found gone. */
+  private readonly waiting = new Map<string, Set<(e: DeviceGoneError) => void>>();
 
   constructor(
     private readonly nats: NatsClient,
@@ -27,6 +43,11 @@ export class WorkerCaller {
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
   ) {
     this.router = new RequestRouter(new ClusterReplicaView(cluster), { policy: config.policy, random: Math.random });
+    cluster.state.onDeviceGone((device, why) => {
+      const waiters = this.waiting.get(device);
+      this.waiting.delete(device);
+      for (const fail of waiters ?? []) fail(new DeviceGoneError(device, why));
+    });
   }
 
   /** A request's deadline, epoch ms: the earlier of the client's own and arrival + the function's SLO. */
@@ -68,14 +89,30 @@ export class WorkerCaller {
     // While NATS is unreachable a request would only wait out its deadline in the client's buffer: say so now.
     const down = this.nats.health.down();
     if (down) throw new EparaError(503, `${down}; retry shortly`, { retryAfterMs: 1000 });
-    if (route.device) this.cluster.begin(route.device);
+    const device = route.device;
+    const request = this.nats.payloads.request(this.nats.nc, routeSubject(route), body, { timeout, headers: h, noMux: false });
+    if (!device) return this.deadlineOnTimeout(request, routeSubject(route));
+    this.cluster.begin(device);
+    let fail: ((e: DeviceGoneError) => void) | undefined;
+    const gone = new Promise<never>((_, reject) => (fail = reject));
+    let waiters = this.waiting.get(device);
+    if (!waiters) this.waiting.set(device, (waiters = new Set()));
+    waiters.add(fail!);
     try {
-      return await this.nats.payloads.request(this.nats.nc, routeSubject(route), body, { timeout, headers: h, noMux: false });
-    } catch (e) {
-      if (natsFailure.isTimeout(e)) throw EparaError.deadline(`no reply within the deadline (${route.device ?? routeSubject(route)})`);
-      throw e;
+      return await Promise.race([this.deadlineOnTimeout(request, device), gone]);
     } finally {
-      if (route.device) this.cluster.end(route.device);
+      waiters.delete(fail!);
+      this.cluster.end(device);
+      request.catch(() => undefined); // a request abandoned for a gone device still settles (times out) later
+    }
+  }
+
+  private async deadlineOnTimeout<T>(request: Promise<T>, where: string): Promise<T> {
+    try {
+      return await request;
+    } catch (e) {
+      if (natsFailure.isTimeout(e)) throw EparaError.deadline(`no reply within the deadline (${where})`);
+      throw e;
     }
   }
 

@@ -1,0 +1,95 @@
+import { connect, NatsConnection } from '@nats-io/transport-node';
+import { http, postJson } from './http';
+import { freePort, startNats, TestNats } from './nats-server';
+import { AppName, AppProcess } from './processes';
+import { TEST_ADMIN_KEY } from './test-keys';
+
+/** Inputs of the synthetic `add` model (buildAdd): a + b and a × b over [1, 4]. */
+export const ADD_BODY = {
+  inputs: [
+    { name: 'a', shape: [1, 4], datatype: 'FP32', data: [1, 2, 3, 4] },
+    { name: 'b', shape: [1, 4], datatype: 'FP32', data: [1, 1, 1, 1] },
+  ],
+};
+
+/**
+ * The apps as separate processes (from dist/, as in production) against a private nats-server: a
+ * worker can be SIGKILLed like a crashed device. Short periods keep tests quick; `env` adds to them.
+ */
+export class ProcessCluster {
+  readonly procs: AppProcess[] = [];
+  gatewayUrl = '';
+  client!: NatsConnection;
+  private env: Record<string, string> = {};
+
+  private constructor(readonly nats: TestNats) {}
+
+  static async start(env: Record<string, string> = {}): Promise<ProcessCluster> {
+    const c = new ProcessCluster(await startNats());
+    c.env = {
+      NATS_URL: c.nats.url,
+      EPARA_HEARTBEAT_MS: '200',
+      EPARA_PLACEMENT_PERIOD_MS: '1000',
+      EPARA_DEVICE_LOST_MS: '1500',
+      EPARA_LEADER_REFRESH_MS: '300',
+      EPARA_DEVICE_MEMORY_MB: '512',
+      EPARA_LOG_FORMAT: 'json',
+      EPARA_ADMIN_KEY: TEST_ADMIN_KEY,
+      ...env,
+    };
+    const port = await freePort();
+    await c.add('gateway', { EPARA_GATEWAY_PORT: String(port), EPARA_GATEWAY_HOST: '127.0.0.1' });
+    c.gatewayUrl = `http://127.0.0.1:${port}`;
+    c.client = await connect({ servers: c.nats.url });
+    return c;
+  }
+
+  /** Starts one more app process and waits for its "up" line. */
+  async add(app: AppName, extra: Record<string, string> = {}): Promise<AppProcess> {
+    const p = new AppProcess(app, { ...this.env, ...extra });
+    this.procs.push(p);
+    await p.waitForLog(/ up;| listening on http/);
+    return p;
+  }
+
+  /** The devices that hold a replica of `fn`, from the gateway's placement view, sorted. */
+  async replicasOf(fn: string): Promise<string[]> {
+    const placement = (await http(`${this.gatewayUrl}/v1/placement`)).json().placement as {
+      device: string;
+      assignments: { fn: string }[];
+    }[];
+    return placement
+      .filter((p) => p.assignments.some((a) => a.fn === fn))
+      .map((p) => p.device)
+      .sort();
+  }
+
+  /**
+   * Requests to `fn` over HTTP one after another (5 ms apart) until `stop()`, which resolves with every
+   * status in order; `outcomes` grows meanwhile.
+   */
+  steadyLoad(fn: string, body: unknown): { outcomes: number[]; stop(): Promise<number[]> } {
+    const outcomes: number[] = [];
+    let running = true;
+    const load = (async () => {
+      while (running) {
+        outcomes.push((await postJson(`${this.gatewayUrl}/v1/functions/${fn}/invoke`, body)).status);
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    })();
+    return {
+      outcomes,
+      stop: async () => {
+        running = false;
+        await load;
+        return outcomes;
+      },
+    };
+  }
+
+  async stop(): Promise<void> {
+    await this.client?.close();
+    for (const p of this.procs.reverse()) await p.stop();
+    await this.nats.stop();
+  }
+}
