@@ -48,6 +48,16 @@ describe('foundation: deploy → invoke over HTTP and NATS → delete, against r
     await ready('add');
   });
 
+  it('takes the spec as a file part too (curl -F spec=@spec.json), not only as a text field', async () => {
+    const form = new FormData();
+    form.set('spec', new Blob([JSON.stringify({ name: 'add-file-spec', kind: 'tensor', slo: { latencyMs: 2000 } })]), 'spec.json');
+    form.set('model', new Blob([buildAdd()]), 'model.onnx');
+    const r = await http(`${c.gatewayUrl}/v1/functions`, { method: 'POST', body: form });
+    expect(r.status).toBe(201);
+    expect(r.json().name).toBe('add-file-spec');
+    expect((await http(`${c.gatewayUrl}/v1/functions/add-file-spec`, { method: 'DELETE' })).status).toBe(204);
+  });
+
   it('invokes over HTTP with exact results and serving headers', async () => {
     const r = await postJson(`${c.gatewayUrl}/v1/functions/add/invoke`, addBody([1, 2, 3, 4], [0.5, 0.25, -1, 10]));
     expect(r.status).toBe(200);

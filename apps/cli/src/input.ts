@@ -58,11 +58,14 @@ export interface Body {
 }
 
 /**
- * A request body from `--data FILE`, `--data -` (stdin) or an inline argument. The content type comes
+ * A request body from `--data FILE`, `--data -` (stdin) or an inline argument; an inline `@FILE` (as
+ * curl writes it) is the file's bytes, `@@…` a literal text starting with `@`. The content type comes
  * from the extension, else JSON when it starts with `{` or `[`.
  */
 export async function readBody(io: CliIo, source: { data?: string; inline?: string }): Promise<Body> {
   if (source.data !== undefined && source.inline !== undefined) throw new CliError('give the body either inline or with --data, not both');
+  if (source.inline?.startsWith('@@')) source = { inline: source.inline.slice(1) };
+  else if (source.inline?.startsWith('@') && source.inline.length > 1) source = { data: source.inline.slice(1) };
   let bytes: Uint8Array;
   let contentType: string | undefined;
   if (source.data === '-') bytes = await readStdin(io);

@@ -41,6 +41,12 @@ describe(resolveCommand.name, () => {
 });
 
 describe('run without servers', () => {
+  it.each([['--version'], ['-V'], ['version']])('%s prints the version, exit 0', async (flag) => {
+    const r = await cli(flag);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^epara \d+\.\d+\.\d+ \(node \d+/);
+  });
+
   it('prints help for every command, exit 0', async () => {
     for (const argv of [['--help'], ['help'], ['deploy', '--help'], ['help', 'invoke'], ['kv', 'watch', '-h'], ['micro', '--help']]) {
       const r = await cli(...argv);

@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 /**
  * `epara`: the project's own CLI. Function authors deploy and invoke through the gateway's HTTP API;
  * operators inspect services, KV buckets, the model store and subjects straight over NATS (what
@@ -7,7 +8,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { isEparaError, parseBooleanEnv } from '@epara/contracts';
+import { EPARA_VERSION, isEparaError, parseBooleanEnv } from '@epara/contracts';
 import { parseArgs } from './args';
 import { CliError, CliIo, ExitCode, UsageError } from './cli-io';
 import { Command, CommandContext, COMMANDS } from './commands';
@@ -131,6 +132,10 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   let debug = false;
   try {
     debug = debugStacks(io.env);
+    if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V' || argv[0] === 'version')) {
+      io.out(`epara ${EPARA_VERSION} (node ${process.versions.node})`);
+      return ExitCode.Ok;
+    }
     const resolved = resolveCommand(argv);
     if (resolved.kind === 'help') {
       resolved.lines.forEach((l) => io.out(l));

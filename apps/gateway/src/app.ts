@@ -1,3 +1,4 @@
+import { EPARA_VERSION } from '@epara/contracts';
 import { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import express from 'express';
@@ -42,7 +43,7 @@ export async function startGateway(config: GatewayConfig): Promise<INestApplicat
           .setDescription(
             'Deploy and invoke AI inference functions. Routes need an API key with a scope (admin, read, invoke); see the README, "Security". NATS subjects and headers: see the README.',
           )
-          .setVersion('0.1.0'),
+          .setVersion(EPARA_VERSION),
       ).build();
       SwaggerModule.setup('docs', app, () => markRouteSecurity(SwaggerModule.createDocument(app, doc), app.get(RouteAccessCheck).routes()));
     },

@@ -7,6 +7,7 @@ export * from './subjects';
 export * from './headers';
 export * from './tensor';
 export * from './model-limits';
+export * from './version';
 export * from './prepared-request';
 export * from './inference-codec';
 export * from './records';

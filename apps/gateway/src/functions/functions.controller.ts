@@ -1,14 +1,14 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Req, Res, UploadedFile, UseInterceptors } from '@nestjs/common';
-import { FileInterceptor } from '@nestjs/platform-express';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Req, Res, UploadedFiles, UseInterceptors } from '@nestjs/common';
+import { FileFieldsInterceptor } from '@nestjs/platform-express';
 import { ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { FunctionRecord, Scope } from '@epara/contracts';
+import { EparaError, FunctionRecord, Scope } from '@epara/contracts';
 import { NeedsScope } from '@epara/nats';
 import { GenerationStreamer } from '../invoke/generation-streamer';
 import { InvokeService } from '../invoke/invoke.service';
 import { DeployService } from './deploy.service';
 import { FunctionRegistry } from './function-registry.service';
-import { ModelUploadLimit } from './model-upload-limit';
+import { ModelUploadLimit, SPEC_FIELD_BYTES } from './model-upload-limit';
 import { invokeRequestFrom, sendReply, streamEvents } from '../invoke/http-invoke';
 
 @ApiTags('functions')
@@ -25,9 +25,25 @@ export class FunctionsController {
   @NeedsScope(Scope.Admin)
   @ApiOperation({ summary: 'Deploy a function: multipart (spec JSON + model file) or a JSON spec naming a stored or bundled model' })
   @ApiConsumes('multipart/form-data', 'application/json')
-  @UseInterceptors(ModelUploadLimit, FileInterceptor('model'))
-  deploy(@Body() body: Record<string, unknown>, @UploadedFile() model?: Express.Multer.File): Promise<FunctionRecord> {
-    return this.deployer.deploy(body && 'spec' in body ? body.spec : body, model?.buffer);
+  // The spec is a text field (`-F 'spec=<spec.json'`); sent as a file (`-F spec=@spec.json`) it is read the same.
+  @UseInterceptors(
+    ModelUploadLimit,
+    FileFieldsInterceptor([
+      { name: 'model', maxCount: 1 },
+      { name: 'spec', maxCount: 1 },
+    ]),
+  )
+  deploy(
+    @Body() body: Record<string, unknown>,
+    @UploadedFiles() files: { model?: Express.Multer.File[]; spec?: Express.Multer.File[] } = {},
+  ): Promise<FunctionRecord> {
+    const specFile = files.spec?.[0];
+    if (specFile && specFile.size > SPEC_FIELD_BYTES)
+      throw EparaError.badInput(`the spec file is ${specFile.size} bytes; a spec is at most ${SPEC_FIELD_BYTES} bytes of JSON`, {
+        field: 'spec',
+      });
+    const spec = specFile ? specFile.buffer.toString('utf8') : body && 'spec' in body ? body.spec : body;
+    return this.deployer.deploy(spec, files.model?.[0]?.buffer);
   }
 
   @Get()

@@ -5,7 +5,7 @@ import { EparaError } from '@epara/contracts';
 import { GATEWAY_CONFIG, GatewayConfig } from '../config';
 
 /** Largest `spec` field of a multipart deploy (a spec is a few hundred bytes). */
-const SPEC_FIELD_BYTES = 1024 * 1024;
+export const SPEC_FIELD_BYTES = 1024 * 1024;
 /** Text fields a multipart deploy may carry besides the model file (the spec, and one spare). */
 const MAX_FIELDS = 2;
 /** Boundaries and part headers of a multipart body. */
@@ -13,7 +13,8 @@ const MULTIPART_OVERHEAD_BYTES = 64 * 1024;
 
 /** What multer may read of a deploy: one model file up to EPARA_MAX_MODEL_MB, and the spec beside it. */
 export function modelUploadLimits(maxModelBytes: number): { fileSize: number; files: number; fields: number; fieldSize: number } {
-  return { fileSize: maxModelBytes, files: 1, fields: MAX_FIELDS, fieldSize: SPEC_FIELD_BYTES };
+  // Two files: the model, and the spec when it is sent as a file (curl -F spec=@spec.json).
+  return { fileSize: maxModelBytes, files: 2, fields: MAX_FIELDS, fieldSize: SPEC_FIELD_BYTES };
 }
 
 const mib = (bytes: number) => `${+(bytes / 1024 / 1024).toFixed(1)} MiB`;

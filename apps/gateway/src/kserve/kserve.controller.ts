@@ -1,14 +1,14 @@
 import { Controller, Get, HttpException, Param, Post, Req, Res } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { Scope } from '@epara/contracts';
+import { EPARA_VERSION, Scope } from '@epara/contracts';
 import { NatsClient, NeedsScope, OpenRoute } from '@epara/nats';
 import { FunctionRegistry } from '../functions/function-registry.service';
 import { ClusterView } from '../cluster/cluster-view.service';
 import { InvokeService } from '../invoke/invoke.service';
 import { invokeRequestFrom, sendReply } from '../invoke/http-invoke';
 
-const VERSION = '0.1.0';
+const VERSION = EPARA_VERSION;
 
 /** Open Inference Protocol (KServe v2) routes, so Triton/KServe clients can call Epara functions. */
 @ApiTags('open-inference-protocol')

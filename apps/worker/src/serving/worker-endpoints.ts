@@ -1,4 +1,5 @@
 import {
+  EPARA_VERSION,
   EparaError,
   EventKind,
   EventPublisher,
@@ -17,7 +18,7 @@ import { GenerationServer } from './generation-server';
 import { RequestHandler } from './request-handler';
 import type { WorkerUnit, WorkerWanted } from './worker-unit';
 
-export const WORKER_VERSION = '0.1.0';
+export const WORKER_VERSION = EPARA_VERSION;
 
 /** What the endpoints read from the worker around them. */
 export interface EndpointContext {

@@ -19,12 +19,30 @@ export interface AppBootOptions {
   configure?: (app: INestApplication) => void | Promise<void>;
 }
 
+/** Nest's own start-up chatter (a line per module and per route): debug level, so an operator sees the app's own lines. */
+const NEST_STARTUP_CONTEXTS = new Set([
+  'InstanceLoader',
+  'RoutesResolver',
+  'RouterExplorer',
+  'NestFactory',
+  'NestApplication',
+  'NestMicroservice',
+]);
+
+class AppLogger extends ConsoleLogger {
+  override log(message: unknown, ...rest: unknown[]): void {
+    const context = rest.at(-1);
+    if (typeof context === 'string' && NEST_STARTUP_CONTEXTS.has(context)) super.debug(message, ...rest);
+    else super.log(message, ...rest);
+  }
+}
+
 /**
  * Starts a hybrid Nest app: HTTP (controllers) plus the NATS side through NatsTransport, both on the
  * app's single NATS connection. Shutdown hooks drain subscriptions, then the connection.
  */
 export async function bootApp(module: Type<unknown> | object, o: AppBootOptions): Promise<INestApplication> {
-  const logger = new ConsoleLogger(o.name, { json: o.json ?? false, logLevels: o.logLevels ?? ['log', 'warn', 'error', 'fatal'] });
+  const logger = new AppLogger(o.name, { json: o.json ?? false, logLevels: o.logLevels ?? ['log', 'warn', 'error', 'fatal'] });
   const app = await NestFactory.create(module as Type<unknown>, {
     logger,
     bufferLogs: false,
