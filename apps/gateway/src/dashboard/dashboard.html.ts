@@ -59,10 +59,10 @@ async function refresh() {
       esc(x.executionProvider) + (x.providerNote ? '<br><small>' + esc(x.providerNote) + '</small>' : ''),
       (x.memoryFreeBytes / 1e6).toFixed(0) + ' / ' + (x.memoryBytes / 1e6).toFixed(0) + ' MB',
       (x.utilization * 100).toFixed(0) + '%', x.queued, x.running,
-      x.functions.map((l) => esc(l.fn) + ' <small>' + l.mode + (l.ready ? '' : ' ' + esc(l.state || 'loading')) + ', ' + l.execMsEwma.toFixed(2) + ' ms</small>' + (l.reason ? '<br><small class="bad">' + esc(l.reason) + '</small>' : '')).join('<br>')]));
+      x.functions.map((l) => esc(l.fn) + ' <small>' + l.mode + (l.ready ? '' : ' ' + esc(l.state || 'loading')) + ', ' + (l.execMsEwma > 0 ? 'a run takes ' + (l.execMsEwma < 10 ? l.execMsEwma.toFixed(2) : l.execMsEwma.toFixed(0)) + ' ms' : 'no run yet') + '</small>' + (l.reason ? '<br><small class="bad">' + esc(l.reason) + '</small>' : '')).join('<br>')]));
     table('functions', ['name', 'kind', 'SLO', 'category → mode', 'reason', 'model'], f.functions.map((x) => [
       esc(x.name), esc(x.kind), x.slo.latencyMs + ' ms',
-      esc(x.category.sensitivity) + ' × ' + esc(x.category.footprint) + ' → <b>' + esc(x.category.mode) + '</b>' + (x.category.provisional ? ' <small>(provisional)</small>' : ''),
+      esc(x.category.sensitivity) + ' × ' + esc(x.category.footprint) + ' → <b>' + esc(x.category.mode) + '</b>' + (x.category.provisional ? ' <small>(provisional: no worker has profiled it yet)</small>' : ''),
       '<small>' + esc(x.category.reason) + '</small>', '<code>' + esc(x.model.sha256.slice(0, 12)) + '</code> ' + (x.model.sizeBytes / 1e6).toFixed(1) + ' MB']));
     table('placement', ['device', 'assignments', 'reason'], p.placement.map((x) => [esc(x.device),
       x.assignments.map((a) => esc(a.fn) + ' <small>' + a.mode + ', batch ≤ ' + a.maxBatchSize + ', delay ≤ ' + a.maxQueueDelayMs + ' ms</small>').join('<br>'),
