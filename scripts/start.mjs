@@ -141,7 +141,32 @@ async function planNats(natsUrl) {
   const monitorPort = (await freePort(BUNDLED_MONITOR_PORT)) ?? (await freePort(0));
   if (monitorPort !== BUNDLED_MONITOR_PORT)
     warn(`port ${BUNDLED_MONITOR_PORT} (nats-server monitoring in config/nats-server.conf) is in use: monitoring goes to ${monitorPort}`);
-  return { bin, port, monitorPort };
+  const wantedMqtt = Number(process.env.EPARA_MQTT_PORT ?? DEFAULT_MQTT_PORT);
+  if (!Number.isInteger(wantedMqtt) || wantedMqtt < 0 || wantedMqtt > 65535)
+    throw new ScriptError(`EPARA_MQTT_PORT=${process.env.EPARA_MQTT_PORT}: use a port number (0 turns the MQTT ingress off)`);
+  const mqttPort = wantedMqtt === 0 ? undefined : await freePort(wantedMqtt);
+  if (wantedMqtt !== 0 && mqttPort === undefined)
+    warn(`port ${wantedMqtt} is in use (another MQTT broker?): Epara's MQTT ingress stays off; set EPARA_MQTT_PORT to another port`);
+  return { bin, port, monitorPort, mqttPort };
+}
+
+/** The MQTT listener of the nats-server npm start runs (the MQTT ingress: README "MQTT topics"). */
+const DEFAULT_MQTT_PORT = 1883;
+
+/**
+ * nats-server's MQTT listener needs a server name (and JetStream). MQTT devices log in with a user and
+ * password, which the generated nkey role users cannot give: with authorization on it stays off.
+ */
+function mqttConfigLines(plan, auth) {
+  if (plan.mqttPort === undefined) return [];
+  if (auth) {
+    step('MQTT ingress off: MQTT devices log in with a password, and the generated NATS users are nkeys (EPARA_AUTH=off turns it on)');
+    return [];
+  }
+  step(
+    `MQTT ingress on 127.0.0.1:${plan.mqttPort}: devices publish on epara/v1/mqtt/<fn>/<client>, answers on epara/v1/reply/<client>/<fn>`,
+  );
+  return ['server_name: "epara-local"', `mqtt {\n  listen: "127.0.0.1:${plan.mqttPort}"\n}`];
 }
 
 /** Uses the planned server, or starts the bundled nats-server; returns how the banner describes it. */
@@ -252,6 +277,7 @@ function prepareNatsSecurity(settings, plan) {
     'include "../config/nats-server.conf"',
   ];
   if (credentials) lines.push('include "credentials/auth.conf"');
+  lines.push(...mqttConfigLines(plan, settings.auth));
   if (tls)
     lines.push(
       `tls {\n  cert_file: ${JSON.stringify(tls.serverCert)}\n  key_file: ${JSON.stringify(tls.serverKey)}\n  ca_file: ${JSON.stringify(tls.ca)}\n  timeout: 2\n}`,

@@ -42,6 +42,8 @@ export interface TestNats {
   port: number;
   /** The server's process id (benchmarks pin it to a CPU). */
   pid?: number;
+  /** With `mqtt`: the port of the server's MQTT listener. */
+  mqttPort?: number;
   /** Stops the server as an outage would; `up` starts it again on the same port with the same JetStream store. */
   down(): Promise<void>;
   up(): Promise<void>;
@@ -66,6 +68,8 @@ export interface NatsServerOptions {
    * a client certificate signed by the CA (`verify: true`), which clientEnv then includes.
    */
   tls?: boolean | 'mutual';
+  /** The server's MQTT listener on a free port (`mqttPort`); it needs a server name and JetStream. */
+  mqtt?: boolean;
 }
 
 /** Makes the local CA and certificates with scripts/gen-tls.mjs (what `EPARA_TLS=on npm start` uses). */
@@ -90,6 +94,8 @@ export async function startNats(opts: NatsServerOptions = {}): Promise<TestNats>
   const tls = opts.tls ? generateTls(join(dir, 'tls')) : undefined;
   const lines = [`listen: 127.0.0.1:${port}`, `max_payload: ${opts.maxPayload ?? '8MB'}`, `jetstream { store_dir: "${dir}/js" }`];
   if (credentials) lines.push('include "credentials/auth.conf"');
+  const mqttPort = opts.mqtt ? await freePort() : undefined;
+  if (mqttPort) lines.push(`server_name: epara-test-${port}`, `mqtt { listen: 127.0.0.1:${mqttPort} }`);
   const verify = opts.tls === 'mutual' ? ', verify: true' : '';
   if (tls) lines.push(`tls { cert_file: "${tls.serverCert}", key_file: "${tls.serverKey}", ca_file: "${tls.ca}", timeout: 2${verify} }`);
   writeFileSync(conf, `${lines.join('\n')}\n`);
@@ -127,6 +133,7 @@ export async function startNats(opts: NatsServerOptions = {}): Promise<TestNats>
   return {
     url,
     port,
+    mqttPort,
     pid: proc.pid,
     down: () => kill(proc),
     up: async () => {

@@ -27,6 +27,7 @@ import { KserveController } from './kserve/kserve.controller';
 import { SplitInvoker } from './invoke/split-invoker';
 import { AsyncController } from './async/async.controller';
 import { AsyncService } from './async/async.service';
+import { MqttService } from './mqtt/mqtt.service';
 
 @Module({})
 export class GatewayModule {
@@ -78,6 +79,7 @@ export class GatewayModule {
         GenerationStreamer,
         SplitInvoker,
         AsyncService,
+        MqttService,
         GatewayMetrics,
       ],
     };

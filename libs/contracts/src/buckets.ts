@@ -15,4 +15,8 @@ export const ObjectBucket = {
   /** Message bodies over the NATS max payload, by a unique key, each read once (`Epara-Payload-Ref`). */
   Payloads: 'epara_payloads',
 } as const;
-export const Stream = { Async: 'EPARA_ASYNC' } as const;
+export const Stream = {
+  Async: 'EPARA_ASYNC',
+  /** Requests MQTT devices publish (`epara/v1/mqtt/<fn>/<client>`), kept until a gateway has answered them. */
+  Mqtt: 'EPARA_MQTT',
+} as const;

@@ -8,6 +8,7 @@ export * from './headers';
 export * from './tensor';
 export * from './model-limits';
 export * from './version';
+export * from './mqtt';
 export * from './prepared-request';
 export * from './inference-codec';
 export * from './records';

@@ -9,7 +9,7 @@ export function isValidName(value: string): boolean {
 }
 
 /** Throws EparaError(400) unless `value` can stand as one subject token (and one KV key). */
-export function token(what: 'function' | 'device' | 'event', value: string): string {
+export function token(what: 'function' | 'device' | 'event' | 'client', value: string): string {
   if (typeof value !== 'string' || !isValidName(value)) {
     throw EparaError.badInput(
       `invalid ${what} name ${JSON.stringify(value)}: use 1-63 characters of a-z, 0-9, '-' and '_', starting with a letter or digit`,
@@ -33,6 +33,15 @@ export const subjects = {
   /** Durable invocations, captured by the JetStream stream `EPARA_ASYNC`. */
   async: (fn: string) => `${PREFIX}.async.${token('function', fn)}`,
   asyncAny: `${PREFIX}.async.>`,
+  /**
+   * An MQTT device's request: the NATS server's MQTT listener maps topic `epara/v1/mqtt/<fn>/<client>`
+   * to this subject; the stream `EPARA_MQTT` keeps it until a gateway answered.
+   */
+  mqtt: (fn: string, client: string) => `${PREFIX}.mqtt.${token('function', fn)}.${token('client', client)}`,
+  mqttAny: `${PREFIX}.mqtt.>`,
+  /** Where the answer to an MQTT request goes: MQTT topic `epara/v1/reply/<client>/<fn>`. */
+  mqttReply: (client: string, fn: string) => `${PREFIX}.reply.${token('client', client)}.${token('function', fn)}`,
+  mqttReplyAny: `${PREFIX}.reply.>`,
   /** Cancels a running generation on a device (body: `{"requestId"}`): the client left. */
   cancel: (device: string) => `${PREFIX}.cancel.${token('device', device)}`,
   /** A worker answers here at once (empty reply): gateways and the scheduler probe it to notice a dead worker in well under a second. */

@@ -8,6 +8,7 @@ export * from './services-adapter';
 export { watchKv } from './kv-watch';
 export type { KvWatch } from './kv-watch';
 export * from './large-payloads';
+export * from './work-queue';
 export * from './kv-mirror';
 export * from './cluster-state';
 export * from './rpc-passthrough.filter';

@@ -159,6 +159,26 @@ export class NatsClient implements OnApplicationShutdown {
     }
   }
 
+  /**
+   * Stream `EPARA_MQTT`: requests of MQTT devices (`epara.v1.mqtt.<fn>.<client>`, from the server's MQTT
+   * listener), each consumed once (work queue), kept an hour at most. Created when missing.
+   */
+  async ensureMqttStream(): Promise<void> {
+    const jsm = await this.jsm();
+    try {
+      await jsm.streams.info(Stream.Mqtt);
+    } catch {
+      await jsm.streams.add({
+        name: Stream.Mqtt,
+        subjects: [subjects.mqttAny],
+        retention: RetentionPolicy.Workqueue,
+        storage: StorageType.File,
+        max_age: nanos(3_600_000),
+        description: 'Epara requests from MQTT devices (epara/v1/mqtt/<fn>/<client>), answered on epara/v1/reply/<client>/<fn>',
+      });
+    }
+  }
+
   /** Creates every bucket up front, so a missing JetStream fails at start with a clear message. */
   async ensureBuckets(): Promise<void> {
     try {
@@ -167,6 +187,7 @@ export class NatsClient implements OnApplicationShutdown {
         this.modelStore(),
         this.payloadStore(),
         this.ensureAsyncStream(),
+        this.ensureMqttStream(),
       ]);
     } catch (e) {
       throw new Error(

@@ -1,8 +1,8 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { AckPolicy, ConsumerMessages, JsMsg } from '@nats-io/jetstream';
-import { headers as natsHeaders, nanos, nuid } from '@nats-io/transport-node';
+import { JsMsg } from '@nats-io/jetstream';
+import { headers as natsHeaders, nuid } from '@nats-io/transport-node';
 import { Bucket, EparaError, Header, isJson, MediaType, Stream, subjects, token } from '@epara/contracts';
-import { decodeJson, JsonDecodeError, NatsClient } from '@epara/nats';
+import { consumeWorkQueue, decodeJson, JsonDecodeError, NatsClient, WorkQueueConsumer } from '@epara/nats';
 import { GATEWAY_CONFIG, GatewayConfig } from '../config';
 import { FunctionRegistry } from '../functions/function-registry.service';
 import { InvokeRequest, InvokeService } from '../invoke/invoke.service';
@@ -48,8 +48,7 @@ export interface AsyncRequestRecord {
 export class AsyncService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(AsyncService.name);
   private requests!: RequestRepository;
-  private messages?: ConsumerMessages;
-  private inflight = new Set<Promise<void>>();
+  private queue?: WorkQueueConsumer;
   private readonly callbacks: CallbackSender;
 
   constructor(
@@ -63,25 +62,16 @@ export class AsyncService implements OnApplicationBootstrap, OnApplicationShutdo
 
   async onApplicationBootstrap(): Promise<void> {
     this.requests = new RequestRepository(await this.nats.kv(Bucket.Requests));
-    const jsm = await this.nats.jsm();
-    await jsm.consumers
-      .add(Stream.Async, { durable_name: CONSUMER, ack_policy: AckPolicy.Explicit, ack_wait: nanos(120_000), max_deliver: MAX_DELIVER })
-      .catch(() => undefined);
-    const consumer = await this.nats.js.consumers.get(Stream.Async, CONSUMER);
-    this.messages = await consumer.consume({ max_messages: CONCURRENCY });
-    (async () => {
-      for await (const m of this.messages!) {
-        const p = this.process(m).catch((e) => this.logger.error(`async invocation ${m.seq} failed: ${(e as Error).stack}`));
-        this.inflight.add(p);
-        void p.finally(() => this.inflight.delete(p));
-        while (this.inflight.size >= CONCURRENCY) await Promise.race(this.inflight);
-      }
-    })().catch((e) => this.logger.error(`async consumer stopped: ${(e as Error).message}`));
+    this.queue = await consumeWorkQueue(
+      this.nats,
+      { stream: Stream.Async, durable: CONSUMER, ackWaitMs: 120_000, maxDeliver: MAX_DELIVER, concurrency: CONCURRENCY },
+      (m) => this.process(m),
+      this.logger,
+    );
   }
 
   async onApplicationShutdown(): Promise<void> {
-    this.messages?.stop();
-    await Promise.allSettled([...this.inflight]);
+    await this.queue?.stop();
   }
 
   async submit(fn: string, req: InvokeRequest, requestedCallback?: string): Promise<AsyncRequestRecord> {

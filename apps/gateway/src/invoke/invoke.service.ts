@@ -65,7 +65,7 @@ export class InvokeService {
   }
 
   /** HTTP and relayed NATS invocations: the gateway waits for the worker's reply. */
-  async invoke(fn: string, req: InvokeRequest, transport: 'http' | 'nats'): Promise<InvokeReply> {
+  async invoke(fn: string, req: InvokeRequest, transport: 'http' | 'nats' | 'mqtt'): Promise<InvokeReply> {
     const arrival = Date.now();
     let outcome = 'ok';
     try {

@@ -57,7 +57,7 @@ const objectStream = (bucket: string) => `OBJ_${bucket}`;
 const KV_BUCKETS: string[] = Object.values(Bucket);
 /** What an operator may read: every KV bucket but the API keys. */
 const OPERATOR_BUCKETS = KV_BUCKETS.filter((b) => b !== API_KEYS_BUCKET);
-const ALL_STREAMS = [...KV_BUCKETS.map(kvStream), ...Object.values(ObjectBucket).map(objectStream), Stream.Async];
+const ALL_STREAMS = [...KV_BUCKETS.map(kvStream), ...Object.values(ObjectBucket).map(objectStream), ...Object.values(Stream)];
 
 /** Starting an app: account info, and each stream looked up (created when missing: any app may start first). */
 const bootstrapApi = (streams: readonly string[]) => ['$JS.API.INFO', ...streams.map((s) => `$JS.API.STREAM.INFO.${s}`)];
@@ -128,12 +128,13 @@ function roleGrants(role: NatsRole): Grants {
             subjects.liveAny,
             subjects.eventAny,
             subjects.asyncAny,
-            `$JS.API.CONSUMER.DURABLE.CREATE.${Stream.Async}.>`,
-            `$JS.ACK.${Stream.Async}.>`,
+            // The work queues gateways take from: durable invocations, and MQTT devices' requests (answered on epara.v1.reply.>).
+            ...[Stream.Async, Stream.Mqtt].flatMap((s) => [`$JS.API.CONSUMER.DURABLE.CREATE.${s}.>`, `$JS.ACK.${s}.>`]),
+            subjects.mqttReplyAny,
           ],
           subscribe: [subjects.invokeAny, subjects.stateAny, subjects.eventAny],
         },
-        { publish: readApi(Stream.Async), subscribe: [] },
+        { publish: [...readApi(Stream.Async), ...readApi(Stream.Mqtt)], subscribe: [] },
         kvWrite(Bucket.Functions),
         kvWrite(Bucket.Requests),
         kvWrite(API_KEYS_BUCKET),
