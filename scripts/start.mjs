@@ -4,7 +4,7 @@
 // EPARA_WORKERS workers as child processes with prefixed logs, deploys the demo functions and prints how
 // to call them. Ctrl-C / SIGTERM stops everything it started. See docs/operations-scripts.md.
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { relative } from 'node:path';
 import {
@@ -282,6 +282,7 @@ function prepareNatsSecurity(settings, plan) {
     lines.push(
       `tls {\n  cert_file: ${JSON.stringify(tls.serverCert)}\n  key_file: ${JSON.stringify(tls.serverKey)}\n  ca_file: ${JSON.stringify(tls.ca)}\n  timeout: 2\n}`,
     );
+  mkdirSync(fromRoot('.epara'), { recursive: true }); // a first start with EPARA_AUTH=off has made nothing there yet
   writeFileSync(fromRoot(SECURED_CONFIG), `${lines.join('\n')}\n`, { mode: 0o600 });
   const tlsEnv = tls ? { NATS_TLS_CA: tls.ca } : {};
   return {
