@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { loadGatewayConfig } from './config';
 
 describe(loadGatewayConfig.name, () => {
@@ -41,5 +44,40 @@ describe(loadGatewayConfig.name, () => {
         'EPARA_CALLBACK_ALLOW_HOSTS="http://x" (EPARA_CALLBACK_ALLOW_HOSTS: "http://x" is not a host, host:port, *.domain or *.domain:port entry (comma-separated, no scheme or path))',
     );
     expect(() => loadGatewayConfig({ EPARA_GATEWAY_PORT: 'NaN' })).toThrow('EPARA_GATEWAY_PORT must be an integer from 0 to 65535');
+  });
+
+  describe('the admin key', () => {
+    const key = 'epk_' + 'k'.repeat(43);
+    let dir: string;
+    beforeAll(() => (dir = mkdtempSync(join(tmpdir(), 'epara-admin-key-'))));
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+    const keyFile = (name: string, text: string) => {
+      const path = join(dir, name);
+      writeFileSync(path, text, { mode: 0o600 });
+      return path;
+    };
+
+    it('comes from EPARA_ADMIN_KEY, or from the file EPARA_ADMIN_KEY_FILE names (a container secret), trimmed', () => {
+      expect(loadGatewayConfig({ EPARA_ADMIN_KEY: ` ${key} ` }).adminKey).toBe(key);
+      expect(loadGatewayConfig({ EPARA_ADMIN_KEY_FILE: keyFile('admin.key', `${key}\n`) }).adminKey).toBe(key);
+      expect(loadGatewayConfig({ EPARA_ADMIN_KEY: '', EPARA_ADMIN_KEY_FILE: '' }).adminKey).toBeUndefined();
+    });
+
+    it('refuses both at once, a missing or empty file and a short key, without repeating the key', () => {
+      const path = keyFile('both.key', key);
+      expect(() => loadGatewayConfig({ EPARA_ADMIN_KEY: key, EPARA_ADMIN_KEY_FILE: path })).toThrow(
+        'set EPARA_ADMIN_KEY or EPARA_ADMIN_KEY_FILE, not both',
+      );
+      const missing = join(dir, 'missing.key');
+      expect(() => loadGatewayConfig({ EPARA_ADMIN_KEY_FILE: missing })).toThrow(`EPARA_ADMIN_KEY_FILE=${missing} cannot be read: ENOENT`);
+      const empty = keyFile('empty.key', '\n');
+      expect(() => loadGatewayConfig({ EPARA_ADMIN_KEY_FILE: empty })).toThrow(`EPARA_ADMIN_KEY_FILE=${empty} is empty`);
+      const short = keyFile('short.key', 'short-secret\n');
+      expect(() => loadGatewayConfig({ EPARA_ADMIN_KEY_FILE: short })).toThrow(
+        `EPARA_ADMIN_KEY_FILE=${short} holds a key of 12 characters: use at least 24`,
+      );
+      expect(() => loadGatewayConfig({ EPARA_ADMIN_KEY: 'short-secret' })).toThrow('EPARA_ADMIN_KEY holds a key of 12 characters');
+      expect(() => loadGatewayConfig({ EPARA_ADMIN_KEY: 'short-secret' })).not.toThrow(/short-secret/);
+    });
   });
 });

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { IsOptional, IsString, IsIn } from 'class-validator';
 import { POLICY_NAMES, PolicyName, servingPolicy, ServingPolicy } from '@epara/policy';
 import { NatsSecurity, natsSecurityFromEnv } from '@epara/nats/security';
@@ -70,6 +71,15 @@ export class GatewayEnv extends CommonEnv {
   @IsOptional()
   @IsString()
   EPARA_ADMIN_KEY?: string;
+
+  /**
+   * The admin key read from a file instead (a container secret, `/run/secrets/…`), so that the key is not
+   * in the environment that `docker inspect` and child processes see. Not together with EPARA_ADMIN_KEY.
+   */
+  @IsOptional()
+  @IsString()
+  EPARA_ADMIN_KEY_FILE?: string;
+
   /** HTTPS: the certificate (PEM, the chain after it) and its private key; both or neither. Default: plain HTTP. */
   @IsOptional()
   @IsString()
@@ -112,6 +122,32 @@ export interface GatewayConfig {
   https?: { certFile: string; keyFile: string };
 }
 
+/** The admin key from EPARA_ADMIN_KEY or the file EPARA_ADMIN_KEY_FILE names (one of them), or undefined. */
+function readAdminKey(e: GatewayEnv): string | undefined {
+  const file = e.EPARA_ADMIN_KEY_FILE?.trim() || undefined;
+  const inline = e.EPARA_ADMIN_KEY?.trim() || undefined;
+  if (file !== undefined && inline !== undefined)
+    throw new Error('set EPARA_ADMIN_KEY or EPARA_ADMIN_KEY_FILE, not both: they would name two admin keys');
+  let key = inline;
+  let source = 'EPARA_ADMIN_KEY';
+  if (file !== undefined) {
+    source = `EPARA_ADMIN_KEY_FILE=${file}`;
+    try {
+      key = readFileSync(file, 'utf8').trim() || undefined;
+    } catch (err) {
+      throw new Error(`${source} cannot be read: ${(err as Error).message}`, { cause: err });
+    }
+    if (key === undefined)
+      throw new Error(`${source} is empty: write the admin key into it (at least ${MIN_ADMIN_KEY_LENGTH} random characters)`);
+  }
+  // The value is a secret: the message says what is wrong without repeating it.
+  if (key !== undefined && key.length < MIN_ADMIN_KEY_LENGTH)
+    throw new Error(
+      `${source} holds a key of ${key.length} characters: use at least ${MIN_ADMIN_KEY_LENGTH} random ones (npm start writes one to .epara/credentials/admin.key)`,
+    );
+  return key;
+}
+
 export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
   const e = loadEnv(GatewayEnv, env);
   if (e.EPARA_ADMISSION_PERCENT > 0 && e.EPARA_ADMISSION_PERCENT < 100) {
@@ -119,12 +155,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
       `EPARA_ADMISSION_PERCENT=${e.EPARA_ADMISSION_PERCENT}: use 0 (throttle off) or 100–1000 (forward up to that percentage of what the workers accept)`,
     );
   }
-  const adminKey = e.EPARA_ADMIN_KEY?.trim() || undefined;
-  // The value is a secret: the message says what is wrong without repeating it.
-  if (adminKey !== undefined && adminKey.length < MIN_ADMIN_KEY_LENGTH)
-    throw new Error(
-      `EPARA_ADMIN_KEY is ${adminKey.length} characters: use at least ${MIN_ADMIN_KEY_LENGTH} random ones (npm start writes one to .epara/credentials/admin.key)`,
-    );
+  const adminKey = readAdminKey(e);
   const certFile = e.EPARA_HTTPS_CERT?.trim() || undefined;
   const keyFile = e.EPARA_HTTPS_KEY?.trim() || undefined;
   if ((certFile === undefined) !== (keyFile === undefined)) {
