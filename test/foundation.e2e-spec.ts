@@ -280,6 +280,13 @@ describe('foundation: deploy → invoke over HTTP and NATS → delete, against r
     expect(meta.inputs[0]).toEqual({ name: 'a', datatype: 'FP32', shape: [-1, 4] });
     const infer = await postJson(`${c.gatewayUrl}/v2/models/add/infer`, addBody([1, 2, 3, 4], [1, 2, 3, 4]));
     expect(infer.json().outputs[0].data).toEqual([2, 4, 6, 8]);
+    // Errors in the protocol's own shape, {"error": "<string>"}, as Triton and KServe clients read them.
+    const missing = await http(`${c.gatewayUrl}/v2/models/nope`);
+    expect(missing.status).toBe(404);
+    expect(missing.json()).toEqual({ error: expect.stringMatching(/"nope" is not deployed/) });
+    const bad = await postJson(`${c.gatewayUrl}/v2/models/add/infer`, { inputs: 'x' });
+    expect(bad.status).toBe(400);
+    expect(typeof bad.json().error).toBe('string');
   });
 
   it('deletes a function: it answers 404 afterwards and workers unload it', async () => {

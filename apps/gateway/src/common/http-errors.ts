@@ -25,14 +25,16 @@ export function toHttpError(e: unknown): EparaError {
 }
 
 /**
- * Key refusals on the Open Inference Protocol routes answer in that protocol's error shape,
- * `{"error": "<message>"}`, which Triton and KServe clients read; /v1 keeps Epara's.
+ * Errors on the Open Inference Protocol routes answer in that protocol's shape, `{"error": "<message>"}`,
+ * which Triton and KServe clients read (the status code carries the rest); /v1 keeps Epara's richer one.
  */
-const isOpenInferenceAuthError = (req: Request, err: EparaError) =>
-  (err.code === 401 || err.code === 403) && (req.path === '/v2' || req.path.startsWith('/v2/'));
+const isOpenInferenceRoute = (req: Request) => {
+  const path = req.path ?? req.url ?? '';
+  return path === '/v2' || path.startsWith('/v2/');
+};
 
 function send(res: Response, err: EparaError, req?: Request): void {
-  const body: ErrorBody | { error: string } = req && isOpenInferenceAuthError(req, err) ? { error: err.message } : err.toBody();
+  const body: ErrorBody | { error: string } = req && isOpenInferenceRoute(req) ? { error: err.message } : err.toBody();
   const retryAfter = retryAfterSeconds(err);
   if (retryAfter !== undefined) res.setHeader(Header.RetryAfter, String(retryAfter));
   if (err.code === 401) res.setHeader(WWW_AUTHENTICATE, 'Bearer realm="epara"');
