@@ -280,6 +280,13 @@ describe('foundation: deploy → invoke over HTTP and NATS → delete, against r
     expect(meta.inputs[0]).toEqual({ name: 'a', datatype: 'FP32', shape: [-1, 4] });
     const infer = await postJson(`${c.gatewayUrl}/v2/models/add/infer`, addBody([1, 2, 3, 4], [1, 2, 3, 4]));
     expect(infer.json().outputs[0].data).toEqual([2, 4, 6, 8]);
+    const v1 = await postJson(`${c.gatewayUrl}/v2/models/add/versions/1/infer`, addBody([1, 2, 3, 4], [1, 2, 3, 4]));
+    expect(v1.json().outputs[0].data).toEqual([2, 4, 6, 8]);
+    expect((await http(`${c.gatewayUrl}/v2/models/add/versions/1`)).json().versions).toEqual(['1']);
+    expect((await http(`${c.gatewayUrl}/v2/models/add/versions/1/ready`)).status).toBe(200);
+    const v2 = await http(`${c.gatewayUrl}/v2/models/add/versions/2`);
+    expect(v2.status).toBe(404);
+    expect(v2.json().error).toMatch(/no version "2"/);
     // Errors in the protocol's own shape, {"error": "<string>"}, as Triton and KServe clients read them.
     const missing = await http(`${c.gatewayUrl}/v2/models/nope`);
     expect(missing.status).toBe(404);

@@ -15,7 +15,12 @@ import { GatewayModule } from './gateway.module';
  * Routes whose body is passed on as raw bytes (tensors, msgpack, images), up to EPARA_MAX_BODY_MB: bodies
  * over the NATS max payload travel through the object store.
  */
-const RAW_BODY_ROUTES = ['/v1/functions/:name/invoke', '/v1/functions/:name/async', '/v2/models/:name/infer'];
+const RAW_BODY_ROUTES = [
+  '/v1/functions/:name/invoke',
+  '/v1/functions/:name/async',
+  '/v2/models/:name/infer',
+  '/v2/models/:name/versions/:version/infer',
+];
 
 export async function startGateway(config: GatewayConfig): Promise<INestApplication> {
   const registry = createRegistry('gateway');

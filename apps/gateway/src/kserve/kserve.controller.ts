@@ -1,7 +1,7 @@
 import { Controller, Get, HttpException, Param, Post, Req, Res } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { EPARA_VERSION, Scope } from '@epara/contracts';
+import { EPARA_VERSION, EparaError, Scope } from '@epara/contracts';
 import { NatsClient, NeedsScope, OpenRoute } from '@epara/nats';
 import { FunctionRegistry } from '../functions/function-registry.service';
 import { ClusterView } from '../cluster/cluster-view.service';
@@ -9,6 +9,8 @@ import { InvokeService } from '../invoke/invoke.service';
 import { invokeRequestFrom, sendReply } from '../invoke/http-invoke';
 
 const VERSION = EPARA_VERSION;
+/** Each function serves one model: version "1" of the protocol's `versions`. */
+const MODEL_VERSION = '1';
 
 /** Open Inference Protocol (KServe v2) routes, so Triton/KServe clients can call Epara functions. */
 @ApiTags('open-inference-protocol')
@@ -43,14 +45,14 @@ export class KserveController {
     return { ready: true };
   }
 
-  @Get('models/:name')
+  @Get(['models/:name', 'models/:name/versions/:version'])
   @NeedsScope(Scope.Read)
-  model(@Param('name') name: string) {
-    const r = this.registry.get(name);
+  model(@Param('name') name: string, @Param('version') version?: string) {
+    const r = this.versioned(name, version);
     const dims = (shape: (number | string)[]) => shape.map((d) => (typeof d === 'number' ? d : -1));
     return {
       name: r.name,
-      versions: ['1'],
+      versions: [MODEL_VERSION],
       platform: 'onnxruntime_onnx',
       inputs: r.model.inputs.map((t) => ({ name: t.name, datatype: t.datatype, shape: dims(t.shape) })),
       outputs: r.model.outputs.map((t) => ({ name: t.name, datatype: t.datatype, shape: dims(t.shape) })),
@@ -59,16 +61,25 @@ export class KserveController {
   }
 
   /** Ready when at least one replica has the model loaded and reports it ready. */
-  @Get('models/:name/ready')
+  @Get(['models/:name/ready', 'models/:name/versions/:version/ready'])
   @NeedsScope(Scope.Read)
-  modelReady(@Param('name') name: string) {
-    if (!this.cluster.isReady(this.registry.get(name))) throw new HttpException({ name, ready: false }, 503);
+  modelReady(@Param('name') name: string, @Param('version') version?: string) {
+    if (!this.cluster.isReady(this.versioned(name, version))) throw new HttpException({ name, ready: false }, 503);
     return { name, ready: true };
   }
 
-  @Post('models/:name/infer')
+  @Post(['models/:name/infer', 'models/:name/versions/:version/infer'])
   @NeedsScope(Scope.Invoke)
-  async infer(@Param('name') name: string, @Req() req: Request, @Res() res: Response): Promise<void> {
+  async infer(@Param('name') name: string, @Req() req: Request, @Res() res: Response, @Param('version') version?: string): Promise<void> {
+    this.versioned(name, version);
     sendReply(res, await this.invoker.invoke(name, invokeRequestFrom(req), 'http'));
+  }
+
+  /** A function is one model version, "1" (what `versions` lists); another version is a 404. */
+  private versioned(name: string, version: string | undefined) {
+    const r = this.registry.get(name);
+    if (version !== undefined && version !== MODEL_VERSION)
+      throw EparaError.notFound(`model "${name}" has no version "${version}" (versions: ${MODEL_VERSION})`, { function: name });
+    return r;
   }
 }
