@@ -296,6 +296,55 @@ describe('foundation: deploy → invoke over HTTP and NATS → delete, against r
     expect(typeof bad.json().error).toBe('string');
   });
 
+  it('speaks the binary tensor data extension as tritonclient sends it (JSON header + raw bytes, no content type)', async () => {
+    const f32 = (xs: number[]) => Buffer.from(new Float32Array(xs).buffer);
+    const request = (header: object, ...tensors: Buffer[]) => {
+      const h = Buffer.from(JSON.stringify(header));
+      return http(`${c.gatewayUrl}/v2/models/add/infer`, {
+        method: 'POST',
+        headers: { 'Inference-Header-Content-Length': String(h.byteLength) },
+        body: Buffer.concat([h, ...tensors]),
+      });
+    };
+    const inputs = [
+      { name: 'a', shape: [1, 4], datatype: 'FP32', parameters: { binary_data_size: 16 } },
+      { name: 'b', shape: [1, 4], datatype: 'FP32', parameters: { binary_data_size: 16 } },
+    ];
+    const r = await request(
+      {
+        inputs,
+        outputs: [
+          { name: 'sum', parameters: { binary_data: true } },
+          { name: 'prod', parameters: { binary_data: false } },
+        ],
+      },
+      f32([1, 2, 3, 4]),
+      f32([10, 20, 30, 40]),
+    );
+    expect(r.status).toBe(200);
+    const headerLength = Number(r.headers.get('inference-header-content-length'));
+    const header = JSON.parse(r.body.subarray(0, headerLength).toString());
+    expect(header.model_name).toBe('add');
+    expect(header.outputs).toEqual([
+      { name: 'sum', datatype: 'FP32', shape: [1, 4], parameters: { binary_data_size: 16 } },
+      { name: 'prod', datatype: 'FP32', shape: [1, 4], data: [10, 40, 90, 160] },
+    ]);
+    expect(r.body.subarray(headerLength).equals(f32([11, 22, 33, 44]))).toBe(true); // byte for byte
+    // No outputs named, binary_data_output: every output in binary, in the model's order.
+    const all = await request({ inputs, parameters: { binary_data_output: true } }, f32([1, 1, 1, 1]), f32([2, 2, 2, 2]));
+    const n = Number(all.headers.get('inference-header-content-length'));
+    expect(JSON.parse(all.body.subarray(0, n).toString()).outputs.map((o: { name: string }) => o.name)).toEqual(['sum', 'prod']);
+    expect(all.body.subarray(n).equals(Buffer.concat([f32([3, 3, 3, 3]), f32([2, 2, 2, 2])]))).toBe(true);
+    // A header length that does not fit: 400 in the protocol's error shape.
+    const bad = await http(`${c.gatewayUrl}/v2/models/add/infer`, {
+      method: 'POST',
+      headers: { 'Inference-Header-Content-Length': '9999' },
+      body: f32([1]),
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.json().error).toMatch(/Inference-Header-Content-Length is 9999/);
+  });
+
   it('deletes a function: it answers 404 afterwards and workers unload it', async () => {
     expect((await http(`${c.gatewayUrl}/v1/functions/mlp`, { method: 'DELETE' })).status).toBe(204);
     expect((await postJson(`${c.gatewayUrl}/v1/functions/mlp/invoke`, {})).status).toBe(404);

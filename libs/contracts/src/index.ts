@@ -9,6 +9,7 @@ export * from './tensor';
 export * from './model-limits';
 export * from './version';
 export * from './mqtt';
+export * from './binary-tensor-data';
 export * from './prepared-request';
 export * from './inference-codec';
 export * from './records';

@@ -1,7 +1,15 @@
 import { Controller, Get, HttpException, Param, Post, Req, Res } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { EPARA_VERSION, EparaError, Scope } from '@epara/contracts';
+import {
+  binaryRequestToMsgpack,
+  EPARA_VERSION,
+  EparaError,
+  INFERENCE_HEADER_CONTENT_LENGTH,
+  MediaType,
+  msgpackResultToBinary,
+  Scope,
+} from '@epara/contracts';
 import { NatsClient, NeedsScope, OpenRoute } from '@epara/nats';
 import { FunctionRegistry } from '../functions/function-registry.service';
 import { ClusterView } from '../cluster/cluster-view.service';
@@ -72,7 +80,16 @@ export class KserveController {
   @NeedsScope(Scope.Invoke)
   async infer(@Param('name') name: string, @Req() req: Request, @Res() res: Response, @Param('version') version?: string): Promise<void> {
     this.versioned(name, version);
-    sendReply(res, await this.invoker.invoke(name, invokeRequestFrom(req), 'http'));
+    const request = invokeRequestFrom(req);
+    const headerLength = req.headers[INFERENCE_HEADER_CONTENT_LENGTH.toLowerCase()];
+    if (headerLength === undefined) return sendReply(res, await this.invoker.invoke(name, request, 'http'));
+    // The binary tensor data extension (tritonclient's default): raw bytes both ways, through msgpack to the worker.
+    const { body, binaryOutputs } = binaryRequestToMsgpack(request.body, Number(headerLength));
+    const reply = await this.invoker.invoke(name, { ...request, body, contentType: MediaType.Msgpack, accept: MediaType.Msgpack }, 'http');
+    const answer = msgpackResultToBinary(reply.body, binaryOutputs);
+    for (const [k, v] of Object.entries(reply.headers)) res.setHeader(k, v);
+    res.setHeader(INFERENCE_HEADER_CONTENT_LENGTH, String(answer.headerLength));
+    res.status(200).type(MediaType.OctetStream).send(answer.body);
   }
 
   /** A function is one model version, "1" (what `versions` lists); another version is a 404. */
