@@ -2,7 +2,7 @@ import { headers as natsHeaders } from '@nats-io/transport-node';
 import * as ort from 'onnxruntime-node';
 import { decodeResultTensors, encodeTensorsMsgpack } from '@epara/contracts';
 import { askMicroServices } from '@epara/nats';
-import { buildAdd, buildMlp } from '@epara/runtime';
+import { buildAdd, buildHalfAdd, buildMlp } from '@epara/runtime';
 import { startCluster, TestCluster, waitFor } from './support/cluster';
 import { deployMultipart, http, postJson } from './support/http';
 
@@ -343,6 +343,30 @@ describe('foundation: deploy → invoke over HTTP and NATS → delete, against r
     });
     expect(bad.status).toBe(400);
     expect(bad.json().error).toMatch(/Inference-Header-Content-Length is 9999/);
+  });
+
+  it('serves an FP16 model: JSON numbers in, half-precision results out, and raw FP16 bits over msgpack', async () => {
+    expect((await deployMultipart(c.gatewayUrl, { name: 'half', kind: 'tensor', slo: { latencyMs: 2000 } }, buildHalfAdd())).status).toBe(
+      201,
+    );
+    await ready('half');
+    const rec = (await http(`${c.gatewayUrl}/v1/functions/half`)).json();
+    expect(rec.model.inputs[0]).toMatchObject({ name: 'x', datatype: 'FP16' });
+    const r = await postJson(`${c.gatewayUrl}/v1/functions/half/invoke`, {
+      inputs: [{ name: 'x', shape: [1, 4], datatype: 'FP16', data: [1, 2.5, -3, 0.1] }],
+    });
+    expect(r.status).toBe(200);
+    expect(r.json().outputs[0]).toMatchObject({ name: 'y', datatype: 'FP16', shape: [1, 4], data: [2, 5, -6, 0.199951171875] });
+    const bits = encodeTensorsMsgpack([
+      { name: 'x', datatype: 'FP16', shape: [1, 4], data: new Uint16Array([0x3c00, 0x4000, 0xc200, 0x0001]) },
+    ]);
+    const m = await http(`${c.gatewayUrl}/v1/functions/half/invoke`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/msgpack', accept: 'application/msgpack' },
+      body: Buffer.from(bits),
+    });
+    const [y] = decodeResultTensors(m.body, 'application/msgpack');
+    expect(Array.from(y.data as Uint16Array)).toEqual([0x4000, 0x4400, 0xc600, 0x0002]); // 2, 4, -6, 2 × the smallest subnormal
   });
 
   it('deletes a function: it answers 404 afterwards and workers unload it', async () => {

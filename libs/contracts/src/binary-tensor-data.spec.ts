@@ -19,7 +19,7 @@ describe('binary tensor data extension', () => {
       f32([1.5, -2]),
     );
     const inv = decodeInvocation(binaryRequestToMsgpack(bytes, headerLength).body, 'application/msgpack');
-    expect(inv.type === 'tensors' && inv.inputs.map((t) => [t.name, Array.from(t.data)])).toEqual([
+    expect(inv.type === 'tensors' && inv.inputs.map((t) => [t.name, Array.from(t.data as Float32Array)])).toEqual([
       ['x', [1.5, -2]],
       ['y', [7]],
     ]);

@@ -1,7 +1,18 @@
 import { Packr } from 'msgpackr';
 import { EparaError } from './errors';
 import { baseMediaType, isJson, isMsgpack, MediaType } from './headers';
-import { Datatype, elementCount, fromBytes, fromJsonArray, isDatatype, Tensor, toBytes, toJsonArray, TypedArray } from './tensor';
+import {
+  Datatype,
+  DATATYPES,
+  elementCount,
+  fromBytes,
+  fromJsonArray,
+  isDatatype,
+  Tensor,
+  toBytes,
+  toJsonArray,
+  TypedArray,
+} from './tensor';
 
 /**
  * msgpack without records (plain maps, readable by any msgpack library). Typed arrays are written as
@@ -35,9 +46,7 @@ function decodeTensor(raw: WireTensor, index: number): Tensor {
   if (typeof name !== 'string' || name.length === 0) throw EparaError.badInput(`${where}.name must be a non-empty string`);
   const what = `input "${name}"`;
   if (!isDatatype(datatype))
-    throw EparaError.badInput(
-      `${what}: datatype ${JSON.stringify(datatype)} is not one of BOOL, UINT8, INT8, INT16, UINT16, INT32, UINT32, INT64, UINT64, FP32, FP64`,
-    );
+    throw EparaError.badInput(`${what}: datatype ${JSON.stringify(datatype)} is not one of ${DATATYPES.join(', ')}`);
   if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) {
     throw EparaError.badInput(`${what}: shape must be an array of non-negative integers, got ${JSON.stringify(shape)}`);
   }

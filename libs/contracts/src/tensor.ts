@@ -11,6 +11,8 @@ export const Datatype = {
   Uint32: 'UINT32',
   Int64: 'INT64',
   Uint64: 'UINT64',
+  /** IEEE half precision, kept as its 16 bits in a Uint16Array (what onnxruntime's float16 tensors take). */
+  Fp16: 'FP16',
   Fp32: 'FP32',
   Fp64: 'FP64',
 } as const;
@@ -51,6 +53,7 @@ const INFO: Record<Datatype, DatatypeInfo> = {
   UINT32: { ctor: Uint32Array, ort: 'uint32', bigint: false },
   INT64: { ctor: BigInt64Array as unknown as TypedArrayCtor, ort: 'int64', bigint: true },
   UINT64: { ctor: BigUint64Array as unknown as TypedArrayCtor, ort: 'uint64', bigint: true },
+  FP16: { ctor: Uint16Array, ort: 'float16', bigint: false },
   FP32: { ctor: Float32Array, ort: 'float32', bigint: false },
   FP64: { ctor: Float64Array, ort: 'float64', bigint: false },
 };
@@ -124,6 +127,9 @@ export function fromJsonArray(dt: Datatype, values: unknown, what: string): Type
       if (typeof v === 'number' && Number.isInteger(v)) (out as BigInt64Array)[i] = BigInt(v);
       else if (typeof v === 'string' && /^-?\d+$/.test(v)) (out as BigInt64Array)[i] = BigInt(v);
       else throw EparaError.badInput(`${what}: element ${i} (${JSON.stringify(v)}) is not an integer`);
+    } else if (dt === 'FP16') {
+      if (typeof v !== 'number') throw EparaError.badInput(`${what}: element ${i} (${JSON.stringify(v)}) is not a number`);
+      out[i] = toHalf(v);
     } else if (dt === 'BOOL') {
       if (typeof v !== 'boolean' && v !== 0 && v !== 1)
         throw EparaError.badInput(`${what}: element ${i} (${JSON.stringify(v)}) is not a boolean`);
@@ -146,5 +152,44 @@ export function toJsonArray(dt: Datatype, data: TypedArray): unknown[] {
     );
   }
   if (dt === 'BOOL') return Array.from(data as Uint8Array, (v) => v !== 0);
+  if (dt === 'FP16') return Array.from(data as Uint16Array, fromHalf);
   return Array.from(data as Float32Array);
+}
+
+const f32 = new Float32Array(1);
+const u32 = new Uint32Array(f32.buffer);
+
+/** The IEEE 754 half-precision bits nearest to `value` (round to nearest even; overflow → ±Infinity, NaN kept). */
+export function toHalf(value: number): number {
+  f32[0] = value;
+  const x = u32[0];
+  const sign = (x >>> 16) & 0x8000;
+  const exp = (x >>> 23) & 0xff;
+  let mant = x & 0x7fffff;
+  if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0); // Infinity, NaN
+  let e = exp - 127 + 15;
+  if (e >= 0x1f) return sign | 0x7c00; // too large: Infinity
+  if (e <= 0) {
+    if (e < -10) return sign; // too small: zero
+    mant |= 0x800000; // subnormal half: shift the implicit bit in
+    const shift = 14 - e;
+    const half = mant >>> shift;
+    const rest = mant & ((1 << shift) - 1);
+    const mid = 1 << (shift - 1);
+    return sign | (half + (rest > mid || (rest === mid && half & 1) ? 1 : 0));
+  }
+  let half = (e << 10) | (mant >>> 13);
+  const rest = mant & 0x1fff;
+  if (rest > 0x1000 || (rest === 0x1000 && half & 1)) half++; // a carry into the exponent is still right
+  return sign | half;
+}
+
+/** The number that half-precision bits `bits` stand for. */
+export function fromHalf(bits: number): number {
+  const sign = bits & 0x8000 ? -1 : 1;
+  const exp = (bits >>> 10) & 0x1f;
+  const mant = bits & 0x3ff;
+  if (exp === 0) return sign * mant * 2 ** -24;
+  if (exp === 0x1f) return mant ? NaN : sign * Infinity;
+  return sign * (1 + mant / 1024) * 2 ** (exp - 15);
 }

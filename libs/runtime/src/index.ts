@@ -13,7 +13,7 @@ export { splitTensor, stackTensors } from './batching/stack';
 export { DEFAULT_PROFILE_OPTIONS, measureExecTimes } from './profiling/profiler';
 export type { ProfileOptions } from './profiling/profiler';
 export { bundledModelPath, defaultCacheDir, ModelCache, sha256Of } from './model-cache';
-export { buildAdd, buildCnn, buildMlp, mulberry32, writeSyntheticModels } from './synthetic';
+export { buildAdd, buildCnn, buildHalfAdd, buildMlp, mulberry32, writeSyntheticModels } from './synthetic';
 export type { CnnOptions, MlpOptions, SyntheticModelName } from './synthetic';
 export { uniform } from './synthetic/prng';
 export { encodeModel, floatInitializer, floatValueInfo, intAttr, intsAttr, node } from './synthetic/onnx-builder';

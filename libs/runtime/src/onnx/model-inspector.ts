@@ -34,7 +34,7 @@ export function signatureOf(session: ort.InferenceSession): ModelSignature {
     const datatype = datatypeFromOrt(m.type);
     if (!datatype)
       throw EparaError.badInput(
-        `model ${role} "${m.name}" has element type ${m.type}, which Epara does not carry (supported: bool, (u)int8-64, float32, float64)`,
+        `model ${role} "${m.name}" has element type ${m.type}, which Epara does not carry (supported: bool, (u)int8-64, float16, float32, float64)`,
       );
     const shape = m.shape.map((d) => (typeof d === 'number' && d < 0 ? '?' : d));
     return { name: m.name, datatype, shape, batchAxis: axisOf(m.shape) };

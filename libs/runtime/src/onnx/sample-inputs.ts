@@ -1,10 +1,11 @@
-import { allocate, ModelInfo, PreparedRequest, Tensor, TensorSpec } from '@epara/contracts';
+import { allocate, ModelInfo, PreparedRequest, Tensor, TensorSpec, toHalf } from '@epara/contracts';
 
 /** Deterministic filler for synthetic inputs: small values that are valid for most models. */
 function fill(spec: TensorSpec, shape: number[]): Tensor {
   const n = shape.reduce((a, b) => a * b, 1);
   const data = allocate(spec.datatype, n);
   if (data instanceof Float32Array || data instanceof Float64Array) for (let i = 0; i < n; i++) data[i] = Math.sin(i) * 0.5;
+  else if (spec.datatype === 'FP16') for (let i = 0; i < n; i++) data[i] = toHalf(Math.sin(i) * 0.5);
   return { name: spec.name, datatype: spec.datatype, shape, data };
 }
 

@@ -1,3 +1,4 @@
+import { onnx } from 'onnx-proto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { encodeModel, floatInitializer, floatValueInfo, intAttr, intsAttr, node } from './onnx-builder';
@@ -115,6 +116,20 @@ export function buildAdd(): Uint8Array {
       output: [floatValueInfo('sum', ['batch', 4]), floatValueInfo('prod', ['batch', 4])],
     },
     'synthetic elementwise add and multiply',
+  );
+}
+
+/** Half precision in and out: input `x` FP16 [batch, 4] → `y` = x + x (for the FP16 datatype end to end). */
+export function buildHalfAdd(): Uint8Array {
+  const half = onnx.TensorProto.DataType.FLOAT16;
+  return encodeModel(
+    {
+      name: 'half-add',
+      node: [node('Add', ['x', 'x'], 'y')],
+      input: [floatValueInfo('x', ['batch', 4], half)],
+      output: [floatValueInfo('y', ['batch', 4], half)],
+    },
+    'synthetic float16 doubling',
   );
 }
 

@@ -17,12 +17,12 @@ export function floatInitializer(name: string, dims: number[], data: Float32Arra
   });
 }
 
-export function floatValueInfo(name: string, shape: Dim[]): onnx.IValueInfoProto {
+export function floatValueInfo(name: string, shape: Dim[], elemType: number = FLOAT): onnx.IValueInfoProto {
   return onnx.ValueInfoProto.create({
     name,
     type: {
       tensorType: {
-        elemType: FLOAT,
+        elemType,
         shape: { dim: shape.map((d) => (typeof d === 'string' ? { dimParam: d } : { dimValue: d })) },
       },
     },
