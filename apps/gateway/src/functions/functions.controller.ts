@@ -1,8 +1,8 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Req, Res, UploadedFiles, UseInterceptors } from '@nestjs/common';
 import { FileFieldsInterceptor } from '@nestjs/platform-express';
-import { ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiConsumes, ApiExtraModels, ApiOperation, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { EparaError, FunctionRecord, Scope } from '@epara/contracts';
+import { DeployFunctionDto, EparaError, FunctionRecord, PatchFunctionDto, Scope } from '@epara/contracts';
 import { NeedsScope } from '@epara/nats';
 import { GenerationStreamer } from '../invoke/generation-streamer';
 import { InvokeService } from '../invoke/invoke.service';
@@ -25,6 +25,24 @@ export class FunctionsController {
   @NeedsScope(Scope.Admin)
   @ApiOperation({ summary: 'Deploy a function: multipart (spec JSON + model file) or a JSON spec naming a stored or bundled model' })
   @ApiConsumes('multipart/form-data', 'application/json')
+  @ApiExtraModels(DeployFunctionDto)
+  @ApiBody({
+    description:
+      'multipart: `spec` (the JSON below, as a text field or a file part) and `model` (the ONNX file); or the spec alone as JSON, naming `model.bundled` or `model.sha256`',
+    schema: {
+      oneOf: [
+        { $ref: getSchemaPath(DeployFunctionDto) },
+        {
+          type: 'object',
+          required: ['spec'],
+          properties: {
+            spec: { type: 'string', description: 'the DeployFunctionDto as JSON' },
+            model: { type: 'string', format: 'binary' },
+          },
+        },
+      ],
+    },
+  })
   // The spec is a text field (`-F 'spec=<spec.json'`); sent as a file (`-F spec=@spec.json`) it is read the same.
   @UseInterceptors(
     ModelUploadLimit,
@@ -60,6 +78,7 @@ export class FunctionsController {
 
   @Patch(':name')
   @NeedsScope(Scope.Admin)
+  @ApiBody({ type: PatchFunctionDto })
   patch(@Param('name') name: string, @Body() body: unknown): Promise<FunctionRecord> {
     return this.deployer.patch(name, body);
   }
