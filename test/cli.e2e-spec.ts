@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildAdd } from '@epara/runtime';
@@ -295,6 +295,18 @@ describe('epara CLI against real apps', () => {
     const badScope = await cli('keys', 'create', '--name', 'x', '--scope', 'write');
     expect(badScope.code).toBe(2);
     expect(badScope.err).toContain('scope "write" is not one of admin, read, invoke, invoke:<pattern>');
+  });
+
+  it('connects with a nats CLI context (--context, as `nats context save` writes it), and the environment wins over it', async () => {
+    const config = join(dir, 'xdg');
+    mkdirSync(join(config, 'nats', 'context'), { recursive: true });
+    writeFileSync(join(config, 'nats', 'context', 'site.json'), JSON.stringify({ url: c.nats.url, description: 'the test server' }));
+    const viaContext = await start(['kv', 'ls', '--context', 'site'], { env: { XDG_CONFIG_HOME: config } }).done;
+    expect(viaContext.code).toBe(0);
+    expect(viaContext.out).toContain('epara_functions');
+    const missing = await start(['kv', 'ls', '--context', 'nope'], { env: { XDG_CONFIG_HOME: config } }).done;
+    expect(missing.code).toBe(1);
+    expect(missing.err).toMatch(/no nats context "nope"/);
   });
 
   it('explains what to do when the gateway or NATS cannot be reached, and when the command line is wrong', async () => {

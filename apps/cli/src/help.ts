@@ -12,6 +12,12 @@ export const GLOBAL_OPTIONS: OptionSpec[] = [
     help: `gateway API key (env EPARA_API_KEY, else ${ADMIN_KEY_FILE} when present)`,
   },
   { name: 'nats', kind: 'string', value: 'URL', help: `NATS server(s), comma-separated (env NATS_URL, default ${DEFAULT_NATS_URL})` },
+  {
+    name: 'context',
+    kind: 'string',
+    value: 'NAME',
+    help: "a nats CLI context (~/.config/nats/context/NAME.json: url, credentials, TLS; env NATS_CONTEXT; default: the nats CLI's selected one)",
+  },
   { name: 'creds', kind: 'string', value: 'FILE', help: 'NATS user credentials file, JWT + seed (env NATS_CREDS)' },
   { name: 'nkey', kind: 'string', value: 'FILE', help: 'NATS nkey seed file, e.g. .epara/credentials/operator.nk (env NATS_NKEY_SEED)' },
   { name: 'user', kind: 'string', value: 'NAME', help: 'NATS user name, with --password (env NATS_USER)' },

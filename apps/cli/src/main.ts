@@ -15,6 +15,7 @@ import { Command, CommandContext, COMMANDS } from './commands';
 import { prettyJson } from './format';
 import { ADMIN_KEY_FILE, DEFAULT_GATEWAY_URL, GatewayClient, GatewayKey } from './gateway-client';
 import { commandHelp, GLOBAL_OPTIONS, groupHelp, topHelp } from './help';
+import { natsContextEnv } from './nats-context';
 import { cliNatsSecurity, DEFAULT_NATS_URL, NatsSession } from './nats-session';
 
 export type { CliIo } from './cli-io';
@@ -165,8 +166,18 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     const natsFlag = opts.string('nats');
     const gatewayUrl = nonEmpty(gatewayFlag) ?? nonEmpty(io.env.EPARA_GATEWAY_URL) ?? DEFAULT_GATEWAY_URL;
     const gatewaySource = gatewayFlag !== undefined ? '--gateway' : nonEmpty(io.env.EPARA_GATEWAY_URL) ? 'EPARA_GATEWAY_URL' : 'default';
-    const natsUrl = nonEmpty(natsFlag) ?? nonEmpty(io.env.NATS_URL) ?? DEFAULT_NATS_URL;
-    const natsSource = natsFlag !== undefined ? '--nats' : nonEmpty(io.env.NATS_URL) ? 'NATS_URL' : 'default';
+    // A nats CLI context gives defaults; the environment and flags win over it, as with the nats CLI.
+    const context = natsContextEnv(opts.string('context'), io.env);
+    const natsEnv = { ...context.env, ...io.env };
+    const natsUrl = nonEmpty(natsFlag) ?? nonEmpty(natsEnv.NATS_URL) ?? DEFAULT_NATS_URL;
+    const natsSource =
+      natsFlag !== undefined
+        ? '--nats'
+        : nonEmpty(io.env.NATS_URL)
+          ? 'NATS_URL'
+          : context.env.NATS_URL
+            ? `nats context ${context.name}`
+            : 'default';
     let gateway: GatewayClient | undefined;
     const json = opts.flag('json');
     const ctx: CommandContext = {
@@ -175,7 +186,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
       io,
       json,
       gateway: () => (gateway ??= new GatewayClient(gatewayUrl, gatewaySource, resolveGatewayKey(opts.string('api-key'), io.env, io.cwd))),
-      nats: () => (session ??= NatsSession.open(natsUrl, natsSource, cliNatsSecurity(opts, io.env))),
+      nats: () => (session ??= NatsSession.open(natsUrl, natsSource, cliNatsSecurity(opts, natsEnv))),
       print: (lines) => (Array.isArray(lines) ? lines : [lines]).forEach((l) => io.out(l)),
       printJson: (value, compact) => io.out(compact ? JSON.stringify(value) : prettyJson(value)),
     };
