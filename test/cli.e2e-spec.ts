@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildAdd } from '@epara/runtime';
+import { buildAdd, bundledModelPath } from '@epara/runtime';
 import { run } from '../apps/cli/src/main';
 import { startCluster, TEST_ADMIN_KEY, TestCluster, waitFor } from './support/cluster';
 import { http } from './support/http';
@@ -78,6 +78,17 @@ describe('epara CLI against real apps', () => {
     expect(seen.out).toContain('"kind": "deployed"');
 
     await waitFor(async () => (await http(`${c.gatewayUrl}/v2/models/add/ready`)).status === 200, 30_000, 'add ready');
+  });
+
+  it('shows the progress of a large model upload on stderr', async () => {
+    writeFileSync(join(dir, 'rec.json'), JSON.stringify({ name: 'rec', kind: 'tensor', slo: { latencyMs: 500 } }));
+    const model = bundledModelPath('ppocr-rec', process.env.EPARA_CACHE_DIR); // 10.3 MB, fetched by npm test
+    const deployed = await cli('deploy', join(dir, 'rec.json'), '--model', model);
+    expect(deployed.code).toBe(0);
+    expect(deployed.err).toMatch(/^uploading ppocr-rec\.onnx: 10% \(\d+ of 11 MB\)/);
+    expect(deployed.err.split('\n').at(-1)).toBe('uploaded ppocr-rec.onnx (11 MB); the gateway inspects it…');
+    expect(deployed.out).toContain('deployed rec (tensor');
+    expect((await cli('rm', 'rec')).code).toBe(0);
   });
 
   it('ls shows the function in a table; get prints its record', async () => {

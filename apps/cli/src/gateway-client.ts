@@ -105,7 +105,9 @@ export class GatewayClient {
         headers: this.key ? { [Header.Authorization]: `Bearer ${this.key.key}`, ...req.headers } : req.headers,
         body: req.body,
         signal: AbortSignal.timeout(timeoutMs),
-      });
+        // A streamed body (an upload with progress) needs half duplex in Node's fetch.
+        ...(req.body instanceof ReadableStream ? { duplex: 'half' } : {}),
+      } as RequestInit);
     } catch (e) {
       throw this.unreachable(e, timeoutMs);
     }

@@ -3,6 +3,7 @@ import { FunctionRecord } from '@epara/contracts';
 import { OptionKind } from '../args';
 import { formatBytes, table } from '../format';
 import { parseUserJson, readInputFile } from '../input';
+import { multipartDeploy } from '../upload';
 import { Command, CommandContext, CommandGroup } from './types';
 
 /** A deploy can upload a large model and wait for onnxruntime to inspect it. */
@@ -24,6 +25,26 @@ function describeRecord(ctx: CommandContext, verb: string, r: FunctionRecord): v
     `  reason:   ${r.category.reason}`,
     `  model:    sha256 ${r.model.sha256.slice(0, 12)}… ${formatBytes(r.model.sizeBytes)} from ${r.model.source}; inputs ${r.model.inputs.map((i) => `${i.name} ${i.datatype} [${i.shape.join(',')}]`).join(', ')}`,
   ]);
+}
+
+/** Models at least this large show upload progress on stderr. */
+const PROGRESS_FROM_BYTES = 8 << 20;
+
+/** Tells the upload's progress on stderr in tenths, for large models only (and not with --json). */
+function uploadProgress(ctx: CommandContext, name: string): (sent: number, total: number) => void {
+  let told = 0;
+  return (sent, total) => {
+    if (total < PROGRESS_FROM_BYTES || ctx.json) return;
+    const tenth = Math.floor((sent / total) * 10);
+    if (tenth <= told && sent < total) return;
+    told = tenth;
+    const mb = (n: number) => (n / 1e6).toFixed(0);
+    ctx.io.err(
+      sent < total
+        ? `uploading ${name}: ${tenth * 10}% (${mb(sent)} of ${mb(total)} MB)`
+        : `uploaded ${name} (${mb(total)} MB); the gateway inspects it…`,
+    );
+  };
 }
 
 export const deployCommand: Command = {
@@ -48,10 +69,8 @@ export const deployCommand: Command = {
     let record: FunctionRecord;
     if (modelPath !== undefined) {
       const model = await readInputFile(modelPath, 'model file');
-      const form = new FormData();
-      form.set('spec', JSON.stringify(spec));
-      form.set('model', new Blob([model]), basename(modelPath));
-      record = await gw.json<FunctionRecord>('/v1/functions', { method: 'POST', body: form, timeoutMs: DEPLOY_TIMEOUT_MS });
+      const upload = multipartDeploy(JSON.stringify(spec), model, basename(modelPath), uploadProgress(ctx, basename(modelPath)));
+      record = await gw.json<FunctionRecord>('/v1/functions', { method: 'POST', ...upload, timeoutMs: DEPLOY_TIMEOUT_MS });
     } else {
       record = await gw.json<FunctionRecord>('/v1/functions', { method: 'POST', json: spec, timeoutMs: DEPLOY_TIMEOUT_MS });
     }
