@@ -1,4 +1,6 @@
-import { buildAdd } from '@epara/runtime';
+import { headers as natsHeaders } from '@nats-io/transport-node';
+import { encodeTensorsMsgpack } from '@epara/contracts';
+import { buildAdd, buildCnn } from '@epara/runtime';
 import { waitFor } from './support/cluster';
 import { deployMultipart, http } from './support/http';
 import { ADD_BODY as addBody, ProcessCluster } from './support/process-cluster';
@@ -31,9 +33,24 @@ describe('liveness: a crashed worker is noticed by its liveness subject', () => 
       buildAdd(),
     );
     expect(r.status).toBe(201);
+    // A CNN of a few ms per run for the NATS producers: requests queue on the worker, so some are caught there by the crash.
+    expect(
+      (
+        await deployMultipart(
+          gatewayUrl,
+          { name: 'cnn', kind: 'tensor', slo: { latencyMs: 1000 }, hints: { replicas: 2, mode: 'dp' } },
+          buildCnn({ size: 64 }),
+        )
+      ).status,
+    ).toBe(201);
     const placement = () => c.replicasOf('add');
     const before = await waitFor(async () => ((await placement()).length === 2 ? placement() : undefined), 20_000, 'two replicas');
     await waitFor(async () => (await http(`${gatewayUrl}/v2/models/add/ready`)).status === 200, 20_000, 'add ready');
+    await waitFor(async () => (await c.replicasOf('cnn')).length === 2, 20_000, 'cnn on two devices');
+    await waitFor(async () => (await http(`${gatewayUrl}/v2/models/cnn/ready`)).status === 200, 20_000, 'cnn ready');
+    const cnnBody = encodeTensorsMsgpack([
+      { name: 'x', datatype: 'FP32', shape: [1, 3, 64, 64], data: new Float32Array(3 * 64 * 64).fill(0.1) },
+    ]);
     const lost: string[] = [];
     const sub = client.subscribe('epara.v1.events.device-lost', {
       callback: (_e, m) => void lost.push(m.json<{ device: string }>().device),
@@ -41,8 +58,24 @@ describe('liveness: a crashed worker is noticed by its liveness subject', () => 
 
     const load = c.steadyLoad('add', addBody);
     const { outcomes } = load;
+    // Producers over NATS at the same time, with direct reply: the worker answers them itself.
+    const natsOutcomes: string[] = [];
+    let natsRunning = true;
+    const h = natsHeaders();
+    h.set('Content-Type', 'application/msgpack');
+    const natsLoads = Array.from({ length: 16 }, async () => {
+      while (natsRunning) {
+        const outcome = await client
+          .request('epara.v1.invoke.cnn', cnnBody, { timeout: 3000, headers: h })
+          .then((m) => m.headers?.get('Nats-Service-Error-Code') || 'ok')
+          .catch((e: Error) => (/timeout/i.test(e.message) ? 'timeout' : /no responders/i.test(e.message) ? 'no-responders' : e.message));
+        natsOutcomes.push(outcome);
+      }
+    });
     await new Promise((res) => setTimeout(res, 500));
-    const victim = before[0];
+    // A device that holds both functions (2 + 2 replicas on 3 devices share one).
+    const cnnDevices = await c.replicasOf('cnn');
+    const victim = before.find((d) => cnnDevices.includes(d))!;
     await workers[Number(victim.split('-')[1])].crash();
 
     await waitFor(() => lost.includes(victim), 10_000, `device-lost event for ${victim}`);
@@ -59,7 +92,13 @@ describe('liveness: a crashed worker is noticed by its liveness subject', () => 
     expect(after).not.toContain(victim);
     await new Promise((res) => setTimeout(res, 500));
     await load.stop();
+    natsRunning = false;
+    await Promise.all(natsLoads);
     sub.unsubscribe();
+    // Direct reply: nothing waits out its timeout in silence. A request caught on the crashed worker is
+    // sent again to the other replica; one routed there before the probes noticed gets "no responders".
+    expect(natsOutcomes.filter((o) => o !== 'ok' && o !== 'no-responders')).toEqual([]);
+    expect(natsOutcomes.filter((o) => o === 'ok').length).toBeGreaterThan(20);
     // Every request was answered with its result: one caught on the crashed worker was retried on the
     // other replica as soon as the probes found the worker gone, within its deadline.
     expect(outcomes.filter((s) => s !== 200)).toEqual([]);

@@ -177,7 +177,7 @@ export class InvokeService {
       // A stored body stays where it is: the worker reads it by the producer's ref.
       const ref = msg.headers?.get(Header.PayloadRef);
       if (ref) h.set(Header.PayloadRef, ref);
-      await this.nats.payloads.publish(this.nats.nc, routeSubject(route), msg.data, { reply: msg.reply, headers: h });
+      await this.caller.forward(record, route, msg.data, msg.reply!, h, deadline);
     };
     forward()
       .then(() => this.metrics.requests.inc({ function: functionLabel(this.registry, fn), transport: 'nats', outcome: 'forwarded' }))

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { headers as natsHeaders, Msg, MsgHdrs } from '@nats-io/transport-node';
 import { EparaError, FunctionRecord, Header, MediaType } from '@epara/contracts';
-import { RequestRouter, Route, routeSubject, RouteTarget } from '@epara/core';
+import { ForwardLedger, RequestRouter, Route, routeSubject, RouteTarget } from '@epara/core';
 import { NatsClient, natsFailure } from '@epara/nats';
 import { ClusterReplicaView } from '../cluster/cluster-replica-view';
 import { ClusterView } from '../cluster/cluster-view.service';
@@ -36,6 +36,8 @@ export class WorkerCaller {
   private readonly router: RequestRouter<string>;
   /** Per device, how to fail the requests waiting on it when it is found gone. */
   private readonly waiting = new Map<string, Set<(e: DeviceGoneError) => void>>();
+  /** Direct-reply forwards per device, to send again elsewhere when the device is found gone. */
+  private readonly forwards = new ForwardLedger<() => Promise<void>>();
 
   constructor(
     private readonly nats: NatsClient,
@@ -47,6 +49,8 @@ export class WorkerCaller {
       const waiters = this.waiting.get(device);
       this.waiting.delete(device);
       for (const fail of waiters ?? []) fail(new DeviceGoneError(device, why));
+      const resend = this.forwards.takeOpen(device, Date.now());
+      for (const again of resend) again().catch(() => undefined); // best effort: the producer's own timeout remains
     });
   }
 
@@ -63,6 +67,26 @@ export class WorkerCaller {
   /** Where a request goes after `failed` had no responders: another replica, or the queue group. */
   retryRoute(record: FunctionRecord, failed: Route<string>): Route<string> {
     return this.placed(record, this.router.retryTarget(failed));
+  }
+
+  /**
+   * Forwards a request with direct reply: the worker answers `reply` (the producer's inbox) itself.
+   * Until its deadline the gateway keeps a way to send it once more, to another replica, should the
+   * device be found gone — the producer then gets an answer instead of waiting out its timeout.
+   */
+  async forward(record: FunctionRecord, route: Route<string>, data: Uint8Array, reply: string, h: MsgHdrs, deadline: number): Promise<void> {
+    await this.nats.payloads.publish(this.nats.nc, routeSubject(route), data, { reply, headers: h });
+    if (!route.device) return;
+    this.forwards.record(
+      route.device,
+      deadline,
+      async () => {
+        if (Date.now() >= deadline) return;
+        const again = this.retryRoute(record, route);
+        await this.nats.payloads.publish(this.nats.nc, routeSubject(again), data, { reply, headers: h });
+      },
+      Date.now(),
+    );
   }
 
   /** The headers a worker reads: content types, the deadline, the request id, the priority. */

@@ -10,3 +10,4 @@ export type { PipelineStep, StageServed } from './pipeline-run';
 export { AdmissionThrottle } from './admission-throttle';
 export type { AdmissionThrottleConfig } from './admission-throttle';
 export { LIVENESS_MISSES, LIVENESS_PROBE_MS, LIVENESS_TIMEOUT_MS, LivenessVerdicts, ProbeOutcome } from './liveness';
+export { ForwardLedger } from './forward-ledger';
