@@ -32,6 +32,7 @@ import { banner, deployDemoFunctions } from './lib/demo.mjs';
 import { authHeaders, ensureAdminKey } from './lib/api-key.mjs';
 import { ensureCredentials } from './lib/credentials.mjs';
 import { ensureTlsFiles } from './lib/tls.mjs';
+import { renderNatsServerConfig } from './lib/nats-config.mjs';
 
 const HEALTH_TIMEOUT_MS = 60_000;
 const STOP_GRACE_MS = 10_000;
@@ -247,16 +248,17 @@ function prepareNatsSecurity(settings, plan) {
   if (credentials) step(`NATS authorization on: role users in ${relative(repoRoot, credentials.dir)} (EPARA_AUTH=off turns it off)`);
   if (tls) step(`NATS over TLS and gateway HTTPS on: certificates of a local CA in ${relative(repoRoot, tls.dir)}`);
   // Includes are relative to the including file (.epara/).
-  const lines = [
-    '# Written by npm start (scripts/start.mjs) at each start: the bundled config, users, TLS.',
-    'include "../config/nats-server.conf"',
-  ];
-  if (credentials) lines.push('include "credentials/auth.conf"');
-  if (tls)
-    lines.push(
-      `tls {\n  cert_file: ${JSON.stringify(tls.serverCert)}\n  key_file: ${JSON.stringify(tls.serverKey)}\n  ca_file: ${JSON.stringify(tls.ca)}\n  timeout: 2\n}`,
-    );
-  writeFileSync(fromRoot(SECURED_CONFIG), `${lines.join('\n')}\n`, { mode: 0o600 });
+  const configText = renderNatsServerConfig({
+    includes: ['../config/nats-server.conf', ...(credentials ? ['credentials/auth.conf'] : [])],
+    tls: tls && { cert: tls.serverCert, key: tls.serverKey, ca: tls.ca },
+  });
+  writeFileSync(
+    fromRoot(SECURED_CONFIG),
+    `# Written by npm start (scripts/start.mjs) at each start: the bundled config, users, TLS.\n${configText}`,
+    {
+      mode: 0o600,
+    },
+  );
   const tlsEnv = tls ? { NATS_TLS_CA: tls.ca } : {};
   return {
     config: SECURED_CONFIG,
