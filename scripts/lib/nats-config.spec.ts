@@ -1,9 +1,8 @@
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { importEsm } from '../../test/support/esm';
 
-/** The module is plain ESM (scripts run before any build): a real dynamic import, which tsc would turn into require. */
-const importEsm = new Function('url', 'return import(url)') as (url: string) => Promise<any>;
-const load = () => importEsm(pathToFileURL(join(__dirname, 'nats-config.mjs')).href);
+/** Plain ESM, as every script (they run before any build). */
+const load = () => importEsm<any>(join(__dirname, 'nats-config.mjs'));
 
 describe('nats-server config from the EPARA_ROLE=nats variables', () => {
   it('renders a JetStream cluster node with its routes', async () => {

@@ -382,10 +382,11 @@ export class NetnsBed {
   }
 
   /**
-   * The apps of a topology, each connected to its own host's server: gateway and scheduler on the first
-   * host, one worker per other host (device `<host>-cpu-0`). Resolves once each logged that it is up.
+   * The apps of a topology: gateway and scheduler on the first host, one worker per other host (device
+   * `<host>-cpu-0`), each connected to its own host's server unless `workerNatsUrl` says where workers
+   * connect. Resolves once each logged that it is up.
    */
-  async startApps(appHost, workerHosts, appEnv) {
+  async startApps(appHost, workerHosts, appEnv, { workerNatsUrl } = {}) {
     const env = { NATS_URL: `nats://127.0.0.1:${NATS_PORT}`, ...appEnv };
     const up = (p) => p.waitForLog(/ up;| listening on http/, 60_000);
     // The gateway first: it creates the buckets. On a JetStream cluster a replicated bucket answers reads
@@ -397,7 +398,12 @@ export class NetnsBed {
     this.gatewayUrl = `http://${this.host(appHost).ip}:${GATEWAY_PORT}`;
     const scheduler = this.start(appHost, 'scheduler', 'scheduler', env);
     const workers = workerHosts.map((h) =>
-      this.start(h, 'worker', 'worker', { ...env, EPARA_DEVICE: 'cpu:0', EPARA_DEVICE_ID: deviceOf(h) }),
+      this.start(h, 'worker', 'worker', {
+        ...env,
+        ...(workerNatsUrl ? { NATS_URL: workerNatsUrl } : {}),
+        EPARA_DEVICE: 'cpu:0',
+        EPARA_DEVICE_ID: deviceOf(h),
+      }),
     );
     await Promise.all([scheduler, ...workers].map(up));
   }
@@ -435,9 +441,11 @@ export async function upCluster({ appEnv = {}, hosts = 3 } = {}) {
 }
 
 /**
- * edge: h1 is the hub (JetStream, leaf-node listener), h2… are sites whose servers are leaf nodes of it
- * (no JetStream of their own: their JetStream requests go to the hub's). Gateway + scheduler on the hub,
- * one worker per site.
+ * edge: h1 is the hub (JetStream, leaf-node listener), h2… are sites whose servers are leaf nodes of it,
+ * where producers connect. Gateway + scheduler on the hub, one worker per site. The workers connect to
+ * the hub's server across the network, not to their site's: nats-server (2.9) denies JetStream's
+ * subjects ($JS.API.>, $KV.>, $OBJ.>) on a leaf connection within one JetStream domain, and the apps
+ * keep their state in JetStream (a site-local worker would need the apps to speak a JetStream domain).
  */
 export async function upEdge({ appEnv = {}, sites = 2 } = {}) {
   const bed = NetnsBed.create(sites + 1);
@@ -451,6 +459,7 @@ export async function upEdge({ appEnv = {}, sites = 2 } = {}) {
       hub.name,
       siteHosts.map((s) => s.name),
       appEnv,
+      { workerNatsUrl: hub.natsUrl },
     );
     return bed;
   } catch (e) {
