@@ -47,8 +47,17 @@ export function netnsUnavailableReason() {
   const r = spawnSync('ip', ['netns', 'add', probe], { encoding: 'utf8' });
   if (r.status !== 0) return `\`ip netns add\` fails: ${(r.stderr || r.error?.message || '').trim() || 'iproute2 missing?'}`;
   tryRun('ip', ['netns', 'del', probe]);
-  if (spawnSync('tc', ['-V'], { stdio: 'ignore' }).status !== 0) return '`tc` (iproute2) is missing: impair() needs it';
   return undefined;
+}
+
+/** Runs a `tc … netem` command; fails saying what is missing when the kernel or iproute2 lacks netem. */
+function netem(command, args) {
+  const r = spawnSync(command, args, { encoding: 'utf8' });
+  if (r.status === 0) return;
+  const why = (r.stderr || r.error?.message || '').trim();
+  if (r.error?.code === 'ENOENT' || /unknown/i.test(why))
+    throw new Error(`impair() needs tc netem: ${why || 'tc not found'} (install iproute2; the kernel needs the sch_netem module)`);
+  throw new Error(`${command} ${args.join(' ')} failed: ${why}`);
 }
 
 /** SIGKILLs every process in a namespace (what a bed started there and anything they started). */
@@ -291,10 +300,7 @@ export class NetnsBed {
     ];
     for (const { command, pre, dev } of ends) {
       if (!delayMs && !lossPct) tryRun(command, [...pre, 'qdisc', 'del', 'dev', dev, 'root']);
-      else
-        execFileSync(command, [...pre, 'qdisc', 'replace', 'dev', dev, 'root', 'netem', 'delay', `${delayMs}ms`, 'loss', `${lossPct}%`], {
-          stdio: 'pipe',
-        });
+      else netem(command, [...pre, 'qdisc', 'replace', 'dev', dev, 'root', 'netem', 'delay', `${delayMs}ms`, 'loss', `${lossPct}%`]);
     }
   }
 
