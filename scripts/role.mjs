@@ -26,11 +26,14 @@ function runForwarding(command, args) {
   });
 }
 
-/** Writes the server's config into a private directory (removed at exit) and returns its path. */
+/** Writes the server's config to NATS_CONFIG_FILE, else into a private directory removed at exit; returns its path. */
 function writeNatsConfig(env) {
-  const dir = mkdtempSync(join(tmpdir(), 'epara-nats-role-'));
-  process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
-  const file = join(dir, 'nats-server.conf');
+  let file = env.NATS_CONFIG_FILE ? resolve(env.NATS_CONFIG_FILE) : undefined;
+  if (!file) {
+    const dir = mkdtempSync(join(tmpdir(), 'epara-nats-role-'));
+    process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+    file = join(dir, 'nats-server.conf');
+  }
   const includes = [];
   if (env.NATS_INCLUDE) {
     const included = resolve(env.NATS_INCLUDE);

@@ -79,20 +79,28 @@ describeNetns('netns bed, cluster: three hosts, a three-node NATS cluster', () =
     expect((await invokeOverNats(producer)).sum).toEqual(ADD_SUM);
 
     const load = steadyLoad(gatewayUrl, 'add', ADD_BODY);
-    await new Promise((r) => setTimeout(r, 300));
-    bed.cut('h2');
-    const cutAt = load.outcomes.length;
-    await waitFor(
-      async () => {
-        const placed = await replicasOf(gatewayUrl, 'add');
-        return placed.length > 0 && !placed.includes(deviceOf('h2'));
-      },
-      15_000,
-      'placement off the cut h2',
-    );
-    const movedAt = load.outcomes.length;
-    await new Promise((r) => setTimeout(r, 500));
-    const outcomes = await load.stop();
+    let cutAt = 0;
+    let movedAt = 0;
+    try {
+      await new Promise((r) => setTimeout(r, 300));
+      bed.cut('h2');
+      cutAt = load.outcomes.length;
+      // When h2's server led some of the replicated buckets, their writes wait out a JetStream leader
+      // election (a few seconds) before the scheduler's round goes through.
+      await waitFor(
+        async () => {
+          const placed = await replicasOf(gatewayUrl, 'add');
+          return placed.length > 0 && !placed.includes(deviceOf('h2'));
+        },
+        25_000,
+        'placement off the cut h2',
+      );
+      movedAt = load.outcomes.length;
+      await new Promise((r) => setTimeout(r, 500));
+    } finally {
+      await load.stop();
+    }
+    const { outcomes } = load;
     // Once the placement moved, h3 answers everything; while the cut was being noticed, requests waiting
     // on h2 were retried on h3 within their deadline.
     expect(outcomes.slice(movedAt).filter((s) => s !== 200)).toEqual([]);

@@ -4,7 +4,7 @@
 // makes is named `ep<pid>n<k>…` so that a bed whose process died is found and removed by the next one.
 // Needs root and iproute2 (`ip netns`, `ip link`, `tc`). Used by scripts/netns-bed.mjs and the e2e tests.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fromRoot } from './paths.mjs';
@@ -92,13 +92,16 @@ function listBeds() {
   return [...beds.values()];
 }
 
-function removeBedResources({ namespaces, links }) {
+function removeBedResources({ prefix, namespaces, links }) {
   for (const ns of namespaces) {
     killNamespaceProcesses(ns);
     tryRun('ip', ['netns', 'del', ns]);
   }
   // Deleting a namespace deletes its veth ends and with them their root-side peers; the bridge stays.
   for (const link of links) tryRun('ip', ['link', 'del', link]);
+  // Its files: JetStream stores and server configs.
+  for (const entry of readdirSync(tmpdir()))
+    if (entry.startsWith(`epara-${prefix}-`)) rmSync(join(tmpdir(), entry), { recursive: true, force: true });
 }
 
 /** Removes every bed whose owning process is gone (one killed before it could clean up). Returns their prefixes. */
@@ -313,8 +316,11 @@ export class NetnsBed {
   /** The synchronous last resort (exit and signal handlers): SIGKILL everything, remove everything. */
   destroySync() {
     for (const p of this.procs) p.signal('SIGKILL');
-    removeBedResources({ namespaces: this.hosts.map((h) => h.ns), links: [this.bridge, ...this.hosts.map((h) => h.veth)] });
-    rmSync(this.dir, { recursive: true, force: true });
+    removeBedResources({
+      prefix: this.prefix,
+      namespaces: this.hosts.map((h) => h.ns),
+      links: [this.bridge, ...this.hosts.map((h) => h.veth)],
+    });
     liveBeds.delete(this);
   }
 
@@ -379,7 +385,9 @@ export class NetnsBed {
 
   /** nats-server on a host: clients on 0.0.0.0:4222 (apps of the host use 127.0.0.1), monitoring on 8222. */
   startNats(hostName, env) {
+    mkdirSync(join(this.dir, hostName), { recursive: true });
     return this.start(hostName, 'nats', 'nats', {
+      NATS_CONFIG_FILE: join(this.dir, hostName, 'nats-server.conf'),
       NATS_SERVER_NAME: hostName,
       NATS_LISTEN: `0.0.0.0:${NATS_PORT}`,
       NATS_MONITOR_PORT: String(MONITOR_PORT),
