@@ -67,54 +67,62 @@ describeNetns('netns bed, cluster: three hosts, a three-node NATS cluster', () =
     await bed?.destroy(2000);
   });
 
-  it('serves over HTTP and over NATS from another host, and keeps serving while a worker host is cut off', async () => {
+  it('serves over HTTP, and over NATS from a producer on another host', async () => {
     const { gatewayUrl } = bed;
     // A deadline longer than the ≈1.5 s it takes to notice a cut host: a request waiting on h2 is retried on h3.
     expect(await deployAdd(gatewayUrl, 2, 5000)).toEqual([deviceOf('h2'), deviceOf('h3')]);
-
     const viaHttp = await postJson(`${gatewayUrl}/v1/functions/add/invoke`, ADD_BODY);
     expect(viaHttp.status).toBe(200);
     expect(viaHttp.json().outputs[0].data).toEqual(ADD_SUM);
-    // The producer sits on h3's server; the gateway on h1's: the request crosses the cluster's routes.
+    // The producer sits on h3's server, the gateway on h1's: the request crosses the cluster's routes.
     expect((await invokeOverNats(producer)).sum).toEqual(ADD_SUM);
+  }, 30_000);
 
+  it('keeps answering from h3 while the host of the other replica is cut off, and drops h2', async () => {
+    const { gatewayUrl } = bed;
     const load = steadyLoad(gatewayUrl, 'add', ADD_BODY);
     let cutAt = 0;
-    let movedAt = 0;
     try {
       await new Promise((r) => setTimeout(r, 300));
       bed.cut('h2');
       cutAt = load.outcomes.length;
-      // When h2's server led some of the replicated buckets, their writes wait out a JetStream leader
-      // election (a few seconds) before the scheduler's round goes through.
       await waitFor(
-        async () => {
-          const placed = await replicasOf(gatewayUrl, 'add');
-          return placed.length > 0 && !placed.includes(deviceOf('h2'));
-        },
-        25_000,
-        'placement off the cut h2',
+        async () =>
+          !((await http(`${gatewayUrl}/v1/devices`)).json().devices as { device: string }[]).some((d) => d.device === deviceOf('h2')),
+        10_000,
+        'the gateway dropping the cut h2',
       );
-      movedAt = load.outcomes.length;
-      await new Promise((r) => setTimeout(r, 500));
+      await new Promise((r) => setTimeout(r, 2000));
     } finally {
       await load.stop();
     }
-    const { outcomes } = load;
-    // Once the placement moved, h3 answers everything; while the cut was being noticed, requests waiting
-    // on h2 were retried on h3 within their deadline.
-    expect(outcomes.slice(movedAt).filter((s) => s !== 200)).toEqual([]);
-    expect(outcomes.slice(cutAt).filter((s) => s !== 200)).toEqual([]);
-    expect(outcomes.length - movedAt).toBeGreaterThan(5);
+    // Requests waiting on h2 when it was cut were retried on h3 once its liveness probes went unanswered.
+    expect(load.outcomes.slice(cutAt).filter((s) => s !== 200)).toEqual([]);
+    expect(load.outcomes.length - cutAt).toBeGreaterThan(10);
+  }, 30_000);
 
+  // Known to fail when h2's server hosted the JetStream consumers behind the apps' KV watches: their
+  // mirror of epara_placement then stays stale after the scheduler re-placed (docs/operations-scripts.md).
+  it('moves the placement off the cut device', async () => {
+    await waitFor(
+      async () => {
+        const placed = await replicasOf(bed.gatewayUrl, 'add');
+        return placed.length > 0 && !placed.includes(deviceOf('h2'));
+      },
+      25_000,
+      'placement off the cut h2',
+    );
+  }, 30_000);
+
+  it('sees h2 heartbeat again once its link is restored', async () => {
     bed.restore('h2');
     await waitFor(
       async () =>
-        ((await http(`${gatewayUrl}/v1/devices`)).json().devices as { device: string }[]).some((d) => d.device === deviceOf('h2')),
+        ((await http(`${bed.gatewayUrl}/v1/devices`)).json().devices as { device: string }[]).some((d) => d.device === deviceOf('h2')),
       20_000,
       'h2 heartbeating again after the restore',
     );
-  }, 60_000);
+  }, 30_000);
 });
 
 describeNetns('netns bed, edge: a hub and two leaf-node sites', () => {
