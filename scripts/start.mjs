@@ -32,6 +32,7 @@ import { banner, deployDemoFunctions } from './lib/demo.mjs';
 import { authHeaders, ensureAdminKey } from './lib/api-key.mjs';
 import { ensureCredentials } from './lib/credentials.mjs';
 import { ensureTlsFiles } from './lib/tls.mjs';
+import { renderNatsServerConfig } from './lib/nats-config.mjs';
 
 const HEALTH_TIMEOUT_MS = 60_000;
 const STOP_GRACE_MS = 10_000;
@@ -157,16 +158,16 @@ const DEFAULT_MQTT_PORT = 1883;
  * nats-server's MQTT listener needs a server name (and JetStream). MQTT devices log in with a user and
  * password, which the generated nkey role users cannot give: with authorization on it stays off.
  */
-function mqttConfigLines(plan, auth) {
-  if (plan.mqttPort === undefined) return [];
+function mqttSettings(plan, auth) {
+  if (plan.mqttPort === undefined) return {};
   if (auth) {
     step('MQTT ingress off: MQTT devices log in with a password, and the generated NATS users are nkeys (EPARA_AUTH=off turns it on)');
-    return [];
+    return {};
   }
   step(
     `MQTT ingress on 127.0.0.1:${plan.mqttPort}: devices publish on epara/v1/mqtt/<fn>/<client>, answers on epara/v1/reply/<client>/<fn>`,
   );
-  return ['server_name: "epara-local"', `mqtt {\n  listen: "127.0.0.1:${plan.mqttPort}"\n}`];
+  return { serverName: 'epara-local', mqttListen: `127.0.0.1:${plan.mqttPort}` };
 }
 
 /** Uses the planned server, or starts the bundled nats-server; returns how the banner describes it. */
@@ -272,18 +273,19 @@ function prepareNatsSecurity(settings, plan) {
   if (credentials) step(`NATS authorization on: role users in ${relative(repoRoot, credentials.dir)} (EPARA_AUTH=off turns it off)`);
   if (tls) step(`NATS over TLS and gateway HTTPS on: certificates of a local CA in ${relative(repoRoot, tls.dir)}`);
   // Includes are relative to the including file (.epara/).
-  const lines = [
-    '# Written by npm start (scripts/start.mjs) at each start: the bundled config, users, TLS.',
-    'include "../config/nats-server.conf"',
-  ];
-  if (credentials) lines.push('include "credentials/auth.conf"');
-  lines.push(...mqttConfigLines(plan, settings.auth));
-  if (tls)
-    lines.push(
-      `tls {\n  cert_file: ${JSON.stringify(tls.serverCert)}\n  key_file: ${JSON.stringify(tls.serverKey)}\n  ca_file: ${JSON.stringify(tls.ca)}\n  timeout: 2\n}`,
-    );
+  const configText = renderNatsServerConfig({
+    ...mqttSettings(plan, settings.auth),
+    includes: ['../config/nats-server.conf', ...(credentials ? ['credentials/auth.conf'] : [])],
+    tls: tls && { cert: tls.serverCert, key: tls.serverKey, ca: tls.ca },
+  });
   mkdirSync(fromRoot('.epara'), { recursive: true }); // a first start with EPARA_AUTH=off has made nothing there yet
-  writeFileSync(fromRoot(SECURED_CONFIG), `${lines.join('\n')}\n`, { mode: 0o600 });
+  writeFileSync(
+    fromRoot(SECURED_CONFIG),
+    `# Written by npm start (scripts/start.mjs) at each start: the bundled config, users, TLS.\n${configText}`,
+    {
+      mode: 0o600,
+    },
+  );
   const tlsEnv = tls ? { NATS_TLS_CA: tls.ca } : {};
   return {
     config: SECURED_CONFIG,

@@ -53,38 +53,13 @@ export class ProcessCluster {
   }
 
   /** The devices that hold a replica of `fn`, from the gateway's placement view, sorted. */
-  async replicasOf(fn: string): Promise<string[]> {
-    const placement = (await http(`${this.gatewayUrl}/v1/placement`)).json().placement as {
-      device: string;
-      assignments: { fn: string }[];
-    }[];
-    return placement
-      .filter((p) => p.assignments.some((a) => a.fn === fn))
-      .map((p) => p.device)
-      .sort();
+  replicasOf(fn: string): Promise<string[]> {
+    return replicasOf(this.gatewayUrl, fn);
   }
 
-  /**
-   * Requests to `fn` over HTTP one after another (5 ms apart) until `stop()`, which resolves with every
-   * status in order; `outcomes` grows meanwhile.
-   */
-  steadyLoad(fn: string, body: unknown): { outcomes: number[]; stop(): Promise<number[]> } {
-    const outcomes: number[] = [];
-    let running = true;
-    const load = (async () => {
-      while (running) {
-        outcomes.push((await postJson(`${this.gatewayUrl}/v1/functions/${fn}/invoke`, body)).status);
-        await new Promise((r) => setTimeout(r, 5));
-      }
-    })();
-    return {
-      outcomes,
-      stop: async () => {
-        running = false;
-        await load;
-        return outcomes;
-      },
-    };
+  /** steadyLoad against this cluster's gateway. */
+  steadyLoad(fn: string, body: unknown): SteadyLoad {
+    return steadyLoad(this.gatewayUrl, fn, body);
   }
 
   async stop(): Promise<void> {
@@ -92,4 +67,43 @@ export class ProcessCluster {
     for (const p of this.procs.reverse()) await p.stop();
     await this.nats.stop();
   }
+}
+
+/** The devices that hold a replica of `fn`, from the gateway's placement view, sorted. */
+export async function replicasOf(gatewayUrl: string, fn: string): Promise<string[]> {
+  const placement = (await http(`${gatewayUrl}/v1/placement`)).json().placement as {
+    device: string;
+    assignments: { fn: string }[];
+  }[];
+  return placement
+    .filter((p) => p.assignments.some((a) => a.fn === fn))
+    .map((p) => p.device)
+    .sort();
+}
+
+export interface SteadyLoad {
+  /** Every status so far, in order. */
+  outcomes: number[];
+  /** Stops sending; resolves with every status in order. */
+  stop(): Promise<number[]>;
+}
+
+/** Requests to `fn` over HTTP one after another (5 ms apart) until `stop()`; `outcomes` grows meanwhile. */
+export function steadyLoad(gatewayUrl: string, fn: string, body: unknown): SteadyLoad {
+  const outcomes: number[] = [];
+  let running = true;
+  const load = (async () => {
+    while (running) {
+      outcomes.push((await postJson(`${gatewayUrl}/v1/functions/${fn}/invoke`, body)).status);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  })();
+  return {
+    outcomes,
+    stop: async () => {
+      running = false;
+      await load;
+      return outcomes;
+    },
+  };
 }

@@ -98,6 +98,8 @@ export interface GatewayConfig {
   natsUrl: string;
   /** Credentials, TLS and inbox prefix for NATS (NATS_CREDS, NATS_NKEY_SEED, NATS_TLS_CA, …). */
   natsSecurity: NatsSecurity;
+  /** Replicas of the buckets this app creates (EPARA_JETSTREAM_REPLICAS). */
+  jetStreamReplicas: number;
   port: number;
   host: string;
   maxModelBytes: number;
@@ -167,6 +169,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     policy: servingPolicy(e.EPARA_POLICY),
     natsUrl: e.NATS_URL,
     natsSecurity: natsSecurityFromEnv(e),
+    jetStreamReplicas: e.EPARA_JETSTREAM_REPLICAS,
     port: e.EPARA_GATEWAY_PORT,
     host: e.EPARA_GATEWAY_HOST,
     maxModelBytes: e.EPARA_MAX_MODEL_MB * 1024 * 1024,

@@ -35,7 +35,12 @@ export class GatewayModule {
     return {
       module: GatewayModule,
       imports: [
-        NatsModule.forRoot({ servers: config.natsUrl, name: config.name, security: config.natsSecurity }),
+        NatsModule.forRoot({
+          servers: config.natsUrl,
+          name: config.name,
+          security: config.natsSecurity,
+          jetStreamReplicas: config.jetStreamReplicas,
+        }),
         MetricsModule.forRoot(registry),
         DiscoveryModule,
         // FileInterceptor reads these: a model upload stops at EPARA_MAX_MODEL_MB instead of filling memory.

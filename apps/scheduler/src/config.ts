@@ -34,6 +34,8 @@ export interface SchedulerConfig {
   natsUrl: string;
   /** Credentials, TLS and inbox prefix for NATS (NATS_CREDS, NATS_NKEY_SEED, NATS_TLS_CA, …). */
   natsSecurity: NatsSecurity;
+  /** Replicas of the buckets this app creates (EPARA_JETSTREAM_REPLICAS). */
+  jetStreamReplicas: number;
   periodMs: number;
   deviceLostMs: number;
   leaderRefreshMs: number;
@@ -48,6 +50,7 @@ export function loadSchedulerConfig(env: NodeJS.ProcessEnv = process.env): Sched
     policy: servingPolicy(e.EPARA_POLICY),
     natsUrl: e.NATS_URL,
     natsSecurity: natsSecurityFromEnv(e),
+    jetStreamReplicas: e.EPARA_JETSTREAM_REPLICAS,
     periodMs: e.EPARA_PLACEMENT_PERIOD_MS,
     deviceLostMs: e.EPARA_DEVICE_LOST_MS,
     leaderRefreshMs: e.EPARA_LEADER_REFRESH_MS,

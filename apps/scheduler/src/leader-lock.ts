@@ -34,10 +34,32 @@ export class LeaderLock {
       }
       this.leader = true;
     } catch {
+      if (await this.holdsLastWrite()) {
+        if (!this.leader) this.logger.log(`${this.id} is now the active scheduler (its last write holds the lock)`);
+        this.leader = true;
+        return true;
+      }
       if (this.leader) this.logger.warn(`${this.id} lost the scheduler lock; standing by`);
       this.leader = false;
     }
     return this.leader;
+  }
+
+  /**
+   * After a refused write: whether the key still holds this instance's lock, adopting its revision. On a
+   * JetStream cluster a write whose acknowledgement was lost while the bucket's leader moved (a server cut
+   * off) is retried and refused with "wrong last sequence", although the first attempt landed; without this
+   * the holder would stand by until its own write expired, again at every leader move.
+   */
+  private async holdsLastWrite(): Promise<boolean> {
+    try {
+      const entry = await this.kv.get(LOCK_KEY);
+      if (entry?.operation !== 'PUT' || entry.json<{ id?: string }>().id !== this.id) return false;
+      this.revision = entry.revision;
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   async release(): Promise<void> {

@@ -10,7 +10,12 @@ export class SchedulerModule {
     return {
       module: SchedulerModule,
       imports: [
-        NatsModule.forRoot({ servers: config.natsUrl, name: `epara-${config.id}`, security: config.natsSecurity }),
+        NatsModule.forRoot({
+          servers: config.natsUrl,
+          name: `epara-${config.id}`,
+          security: config.natsSecurity,
+          jetStreamReplicas: config.jetStreamReplicas,
+        }),
         MetricsModule.forRoot(registry),
       ],
       controllers: [HealthController],

@@ -78,6 +78,8 @@ export interface WorkerConfig {
   natsUrl: string;
   /** Credentials, TLS and inbox prefix for NATS (NATS_CREDS, NATS_NKEY_SEED, NATS_TLS_CA, …). */
   natsSecurity: NatsSecurity;
+  /** Replicas of the buckets this app creates (EPARA_JETSTREAM_REPLICAS). */
+  jetStreamReplicas: number;
   device: string;
   slot: string;
   host: string;
@@ -103,6 +105,7 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
     policy: servingPolicy(e.EPARA_POLICY),
     natsUrl: e.NATS_URL,
     natsSecurity: natsSecurityFromEnv(e),
+    jetStreamReplicas: e.EPARA_JETSTREAM_REPLICAS,
     slot: e.EPARA_DEVICE,
     device: e.EPARA_DEVICE_ID ?? e.EPARA_DEVICE.replace(':', '-'),
     host: e.EPARA_HOST_NAME ?? hostname(),

@@ -13,7 +13,12 @@ export class WorkerModule {
     return {
       module: WorkerModule,
       imports: [
-        NatsModule.forRoot({ servers: config.natsUrl, name: `epara-worker-${config.device}`, security: config.natsSecurity }),
+        NatsModule.forRoot({
+          servers: config.natsUrl,
+          name: `epara-worker-${config.device}`,
+          security: config.natsSecurity,
+          jetStreamReplicas: config.jetStreamReplicas,
+        }),
         MetricsModule.forRoot(registry),
       ],
       controllers: [HealthController],

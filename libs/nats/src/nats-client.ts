@@ -18,6 +18,8 @@ export interface NatsOptions {
   name: string;
   /** Credentials, TLS and inbox prefix (from NATS_CREDS, NATS_NKEY_SEED, NATS_TLS_CA, …). */
   security?: NatsSecurity;
+  /** Replicas of the buckets and object stores created when missing (default 1; at most the JetStream cluster's size). */
+  jetStreamReplicas?: number;
 }
 
 /** Bucket settings: what lives how long. Devices expire so that a dead worker disappears by itself. */
@@ -99,6 +101,10 @@ export class NatsClient implements OnApplicationShutdown {
     );
   }
 
+  private get replicas(): number {
+    return this.options.jetStreamReplicas ?? 1;
+  }
+
   jsm(): Promise<JetStreamManager> {
     return jetstreamManager(this.nc);
   }
@@ -107,7 +113,7 @@ export class NatsClient implements OnApplicationShutdown {
   kv(bucket: Bucket): Promise<KV> {
     let kv = this.kvs.get(bucket);
     if (!kv) {
-      kv = this.kvm.create(bucket, BUCKET_OPTIONS[bucket]);
+      kv = this.kvm.create(bucket, { ...BUCKET_OPTIONS[bucket], replicas: this.replicas });
       kv.catch(() => this.kvs.delete(bucket));
       this.kvs.set(bucket, kv);
     }
@@ -117,7 +123,10 @@ export class NatsClient implements OnApplicationShutdown {
   /** Object store `epara_models`, created when missing. */
   modelStore(): Promise<ObjectStore> {
     if (!this.models) {
-      this.models = this.objm.create(ObjectBucket.Models, { description: 'Epara model artifacts, named by sha256' });
+      this.models = this.objm.create(ObjectBucket.Models, {
+        description: 'Epara model artifacts, named by sha256',
+        replicas: this.replicas,
+      });
       this.models.catch(() => (this.models = undefined));
     }
     return this.models;
@@ -133,6 +142,7 @@ export class NatsClient implements OnApplicationShutdown {
         description: 'Epara message bodies over the NATS max payload (Epara-Payload-Ref), read once',
         ttl: nanos(PAYLOAD_MAX_AGE_MS),
         storage: StorageType.File,
+        replicas: this.replicas,
       });
       this.payloadObjects.catch(() => (this.payloadObjects = undefined));
     }

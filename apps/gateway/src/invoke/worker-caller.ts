@@ -74,7 +74,14 @@ export class WorkerCaller {
    * Until its deadline the gateway keeps a way to send it once more, to another replica, should the
    * device be found gone — the producer then gets an answer instead of waiting out its timeout.
    */
-  async forward(record: FunctionRecord, route: Route<string>, data: Uint8Array, reply: string, h: MsgHdrs, deadline: number): Promise<void> {
+  async forward(
+    record: FunctionRecord,
+    route: Route<string>,
+    data: Uint8Array,
+    reply: string,
+    h: MsgHdrs,
+    deadline: number,
+  ): Promise<void> {
     await this.nats.payloads.publish(this.nats.nc, routeSubject(route), data, { reply, headers: h });
     if (!route.device) return;
     this.forwards.record(

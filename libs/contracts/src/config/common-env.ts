@@ -54,6 +54,13 @@ export class CommonEnv {
   @IsString()
   NATS_INBOX_PREFIX?: string;
 
+  /**
+   * Replicas of Epara's JetStream buckets and object stores when the apps create them (1 to 5, default 1):
+   * 3 on a JetStream cluster of 3 or more servers keeps the state available while one is cut off.
+   */
+  @IntEnv(1, 5)
+  EPARA_JETSTREAM_REPLICAS: number = 1;
+
   /** `text` (default) or `json` log lines. */
   @IsIn(Object.values(LogFormat))
   EPARA_LOG_FORMAT: LogFormat = 'text';
