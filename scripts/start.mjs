@@ -160,12 +160,9 @@ const DEFAULT_MQTT_PORT = 1883;
  */
 function mqttSettings(plan, auth) {
   if (plan.mqttPort === undefined) return {};
-  if (auth) {
-    step('MQTT ingress off: MQTT devices log in with a password, and the generated NATS users are nkeys (EPARA_AUTH=off turns it on)');
-    return {};
-  }
+  const who = auth ? 'devices log in with a user name and password; a demo one is in .epara/credentials/' : 'anyone may connect';
   step(
-    `MQTT ingress on 127.0.0.1:${plan.mqttPort}: devices publish on epara/v1/mqtt/<fn>/<client>, answers on epara/v1/reply/<client>/<fn>`,
+    `MQTT ingress on 127.0.0.1:${plan.mqttPort} (${who}): requests on epara/v1/mqtt/<fn>/<client>, answers on epara/v1/reply/<client>/<fn>`,
   );
   return { serverName: 'epara-local', mqttListen: `127.0.0.1:${plan.mqttPort}` };
 }
@@ -293,6 +290,7 @@ function prepareNatsSecurity(settings, plan) {
     gatewayEnv: tls ? { EPARA_HTTPS_CERT: tls.serverCert, EPARA_HTTPS_KEY: tls.serverKey } : {},
     credentials,
     tls,
+    mqttPort: plan.mqttPort,
   };
 }
 
@@ -312,6 +310,11 @@ function securityBanner(security, natsUrl, gatewayUrl) {
       `  producer    nats --server ${natsUrl} --nkey ${rel('producer')} --inbox-prefix _INBOX_producer${tlsFlag} req epara.v1.invoke.<fn> …`,
     );
     lines.push(`  operator    npm run epara -- --nkey ${rel('operator')} --inbox-prefix _INBOX_operator${tlsFlag} micro ls`);
+    const mqtt = credentials.mqttDevices?.[0];
+    if (mqtt && security.mqttPort)
+      lines.push(
+        `  MQTT device mosquitto_pub -p ${security.mqttPort} -u ${mqtt.name} -P "$(cat ${relative(repoRoot, mqtt.passwordFile)})" -q 1 -t epara/v1/mqtt/mlp/${mqtt.name} -f body.json   (answers: mosquitto_sub … -t 'epara/v1/reply/${mqtt.name}/#')`,
+      );
   } else if (tls) {
     lines.push(`  TLS         nats --server ${natsUrl}${tlsFlag} …`);
   }

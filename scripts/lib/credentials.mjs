@@ -18,6 +18,9 @@ function compiledCredentialsModule() {
  * Writes (or keeps) the credentials under `dir`: `<user>.nk` seeds and `auth.conf`, all 0600. Existing
  * seeds are kept unless `rotate`. Returns the credential set (users, env(name), authInclude).
  */
-export function ensureCredentials({ dir = CREDENTIALS_DIR, rotate = false, producers = [] } = {}) {
-  return compiledCredentialsModule().writeCredentials(dir, { rotate, producers });
+/** The MQTT device user npm start makes, so the MQTT ingress can be tried with authorization on. */
+export const DEMO_MQTT_DEVICE = 'mqtt-demo';
+
+export function ensureCredentials({ dir = CREDENTIALS_DIR, rotate = false, producers = [], mqttDevices = [DEMO_MQTT_DEVICE] } = {}) {
+  return compiledCredentialsModule().writeCredentials(dir, { rotate, producers, mqttDevices });
 }

@@ -35,7 +35,7 @@ export interface ClusterOptions {
    * The server with the generated role users (and TLS): each app connects with its role's credential,
    * as npm start runs them; `nats.credentials` holds the producer and operator ones for the test.
    */
-  security?: Pick<NatsServerOptions, 'auth' | 'tls' | 'producers' | 'mqtt'> & {
+  security?: Pick<NatsServerOptions, 'auth' | 'tls' | 'producers' | 'mqtt' | 'mqttDevices'> & {
     /** With `tls`: the gateway answers HTTPS with the server certificate (`gatewayUrl` is https, trust `nats.tls.ca`). */
     https?: boolean;
   };

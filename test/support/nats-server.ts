@@ -63,6 +63,8 @@ export interface NatsServerOptions {
   auth?: boolean;
   /** Producer users besides `producer`, each with its own inbox. */
   producers?: string[];
+  /** With `auth`: MQTT device users (user name and password). */
+  mqttDevices?: string[];
   /**
    * TLS with certificates from scripts/gen-tls.mjs: clients must connect over TLS; `mutual`: and show
    * a client certificate signed by the CA (`verify: true`), which clientEnv then includes.
@@ -90,7 +92,9 @@ export async function startNats(opts: NatsServerOptions = {}): Promise<TestNats>
   const dir = mkdtempSync(join(tmpdir(), 'epara-nats-'));
   const conf = join(dir, 'nats.conf');
   // Includes are relative to the config file: the credentials sit beside it.
-  const credentials = opts.auth ? writeCredentials(join(dir, 'credentials'), { producers: opts.producers }) : undefined;
+  const credentials = opts.auth
+    ? writeCredentials(join(dir, 'credentials'), { producers: opts.producers, mqttDevices: opts.mqttDevices })
+    : undefined;
   const tls = opts.tls ? generateTls(join(dir, 'tls')) : undefined;
   const lines = [`listen: 127.0.0.1:${port}`, `max_payload: ${opts.maxPayload ?? '8MB'}`, `jetstream { store_dir: "${dir}/js" }`];
   if (credentials) lines.push('include "credentials/auth.conf"');

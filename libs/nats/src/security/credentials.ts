@@ -6,13 +6,16 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createUser, fromSeed } from '@nats-io/nkeys';
-import { inboxPrefixFor, NATS_ROLES, NATS_USER_PATTERN, NatsRole, NatsUser, renderAuthorization } from './nats-permissions';
+import { randomBytes } from 'node:crypto';
+import { inboxPrefixFor, MqttDeviceUser, NATS_ROLES, NATS_USER_PATTERN, NatsRole, NatsUser, renderAuthorization } from './nats-permissions';
 
 export const AUTH_INCLUDE_FILE = 'auth.conf';
 /** Users besides the one per role: more producers (each with its own inbox), e.g. one per device fleet. */
 export interface CredentialOptions {
   /** Extra producer users, named like subject tokens. */
   producers?: readonly string[];
+  /** MQTT devices: a user name (the `<client>` of their topics) and a generated password each. */
+  mqttDevices?: readonly string[];
   /** Replace existing keys (rotation); otherwise existing seeds are kept and only missing ones made. */
   rotate?: boolean;
 }
@@ -28,6 +31,8 @@ export interface CredentialSet {
   /** The nats-server config include (`include "<path>"`). */
   authInclude: string;
   users: UserCredential[];
+  /** MQTT devices, each with its password (also in `<name>.mqtt-password`, 0600). */
+  mqttDevices: (MqttDeviceUser & { passwordFile: string })[];
   /** The user `name` (a role name is its role's default user). */
   user(name: string): UserCredential;
   /** What an app or client started with this user's credential needs in its environment. */
@@ -69,8 +74,18 @@ export function writeCredentials(dir: string, o: CredentialOptions = {}): Creden
     const nkey = fromSeed(new TextEncoder().encode(seed)).getPublicKey();
     return { name, role, nkey, seedFile, inboxPrefix: inboxPrefixFor(name) };
   });
+  const mqttDevices = (o.mqttDevices ?? []).map((name) => {
+    if (!NATS_USER_PATTERN.test(name)) throw new Error(`invalid MQTT device name ${JSON.stringify(name)}: use a-z, 0-9, '-' and '_'`);
+    const passwordFile = join(root, `${name}.mqtt-password`);
+    let password = !o.rotate && existsSync(passwordFile) ? readFileSync(passwordFile, 'utf8').trim() : '';
+    if (!password) {
+      password = randomBytes(24).toString('base64url');
+      writePrivate(passwordFile, `${password}\n`);
+    }
+    return { name, password, passwordFile };
+  });
   const authInclude = join(root, AUTH_INCLUDE_FILE);
-  writePrivate(authInclude, renderAuthorization(users));
+  writePrivate(authInclude, renderAuthorization(users, mqttDevices));
   const user = (name: string) => {
     const u = users.find((x) => x.name === name);
     if (!u) throw new Error(`no NATS user ${name} in ${root} (users: ${users.map((x) => x.name).join(', ')})`);
@@ -80,6 +95,7 @@ export function writeCredentials(dir: string, o: CredentialOptions = {}): Creden
     dir: root,
     authInclude,
     users,
+    mqttDevices,
     user,
     env: (name) => {
       const u = user(name);

@@ -124,3 +124,14 @@ describe('renderAuthorization', () => {
     expect(() => inboxPrefixFor('a.b')).toThrow(/invalid NATS user name/);
   });
 });
+
+describe('MQTT device users', () => {
+  it('publish only as themselves and read only their own answers', () => {
+    const { mqttDevicePermissions } = jest.requireActual('./nats-permissions') as typeof import('./nats-permissions');
+    expect(mqttDevicePermissions('cam-9')).toEqual({
+      publish: { allow: ['epara.v1.mqtt.*.cam-9'] },
+      subscribe: { allow: ['epara.v1.reply.cam-9', 'epara.v1.reply.cam-9.>', '$MQTT.sub.>'] },
+    });
+    expect(() => mqttDevicePermissions('Cam.9')).toThrow(/invalid MQTT device name/);
+  });
+});
