@@ -41,7 +41,8 @@ async function subscribeAs(
   sub.stdout.on('data', (d: Buffer) => (out += d.toString()));
   sub.stderr.on('data', (d: Buffer) => (out += d.toString()));
   const done = new Promise<string[]>((resolve, reject) =>
-    sub.once('exit', (code) => (code === 0 ? resolve(out.trim().split('\n')) : reject(new Error(`mosquitto_sub exited ${code}: ${out}`)))),
+    // 'close', not 'exit': the process can exit before its last output is read.
+    sub.once('close', (code) => (code === 0 ? resolve(out.trim().split('\n')) : reject(new Error(`mosquitto_sub exited ${code}: ${out}`)))),
   );
   done.catch(() => undefined); // the caller awaits it, or expects it to fail
   await new Promise((r) => setTimeout(r, 400)); // subscribed before the request goes
