@@ -22,6 +22,9 @@ export interface ReplicaView {
  * What gateways and the scheduler know of the cluster: device heartbeats (the `epara.v1.state.*`
  * subject, seeded from KV `epara_devices`) and the placement (KV `epara_placement`). Reads are memory only.
  */
+/** After this app's own reconnect, how long liveness probes wait for the workers to resubscribe, ms. */
+const RESUBSCRIBE_GRACE_MS = 3000;
+
 export class ClusterState {
   private readonly logger = new Logger(ClusterState.name);
   private readonly devices = new Map<string, DeviceState>();
@@ -97,7 +100,8 @@ export class ClusterState {
    * worker is noticed within one probe period, and no request is routed to it after that.
    */
   private probeAll(): void {
-    if (this.nats.health.down()) return; // an outage of our own says nothing of the devices
+    // An outage of our own says nothing of the devices, nor do the seconds after it, while the workers resubscribe.
+    if (this.nats.health.down() || this.nats.health.reconnectedWithin(RESUBSCRIBE_GRACE_MS)) return;
     for (const device of this.devices.keys()) {
       if (this.probing.has(device) || this.ageMs(device) > STALE_AFTER_MS) continue;
       this.probing.add(device);

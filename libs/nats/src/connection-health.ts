@@ -22,6 +22,7 @@ export interface NatsLink {
  */
 export class ConnectionHealth {
   private disconnectedAt?: number;
+  private reconnectedAt?: number;
   private lastProbe?: { at: number; link: Promise<NatsLink> };
 
   constructor(
@@ -33,7 +34,10 @@ export class ConnectionHealth {
     (async () => {
       for await (const s of nc.status()) {
         if (s.type === 'disconnect') this.disconnectedAt ??= this.clock();
-        else if (s.type === 'reconnect') this.disconnectedAt = undefined;
+        else if (s.type === 'reconnect') {
+          this.disconnectedAt = undefined;
+          this.reconnectedAt = this.clock();
+        }
       }
     })().catch(() => undefined); // the iterator ends when the connection closes
   }
@@ -44,6 +48,11 @@ export class ConnectionHealth {
     if (this.disconnectedAt === undefined) return undefined;
     const s = ((this.clock() - this.disconnectedAt) / 1000).toFixed(1);
     return `NATS is unreachable: disconnected from ${this.nc.getServer()} ${s} s ago, reconnecting`;
+  }
+
+  /** Reconnected less than `ms` ago: other clients may not have resubscribed yet. */
+  reconnectedWithin(ms: number): boolean {
+    return this.reconnectedAt !== undefined && this.clock() - this.reconnectedAt < ms;
   }
 
   /** Connected, and the server answered a flush within FLUSH_TIMEOUT_MS (cached a second). */

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import {
   Assignment,
   Bucket,
@@ -44,7 +44,7 @@ export { WORKER_VERSION } from './worker-endpoints';
  * binds their ports and answers what heartbeats and tests read.
  */
 @Injectable()
-export class WorkerService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class WorkerService implements OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(WorkerService.name);
   readonly executor: DeviceExecutor;
   private readonly handler: RequestHandler;
@@ -126,6 +126,19 @@ export class WorkerService implements OnApplicationBootstrap, OnApplicationShutd
     return this.host?.providerNote;
   }
 
+  /**
+   * Gateways and the scheduler probe this to notice within a fraction of a second that this worker is
+   * gone. Subscribed at module init, before the first heartbeat announces the device (a probe of a
+   * device that heartbeats but does not answer yet would count against it).
+   */
+  onModuleInit(): void {
+    this.nats.nc.subscribe(subjects.live(this.config.device), {
+      callback: (err, msg) => {
+        if (!err) msg.respond();
+      },
+    });
+  }
+
   async onApplicationBootstrap(): Promise<void> {
     const functionsKv = await this.nats.kv(Bucket.Functions);
     this.profiler = new WorkerProfiler(this.config.device, this.deviceClass, new FunctionRepository(functionsKv), this.events);
@@ -151,12 +164,6 @@ export class WorkerService implements OnApplicationBootstrap, OnApplicationShutd
     this.functions = await new KvMirror<FunctionRecord>(functionsKv).start();
     this.placement = await new KvMirror<DevicePlacement>(await this.nats.kv(Bucket.Placement), this.config.device).start();
     this.placement.onChange(() => this.reconciler.reconcile());
-    // Gateways and the scheduler probe this to notice within a fraction of a second that this worker is gone.
-    this.nats.nc.subscribe(subjects.live(this.config.device), {
-      callback: (err, msg) => {
-        if (!err) msg.respond();
-      },
-    });
     // A client that left (HTTP stream closed) asks to stop its generation: tokens nobody reads cost capacity.
     this.nats.nc.subscribe(subjects.cancel(this.config.device), {
       callback: (err, msg) => {

@@ -16,13 +16,15 @@ export type ProbeOutcome = (typeof ProbeOutcome)[keyof typeof ProbeOutcome];
 
 /**
  * Decides from liveness probes when a device is gone, well before its heartbeats age out (3.5 s): the
- * NATS server drops a dead worker's subscriptions the moment its connection closes, so a probe of a
- * SIGKILLed worker answers "no responders" within one probe period; a worker whose host is cut off
+ * NATS server drops a dead worker's subscriptions the moment its connection closes, so probes of a
+ * SIGKILLed worker answer "no responders" — twice in a row within two probe periods; a worker whose host is cut off
  * leaves its subscriptions behind until the server's own ping timeout, so LIVENESS_MISSES missed probes
  * in a row count as gone too. Pure: the caller sends the probes and acts on the verdict.
  */
 export class LivenessVerdicts {
   private readonly misses = new Map<string, number>();
+  /** Devices whose last probe found no responders: a second one in a row makes them gone. */
+  private readonly unanswered = new Set<string>();
 
   constructor(private readonly maxMisses = LIVENESS_MISSES) {}
 
@@ -30,12 +32,21 @@ export class LivenessVerdicts {
   observe(device: string, outcome: ProbeOutcome): string | undefined {
     if (outcome === ProbeOutcome.Answered) {
       this.misses.delete(device);
+      this.unanswered.delete(device);
       return undefined;
     }
     if (outcome === ProbeOutcome.NoResponders) {
       this.misses.delete(device);
+      // Twice in a row: a worker that is (re)subscribing — at its start, after a server restart — is
+      // briefly without its subscription; a dead one stays so.
+      if (!this.unanswered.has(device)) {
+        this.unanswered.add(device);
+        return undefined;
+      }
+      this.unanswered.delete(device);
       return 'nobody answers its liveness subject: its NATS connection closed (the worker stopped or crashed)';
     }
+    this.unanswered.delete(device);
     const n = (this.misses.get(device) ?? 0) + 1;
     if (n < this.maxMisses) {
       this.misses.set(device, n);
@@ -47,5 +58,6 @@ export class LivenessVerdicts {
 
   forget(device: string): void {
     this.misses.delete(device);
+    this.unanswered.delete(device);
   }
 }
