@@ -3,8 +3,7 @@ import { Header } from '@epara/contracts';
 import { buildAdd } from '@epara/runtime';
 import { deployMultipart, http, postJson } from './support/http';
 import { loadNetns, NetnsBed, netnsUnavailableReason } from './support/netns-bed';
-import { ADD_BODY, replicasOf, steadyLoad } from './support/process-cluster';
-import { TEST_ADMIN_KEY } from './support/test-keys';
+import { ADD_BODY, PROCESS_APP_ENV, replicasOf, steadyLoad } from './support/process-cluster';
 import { waitFor } from './support/wait-for';
 
 /**
@@ -21,15 +20,7 @@ if (unavailable) console.warn(`test/netns.e2e-spec.ts skipped: ${unavailable}`);
 const describeNetns = unavailable ? describe.skip : describe;
 
 /** Fast periods, as the process-level tests use: a cut host is noticed by its missed liveness probes. */
-const APP_ENV = {
-  EPARA_ADMIN_KEY: TEST_ADMIN_KEY,
-  EPARA_HEARTBEAT_MS: '200',
-  EPARA_PLACEMENT_PERIOD_MS: '1000',
-  EPARA_DEVICE_LOST_MS: '1500',
-  EPARA_LEADER_REFRESH_MS: '300',
-  EPARA_DEVICE_MEMORY_MB: '512',
-  EPARA_LOG_FORMAT: 'json',
-};
+const APP_ENV = PROCESS_APP_ENV;
 
 const ADD_SUM = [2, 3, 4, 5];
 

@@ -18,6 +18,9 @@ function openssl(args, cwd) {
     );
 }
 
+/** A new P-256 key, unencrypted (test and trial certificates). */
+const NEW_EC_KEY = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+
 /** The files under `dir` (all PEM): CA, server (SAN localhost, 127.0.0.1) and client certificate with their keys. */
 export function tlsPaths(dir) {
   const d = resolve(dir);
@@ -37,21 +40,7 @@ function signed(p, name, cn, extensions) {
   const key = join(p.dir, `${name}-key.pem`);
   const csr = join(p.dir, `${name}.csr`);
   const ext = join(p.dir, `${name}.ext`);
-  openssl([
-    'req',
-    '-new',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:prime256v1',
-    '-nodes',
-    '-keyout',
-    key,
-    '-out',
-    csr,
-    '-subj',
-    `/CN=${cn}`,
-  ]);
+  openssl(['req', '-new', ...NEW_EC_KEY, '-keyout', key, '-out', csr, '-subj', `/CN=${cn}`]);
   writeFileSync(ext, `${extensions.join('\n')}\n`);
   openssl([
     'x509',
@@ -88,11 +77,7 @@ export function ensureTlsFiles(dir, { force = false } = {}) {
   openssl([
     'req',
     '-x509',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:prime256v1',
-    '-nodes',
+    ...NEW_EC_KEY,
     '-keyout',
     p.caKey,
     '-out',

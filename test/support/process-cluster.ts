@@ -12,6 +12,17 @@ export const ADD_BODY = {
   ],
 };
 
+/** Fast loop periods (a lost device in 1.5 s, placement every second) and the test admin key, for apps run as processes. */
+export const PROCESS_APP_ENV: Record<string, string> = {
+  EPARA_HEARTBEAT_MS: '200',
+  EPARA_PLACEMENT_PERIOD_MS: '1000',
+  EPARA_DEVICE_LOST_MS: '1500',
+  EPARA_LEADER_REFRESH_MS: '300',
+  EPARA_DEVICE_MEMORY_MB: '512',
+  EPARA_LOG_FORMAT: 'json',
+  EPARA_ADMIN_KEY: TEST_ADMIN_KEY,
+};
+
 /**
  * The apps as separate processes (from dist/, as in production) against a private nats-server: a
  * worker can be SIGKILLed like a crashed device. Short periods keep tests quick; `env` adds to them.
@@ -26,17 +37,7 @@ export class ProcessCluster {
 
   static async start(env: Record<string, string> = {}): Promise<ProcessCluster> {
     const c = new ProcessCluster(await startNats());
-    c.env = {
-      NATS_URL: c.nats.url,
-      EPARA_HEARTBEAT_MS: '200',
-      EPARA_PLACEMENT_PERIOD_MS: '1000',
-      EPARA_DEVICE_LOST_MS: '1500',
-      EPARA_LEADER_REFRESH_MS: '300',
-      EPARA_DEVICE_MEMORY_MB: '512',
-      EPARA_LOG_FORMAT: 'json',
-      EPARA_ADMIN_KEY: TEST_ADMIN_KEY,
-      ...env,
-    };
+    c.env = { NATS_URL: c.nats.url, ...PROCESS_APP_ENV, ...env };
     const port = await freePort();
     await c.add('gateway', { EPARA_GATEWAY_PORT: String(port), EPARA_GATEWAY_HOST: '127.0.0.1' });
     c.gatewayUrl = `http://127.0.0.1:${port}`;

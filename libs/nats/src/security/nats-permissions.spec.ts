@@ -1,5 +1,13 @@
 import { Bucket, subjects } from '@epara/contracts';
-import { API_KEYS_BUCKET, inboxPrefixFor, NATS_ROLES, NatsRole, renderAuthorization, rolePermissions } from './nats-permissions';
+import {
+  API_KEYS_BUCKET,
+  inboxPrefixFor,
+  mqttDevicePermissions,
+  NATS_ROLES,
+  NatsRole,
+  renderAuthorization,
+  rolePermissions,
+} from './nats-permissions';
 
 /** Whether a permission list lets `subject` through, with NATS wildcard rules (`*` one token, `>` the rest). */
 function allows(patterns: string[], subject: string): boolean {
@@ -127,7 +135,6 @@ describe('renderAuthorization', () => {
 
 describe('MQTT device users', () => {
   it('publish only as themselves and read only their own answers', () => {
-    const { mqttDevicePermissions } = jest.requireActual('./nats-permissions') as typeof import('./nats-permissions');
     expect(mqttDevicePermissions('cam-9')).toEqual({
       publish: { allow: ['epara.v1.mqtt.*.cam-9'] },
       subscribe: { allow: ['epara.v1.reply.cam-9', 'epara.v1.reply.cam-9.>', '$MQTT.sub.>'] },
