@@ -4,7 +4,7 @@ import { buildAdd } from '@epara/runtime';
 import { AppProcess } from './support/processes';
 import { ADD_BODY as addBody, ProcessCluster } from './support/process-cluster';
 import { waitFor } from './support/cluster';
-import { deployMultipart, http } from './support/http';
+import { deployMultipart, http, postJson } from './support/http';
 
 /**
  * The state-aware scheduler against real processes: devices crash (SIGKILL, no goodbye), join, and the
@@ -92,6 +92,41 @@ describe('failover: lost devices, new devices and scheduler takeover (separate p
     await new Promise((r) => setTimeout(r, 3500));
     sub.unsubscribe();
     expect(placed).toEqual([]);
+  });
+
+  it('gives a worker that crashed and came back its share of the traffic', async () => {
+    const seven = workers[workers.length - 1];
+    await seven.crash();
+    await waitFor(async () => !(await replicasOf('wide')).includes('cpu-7'), 10_000, 'the crashed worker loses its replica');
+    workers.push(await start('worker', { EPARA_DEVICE: 'cpu:7' }));
+    await waitFor(async () => (await replicasOf('wide')).includes('cpu-7'), 10_000, 'the returning worker is placed again');
+    await waitFor(
+      async () => {
+        const devices = (await http(`${gatewayUrl}/v1/devices`)).json().devices as {
+          device: string;
+          live: boolean;
+          functions: { fn: string; ready: boolean }[];
+        }[];
+        return devices.find((d) => d.device === 'cpu-7' && d.live)?.functions.some((l) => l.fn === 'wide' && l.ready);
+      },
+      10_000,
+      'the gateway sees its replica ready',
+    );
+    // One request at a time: every replica is idle at each choice, so only the tie-break decides. The
+    // returning worker's estimate comes from its cold first runs; it must still get its share.
+    const served = new Map<string, number>();
+    const requests = 150;
+    for (let i = 0; i < requests; i++) {
+      const r = await postJson(`${gatewayUrl}/v1/functions/wide/invoke`, addBody);
+      expect(r.status).toBe(200);
+      const device = r.headers.get('epara-device') ?? 'none';
+      served.set(device, (served.get(device) ?? 0) + 1);
+    }
+    const replicas = await replicasOf('wide');
+    expect(replicas).toContain('cpu-7');
+    // A fair share is requests / replicas; a third of it is far from what a winner-takes-all tie gives.
+    const starved = replicas.filter((d) => (served.get(d) ?? 0) <= requests / replicas.length / 3);
+    expect({ starved, served: Object.fromEntries(served) }).toMatchObject({ starved: [] });
   });
 
   it('hands over to the standby scheduler when the active one dies', async () => {

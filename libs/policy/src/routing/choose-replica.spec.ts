@@ -51,7 +51,21 @@ describe(chooseReplica.name, () => {
       [0.9, 0.9],
       { kind: 'replica', index: 1, device: 'b' },
     ],
-    ['full tie → first', [replica('a'), replica('b')], [0.9, 0.2], { kind: 'replica', index: 0, device: 'a' }],
+    // i = floor(0.9 × 2) = 1 (b), j = 0 (a): the first sampled wins a full tie, whatever the list order.
+    ['full tie → the first sampled', [replica('a'), replica('b')], [0.9, 0.2], { kind: 'replica', index: 1, device: 'b' }],
+    ['full tie → the first sampled (other order)', [replica('a'), replica('b')], [0.2, 0.9], { kind: 'replica', index: 0, device: 'a' }],
+    [
+      'exec times within the tolerance are a tie',
+      [replica('a', { execMsEwma: 10 }), replica('b', { execMsEwma: 12 })],
+      [0.9, 0.2],
+      { kind: 'replica', index: 1, device: 'b' },
+    ],
+    [
+      'sub-millisecond differences are a tie',
+      [replica('a', { execMsEwma: 0.15 }), replica('b', { execMsEwma: 0.27 })],
+      [0.9, 0.2],
+      { kind: 'replica', index: 1, device: 'b' },
+    ],
     // ordinals: i = floor(0.99 × 3) = 2, j = floor(0.99 × 2) = 1 → c vs b; b is less loaded.
     [
       'samples two distinct replicas',
@@ -91,5 +105,26 @@ describe(chooseReplica.name, () => {
     const loads = replicas.map(loadScore);
     // 1000 each on average; p2c keeps the spread to a few requests (random choice would spread ~±100).
     expect(Math.max(...loads) - Math.min(...loads)).toBeLessThanOrEqual(3);
+  });
+
+  it('shares light load (every request alone, all loads 0) between replicas whose exec estimates differ a little', () => {
+    // A worker that rejoined reports its cold first runs (12 ms) beside a warm one (10 ms): with strict
+    // comparison the warm one would win every tie and the other would never serve (nor refresh its estimate).
+    const replicas = [replica('warm', { execMsEwma: 10 }), replica('rejoined', { execMsEwma: 12 })];
+    const random = seeded(7);
+    const served = { warm: 0, rejoined: 0 };
+    for (let r = 0; r < 2000; r++) {
+      const d = chooseReplica(replicas, random);
+      if (d.kind !== 'replica') throw new Error(d.reason);
+      served[d.device as keyof typeof served]++;
+    }
+    expect(served.rejoined).toBeGreaterThan(800);
+    expect(served.warm).toBeGreaterThan(800);
+  });
+
+  it('still prefers a clearly faster device on ties', () => {
+    const replicas = [replica('cpu', { execMsEwma: 10 }), replica('gpu', { execMsEwma: 2 })];
+    const random = seeded(7);
+    for (let r = 0; r < 100; r++) expect(chooseReplica(replicas, random)).toMatchObject({ device: 'gpu' });
   });
 });

@@ -22,11 +22,28 @@ export function noReplicaReason(candidates: readonly ReplicaLoad[], params: Rout
   return `no eligible replica of ${candidates.length}: ${notReady} not ready, ${stale} stale (state older than ${params.staleAfterMs} ms)`;
 }
 
-/** True when `a` is the better target: lower load score, then lower exec time; else keep the first. */
+/**
+ * When two replicas are equally loaded, exec-time estimates count as equal unless one is lower by more
+ * than this fraction *and* by more than EXEC_TIME_TIE_FLOOR_MS. Strict comparison would hand every tie,
+ * i.e. nearly all traffic at light load, to whichever estimate happens to be a hair lower; the other
+ * replica then serves nothing, its estimate never refreshes (a worker that rejoins keeps its cold first
+ * runs' figure) and it starves. A device that is really faster (a GPU beside a CPU, a 10 ms model) is
+ * outside both bands and still wins the ties.
+ */
+export const EXEC_TIME_TIE_TOLERANCE = 0.25;
+/**
+ * Below this, ms, a difference in exec time is smaller than what a request's trip through NATS and the
+ * gateway costs anyway (about a millisecond): a 0.15 ms and a 0.27 ms replica are equally good.
+ */
+export const EXEC_TIME_TIE_FLOOR_MS = 1;
+
+/** True when `a` is the better target: lower load score, then clearly lower exec time; else keep the first sampled. */
 function isBetter(a: ReplicaLoad, b: ReplicaLoad): boolean {
   const la = loadScore(a);
   const lb = loadScore(b);
-  return la < lb || (la === lb && a.execMsEwma < b.execMsEwma);
+  if (la !== lb) return la < lb;
+  const faster = b.execMsEwma - a.execMsEwma;
+  return faster > EXEC_TIME_TIE_FLOOR_MS && faster > EXEC_TIME_TIE_TOLERANCE * a.execMsEwma;
 }
 
 /**
@@ -82,7 +99,9 @@ export function powerOfTwoChoices(
       ord++;
     }
   }
-  // a precedes b in the list, so ties go to the first.
+  // Ties go to the first sampled (ordinal i, uniformly random), never to the one listed first: equal
+  // replicas share the traffic evenly.
+  if (i > j) [a, b] = [b, a];
   const bWins = isBetter(candidates[b], candidates[a]);
   const win = bWins ? b : a;
   const lose = bWins ? a : b;
