@@ -157,6 +157,7 @@ class BedProcess {
     this.host = host;
     this.name = name;
     this.role = role;
+    this.env = env;
     this.log = '';
     // Own process group: kill() reaches role.mjs and the server or app it runs.
     this.proc = spawn('ip', ['netns', 'exec', host.ns, process.execPath, ROLE_SCRIPT], {
@@ -279,6 +280,20 @@ export class NetnsBed {
       p.signal('SIGKILL');
       await p.exited;
     }
+  }
+
+  /**
+   * Starts `name` on `host` again, as it was first started (same role and environment: a worker keeps
+   * its device id, a server its config), after a kill. Resolves once it logs that it is up.
+   */
+  async restart(hostName, name, timeoutMs = 60_000) {
+    if (this.find(hostName, name).length) throw new Error(`${name} still runs on ${hostName}: kill it first`);
+    const last = this.procs.filter((p) => p.host.name === hostName && p.name === name).at(-1);
+    if (!last) throw new Error(`nothing called ${name} ever ran on ${hostName}`);
+    const p = this.start(hostName, name, last.role, last.env);
+    if (last.role === 'nats') await this.waitForNats(hostName, timeoutMs);
+    else await p.waitForLog(/ up;| listening on http/, timeoutMs);
+    return p;
   }
 
   /** Link down between the host and the bridge: its processes keep running but reach no other host. */

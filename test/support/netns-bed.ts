@@ -22,6 +22,17 @@ export interface NetnsBed {
   restore(host: string): void;
   impair(host: string, impairment: { delayMs?: number; lossPct?: number }): void;
   kill(host: string, app: string): Promise<void>;
+  /** Starts a killed process again with its first role and environment; resolves once it is up. */
+  restart(host: string, app: string, timeoutMs?: number): Promise<unknown>;
+  /** Starts one more process (`role`: nats, gateway, worker, scheduler) on `host`. */
+  start(
+    host: string,
+    name: string,
+    role: string,
+    env?: Record<string, string>,
+  ): { waitForLog(marker: RegExp, timeoutMs?: number): Promise<void> };
+  /** The processes of the bed, running or not: where their pids are read for RSS samples. */
+  procs: { name: string; role: string; running: boolean; host: { name: string }; proc: { pid?: number } }[];
   destroy(graceMs?: number): Promise<void>;
   describe(): Record<string, unknown>;
 }
