@@ -15,7 +15,14 @@ describe(validateDto.name, () => {
     [{ ...ok, slo: { latencyMs: -1 } }, /slo\.latencyMs/],
     [{ ...ok, slo: undefined }, /slo/],
     [{ ...ok, hints: { mode: 'warp' } }, /hints\.mode/],
-    [{ ...ok, surprise: 1 }, /surprise/],
+    [{ ...ok, surprise: 1 }, /unknown field surprise: allowed fields are .*name, kind, slo/],
+    [
+      { ...ok, hints: { mode: 'batch', batch: 8 } },
+      /unknown field hints\.batch: allowed fields are mode, sensitivity, footprint, maxBatchSize/,
+    ],
+    [{ ...ok, slo: { latencyMs: '100' } }, /slo\.latencyMs must be a number/],
+    [{ ...ok, slo: 100 }, /^invalid spec: slo must be an object, e\.g\. \{"latencyMs": 100\}$/],
+    [{ ...ok, hints: [] }, /hints must be an object/],
   ])('%o → 400 naming the field', (spec, message) => {
     let err: unknown;
     try {
