@@ -34,4 +34,18 @@ describe(validateDto.name, () => {
     expect((err as EparaError).code).toBe(400);
     expect((err as EparaError).message).toMatch(message);
   });
+
+  it('names every bad field in one message, as the README shows', () => {
+    const err = (() => {
+      try {
+        validateDto(DeployFunctionDto, { ...ok, slo: { latencyMs: '50' }, replicas: 2 }, 'spec');
+      } catch (e) {
+        return e as EparaError;
+      }
+    })();
+    expect(err?.message).toBe(
+      'invalid spec: unknown field replicas: allowed fields are name, kind, slo, model, description, hints, expected; slo.latencyMs must be a number of milliseconds',
+    );
+    expect((err?.details as { fields: { field: string }[] }).fields.map((f) => f.field)).toEqual(['replicas', 'slo.latencyMs']);
+  });
 });

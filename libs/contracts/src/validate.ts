@@ -50,7 +50,13 @@ export function describeValidationErrors(errors: ValidationError[], parent = '')
         const allowed = e.target ? declaredFields(e.target) : [];
         out.push({ field, message: `unknown field ${field}${allowed.length ? `: allowed fields are ${allowed.join(', ')}` : ''}` });
       } else {
-        out.push({ field, message: message.startsWith(e.property) ? `${parent ? parent + '.' : ''}${message}` : `${field}: ${message}` });
+        // Messages start with the property ("latencyMs must…"), the whole path ("slo.latencyMs must…") or neither.
+        const named = message.startsWith(field)
+          ? message
+          : message.startsWith(e.property)
+            ? `${parent ? parent + '.' : ''}${message}`
+            : `${field}: ${message}`;
+        out.push({ field, message: named });
       }
     }
     if (e.children?.length) out.push(...describeValidationErrors(e.children, field));
