@@ -7,6 +7,7 @@ import { bootApp, createRegistry } from '@epara/nats';
 import { AccessControl, keyCheckBeforeBody } from './auth/access-control';
 import { markRouteSecurity, withKeySchemes } from './auth/openapi-security';
 import { RouteAccessCheck } from './auth/route-table';
+import { BodyValidationPipe } from './common/body-validation.pipe';
 import { bodyParserErrors } from './common/http-errors';
 import { GatewayConfig } from './config';
 import { GatewayModule } from './gateway.module';
@@ -42,11 +43,12 @@ export async function startGateway(config: GatewayConfig): Promise<INestApplicat
         );
       app.use(express.json({ limit: '1mb' }));
       app.use(bodyParserErrors);
+      app.useGlobalPipes(new BodyValidationPipe());
       const doc = withKeySchemes(
         new DocumentBuilder()
           .setTitle('Epara gateway')
           .setDescription(
-            'Deploy and invoke AI inference functions. Routes need an API key with a scope (admin, read, invoke); see the README, "Security". NATS subjects and headers: see the README.',
+            'Deploy and invoke AI inference functions. Routes need an API key with a scope (admin, read, invoke); see the README, "Security". JSON bodies are validated: unknown fields are refused, and a 400 names each bad field. Errors on /v1 are `{"error": {"code", "message", "details"}}`; on /v2 (Open Inference Protocol) `{"error": "<message>"}`. NATS subjects and headers: see the README.',
           )
           .setVersion(EPARA_VERSION),
       ).build();

@@ -4,13 +4,14 @@ import {
   ApiScope,
   formatApiKey,
   functionMatches,
-  parseCreateApiKeyRequest,
   parseScope,
   parseTtl,
   presentedApiKey,
   scopesGrant,
 } from './api-keys';
+import { CreateApiKeyDto, createApiKeyRequest } from './dto/create-api-key.dto';
 import { EparaError } from './errors';
+import { validateDto } from './validate';
 
 describe(scopesGrant.name, () => {
   const admin: AccessNeed = { scope: 'admin' };
@@ -82,24 +83,27 @@ describe(parseTtl.name, () => {
   });
 });
 
-describe(parseCreateApiKeyRequest.name, () => {
+describe(CreateApiKeyDto.name, () => {
+  const parse = (body: unknown) => createApiKeyRequest(validateDto(CreateApiKeyDto, body, 'key request'));
+
   it('parses name, scopes (deduplicated) and ttl', () => {
-    expect(parseCreateApiKeyRequest({ name: 'camera fleet', scopes: ['invoke:cam-*', 'read', 'read'], ttl: '1d' })).toEqual({
+    expect(parse({ name: 'camera fleet', scopes: ['invoke:cam-*', 'read', 'read'], ttl: '1d' })).toEqual({
       name: 'camera fleet',
       scopes: ['invoke:cam-*', 'read'],
       ttlMs: 86_400_000,
     });
-    expect(parseCreateApiKeyRequest({ name: 'ops', scopes: ['admin'] })).toEqual({ name: 'ops', scopes: ['admin'] });
+    expect(parse({ name: 'ops', scopes: ['admin'] })).toEqual({ name: 'ops', scopes: ['admin'] });
   });
   it.each<[unknown, RegExp]>([
     [[], /must be a JSON object/],
-    [{ name: 'x', scopes: ['read'], role: 'admin' }, /unknown field role/],
+    [{ name: 'x', scopes: ['read'], role: 'admin' }, /unknown field role: allowed fields are name, scopes, ttl/],
     [{ scopes: ['read'] }, /name must be/],
     [{ name: 'x', scopes: [] }, /scopes must be a non-empty array/],
     [{ name: 'x', scopes: 'read' }, /scopes must be a non-empty array/],
     [{ name: 'x', scopes: ['root'] }, /scope "root" is not one of/],
+    [{ name: 'x', scopes: ['read'], ttl: '5x' }, /ttl "5x" is not a duration/],
   ])('refuses %j: %s', (body, message) => {
-    expect(() => parseCreateApiKeyRequest(body)).toThrow(message);
+    expect(() => parse(body)).toThrow(message);
   });
 });
 

@@ -90,28 +90,11 @@ export function parseTtl(raw: unknown): number {
   return ms;
 }
 
-const KEY_NAME = /^[A-Za-z0-9][A-Za-z0-9 ._@-]{0,63}$/;
-
-/** `POST /v1/keys`: what the key is for, what it may do, and how long it lives (none: until revoked). */
+/** `POST /v1/keys`, once checked (CreateApiKeyDto): what the key is for, what it may do, how long it lives (none: until revoked). */
 export interface CreateApiKeyRequest {
   name: string;
   scopes: ApiScope[];
   ttlMs?: number;
-}
-
-/** Parses and checks a `POST /v1/keys` body; 400 naming what is wrong. */
-export function parseCreateApiKeyRequest(body: unknown): CreateApiKeyRequest {
-  if (typeof body !== 'object' || body === null || Array.isArray(body))
-    throw EparaError.badInput('the key request must be a JSON object {"name", "scopes", "ttl"?}');
-  const { name, scopes, ttl, ...rest } = body as Record<string, unknown>;
-  const extra = Object.keys(rest);
-  if (extra.length)
-    throw EparaError.badInput(`unknown field${extra.length > 1 ? 's' : ''} ${extra.join(', ')}: a key request has name, scopes, ttl`);
-  if (typeof name !== 'string' || !KEY_NAME.test(name))
-    throw EparaError.badInput(
-      'name must be 1-64 characters (letters, digits, space, . _ @ -), saying who or what uses the key, e.g. "camera-fleet"',
-    );
-  return { name, scopes: parseScopes(scopes), ...(ttl === undefined ? {} : { ttlMs: parseTtl(ttl) }) };
 }
 
 /**

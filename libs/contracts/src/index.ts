@@ -18,6 +18,7 @@ export * from './buckets';
 export * from './api-keys';
 export * from './validate';
 export * from './dto/deploy-function.dto';
+export * from './dto/create-api-key.dto';
 export * from './config/common-env';
 export * from './config/env-values';
 export * from './config/loop-defaults';

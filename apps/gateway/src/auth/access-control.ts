@@ -11,7 +11,8 @@ import { ApiKeyPrincipal, ApiKeyStore } from './api-key-store.service';
 const PRINCIPAL = Symbol('epara-api-key-principal');
 type AuthenticatedRequest = Request & { [PRINCIPAL]?: ApiKeyPrincipal };
 
-const NO_KEY =
+/** The 401 for a request without a key (also the example in the OpenAPI document). */
+export const NO_KEY =
   'this route needs an API key: send `Authorization: Bearer <key>` or `X-Api-Key: <key>` (npm start writes an admin key to .epara/credentials/admin.key)';
 
 /**

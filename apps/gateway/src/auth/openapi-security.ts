@@ -1,4 +1,8 @@
 import { DocumentBuilder, OpenAPIObject } from '@nestjs/swagger';
+import { describeNeed } from '@epara/contracts';
+import { isOpenInferencePath } from '../common/http-errors';
+import { errorResponse } from '../openapi/api-errors';
+import { NO_KEY } from './access-control';
 import { GatewayRoute } from './route-table';
 
 export const BEARER_SCHEME = 'bearer';
@@ -31,10 +35,15 @@ export function markRouteSecurity(doc: OpenAPIObject, routes: readonly GatewayRo
     op.description = [op.description, `Needs an API key with scope \`${scope}\`${scope === 'admin' ? '' : ' (or `admin`)'}.`]
       .filter(Boolean)
       .join('\n\n');
+    const shape = isOpenInferencePath(route.path) ? 'open-inference' : 'epara';
     op.responses = {
       ...(op.responses as object),
-      401: { description: 'no API key, or one that is unknown, revoked or expired' },
-      403: { description: `the key lacks scope ${scope}` },
+      401: errorResponse(shape, 401, NO_KEY),
+      403: errorResponse(
+        shape,
+        403,
+        `API key 0a1b2c3d ("camera-fleet") has scopes ${scope === 'read' ? 'invoke:cam-*' : 'read'}; this needs ${describeNeed({ scope })}`,
+      ),
     };
   }
   return doc;

@@ -1,5 +1,5 @@
 import { Controller, Get } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { DevicePlacement, DeviceState, Scope } from '@epara/contracts';
 import { STALE_AFTER_MS } from '@epara/core';
 import { NeedsScope } from '@epara/nats';
@@ -13,6 +13,7 @@ export class ClusterController {
 
   /** Devices with their last heartbeat; `live` is false once heartbeats stopped. */
   @Get('devices')
+  @ApiOperation({ summary: 'Devices with their last heartbeat: live, provider, memory, queue' })
   devices(): { devices: (DeviceState & { live: boolean; ageMs: number })[] } {
     return {
       devices: this.cluster.state
@@ -26,6 +27,7 @@ export class ClusterController {
   }
 
   @Get('placement')
+  @ApiOperation({ summary: 'What each device serves: assignments and the reason' })
   placement(): { placement: DevicePlacement[] } {
     return { placement: this.cluster.state.placement() };
   }

@@ -28,10 +28,8 @@ export function toHttpError(e: unknown): EparaError {
  * Errors on the Open Inference Protocol routes answer in that protocol's shape, `{"error": "<message>"}`,
  * which Triton and KServe clients read (the status code carries the rest); /v1 keeps Epara's richer one.
  */
-const isOpenInferenceRoute = (req: Request) => {
-  const path = req.path ?? req.url ?? '';
-  return path === '/v2' || path.startsWith('/v2/');
-};
+export const isOpenInferencePath = (path: string) => path === '/v2' || path.startsWith('/v2/');
+const isOpenInferenceRoute = (req: Request) => isOpenInferencePath(req.path ?? req.url ?? '');
 
 function send(res: Response, err: EparaError, req?: Request): void {
   const body: ErrorBody | { error: string } = req && isOpenInferenceRoute(req) ? { error: err.message } : err.toBody();

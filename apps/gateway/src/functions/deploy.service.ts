@@ -204,8 +204,8 @@ export class DeployService {
     this.logger.log(`partitioned ${name} into ${stages} stages: ${result.reason}`);
   }
 
-  async patch(name: string, raw: unknown): Promise<FunctionRecord> {
-    const patch = validateDto(PatchFunctionDto, raw, 'patch');
+  /** `patch` is checked already: the global ValidationPipe validates the body as PatchFunctionDto. */
+  async patch(name: string, patch: PatchFunctionDto): Promise<FunctionRecord> {
     const next = await this.registry.update(name, (record) => {
       const changed: FunctionRecord = {
         ...record,

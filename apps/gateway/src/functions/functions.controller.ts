@@ -1,15 +1,20 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Req, Res, UploadedFiles, UseInterceptors } from '@nestjs/common';
 import { FileFieldsInterceptor } from '@nestjs/platform-express';
-import { ApiBody, ApiConsumes, ApiExtraModels, ApiOperation, ApiTags, getSchemaPath } from '@nestjs/swagger';
+import { ApiBody, ApiCreatedResponse, ApiExtraModels, ApiOkResponse, ApiOperation, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { DeployFunctionDto, EparaError, FunctionRecord, PatchFunctionDto, Scope } from '@epara/contracts';
+import { DeployFunctionDto, EparaError, FunctionRecord, PatchFunctionDto, Scope, validateDto } from '@epara/contracts';
 import { NeedsScope } from '@epara/nats';
 import { GenerationStreamer } from '../invoke/generation-streamer';
 import { InvokeService } from '../invoke/invoke.service';
+import { ApiErrors, EXAMPLE_ERRORS, INVOKE_ERRORS, messageOf } from '../openapi/api-errors';
+import { ApiInvocation } from '../openapi/api-invocation';
+import { DEPLOY_MULTIPART_EXAMPLE, DEPLOY_SPEC_EXAMPLE, FUNCTION_RECORD_EXAMPLE } from '../openapi/examples';
 import { DeployService } from './deploy.service';
 import { FunctionRegistry } from './function-registry.service';
-import { ModelUploadLimit, SPEC_FIELD_BYTES } from './model-upload-limit';
+import { ModelUploadLimit, modelTooLarge, SPEC_FIELD_BYTES } from './model-upload-limit';
 import { invokeRequestFrom, sendReply, streamEvents } from '../invoke/http-invoke';
+
+const RECORD_SCHEMA = { type: 'object', description: 'the function record: spec, model signature, category, profiles' } as const;
 
 @ApiTags('functions')
 @Controller('v1/functions')
@@ -23,25 +28,42 @@ export class FunctionsController {
 
   @Post()
   @NeedsScope(Scope.Admin)
-  @ApiOperation({ summary: 'Deploy a function: multipart (spec JSON + model file) or a JSON spec naming a stored or bundled model' })
-  @ApiConsumes('multipart/form-data', 'application/json')
   @ApiExtraModels(DeployFunctionDto)
-  @ApiBody({
-    description:
-      'multipart: `spec` (the JSON below, as a text field or a file part) and `model` (the ONNX file); or the spec alone as JSON, naming `model.bundled` or `model.sha256`',
-    schema: {
-      oneOf: [
-        { $ref: getSchemaPath(DeployFunctionDto) },
-        {
-          type: 'object',
-          required: ['spec'],
-          properties: {
-            spec: { type: 'string', description: 'the DeployFunctionDto as JSON' },
-            model: { type: 'string', format: 'binary' },
-          },
+  @ApiOperation({
+    summary: 'Deploy a function: multipart (spec JSON + model file) or a JSON spec naming a stored or bundled model',
+    requestBody: {
+      required: true,
+      description:
+        'The spec is validated as `DeployFunctionDto` either way (unknown fields are refused); as JSON it names `model.bundled` or `model.sha256`.',
+      content: {
+        'application/json': {
+          schema: { $ref: getSchemaPath(DeployFunctionDto) },
+          examples: { bundled: { summary: 'a spec naming a bundled model', value: DEPLOY_SPEC_EXAMPLE } },
         },
-      ],
+        'multipart/form-data': {
+          schema: {
+            type: 'object',
+            required: ['spec'],
+            properties: {
+              spec: { type: 'string', description: 'the DeployFunctionDto as JSON: a text field, or a file part (`-F spec=@spec.json`)' },
+              model: { type: 'string', format: 'binary', description: 'the ONNX file' },
+            },
+          },
+          examples: { upload: { summary: 'the spec as a text field and the model file', value: DEPLOY_MULTIPART_EXAMPLE } },
+        },
+      },
     },
+  })
+  @ApiCreatedResponse({
+    description: 'deployed: the record, category provisional until a worker profiles it',
+    schema: RECORD_SCHEMA,
+    example: FUNCTION_RECORD_EXAMPLE,
+  })
+  @ApiErrors({
+    400: messageOf(() => validateDto(DeployFunctionDto, { name: 'add', kind: 'tensor', slo: { latencyMs: 0 }, replica: 2 }, 'spec')),
+    409: 'function "add" already exists: PATCH it, or DELETE it first',
+    413: modelTooLarge(256 * 1024 * 1024, 'the upload', 300_000_000).message,
+    503: EXAMPLE_ERRORS.notLoaded,
   })
   // The spec is a text field (`-F 'spec=<spec.json'`); sent as a file (`-F spec=@spec.json`) it is read the same.
   @UseInterceptors(
@@ -52,7 +74,9 @@ export class FunctionsController {
     ]),
   )
   deploy(
-    @Body() body: Record<string, unknown>,
+    // Multipart or JSON, so not a DTO parameter: DeployService.parseSpec validates the spec as DeployFunctionDto, one path for both
+    // (and the request body is documented per content type above, which a @Body() parameter would overwrite).
+    @Req() { body }: Request,
     @UploadedFiles() files: { model?: Express.Multer.File[]; spec?: Express.Multer.File[] } = {},
   ): Promise<FunctionRecord> {
     const specFile = files.spec?.[0];
@@ -66,33 +90,56 @@ export class FunctionsController {
 
   @Get()
   @NeedsScope(Scope.Read)
+  @ApiOperation({ summary: 'List the deployed functions' })
+  @ApiOkResponse({
+    schema: { type: 'object', properties: { functions: { type: 'array', items: RECORD_SCHEMA } } },
+    example: { functions: [FUNCTION_RECORD_EXAMPLE] },
+  })
+  @ApiErrors({ 503: EXAMPLE_ERRORS.notLoaded })
   list(): { functions: FunctionRecord[] } {
     return { functions: this.registry.list() };
   }
 
   @Get(':name')
   @NeedsScope(Scope.Read)
+  @ApiOperation({ summary: "One function's record: signature, category, mode, reason, profiles" })
+  @ApiOkResponse({ schema: RECORD_SCHEMA, example: FUNCTION_RECORD_EXAMPLE })
+  @ApiErrors({ 404: EXAMPLE_ERRORS.notDeployed, 503: EXAMPLE_ERRORS.notLoaded })
   get(@Param('name') name: string): FunctionRecord {
     return this.registry.get(name);
   }
 
   @Patch(':name')
   @NeedsScope(Scope.Admin)
-  @ApiBody({ type: PatchFunctionDto })
-  patch(@Param('name') name: string, @Body() body: unknown): Promise<FunctionRecord> {
+  @ApiOperation({ summary: 'Change slo, hints, expected or description (re-categorizes)' })
+  @ApiBody({
+    type: PatchFunctionDto,
+    examples: { slo: { summary: 'a tighter SLO and a batch limit', value: { slo: { latencyMs: 40 }, hints: { maxBatchSize: 16 } } } },
+  })
+  @ApiOkResponse({ description: 'the updated record', schema: RECORD_SCHEMA })
+  @ApiErrors({
+    400: messageOf(() => validateDto(PatchFunctionDto, { hints: { maxBatchSize: 4096 } }, 'body')),
+    404: EXAMPLE_ERRORS.notDeployed,
+    409: 'function "add" changed while it was being updated; retry',
+    503: EXAMPLE_ERRORS.notLoaded,
+  })
+  patch(@Param('name') name: string, @Body() body: PatchFunctionDto): Promise<FunctionRecord> {
     return this.deployer.patch(name, body);
   }
 
   @Delete(':name')
   @NeedsScope(Scope.Admin)
   @HttpCode(204)
+  @ApiOperation({ summary: 'Remove a function; workers drain and unload it' })
+  @ApiErrors({ 404: EXAMPLE_ERRORS.notDeployed, 503: EXAMPLE_ERRORS.notLoaded })
   remove(@Param('name') name: string): Promise<void> {
     return this.deployer.remove(name);
   }
 
   @Post(':name/invoke')
   @NeedsScope(Scope.Invoke)
-  @ApiOperation({ summary: 'Invoke synchronously: Open Inference Protocol JSON, msgpack, or media bytes by Content-Type' })
+  @ApiInvocation({ summary: 'Invoke synchronously: Open Inference Protocol JSON, msgpack, or media bytes by Content-Type' })
+  @ApiErrors(INVOKE_ERRORS)
   async invoke(@Param('name') name: string, @Req() req: Request, @Res() res: Response): Promise<void> {
     const request = invokeRequestFrom(req);
     if (this.streamer.wantsStream(name, request.accept))

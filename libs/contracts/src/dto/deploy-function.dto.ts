@@ -1,11 +1,29 @@
 import 'reflect-metadata';
 import { Type } from 'class-transformer';
-import { IsDefined, IsIn, IsInt, IsNumber, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
+import {
+  IsDefined,
+  IsIn,
+  IsInt,
+  IsNumber,
+  IsObject,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  ValidateNested,
+} from 'class-validator';
 import { NAME_PATTERN } from '../subjects';
 import { Footprint, FUNCTION_KINDS, FunctionKind, Mode, MODES, Sensitivity } from '../vocabulary';
 
+const SLO_IS_AN_OBJECT = 'slo must be an object, e.g. {"latencyMs": 100}';
+
 export class SloDto {
-  /** End-to-end latency objective, ms. Min 1, max 600000. */
+  /**
+   * End-to-end latency objective, ms. Min 1, max 600000.
+   * @example 100
+   */
   @IsNumber({ allowNaN: false, allowInfinity: false }, { message: 'slo.latencyMs must be a number of milliseconds' })
   @Min(1)
   @Max(600_000)
@@ -83,11 +101,13 @@ class FunctionSettingsDto {
   description?: string;
 
   @IsOptional()
+  @IsObject({ message: 'hints must be an object, e.g. {"mode": "batch", "maxBatchSize": 8}' })
   @ValidateNested()
   @Type(() => HintsDto)
   hints?: HintsDto;
 
   @IsOptional()
+  @IsObject({ message: 'expected must be an object, e.g. {"rps": 50}' })
   @ValidateNested()
   @Type(() => ExpectedDto)
   expected?: ExpectedDto;
@@ -96,6 +116,7 @@ class FunctionSettingsDto {
 /** `PATCH /v1/functions/:name`: what may change without a new model. */
 export class PatchFunctionDto extends FunctionSettingsDto {
   @IsOptional()
+  @IsObject({ message: SLO_IS_AN_OBJECT })
   @ValidateNested()
   @Type(() => SloDto)
   slo?: SloDto;
@@ -103,19 +124,26 @@ export class PatchFunctionDto extends FunctionSettingsDto {
 
 /** The `spec` of `POST /v1/functions`. */
 export class DeployFunctionDto extends FunctionSettingsDto {
+  /**
+   * 1-63 characters of a-z, 0-9, '-' and '_', starting with a letter or digit.
+   * @example "vad"
+   */
   @IsString()
   @Matches(NAME_PATTERN, { message: "name must be 1-63 characters of a-z, 0-9, '-' and '_', starting with a letter or digit" })
   name!: string;
 
+  /** What the function does with a request; decides its input and output formats. */
   @IsIn(FUNCTION_KINDS, { message: `kind must be one of: ${FUNCTION_KINDS.join(', ')}` })
   kind!: FunctionKind;
 
   @IsDefined({ message: 'slo is required, e.g. {"latencyMs": 100}' })
+  @IsObject({ message: SLO_IS_AN_OBJECT })
   @ValidateNested()
   @Type(() => SloDto)
   slo!: SloDto;
 
   @IsOptional()
+  @IsObject({ message: 'model must be an object, {"bundled": "<name>"} or {"sha256": "<64 hex>"}' })
   @ValidateNested()
   @Type(() => ModelRefDto)
   model?: ModelRefDto;
