@@ -59,9 +59,12 @@ export class WorkerCaller {
     return RequestRouter.deadlineOf(record.slo.latencyMs, arrivalMs, clientDeadline);
   }
 
-  /** Where a request of `record` (or its pipeline stage) goes now; 503 when no replica is placed. */
-  route(record: FunctionRecord, stage?: number): Route<string> {
-    return this.placed(record, this.router.route(record.name, undefined, stage));
+  /**
+   * Where a request of `record` (or its pipeline stage) goes now; 503 when no replica is placed.
+   * `streamId` pins it to the replica that holds the stream's state (sticky routing).
+   */
+  route(record: FunctionRecord, stage?: number, streamId?: string): Route<string> {
+    return this.placed(record, this.router.route(record.name, undefined, stage, streamId));
   }
 
   /** Where a request goes after `failed` had no responders: another replica, or the queue group. */
@@ -96,7 +99,7 @@ export class WorkerCaller {
     );
   }
 
-  /** The headers a worker reads: content types, the deadline, the request id, the priority. */
+  /** The headers a worker reads: content types, the deadline, the request id, the priority, the stream id. */
   headers(req: InvokeRequest, deadline: number, requestId: string): MsgHdrs {
     const h = natsHeaders();
     h.set(Header.ContentType, req.contentType ?? MediaType.Json);
@@ -104,6 +107,7 @@ export class WorkerCaller {
     h.set(Header.Deadline, String(deadline));
     h.set(Header.RequestId, requestId);
     if (req.priority !== undefined) h.set(Header.Priority, String(req.priority));
+    if (req.streamId !== undefined) h.set(Header.StreamId, req.streamId);
     return h;
   }
 
