@@ -1,5 +1,5 @@
 // nats-server: finding (or installing) the binary, asking whether a server answers, starting the bundled one.
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { connect } from 'node:net';
 import { ScriptError, step } from './log.mjs';
 import { aptInstall, canInstallWithApt, EXTRA_BIN_DIRS, findCommand, isExecutableFile } from './os-packages.mjs';
