@@ -75,7 +75,8 @@ export class WorkerCaller {
   /**
    * Forwards a request with direct reply: the worker answers `reply` (the producer's inbox) itself.
    * Until its deadline the gateway keeps a way to send it once more, to another replica, should the
-   * device be found gone — the producer then gets an answer instead of waiting out its timeout.
+   * device be found gone — the producer then gets an answer instead of waiting out its timeout. Not for
+   * a route pinned by a stream id.
    */
   async forward(
     record: FunctionRecord,
@@ -86,7 +87,10 @@ export class WorkerCaller {
     deadline: number,
   ): Promise<void> {
     await this.nats.payloads.publish(this.nats.nc, routeSubject(route), data, { reply, headers: h });
-    if (!route.device) return;
+    // A frame of a stateful stream is not sent again: the gateway cannot tell an answered forward from a
+    // lost one, and a frame run twice, or after the later frames, would corrupt the stream on its new
+    // replica. A lost frame ends in the producer's timeout; the stream's next frame restarts it there.
+    if (!route.device || route.streamKey !== undefined) return;
     this.forwards.record(
       route.device,
       deadline,

@@ -57,13 +57,28 @@ export class VadStreamServer {
         },
       },
     });
+    // A unit loaded again (a new model) replaces its engine: the old one's streams restart on the new one.
+    const old = this.engines.get(u.unit);
     this.engines.set(u.unit, engine);
+    old?.stop().catch((e) => this.logger.warn(`${u.unit}: stopping the previous VAD engine failed: ${(e as Error).message}`));
   }
 
   async detach(unit: string): Promise<void> {
     const engine = this.engines.get(unit);
     this.engines.delete(unit);
     await engine?.stop();
+  }
+
+  /**
+   * Shutdown: lets the frames already here finish until `untilMs` (epoch ms), then answers the rest 503
+   * and forgets every stream, before the models are released.
+   */
+  async drain(untilMs: number): Promise<void> {
+    const engines = [...this.engines.values()];
+    const idle = Promise.all(engines.map((e) => e.whenIdle()));
+    await Promise.race([idle, new Promise((r) => setTimeout(r, Math.max(0, untilMs - Date.now())).unref())]);
+    this.engines.clear();
+    await Promise.all(engines.map((e) => e.stop()));
   }
 
   /** Frames waiting and frames in the step in flight: the unit's queue in heartbeats. */
@@ -96,7 +111,12 @@ export class VadStreamServer {
     if (deadlineMs <= arrivalMs) return fail(EparaError.deadline('deadline passed before the frame reached the worker; it did not run'));
     const submit = (body: Uint8Array) => {
       const samples = decodeAudioFrame(body, msg.headers?.get(Header.ContentType) || undefined);
-      engine.submit({ streamId, samples, deadlineMs, onDone: (o) => this.reply(msg, u, o, requestId, streamId, arrivalMs, deadlineMs, fail) });
+      engine.submit({
+        streamId,
+        samples,
+        deadlineMs,
+        onDone: (o) => this.reply(msg, u, o, requestId, streamId, arrivalMs, deadlineMs, fail),
+      });
     };
     try {
       // Inline bodies are submitted at once, so frames of a stream keep their arrival order; only a frame
@@ -105,10 +125,7 @@ export class VadStreamServer {
     } catch (e) {
       return fail(e);
     }
-    this.payloads
-      .body(msg)
-      .then(submit)
-      .catch(fail);
+    this.payloads.body(msg).then(submit).catch(fail);
   }
 
   private reply(

@@ -303,6 +303,7 @@ export class WorkerService implements OnModuleInit, OnApplicationBootstrap, OnAp
     await this.endpoints?.stop();
     const until = Date.now() + 5_000;
     while (this.executor.queued + this.executor.running > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+    await this.vad.drain(until);
     this.executor.stop(EparaError.noCapacity(`worker ${this.config.device} is shutting down; retry`));
     this.functions?.stop();
     this.placement?.stop();
