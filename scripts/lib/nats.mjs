@@ -35,7 +35,9 @@ export function ensureNatsServerBinary() {
   aptInstall(['nats-server'], NOT_INSTALLED);
   const installed = findNatsServerBinary();
   if (!installed)
-    throw new ScriptError(`apt-get installed nats-server but no binary was found on PATH or in ${EXTRA_BIN_DIRS.join(', ')}. ${NOT_INSTALLED}`);
+    throw new ScriptError(
+      `apt-get installed nats-server but no binary was found on PATH or in ${EXTRA_BIN_DIRS.join(', ')}. ${NOT_INSTALLED}`,
+    );
   step(`installed ${installed}`);
   return installed;
 }

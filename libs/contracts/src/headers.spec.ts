@@ -1,5 +1,12 @@
 import { EparaError } from './errors';
-import { clientRequestHeaders, parseDeadlineHeader, parsePriorityHeader, parseStageHeader, parseStreamIdHeader, requireStreamId } from './headers';
+import {
+  clientRequestHeaders,
+  parseDeadlineHeader,
+  parsePriorityHeader,
+  parseStageHeader,
+  parseStreamIdHeader,
+  requireStreamId,
+} from './headers';
 
 /** The 400's message for `parse(raw)`. */
 function refusal(parse: (raw: string) => unknown, raw: string): string {
@@ -78,7 +85,9 @@ describe(parseStreamIdHeader.name, () => {
     expect(parseStreamIdHeader('')).toBeUndefined();
   });
   it.each(['-mic', 'mic 7', 'mic/7', 'mic*', 'm>', ' mic', 'x'.repeat(129), 'mïc'])('refuses %j with a 400 naming the rule', (raw) =>
-    expect(refusal(parseStreamIdHeader, raw)).toMatch(/^Epara-Stream-Id must be 1–128 characters of A-Z a-z 0-9 \. _ : - starting with a letter or digit; got /),
+    expect(refusal(parseStreamIdHeader, raw)).toMatch(
+      /^Epara-Stream-Id must be 1–128 characters of A-Z a-z 0-9 \. _ : - starting with a letter or digit; got /,
+    ),
   );
   it('is required where a kind keeps stream state', () => {
     expect(refusal((raw) => requireStreamId(raw || undefined, 'vad'), '')).toBe(

@@ -94,7 +94,15 @@ export class RequestRouter<F, C extends RoutableReplica = RoutableReplica> {
     const d = chooseStickyReplica(candidates, streamKey, this.params);
     if (d.kind === 'none') {
       // Nobody looks ready from here: the queue group picks one, and the stream restarts there (its reply says so).
-      return new Route<F, C>(RouteTarget.QueueGroup, fn, replicas[0].mode, `fallback to queue group: ${d.reason}`, undefined, stage, streamKey);
+      return new Route<F, C>(
+        RouteTarget.QueueGroup,
+        fn,
+        replicas[0].mode,
+        `fallback to queue group: ${d.reason}`,
+        undefined,
+        stage,
+        streamKey,
+      );
     }
     const chosen = candidates[d.index];
     return new Route<F, C>(RouteTarget.Replica, fn, chosen.mode, d.reason, chosen, stage, streamKey);

@@ -45,7 +45,8 @@ describe(decodeAudioFrame.name, () => {
   });
 
   it('reads a WAV file by its header (every WAV media type)', () => {
-    for (const t of ['audio/wav', 'audio/x-wav', 'audio/wave', 'audio/vnd.wave']) close(decodeAudioFrame(encodeAudio.wav(samples), t), samples);
+    for (const t of ['audio/wav', 'audio/x-wav', 'audio/wave', 'audio/vnd.wave'])
+      close(decodeAudioFrame(encodeAudio.wav(samples), t), samples);
   });
 
   it.each<[string, Uint8Array, string | undefined, RegExp]>([
@@ -55,7 +56,12 @@ describe(decodeAudioFrame.name, () => {
     ['a float cut short', new Uint8Array(6), 'audio/x-float32', /^audio\/x-float32: 6 bytes is not a whole number of 32-bit float samples/],
     ['a NaN sample', encodeAudio.float32(Float32Array.from([0, NaN])), 'audio/x-float32', /sample 1 is NaN/],
     ['an unknown pcm format', new Uint8Array(2), 'audio/pcm;format=u8', /^audio\/pcm: format=u8, expected s16le \(the default\) or f32le/],
-    ['no content type', new Uint8Array(2), undefined, /^an audio-vad function takes audio frames as audio\/L16 .* got Content-Type \(none\)/],
+    [
+      'no content type',
+      new Uint8Array(2),
+      undefined,
+      /^an audio-vad function takes audio frames as audio\/L16 .* got Content-Type \(none\)/,
+    ],
     ['JSON', new Uint8Array(2), 'application/json', /got Content-Type "application\/json"/],
   ])('refuses %s with a 400 that says what is expected', (_name, bytes, type, message) => expect(refusal(bytes, type)).toMatch(message));
 });
@@ -79,7 +85,9 @@ describe(decodeWav.name, () => {
   it('refuses 8-bit PCM, naming its format', () => {
     const wav = encodeAudio.wav(samples);
     new DataView(wav.buffer).setUint16(34, 8, true);
-    expect(() => decodeWav(wav)).toThrow(/^audio\/wav: format 1 with 8-bit samples; expected 16-bit PCM \(format 1\) or 32-bit float \(format 3\)/);
+    expect(() => decodeWav(wav)).toThrow(
+      /^audio\/wav: format 1 with 8-bit samples; expected 16-bit PCM \(format 1\) or 32-bit float \(format 3\)/,
+    );
   });
 
   it('skips other chunks and reads a streamed WAV whose data size is unknown (0xffffffff)', () => {

@@ -35,11 +35,14 @@ export function parseMediaType(contentType: string | undefined): { type: string;
   return { type: base.trim().toLowerCase(), params };
 }
 
-const bad = (message: string, details?: Record<string, unknown>) => EparaError.badInput(message, { expected: AUDIO_TYPES_HELP, ...details });
+const bad = (message: string, details?: Record<string, unknown>) =>
+  EparaError.badInput(message, { expected: AUDIO_TYPES_HELP, ...details });
 
 function checkFormatParams(type: string, params: Record<string, string>): void {
   if (params.rate !== undefined && Number(params.rate) !== VAD_SAMPLE_RATE)
-    throw bad(`${type}: rate=${params.rate}, expected rate=${VAD_SAMPLE_RATE} (resample to 16 kHz first, e.g. sox in.wav -r 16000 -c 1 out.wav)`);
+    throw bad(
+      `${type}: rate=${params.rate}, expected rate=${VAD_SAMPLE_RATE} (resample to 16 kHz first, e.g. sox in.wav -r 16000 -c 1 out.wav)`,
+    );
   if (params.channels !== undefined && Number(params.channels) !== 1)
     throw bad(`${type}: channels=${params.channels}, expected channels=1 (mono)`);
 }
@@ -77,7 +80,7 @@ export function decodeWav(bytes: Uint8Array): Float32Array {
   if (bytes.byteLength < 12 || ascii(0) !== 'RIFF' || ascii(8) !== 'WAVE') throw bad('audio/wav: the body is not a RIFF WAVE file');
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let fmt: { format: number; channels: number; rate: number; bits: number } | undefined;
-  for (let at = 12; at + 8 <= bytes.byteLength; ) {
+  for (let at = 12; at + 8 <= bytes.byteLength;) {
     const id = ascii(at);
     const size = view.getUint32(at + 4, true);
     const body = at + 8;
@@ -86,15 +89,23 @@ export function decodeWav(bytes: Uint8Array): Float32Array {
       let format = view.getUint16(body, true);
       // WAVE_FORMAT_EXTENSIBLE: the real format is the first two bytes of the sub-format GUID.
       if (format === WAVE_FORMAT_EXTENSIBLE && size >= 40 && body + 26 <= bytes.byteLength) format = view.getUint16(body + 24, true);
-      fmt = { format, channels: view.getUint16(body + 2, true), rate: view.getUint32(body + 4, true), bits: view.getUint16(body + 14, true) };
+      fmt = {
+        format,
+        channels: view.getUint16(body + 2, true),
+        rate: view.getUint32(body + 4, true),
+        bits: view.getUint16(body + 14, true),
+      };
     } else if (id === 'data') {
       if (!fmt) throw bad('audio/wav: the data chunk comes before any fmt chunk');
       const { format, channels, rate, bits } = fmt;
       if (rate !== VAD_SAMPLE_RATE || channels !== 1)
-        throw bad(`audio/wav: ${rate} Hz, ${channels} channel(s); expected ${VAD_SAMPLE_RATE} Hz mono (e.g. sox in.wav -r 16000 -c 1 out.wav)`, {
-          rate,
-          channels,
-        });
+        throw bad(
+          `audio/wav: ${rate} Hz, ${channels} channel(s); expected ${VAD_SAMPLE_RATE} Hz mono (e.g. sox in.wav -r 16000 -c 1 out.wav)`,
+          {
+            rate,
+            channels,
+          },
+        );
       // A streamed WAV (sox or arecord writing to a pipe) leaves the size at its maximum: read to the end.
       const end = Math.min(bytes.byteLength, body + size);
       const data = bytes.subarray(body, end - ((end - body) % (bits / 8 || 1)));
@@ -135,7 +146,9 @@ export function decodeAudioFrame(bytes: Uint8Array, contentType: string | undefi
     checkFormatParams('audio/x-float32', params);
     return float32Samples(bytes, 'audio/x-float32');
   }
-  throw bad(`an audio-vad function takes audio frames as ${AUDIO_TYPES_HELP}; got Content-Type ${contentType ? JSON.stringify(contentType) : '(none)'}`);
+  throw bad(
+    `an audio-vad function takes audio frames as ${AUDIO_TYPES_HELP}; got Content-Type ${contentType ? JSON.stringify(contentType) : '(none)'}`,
+  );
 }
 
 /** Encoders for tests, benchmarks and clients: the inverse of `decodeAudioFrame` for each format. */
@@ -144,7 +157,8 @@ export const encodeAudio = {
   int16(samples: Float32Array, littleEndian: boolean): Uint8Array {
     const out = new Uint8Array(samples.length * 2);
     const view = new DataView(out.buffer);
-    for (let i = 0; i < samples.length; i++) view.setInt16(2 * i, Math.max(-32768, Math.min(32767, Math.round(samples[i] * 32768))), littleEndian);
+    for (let i = 0; i < samples.length; i++)
+      view.setInt16(2 * i, Math.max(-32768, Math.min(32767, Math.round(samples[i] * 32768))), littleEndian);
     return out;
   },
   /** 32-bit float little-endian (`audio/x-float32`). */

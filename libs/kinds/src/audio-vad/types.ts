@@ -67,8 +67,7 @@ export interface VadServed {
 }
 
 export type VadFrameOutcome =
-  | { ok: true; result: VadFrameResult; served: VadServed }
-  | { ok: false; code: 429 | 500 | 503 | 504; message: string };
+  { ok: true; result: VadFrameResult; served: VadServed } | { ok: false; code: 429 | 500 | 503 | 504; message: string };
 
 export interface VadFrame {
   streamId: string;

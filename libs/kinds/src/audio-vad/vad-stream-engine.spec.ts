@@ -1,4 +1,12 @@
-import { VAD_CONTEXT_SAMPLES, VAD_STATE_SIZE, VAD_WINDOW_SAMPLES, VadFrameOutcome, VadRunner, VadWindowResult, VadWindowRun } from './types';
+import {
+  VAD_CONTEXT_SAMPLES,
+  VAD_STATE_SIZE,
+  VAD_WINDOW_SAMPLES,
+  VadFrameOutcome,
+  VadRunner,
+  VadWindowResult,
+  VadWindowRun,
+} from './types';
 import { VadStreamEngine } from './vad-stream-engine';
 
 /**
@@ -42,8 +50,16 @@ describe(VadStreamEngine.name, () => {
     const sut = new VadStreamEngine({ runner, label: 'vad on cpu-0' });
     const send = submitter(sut);
     const [a, b] = await Promise.all([send('mic-1', audio(0.1, 0.2)), send('mic-1', audio(0.3))]);
-    expect(ok(a).result).toMatchObject({ stream: 'mic-1', restarted: true, offsetMs: 0, windowMs: 32, probabilities: [0.1, 0.2].map(Math.fround) });
-    expect(ok(a).result.reason).toMatch(/^vad on cpu-0 held no state for stream "mic-1" \(a new stream, one idle over 30 s, or one whose replica changed\)/);
+    expect(ok(a).result).toMatchObject({
+      stream: 'mic-1',
+      restarted: true,
+      offsetMs: 0,
+      windowMs: 32,
+      probabilities: [0.1, 0.2].map(Math.fround),
+    });
+    expect(ok(a).result.reason).toMatch(
+      /^vad on cpu-0 held no state for stream "mic-1" \(a new stream, one idle over 30 s, or one whose replica changed\)/,
+    );
     expect(ok(b).result).toMatchObject({ restarted: false, offsetMs: 64, probabilities: [Math.fround(0.3)] });
     expect(ok(b).result.reason).toBeUndefined();
     // Three windows, one per step, each fed the state the previous one left.
@@ -62,7 +78,9 @@ describe(VadStreamEngine.name, () => {
     const [w0, w1] = runner.batches.map((b) => b[0].input);
     expect(w0.length).toBe(VAD_CONTEXT_SAMPLES + VAD_WINDOW_SAMPLES);
     expect(Array.from(w0.subarray(0, VAD_CONTEXT_SAMPLES))).toEqual(new Array(VAD_CONTEXT_SAMPLES).fill(0));
-    expect(Array.from(w1.subarray(0, VAD_CONTEXT_SAMPLES))).toEqual(Array.from(ramp.subarray(VAD_WINDOW_SAMPLES - VAD_CONTEXT_SAMPLES, VAD_WINDOW_SAMPLES)));
+    expect(Array.from(w1.subarray(0, VAD_CONTEXT_SAMPLES))).toEqual(
+      Array.from(ramp.subarray(VAD_WINDOW_SAMPLES - VAD_CONTEXT_SAMPLES, VAD_WINDOW_SAMPLES)),
+    );
     expect(Array.from(w1.subarray(VAD_CONTEXT_SAMPLES, VAD_CONTEXT_SAMPLES + 100))).toEqual(Array.from(ramp.subarray(VAD_WINDOW_SAMPLES)));
   });
 
@@ -88,7 +106,10 @@ describe(VadStreamEngine.name, () => {
     const sut = new VadStreamEngine({ runner, maxBatchStreams: 2, clock: { nowMs: () => 0 } });
     const send = submitter(sut, () => 0);
     await Promise.all([send('late', audio(0.1), 5000), send('soon', audio(0.2), 1000), send('sooner', audio(0.3), 500)]);
-    expect(runner.batches.map((b) => b.map((w) => w.input[VAD_CONTEXT_SAMPLES]))).toEqual([[0.3, 0.2].map(Math.fround), [Math.fround(0.1)]]);
+    expect(runner.batches.map((b) => b.map((w) => w.input[VAD_CONTEXT_SAMPLES]))).toEqual([
+      [0.3, 0.2].map(Math.fround),
+      [Math.fround(0.1)],
+    ]);
   });
 
   it('sends speech start and end events with stream times', async () => {
@@ -118,9 +139,8 @@ describe(VadStreamEngine.name, () => {
   });
 
   it('answers 504 for a frame whose deadline passed before it ran, skipping its audio but not its time', async () => {
-    let now = 0;
-    const sut = new VadStreamEngine({ runner: new CountingRunner(), clock: { nowMs: () => now } });
-    const send = submitter(sut, () => now);
+    const sut = new VadStreamEngine({ runner: new CountingRunner(), clock: { nowMs: () => 0 } });
+    const send = submitter(sut, () => 0);
     const late = send('s', audio(0.1, 0.1), 0);
     const next = send('s', audio(0.2));
     expect(await late).toMatchObject({ ok: false, code: 504, message: expect.stringMatching(/its 2 window\(s\) were skipped/) });
@@ -162,7 +182,9 @@ describe(VadStreamEngine.name, () => {
     const sut = new VadStreamEngine({ runner, maxBatchStreams: 16 });
     const send = submitter(sut);
     const streams = Array.from({ length: 50 }, (_, i) => `s${i}`);
-    const all = await Promise.all(streams.map(async (s) => Promise.all([1, 2, 3, 4].map((n) => send(s, audio(...new Array(n).fill(0.1)))))));
+    const all = await Promise.all(
+      streams.map(async (s) => Promise.all([1, 2, 3, 4].map((n) => send(s, audio(...new Array(n).fill(0.1)))))),
+    );
     for (const frames of all) expect(frames.map((f) => ok(f).result.offsetMs)).toEqual([0, 32, 96, 192]);
     // A leak in the queue count would make the engine refuse (429) or report load that is not there.
     expect(sut.queued).toBe(0);

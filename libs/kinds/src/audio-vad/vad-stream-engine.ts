@@ -331,7 +331,8 @@ export class VadStreamEngine {
   }
 
   private failAll(code: 500 | 503, message: string): void {
-    for (const slot of this.streamsById.values()) while (slot.frames.length > 0) this.answer(this.shift(slot).frame, { ok: false, code, message });
+    for (const slot of this.streamsById.values())
+      while (slot.frames.length > 0) this.answer(this.shift(slot).frame, { ok: false, code, message });
     this.runningFrames = 0;
   }
 
