@@ -47,7 +47,8 @@ describe('VadStreamEngine on the real Silero VAD v5', () => {
     for (let s = 0; s < 4; s++) {
       const [alone] = await frames(new VadStreamEngine({ runner }), [s]);
       const a = alone.ok ? alone.result.probabilities : [];
-      const b = together[s].ok ? together[s].result.probabilities : [];
+      const mixed = together[s];
+      const b = mixed.ok ? mixed.result.probabilities : [];
       expect(a).toHaveLength(6);
       a.forEach((p, i) => expect(Math.abs(p - b[i])).toBeLessThan(1e-5));
     }

@@ -1,3 +1,4 @@
+import { StepLoop } from '@epara/runtime';
 import { checkSpeechHysteresis, DEFAULT_SPEECH_HYSTERESIS, SpeechHysteresisParams, SpeechState, stepSpeech } from './speech-hysteresis';
 import {
   VAD_CONTEXT_SAMPLES,
@@ -49,8 +50,8 @@ interface StreamSlot {
  * answered in order; a frame is answered when its last window ran. The engine keeps each stream's state,
  * context and speech hysteresis, and forgets a stream idle for `idleMs`.
  *
- * The loop runs while frames wait: `await runner.run`, then `setImmediate` so submits and timers get the
- * event loop between steps. Callbacks run on the loop; a throwing callback ends nobody else's frame.
+ * The loop (StepLoop) runs while frames wait: `await runner.run`, then `setImmediate` so submits and
+ * timers get the event loop between steps; frames submitted in one tick join the same first step. Callbacks run on the loop; a throwing callback ends nobody else's frame.
  */
 export class VadStreamEngine {
   private readonly runner: VadRunner;
@@ -65,9 +66,16 @@ export class VadStreamEngine {
   private queuedFrames = 0;
   private runningFrames = 0;
   private lastSweepMs: number;
-  private looping = false;
-  private stopping = false;
-  private idleWaiters: (() => void)[] = [];
+  private readonly loop = new StepLoop({
+    hasWork: () => this.queuedFrames > 0,
+    step: async () => {
+      await this.step();
+      return false;
+    },
+    endAll: () => this.endAll(),
+    // step() catches runner errors; reaching here is a bug in the engine itself.
+    crashed: (e) => this.failAll(500, `VAD loop failed: ${(e as Error).message ?? e}`),
+  });
 
   constructor(opts: VadStreamEngineOptions) {
     const { maxBatchStreams = 64, idleMs = 30_000, maxQueuedFrames = 4096 } = opts;
@@ -102,7 +110,7 @@ export class VadStreamEngine {
   /** Queues a frame behind the stream's earlier ones. After `stop()` it is answered 503. */
   submit(frame: VadFrame): void {
     const now = this.clock.nowMs();
-    if (this.stopping) return this.answer(frame, { ok: false, code: 503, message: `${this.label} is stopping; retry` });
+    if (this.loop.stopping) return this.answer(frame, { ok: false, code: 503, message: `${this.label} is stopping; retry` });
     if (this.queuedFrames >= this.maxQueuedFrames)
       return this.answer(frame, {
         ok: false,
@@ -153,7 +161,7 @@ export class VadStreamEngine {
     slot.frames.push(pending);
     this.queuedFrames++;
     if (slot.frames.length === 1) this.completeHeads(slot);
-    if (slot.frames.length > 0) this.kick();
+    if (slot.frames.length > 0) this.loop.kick();
   }
 
   /** Forgets streams with nothing queued whose last frame came `idleMs` or more before `nowMs`. Returns how many. */
@@ -170,15 +178,12 @@ export class VadStreamEngine {
 
   /** Resolves when no frame waits (at once when idle). */
   whenIdle(): Promise<void> {
-    if (!this.looping) return Promise.resolve();
-    return new Promise((resolve) => this.idleWaiters.push(resolve));
+    return this.loop.whenIdle();
   }
 
   /** Answers every waiting frame 503 after the step in flight, refuses new ones, and forgets every stream. */
-  async stop(): Promise<void> {
-    this.stopping = true;
-    if (!this.looping) this.endAll();
-    await this.whenIdle();
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   /** Appends samples to the stream and cuts every whole window, each with its context in front. */
@@ -201,38 +206,6 @@ export class VadStreamEngine {
     slot.windowsCut += windows;
     slot.carry = all.slice(windows * VAD_WINDOW_SAMPLES);
     pending.result.carriedSamples = slot.carry.length;
-  }
-
-  private kick(): void {
-    if (this.looping) return;
-    this.looping = true;
-    // Next turn of the event loop: frames submitted together (one tick) join the same first step.
-    setImmediate(() => this.runLoop());
-  }
-
-  private runLoop(): void {
-    this.loop().catch((e) => {
-      // step() catches runner errors; reaching here is a bug in the engine itself.
-      this.failAll(500, `VAD loop failed: ${(e as Error).message ?? e}`);
-    });
-  }
-
-  private async loop(): Promise<void> {
-    try {
-      while (this.queuedFrames > 0) {
-        if (this.stopping) {
-          this.endAll();
-          break;
-        }
-        await this.step();
-        await new Promise<void>((resolve) => setImmediate(resolve));
-      }
-    } finally {
-      this.looping = false;
-      const waiters = this.idleWaiters;
-      this.idleWaiters = [];
-      for (const w of waiters) w();
-    }
   }
 
   /** One step: skip what missed its deadline, run one window of up to maxBatchStreams streams, scatter. */
