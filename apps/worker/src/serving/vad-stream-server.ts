@@ -23,6 +23,8 @@ const fmt = (ms: number) => ms.toFixed(3);
 export class VadStreamServer {
   private readonly logger = new Logger(VadStreamServer.name);
   private readonly engines = new Map<string, VadStreamEngine>();
+  /** Model time of VAD steps since the last heartbeat read it, ms: VAD runs beside the executor's batches. */
+  private busyMs = 0;
 
   constructor(
     private readonly device: string,
@@ -47,11 +49,13 @@ export class VadStreamServer {
           const prepared = windows.map((w) => sileroWindowRequest(w, info));
           const t0 = performance.now();
           const outputs = await u.model.run(prepared);
+          const execMs = performance.now() - t0;
+          this.busyMs += execMs;
           this.feedback.afterRun(
             u,
             prepared.map((p) => ({ prepared: p })),
             prepared.length,
-            performance.now() - t0,
+            execMs,
           );
           return sileroWindowResults(outputs, info);
         },
@@ -79,6 +83,13 @@ export class VadStreamServer {
     await Promise.race([idle, new Promise((r) => setTimeout(r, Math.max(0, untilMs - Date.now())).unref())]);
     this.engines.clear();
     await Promise.all(engines.map((e) => e.stop()));
+  }
+
+  /** The model time of VAD steps since the last call, ms (for the device's utilization). */
+  takeBusyMs(): number {
+    const ms = this.busyMs;
+    this.busyMs = 0;
+    return ms;
   }
 
   /** Frames waiting and frames in the step in flight: the unit's queue in heartbeats. */

@@ -289,6 +289,11 @@ export class WorkerService implements OnModuleInit, OnApplicationBootstrap, OnAp
     return n;
   }
 
+  /** Time the device ran models since the last call, ms: the executor's batches and the VAD steps. */
+  takeBusyMs(): number {
+    return this.executor.takeBusyMs() + this.vad.takeBusyMs();
+  }
+
   /** The periodic retune: batch limits follow measured times (the heartbeat timer calls it). */
   retuneBatching(): void {
     this.feedback.retuneChanged(this.reconciler.units());
