@@ -1,11 +1,29 @@
 #!/usr/bin/env node
 // `npm test`: installs dependencies when needed, makes sure a nats-server binary exists (the integration
-// tests start their own servers on free ports; they never use 4222), fetches the real models, builds
+// tests start their own servers on free ports; they never use 4222) and the audio tools the audio-vad
+// test makes its speech with (espeak-ng, sox), fetches the real models, builds
 // dist/ when the sources changed (some tests run the apps as processes), then runs jest. Extra arguments go to jest: `npm test -- --selectProjects unit --testPathPatterns libs/policy`.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { relative } from 'node:path';
-import { ensureBuild, ensureDeps, ensureModels, ensureNatsServerBinary, localBin, repoRoot, runMain, ScriptError } from './lib/index.mjs';
+import {
+  ensureBuild,
+  ensureDeps,
+  ensureModels,
+  ensureNatsServerBinary,
+  ensureOsCommands,
+  localBin,
+  repoRoot,
+  runMain,
+  ScriptError,
+  warn,
+} from './lib/index.mjs';
+
+/** What test/audio-vad.e2e-spec.ts runs to make its audio. */
+const AUDIO_TOOLS = [
+  { command: 'espeak-ng', package: 'espeak-ng' },
+  { command: 'sox', package: 'sox' },
+];
 
 function jestArgs(argv) {
   const args = argv[0] === '--' ? argv.slice(1) : argv;
@@ -40,6 +58,13 @@ function runJest(args, env) {
 runMain(async () => {
   ensureDeps();
   const natsServerBin = ensureNatsServerBinary();
+  try {
+    ensureOsCommands(AUDIO_TOOLS, 'the audio-vad end-to-end test makes speech with espeak-ng and resamples it with sox');
+  } catch (e) {
+    // The rest of the suite runs without them; that one test fails, saying the same.
+    if (!(e instanceof ScriptError)) throw e;
+    warn(e.message);
+  }
   ensureModels();
   // The failover tests run the apps as separate processes, from dist/.
   ensureBuild();

@@ -37,15 +37,17 @@ export const DEMO_FUNCTIONS = [
   },
   {
     name: 'vad',
+    kind: 'audio-vad',
     request: () => ({
       headers: { 'Content-Type': 'application/json' },
       body: JSON.stringify({
         name: 'vad',
-        kind: 'tensor',
-        slo: { latencyMs: 32 },
+        kind: 'audio-vad',
+        slo: { latencyMs: 200 },
         expected: { rps: 250 },
         model: { bundled: 'silero-vad' },
-        description: 'Silero VAD v5, 512-sample frames at 16 kHz',
+        description:
+          'Silero VAD v5 on streams: 16 kHz mono audio frames in (Epara-Stream-Id), speech probabilities and start/end events out',
       }),
     }),
   },
@@ -82,7 +84,13 @@ export async function deployDemoFunctions(baseUrl, auth = {}) {
     try {
       const existing = await fetch(`${baseUrl}/v1/functions/${fn.name}`, { headers: auth, signal: AbortSignal.timeout(10_000) });
       if (existing.status === 200) {
-        step(`demo function ${fn.name}: already deployed`);
+        const kind = (await existing.json().catch(() => ({}))).kind;
+        if (fn.kind && kind !== fn.kind)
+          warn(
+            `demo function ${fn.name} is deployed as kind ${kind} (by an earlier version); the demo is ${fn.kind} now: ` +
+              `delete it (curl -X DELETE …/v1/functions/${fn.name}) and npm start deploys it again`,
+          );
+        else step(`demo function ${fn.name}: already deployed`);
         ready.push(fn.name);
         continue;
       }
@@ -155,6 +163,13 @@ export function banner({ gatewayUrl, natsUrl, natsNote, schedulerPort, workerPor
     lines.push('', h('Detect text in an image') + ' (raw PNG bytes):');
     lines.push(
       `  curl -s${auth} -H 'Content-Type: image/png' --data-binary @test/fixtures/text-2-lines.png ${publicUrl}/v1/functions/ocr-det/invoke`,
+    );
+  }
+  if (functions.includes('vad')) {
+    lines.push('', h('Detect speech in a stream of audio') + ' (16 kHz mono; each frame names its stream, the worker keeps its state):');
+    lines.push(`  espeak-ng -w /tmp/hello.wav 'hello edge' && sox /tmp/hello.wav -r 16000 -c 1 -b 16 /tmp/hello16.wav`);
+    lines.push(
+      `  curl -s${auth} -H 'Content-Type: audio/wav' -H 'Epara-Stream-Id: mic-1' --data-binary @/tmp/hello16.wav ${publicUrl}/v1/functions/vad/invoke`,
     );
   }
   if (functions.includes('mlp')) {

@@ -16,5 +16,6 @@ export {
   parseNatsUrl,
   probeNats,
 } from './nats.mjs';
+export { aptInstall, canInstallWithApt, ensureOsCommands, findCommand } from './os-packages.mjs';
 export { fromRoot, localBin, npmCmd, repoRoot } from './paths.mjs';
 export { Supervisor } from './supervisor.mjs';

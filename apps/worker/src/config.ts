@@ -36,6 +36,10 @@ export class WorkerEnv extends CommonEnv {
   @IntEnv(1, 1_000_000)
   EPARA_MAX_QUEUE: number = LOOP_DEFAULTS.maxQueue;
 
+  /** An `audio-vad` stream with no frame for this long is forgotten (its next frame restarts it), ms. Default 30000. */
+  @IntEnv(1000, 86_400_000)
+  EPARA_STREAM_IDLE_MS: number = 30_000;
+
   /** Heartbeat period, ms. Default 1000. */
   @IntEnv(100, 60_000)
   EPARA_HEARTBEAT_MS: number = LOOP_DEFAULTS.heartbeatMs;
@@ -90,6 +94,8 @@ export interface WorkerConfig {
   memoryBytes: number;
   concurrency: number;
   maxQueue: number;
+  /** EPARA_STREAM_IDLE_MS. */
+  streamIdleMs: number;
   heartbeatMs: number;
   port: number;
   profile: boolean;
@@ -116,6 +122,7 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
     memoryBytes: (e.EPARA_DEVICE_MEMORY_MB ?? Math.floor(totalmem() / 4 / 1024 / 1024)) * 1024 * 1024,
     concurrency: e.EPARA_DEVICE_CONCURRENCY,
     maxQueue: e.EPARA_MAX_QUEUE,
+    streamIdleMs: e.EPARA_STREAM_IDLE_MS,
     heartbeatMs: e.EPARA_HEARTBEAT_MS,
     port: e.EPARA_WORKER_PORT,
     profile: e.EPARA_PROFILE,

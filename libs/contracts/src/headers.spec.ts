@@ -1,5 +1,12 @@
 import { EparaError } from './errors';
-import { clientRequestHeaders, parseDeadlineHeader, parsePriorityHeader, parseStageHeader } from './headers';
+import {
+  clientRequestHeaders,
+  parseDeadlineHeader,
+  parsePriorityHeader,
+  parseStageHeader,
+  parseStreamIdHeader,
+  requireStreamId,
+} from './headers';
 
 /** The 400's message for `parse(raw)`. */
 function refusal(parse: (raw: string) => unknown, raw: string): string {
@@ -60,5 +67,32 @@ describe(clientRequestHeaders.name, () => {
     expect(clientRequestHeaders((n) => headers[n])).toEqual({ deadlineEpochMs: 1_780_000_000_000, priority: 2 });
     expect(clientRequestHeaders(() => undefined)).toEqual({});
     expect(() => clientRequestHeaders((n) => (n === 'Epara-Deadline' ? 'tomorrow' : undefined))).toThrow(/^Epara-Deadline must be/);
+  });
+
+  it('reads the stream id, and refuses a malformed one', () => {
+    expect(clientRequestHeaders((n) => (n === 'Epara-Stream-Id' ? 'mic-7' : undefined))).toEqual({ streamId: 'mic-7' });
+    expect(() => clientRequestHeaders((n) => (n === 'Epara-Stream-Id' ? 'a b' : undefined))).toThrow(/^Epara-Stream-Id must be/);
+  });
+});
+
+describe(parseStreamIdHeader.name, () => {
+  it.each(['mic-7', 'kitchen.mic_2', 'site:3:mic-1', 'A', '9', 'x'.repeat(128)])('accepts %s', (id) =>
+    expect(parseStreamIdHeader(id)).toBe(id),
+  );
+  it('is undefined when absent or empty', () => {
+    expect(parseStreamIdHeader(undefined)).toBeUndefined();
+    expect(parseStreamIdHeader(null)).toBeUndefined();
+    expect(parseStreamIdHeader('')).toBeUndefined();
+  });
+  it.each(['-mic', 'mic 7', 'mic/7', 'mic*', 'm>', ' mic', 'x'.repeat(129), 'mïc'])('refuses %j with a 400 naming the rule', (raw) =>
+    expect(refusal(parseStreamIdHeader, raw)).toMatch(
+      /^Epara-Stream-Id must be 1–128 characters of A-Z a-z 0-9 \. _ : - starting with a letter or digit; got /,
+    ),
+  );
+  it('is required where a kind keeps stream state', () => {
+    expect(refusal((raw) => requireStreamId(raw || undefined, 'vad'), '')).toBe(
+      'function "vad" keeps state per stream: send the header Epara-Stream-Id (e.g. the microphone\'s id) with every frame',
+    );
+    expect(requireStreamId('mic-1', 'vad')).toBe('mic-1');
   });
 });

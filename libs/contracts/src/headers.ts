@@ -24,6 +24,12 @@ export const Header = {
   Function: 'Epara-Function',
   /** Generation: `1` on a request asks for a token stream; on replies `token` or `end` (the last message). */
   Stream: 'Epara-Stream',
+  /**
+   * The stream a request belongs to (`audio-vad`: one microphone's audio): 1–128 characters of
+   * `A-Z a-z 0-9 . _ : -`, starting with a letter or digit. Frames of one stream go to the replica that
+   * holds its state. Required by kinds that keep stream state; malformed anywhere is a 400.
+   */
+  StreamId: 'Epara-Stream-Id',
   /** Pipeline stage a `pp` request is for (0-based). */
   Stage: 'Epara-Stage',
   ServiceError: 'Nats-Service-Error',
@@ -95,9 +101,45 @@ export function parseStageHeader(raw: string | null | undefined): number {
   return numericHeader(Header.Stage, raw, STAGE_BOUNDS) ?? 0;
 }
 
-/** The numeric headers a client may send with an invocation (HTTP or NATS), parsed; 400 on a malformed one. */
-export function clientRequestHeaders(get: (name: string) => string | null | undefined): { deadlineEpochMs?: number; priority?: number } {
+/** What a stream id may be (see `Header.StreamId`): safe in a log line, a metric-free key, an MQTT client id. */
+const STREAM_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
+
+/** `Epara-Stream-Id`: undefined when absent or empty; a malformed id is a 400 naming the header and the rule. */
+export function parseStreamIdHeader(raw: string | null | undefined): string | undefined {
+  if (raw === undefined || raw === null || raw === '') return undefined;
+  if (!STREAM_ID.test(raw)) {
+    const shown = JSON.stringify(raw.length > 64 ? `${raw.slice(0, 64)}…` : raw);
+    throw EparaError.badInput(
+      `${Header.StreamId} must be 1–128 characters of A-Z a-z 0-9 . _ : - starting with a letter or digit; got ${shown}`,
+      { header: Header.StreamId },
+    );
+  }
+  return raw;
+}
+
+/** `Epara-Stream-Id` where the function's kind keeps stream state: missing is a 400 saying what to send. */
+export function requireStreamId(raw: string | null | undefined, fn: string): string {
+  const id = parseStreamIdHeader(raw);
+  if (id === undefined)
+    throw EparaError.badInput(
+      `function "${fn}" keeps state per stream: send the header ${Header.StreamId} (e.g. the microphone's id) with every frame`,
+      { header: Header.StreamId },
+    );
+  return id;
+}
+
+/** The headers a client may send with an invocation (HTTP or NATS), parsed; 400 on a malformed one. */
+export function clientRequestHeaders(get: (name: string) => string | null | undefined): {
+  deadlineEpochMs?: number;
+  priority?: number;
+  streamId?: string;
+} {
   const deadlineEpochMs = parseDeadlineHeader(get(Header.Deadline));
   const priority = parsePriorityHeader(get(Header.Priority));
-  return { ...(deadlineEpochMs !== undefined ? { deadlineEpochMs } : {}), ...(priority !== undefined ? { priority } : {}) };
+  const streamId = parseStreamIdHeader(get(Header.StreamId));
+  return {
+    ...(deadlineEpochMs !== undefined ? { deadlineEpochMs } : {}),
+    ...(priority !== undefined ? { priority } : {}),
+    ...(streamId !== undefined ? { streamId } : {}),
+  };
 }

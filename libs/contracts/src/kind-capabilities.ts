@@ -8,6 +8,12 @@ import { FunctionKind } from './vocabulary';
 export interface KindCapabilities {
   /** Whether one request can be cut into parts that run on several devices (`sp` mode). */
   readonly canSplit: boolean;
+  /**
+   * Whether a worker keeps state per stream between requests (`Epara-Stream-Id`, required then): the
+   * gateways send every frame of a stream to the same replica (rendezvous hashing of the stream id).
+   * Absent: false.
+   */
+  readonly streamState?: boolean;
 }
 
 export const KIND_CAPABILITIES: Readonly<Record<FunctionKind, KindCapabilities>> = {
@@ -16,6 +22,8 @@ export const KIND_CAPABILITIES: Readonly<Record<FunctionKind, KindCapabilities>>
   [FunctionKind.TextDetection]: { canSplit: true },
   // Each token depends on the previous ones; there is nothing to cut.
   [FunctionKind.TextGeneration]: { canSplit: false },
+  // A stream's windows run one after another through its recurrent state; the state lives on one replica.
+  [FunctionKind.AudioVad]: { canSplit: false, streamState: true },
 };
 
 export function kindCapabilities(kind: FunctionKind): KindCapabilities {

@@ -2,8 +2,8 @@ import { MediaType } from './headers';
 
 /**
  * MQTT 3.1.1 messages carry no headers, so a device's request says what it is by its bytes: JSON when
- * it starts with `{` or `[`, an image by its magic number (PNG, JPEG, WebP), msgpack otherwise. The
- * answer comes back as JSON, except that a msgpack request gets msgpack.
+ * it starts with `{` or `[`, an image by its magic number (PNG, JPEG, WebP), a WAV file by its RIFF
+ * header, msgpack otherwise. The answer comes back as JSON, except that a msgpack request gets msgpack.
  */
 export function mqttRequestTypes(body: Uint8Array): { contentType: string; accept: string } {
   const b = body;
@@ -15,7 +15,24 @@ export function mqttRequestTypes(body: Uint8Array): { contentType: string; accep
   if (b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) return { ...json, contentType: 'image/jpeg' };
   const ascii = (from: number, to: number) => String.fromCharCode(...b.subarray(from, to));
   if (b.length >= 12 && ascii(0, 4) === 'RIFF' && ascii(8, 12) === 'WEBP') return { ...json, contentType: 'image/webp' };
+  if (isWav(b)) return { ...json, contentType: MQTT_WAV };
   return { contentType: MediaType.Msgpack, accept: MediaType.Msgpack };
+}
+
+const MQTT_WAV = 'audio/wav';
+/** What a headerless audio frame is taken for: 16-bit little-endian PCM at 16 kHz mono (what microphone stacks produce). */
+export const MQTT_RAW_AUDIO = 'audio/pcm;format=s16le;rate=16000;channels=1';
+
+function isWav(b: Uint8Array): boolean {
+  return b.length >= 12 && String.fromCharCode(...b.subarray(0, 4)) === 'RIFF' && String.fromCharCode(...b.subarray(8, 12)) === 'WAVE';
+}
+
+/**
+ * A frame for a function that takes audio (`audio-vad`): a WAV file by its RIFF header, anything else
+ * raw 16-bit little-endian PCM at 16 kHz mono (`MQTT_RAW_AUDIO`). The answer is JSON.
+ */
+export function mqttAudioTypes(body: Uint8Array): { contentType: string; accept: string } {
+  return { contentType: isWav(body) ? MQTT_WAV : MQTT_RAW_AUDIO, accept: MediaType.Json };
 }
 
 /** The MQTT topics of the ingress, as devices write them (the server maps `/` to `.` of the NATS subjects). */

@@ -16,8 +16,15 @@ export type Footprint = (typeof Footprint)[keyof typeof Footprint];
  * - `tensor`: raw tensors in, raw tensors out (Open Inference Protocol layout).
  * - `text-detection`: PNG/JPEG bytes in, text boxes out (PP-OCR DBNet detector).
  * - `text-generation`: a prompt in, tokens out (streamed), from a decoder with a KV cache; batched per iteration.
+ * - `audio-vad`: frames of 16 kHz mono audio of one stream (`Epara-Stream-Id`) in, speech probabilities per
+ *   512-sample window and speech start/end events out; the worker keeps each stream's recurrent state (Silero VAD v5).
  */
-export const FunctionKind = { Tensor: 'tensor', TextDetection: 'text-detection', TextGeneration: 'text-generation' } as const;
+export const FunctionKind = {
+  Tensor: 'tensor',
+  TextDetection: 'text-detection',
+  TextGeneration: 'text-generation',
+  AudioVad: 'audio-vad',
+} as const;
 export type FunctionKind = (typeof FunctionKind)[keyof typeof FunctionKind];
 export const FUNCTION_KINDS: readonly FunctionKind[] = Object.values(FunctionKind);
 

@@ -1,6 +1,6 @@
 import type * as ort from 'onnxruntime-node';
 import { ContinuousBatchParams, planStep, RunningSequence, StepLeave, WaitingRequest } from '@epara/policy';
-import { mulberry32 } from '@epara/runtime';
+import { mulberry32, StepLoop } from '@epara/runtime';
 import {
   buildDecoderFeeds,
   DecoderDims,
@@ -71,10 +71,21 @@ export class GenerationEngine {
   private padRows: Sequence[] = [];
   private readonly padFinished: boolean;
   private readonly maxSequenceTokens: number;
-  private looping = false;
-  private stopping = false;
   private stepCount = 0;
-  private idleWaiters: (() => void)[] = [];
+  // Start on the next turn of the event loop: requests submitted together (same tick) join the same
+  // first step, and a cancel right after submit lands before the request starts.
+  private readonly loop = new StepLoop({
+    hasWork: () => this.waitingById.size > 0 || this.runningById.size > 0,
+    // A plan with nothing to run while work remains cannot happen with valid params; the loop never spins on it.
+    step: () => this.step(),
+    endAll: () => this.endAll(),
+    crashed: (e) => {
+      // step() catches model errors per run; reaching here is a bug in the engine itself.
+      const message = `generation loop failed: ${(e as Error).message ?? e}`;
+      for (const seq of [...this.waitingById.values(), ...this.runningById.values()])
+        this.finish(seq, { reason: 'error', code: 500, message });
+    },
+  });
 
   constructor(opts: GenerationEngineOptions) {
     const { maxSequenceTokens, maxBatchTokens = 512, maxRunning = 16, batching = 'continuous', finishedRows = 'leave' } = opts;
@@ -130,12 +141,12 @@ export class GenerationEngine {
       stopped: false,
       cancelled: false,
     };
-    if (this.stopping) {
+    if (this.loop.stopping) {
       queueMicrotask(() => this.finish(seq, { reason: 'error', code: 503, message: 'generation engine is stopping' }));
       return;
     }
     this.waitingById.set(req.id, seq);
-    this.kick();
+    this.loop.kick();
   }
 
   /** Stops the stream of `id` now (no onToken after this); onDone(`cancelled`) follows at the next step. False when unknown. */
@@ -143,61 +154,21 @@ export class GenerationEngine {
     const seq = this.waitingById.get(id) ?? this.runningById.get(id);
     if (!seq) return false;
     seq.cancelled = true;
-    this.kick();
+    this.loop.kick();
     return true;
   }
 
   /** Resolves when nothing is running or waiting (at once when idle). */
   whenIdle(): Promise<void> {
-    if (!this.looping) return Promise.resolve();
-    return new Promise((resolve) => this.idleWaiters.push(resolve));
+    return this.loop.whenIdle();
   }
 
   /**
    * Ends every request with `cancelled` after the step in flight, refuses new ones (503), and resolves
    * when the loop has exited. The session is the caller's to release.
    */
-  async stop(): Promise<void> {
-    this.stopping = true;
-    if (!this.looping) this.endAll();
-    await this.whenIdle();
-  }
-
-  private kick(): void {
-    if (this.looping) return;
-    this.looping = true;
-    // Start on the next turn of the event loop: requests submitted together (same tick) join the same
-    // first step, and a cancel right after submit lands before the request starts.
-    setImmediate(() => this.runLoop());
-  }
-
-  private runLoop(): void {
-    this.loop().catch((e) => {
-      // step() catches model errors per run; reaching here is a bug in the engine itself.
-      const message = `generation loop failed: ${(e as Error).message ?? e}`;
-      for (const seq of [...this.waitingById.values(), ...this.runningById.values()])
-        this.finish(seq, { reason: 'error', code: 500, message });
-    });
-  }
-
-  private async loop(): Promise<void> {
-    try {
-      while (this.waitingById.size > 0 || this.runningById.size > 0) {
-        if (this.stopping) {
-          this.endAll();
-          break;
-        }
-        const idle = await this.step();
-        // A plan with nothing to run while work remains cannot happen with valid params; never spin on it.
-        await new Promise<void>((resolve) => (idle ? setTimeout(resolve, 1) : setImmediate(resolve)));
-      }
-    } finally {
-      // Synchronous with the last emptiness check: a submit after this starts a new loop.
-      this.looping = false;
-      const waiters = this.idleWaiters;
-      this.idleWaiters = [];
-      for (const w of waiters) w();
-    }
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   /** One iteration: plan, answer leavers, prefill joiners, decode the running. Returns whether it was idle. */

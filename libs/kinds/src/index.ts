@@ -1,4 +1,4 @@
-// The built-in kinds' pre- and post-processing (tensor, text-detection with sharp) and the handler per
+// The built-in kinds' pre- and post-processing (tensor, text-detection with sharp, audio-vad's codecs and stream engine) and the handler per
 // kind. What a kind can do (canSplit) is plain data in @epara/contracts, for processes that need not load this.
 export { kindHandler } from './kind-registry';
 export { prepareTensors, selectOutputs, tensorKind } from './tensor/tensor-kind';
@@ -12,3 +12,16 @@ export {
   tileBoxToImage,
 } from './text-detection';
 export type { DetectorTiles, TileRect } from './text-detection';
+export {
+  AUDIO_TYPES_HELP,
+  decodeAudioFrame,
+  encodeAudio,
+  sileroSignatureProblem,
+  sileroWindowRequest,
+  sileroWindowResults,
+  VAD_SAMPLE_RATE,
+  VAD_WINDOW_MS,
+  VAD_WINDOW_SAMPLES,
+  VadStreamEngine,
+} from './audio-vad';
+export type { SpeechEvent, VadFrameOutcome, VadFrameResult, VadRunner, VadServed, VadStreamEngineOptions } from './audio-vad';

@@ -1,5 +1,6 @@
 import { EparaError, FunctionKind, kindCapabilities } from '@epara/contracts';
 import type { KindHandler } from '@epara/runtime';
+import { audioVadKind } from './audio-vad/audio-vad-kind';
 import { tensorKind } from './tensor/tensor-kind';
 import { textDetectionKind } from './text-detection-kind';
 
@@ -22,6 +23,7 @@ const KINDS: Record<FunctionKind, KindHandler> = {
   [FunctionKind.Tensor]: tensorKind,
   [FunctionKind.TextDetection]: textDetectionKind,
   [FunctionKind.TextGeneration]: textGenerationKind,
+  [FunctionKind.AudioVad]: audioVadKind,
 };
 
 export function kindHandler(kind: FunctionKind): KindHandler {

@@ -21,3 +21,5 @@ export type { Dim } from './synthetic/onnx-builder';
 export { balanceByMeasured, estimateNodeCost, NODE_OVERHEAD_COST, partitionModel, probeStageSignatures, runPipeline } from './partition';
 export type { NodeCostContext, NodeCostFn, PartitionOptions, PartitionResult, PartitionStage, StageSignature } from './partition';
 export { withTimeout } from './with-timeout';
+export { StepLoop } from './step-loop';
+export type { StepLoopHooks } from './step-loop';

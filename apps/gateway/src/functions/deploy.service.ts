@@ -16,6 +16,7 @@ import {
 } from '@epara/contracts';
 import { EVENT_PUBLISHER, NatsClient } from '@epara/nats';
 import { DeployedFunction, initialCategory } from '@epara/core';
+import { sileroSignatureProblem } from '@epara/kinds';
 import { MODEL_MEMORY_FACTOR } from '@epara/policy';
 import { bundledModelPath, inspectModel, partitionModel, probeStageSignatures, sampleTensors, sha256Of } from '@epara/runtime';
 import { ClusterView } from '../cluster/cluster-view.service';
@@ -138,6 +139,8 @@ export class DeployService {
         { field: 'kind' },
       );
     }
+    const notVad = spec.kind === FunctionKind.AudioVad ? sileroSignatureProblem(signature) : undefined;
+    if (notVad) throw EparaError.badInput(notVad, { field: 'kind' });
     await this.store(sha256, bytes!);
     const model: ModelInfo = { sha256, sizeBytes: bytes!.byteLength, format: 'onnx', ...signature, source };
     const category = this.categorizeNow(spec, model);

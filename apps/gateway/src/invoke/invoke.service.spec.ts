@@ -14,7 +14,7 @@ import {
   Tensor,
 } from '@epara/contracts';
 import type { NatsClient, ReplicaView } from '@epara/nats';
-import { servingPolicy } from '@epara/policy';
+import { chooseStickyReplica, servingPolicy } from '@epara/policy';
 import type { ClusterView } from '../cluster/cluster-view.service';
 import type { GatewayMetrics } from '../common/gateway-metrics';
 import type { GatewayConfig } from '../config';
@@ -180,6 +180,28 @@ describe('InvokeService', () => {
     await sut.invoke('f', { ...json({}), deadlineEpochMs: clientDeadline }, 'http');
 
     expect(transport.sent[0].headers.get(Header.Deadline)).toBe(String(clientDeadline));
+  });
+
+  it('refuses a frame of a stateful kind without a stream id (400), and sends one with it to its rendezvous replica, carrying the id', async () => {
+    const { sut, transport, cluster } = setup([fnRecord('vad', { kind: FunctionKind.AudioVad })]);
+    cluster.place('vad', Mode.Dp, [{ device: 'a' }, { device: 'b' }, { device: 'c' }]);
+    for (const d of ['a', 'b', 'c']) transport.answers.set(subjects.device(Mode.Dp, 'vad', d), () => ({ body: Buffer.from('{}') }));
+    const frame = { body: new Uint8Array(1024), contentType: 'audio/L16' };
+
+    await expect(sut.invoke('vad', frame, 'http')).rejects.toMatchObject({
+      code: 400,
+      message: expect.stringMatching(/^function "vad" keeps state per stream: send the header Epara-Stream-Id/),
+    });
+    const decision = chooseStickyReplica(
+      ['a', 'b', 'c'].map((device) => ({ device, ready: true, ageMs: 0, queued: 0, running: 0, localInflight: 0, execMsEwma: 1 })),
+      'mic-1',
+    );
+    for (let i = 0; i < 3; i++) await sut.invoke('vad', { ...frame, streamId: 'mic-1' }, 'http');
+
+    expect(decision.kind).toBe('replica');
+    const expected = subjects.device(Mode.Dp, 'vad', decision.kind === 'replica' ? decision.device : '');
+    expect(transport.sent.map((s) => s.subject)).toEqual([expected, expected, expected]);
+    expect(transport.sent[0].headers.get(Header.StreamId)).toBe('mic-1');
   });
 
   it('answers 503 when no replica is placed', async () => {

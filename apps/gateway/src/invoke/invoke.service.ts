@@ -1,6 +1,17 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { headers as natsHeaders, Msg, nuid } from '@nats-io/transport-node';
-import { clientRequestHeaders, EparaError, FunctionKind, FunctionRecord, Header, MediaType, Mode, SERVING_HEADERS } from '@epara/contracts';
+import {
+  clientRequestHeaders,
+  EparaError,
+  FunctionKind,
+  FunctionRecord,
+  Header,
+  kindCapabilities,
+  MediaType,
+  Mode,
+  requireStreamId,
+  SERVING_HEADERS,
+} from '@epara/contracts';
 import { routeSubject } from '@epara/core';
 import { NatsClient, natsFailure, replyError, respondError } from '@epara/nats';
 import { GATEWAY_CONFIG, GatewayConfig } from '../config';
@@ -21,6 +32,8 @@ export interface InvokeRequest {
   requestId?: string;
   /** `Epara-Priority`, passed on to the worker. */
   priority?: number;
+  /** `Epara-Stream-Id` (MQTT: the client id of the topic): required by kinds that keep stream state. */
+  streamId?: string;
 }
 
 export interface InvokeReply {
@@ -64,6 +77,11 @@ export class InvokeService {
     }
   }
 
+  /** The stream a request of a stateful kind is pinned by (400 when it names none); undefined for other kinds. */
+  private streamOf(record: FunctionRecord, req: InvokeRequest): string | undefined {
+    return kindCapabilities(record.kind).streamState ? requireStreamId(req.streamId, record.name) : undefined;
+  }
+
   /** HTTP and relayed NATS invocations: the gateway waits for the worker's reply. */
   async invoke(fn: string, req: InvokeRequest, transport: 'http' | 'nats' | 'mqtt'): Promise<InvokeReply> {
     const arrival = Date.now();
@@ -83,9 +101,10 @@ export class InvokeService {
         else this.metrics.goodRequests.inc({ function: fn });
         return reply;
       }
+      const streamId = this.streamOf(record, req);
       this.admission.check(record, arrival);
       const h = this.caller.headers(req, deadline, requestId);
-      let route = this.caller.route(record);
+      let route = this.caller.route(record, undefined, streamId);
       let reply: { msg: Msg; body: Uint8Array };
       try {
         reply = await this.caller.send(route, req.body, h, deadline, record.kind === FunctionKind.TextGeneration);
@@ -169,10 +188,11 @@ export class InvokeService {
       const record = this.registry.get(fn);
       this.checkServable(record);
       const arrival = Date.now();
+      const streamId = this.streamOf(record, req);
       this.admission.check(record, arrival);
       const deadline = this.caller.deadlineOf(record, arrival, req.deadlineEpochMs);
       const requestId = req.requestId || nuid.next();
-      const route = this.caller.route(record);
+      const route = this.caller.route(record, undefined, streamId);
       const h = this.caller.headers(req, deadline, requestId);
       // A stored body stays where it is: the worker reads it by the producer's ref.
       const ref = msg.headers?.get(Header.PayloadRef);

@@ -59,9 +59,12 @@ export class WorkerCaller {
     return RequestRouter.deadlineOf(record.slo.latencyMs, arrivalMs, clientDeadline);
   }
 
-  /** Where a request of `record` (or its pipeline stage) goes now; 503 when no replica is placed. */
-  route(record: FunctionRecord, stage?: number): Route<string> {
-    return this.placed(record, this.router.route(record.name, undefined, stage));
+  /**
+   * Where a request of `record` (or its pipeline stage) goes now; 503 when no replica is placed.
+   * `streamId` pins it to the replica that holds the stream's state (sticky routing).
+   */
+  route(record: FunctionRecord, stage?: number, streamId?: string): Route<string> {
+    return this.placed(record, this.router.route(record.name, undefined, stage, streamId));
   }
 
   /** Where a request goes after `failed` had no responders: another replica, or the queue group. */
@@ -72,7 +75,8 @@ export class WorkerCaller {
   /**
    * Forwards a request with direct reply: the worker answers `reply` (the producer's inbox) itself.
    * Until its deadline the gateway keeps a way to send it once more, to another replica, should the
-   * device be found gone — the producer then gets an answer instead of waiting out its timeout.
+   * device be found gone — the producer then gets an answer instead of waiting out its timeout. Not for
+   * a route pinned by a stream id.
    */
   async forward(
     record: FunctionRecord,
@@ -83,7 +87,10 @@ export class WorkerCaller {
     deadline: number,
   ): Promise<void> {
     await this.nats.payloads.publish(this.nats.nc, routeSubject(route), data, { reply, headers: h });
-    if (!route.device) return;
+    // A frame of a stateful stream is not sent again: the gateway cannot tell an answered forward from a
+    // lost one, and a frame run twice, or after the later frames, would corrupt the stream on its new
+    // replica. A lost frame ends in the producer's timeout; the stream's next frame restarts it there.
+    if (!route.device || route.streamKey !== undefined) return;
     this.forwards.record(
       route.device,
       deadline,
@@ -96,7 +103,7 @@ export class WorkerCaller {
     );
   }
 
-  /** The headers a worker reads: content types, the deadline, the request id, the priority. */
+  /** The headers a worker reads: content types, the deadline, the request id, the priority, the stream id. */
   headers(req: InvokeRequest, deadline: number, requestId: string): MsgHdrs {
     const h = natsHeaders();
     h.set(Header.ContentType, req.contentType ?? MediaType.Json);
@@ -104,6 +111,7 @@ export class WorkerCaller {
     h.set(Header.Deadline, String(deadline));
     h.set(Header.RequestId, requestId);
     if (req.priority !== undefined) h.set(Header.Priority, String(req.priority));
+    if (req.streamId !== undefined) h.set(Header.StreamId, req.streamId);
     return h;
   }
 

@@ -1,7 +1,8 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { JsMsg } from '@nats-io/jetstream';
-import { EparaError, mqttRequestTypes, Stream, subjects } from '@epara/contracts';
+import { EparaError, kindCapabilities, mqttAudioTypes, mqttRequestTypes, Stream, subjects } from '@epara/contracts';
 import { consumeWorkQueue, NatsClient, WorkQueueConsumer } from '@epara/nats';
+import { FunctionRegistry } from '../functions/function-registry.service';
 import { InvokeService } from '../invoke/invoke.service';
 
 /** Durable consumer of EPARA_MQTT shared by every gateway. */
@@ -19,6 +20,9 @@ const ACK_WAIT_MS = 30_000;
  * answered it — so a QoS 1 request survives a worker or gateway dying. A gateway invokes the function
  * as for HTTP and publishes the answer (or the error, in Epara's JSON error shape) on
  * `epara.v1.reply.<client>.<fn>`, which the device reads as `epara/v1/reply/<client>/<fn>`.
+ *
+ * MQTT has no headers: for a kind that keeps stream state (`audio-vad`) the stream id is the client id
+ * of the topic, so one device is one stream, and its frames are audio (`mqttAudioTypes`).
  */
 @Injectable()
 export class MqttService implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -28,6 +32,7 @@ export class MqttService implements OnApplicationBootstrap, OnApplicationShutdow
   constructor(
     private readonly nats: NatsClient,
     private readonly invoker: InvokeService,
+    private readonly registry: FunctionRegistry,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -52,9 +57,15 @@ export class MqttService implements OnApplicationBootstrap, OnApplicationShutdow
       this.logger.warn(`MQTT request on ${m.subject}: the client id must be a name (a-z, 0-9, '-', '_'); dropped`);
       return m.term();
     }
-    const types = mqttRequestTypes(m.data);
+    const kind = this.registry.find(fn)?.kind;
+    const stream = kind !== undefined && kindCapabilities(kind).streamState;
+    const types = stream ? mqttAudioTypes(m.data) : mqttRequestTypes(m.data);
     try {
-      const reply = await this.invoker.invoke(fn, { body: m.data, ...types, requestId: `mqtt-${client}-${m.seq}` }, 'mqtt');
+      const reply = await this.invoker.invoke(
+        fn,
+        { body: m.data, ...types, requestId: `mqtt-${client}-${m.seq}`, ...(stream ? { streamId: client } : {}) },
+        'mqtt',
+      );
       this.nats.nc.publish(replyTo, reply.body);
       m.ack();
     } catch (e) {

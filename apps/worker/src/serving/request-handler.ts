@@ -38,7 +38,7 @@ const fmt = (ms: number) => ms.toFixed(3);
  * function whose SLO is shorter than one run gets 504s at any rate; those are not load and must not
  * make gateways throttle it.
  */
-function sheddingForLoad(code: number, fn: ServedFunction): boolean {
+export function sheddingForLoad(code: number, fn: ServedFunction): boolean {
   return code === 429 || (code === 504 && fn.estimator.execMs(1) < fn.record.slo.latencyMs);
 }
 

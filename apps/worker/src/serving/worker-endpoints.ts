@@ -16,6 +16,7 @@ import { addMicroService, MicroService, NatsClient, respondError } from '@epara/
 import type { LoadedModel } from '@epara/runtime';
 import { GenerationServer } from './generation-server';
 import { RequestHandler } from './request-handler';
+import { VadStreamServer } from './vad-stream-server';
 import type { WorkerUnit, WorkerWanted } from './worker-unit';
 
 export const WORKER_VERSION = EPARA_VERSION;
@@ -48,6 +49,7 @@ export class WorkerEndpoints implements EndpointPublisher<WorkerWanted, LoadedMo
     private readonly events: EventPublisher,
     private readonly handler: RequestHandler,
     private readonly generation: GenerationServer,
+    private readonly vad: VadStreamServer,
     private readonly ctx: EndpointContext,
   ) {}
 
@@ -104,6 +106,7 @@ export class WorkerEndpoints implements EndpointPublisher<WorkerWanted, LoadedMo
         const current = this.ctx.unit(fn);
         if (!current) return void respondError(msg, EparaError.noCapacity(`function "${fn}" is no longer on ${device}; retry`));
         if (current.record.kind === FunctionKind.TextGeneration) this.generation.handle(msg, current);
+        else if (current.record.kind === FunctionKind.AudioVad) this.vad.handle(msg, current);
         else this.handler.handle(msg, current);
       };
       svc.addEndpoint(fn, {

@@ -3,6 +3,7 @@ import { BatchFeedback, PendingRequest, ServingUnit } from '@epara/core';
 import type { LoadedModel } from '@epara/runtime';
 import type { ModelManager } from '../models/model-manager';
 import type { GenerationServer } from './generation-server';
+import type { VadStreamServer } from './vad-stream-server';
 import { WorkerModelHost } from './worker-model-host';
 import type { WorkerProfiler } from './worker-profiler';
 import type { WorkerWanted } from './worker-unit';
@@ -67,6 +68,12 @@ function setup(profiling = true) {
     attach: (u: { unit: string }) => void attached.push(u.unit),
     detach: async (unit: string) => void detached.push(unit),
   };
+  const vadAttached: string[] = [];
+  const vadDetached: string[] = [];
+  const vad = {
+    attach: (u: { unit: string }) => void vadAttached.push(u.unit),
+    detach: async (unit: string) => void vadDetached.push(unit),
+  };
   const observed: [string, number][] = [];
   const feedback = new BatchFeedback<WorkerWanted, LoadedModel>(
     'adaptive',
@@ -81,9 +88,10 @@ function setup(profiling = true) {
     models as unknown as ModelManager,
     { profile } as unknown as WorkerProfiler,
     generation as unknown as GenerationServer,
+    vad as unknown as VadStreamServer,
     feedback,
   );
-  return { sut, models, profile, attached, detached, released, observed };
+  return { sut, models, profile, attached, detached, vadAttached, vadDetached, released, observed };
 }
 
 describe('WorkerModelHost', () => {
@@ -134,6 +142,17 @@ describe('WorkerModelHost', () => {
     await t.sut.unload(u, false);
     expect(t.detached).toEqual(['f']);
     expect(t.released).toEqual(['sha-f']);
+  });
+
+  it('serves an audio-vad unit through the VAD stream server, not the executor, and detaches it on unload', async () => {
+    const t = setup();
+    const w = wanted({ kind: 'audio-vad' });
+    const u = new ServingUnit<WorkerWanted, LoadedModel>(w, await t.sut.load(w));
+    expect(t.sut.serve(u)).toBeUndefined();
+    expect(t.vadAttached).toEqual(['f']);
+    expect(t.attached).toEqual([]);
+    await t.sut.unload(u, false);
+    expect(t.vadDetached).toEqual(['f']);
   });
 
   it('runs a batch, feeds the run back and answers every request in it', async () => {

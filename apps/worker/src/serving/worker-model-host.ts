@@ -4,13 +4,15 @@ import type { BatchFeedback, LoadedUnit, ModelHost, PendingRequest } from '@epar
 import { hasGuessedDims, LoadedModel } from '@epara/runtime';
 import { ModelManager } from '../models/model-manager';
 import { GenerationServer } from './generation-server';
+import { VadStreamServer } from './vad-stream-server';
 import { WorkerProfiler } from './worker-profiler';
 import type { WorkerUnit, WorkerWanted } from './worker-unit';
 
 /**
  * The reconciler's ModelHost on a live worker: loads and warms models through ModelManager
  * (onnxruntime), profiles them into the function record, runs their batches, and serves
- * text-generation units through the GenerationServer instead of the executor.
+ * text-generation units through the GenerationServer and audio-vad units through the VadStreamServer
+ * instead of the executor.
  */
 export class WorkerModelHost implements ModelHost<WorkerWanted, LoadedModel> {
   private readonly logger = new Logger(WorkerModelHost.name);
@@ -27,6 +29,7 @@ export class WorkerModelHost implements ModelHost<WorkerWanted, LoadedModel> {
     private readonly models: ModelManager,
     private readonly profiler: WorkerProfiler,
     private readonly generation: GenerationServer,
+    private readonly vad: VadStreamServer,
     private readonly feedback: BatchFeedback<WorkerWanted, LoadedModel>,
   ) {
     this.provider = configuredProvider;
@@ -58,13 +61,14 @@ export class WorkerModelHost implements ModelHost<WorkerWanted, LoadedModel> {
   }
 
   serve(u: WorkerUnit): ((batch: PendingRequest[]) => Promise<void>) | undefined {
-    if (u.record.kind !== FunctionKind.TextGeneration) return (batch) => this.runBatch(u, batch);
-    this.generation.attach(u);
+    if (u.record.kind === FunctionKind.TextGeneration) this.generation.attach(u);
+    else if (u.record.kind === FunctionKind.AudioVad) this.vad.attach(u);
+    else return (batch) => this.runBatch(u, batch);
     return undefined;
   }
 
   async unload(u: WorkerUnit, reloaded: boolean): Promise<void> {
-    if (!reloaded) await this.generation.detach(u.unit);
+    if (!reloaded) await Promise.all([this.generation.detach(u.unit), this.vad.detach(u.unit)]);
     await u.model.release().catch(() => undefined);
   }
 

@@ -30,6 +30,7 @@ import { ModelManager } from '../models/model-manager';
 import { WorkerMetrics } from '../state/worker-metrics';
 import { GenerationServer } from './generation-server';
 import { RequestHandler } from './request-handler';
+import { VadStreamServer } from './vad-stream-server';
 import { WorkerEndpoints } from './worker-endpoints';
 import { WorkerModelHost } from './worker-model-host';
 import { WorkerProfiler } from './worker-profiler';
@@ -49,6 +50,7 @@ export class WorkerService implements OnModuleInit, OnApplicationBootstrap, OnAp
   readonly executor: DeviceExecutor;
   private readonly handler: RequestHandler;
   private readonly generation: GenerationServer;
+  private readonly vad: VadStreamServer;
   private readonly feedback: BatchFeedback<WorkerWanted, LoadedModel>;
   private readonly reconciler: WorkerReconciler<WorkerWanted, LoadedModel>;
   private host!: WorkerModelHost;
@@ -79,6 +81,7 @@ export class WorkerService implements OnModuleInit, OnApplicationBootstrap, OnAp
       },
       { profileWith: (u, sample) => this.profiler.profileWith(u, sample) },
     );
+    this.vad = new VadStreamServer(config.device, metrics, nats.payloads, this.feedback, config.streamIdleMs, config.maxQueue);
     this.reconciler = new WorkerReconciler<WorkerWanted, LoadedModel>({
       device: config.device,
       desired: { wanted: () => this.wantedUnits() },
@@ -150,9 +153,10 @@ export class WorkerService implements OnModuleInit, OnApplicationBootstrap, OnAp
       this.models,
       this.profiler,
       this.generation,
+      this.vad,
       this.feedback,
     );
-    this.endpoints = new WorkerEndpoints(this.nats, this.events, this.handler, this.generation, {
+    this.endpoints = new WorkerEndpoints(this.nats, this.events, this.handler, this.generation, this.vad, {
       device: this.config.device,
       slot: this.config.slot,
       host: this.config.host,
@@ -233,7 +237,9 @@ export class WorkerService implements OnModuleInit, OnApplicationBootstrap, OnAp
       const l =
         u.record.kind === FunctionKind.TextGeneration
           ? { ...this.executor.load(u.unit), ...this.generation.load(u.unit) }
-          : this.executor.load(u.unit);
+          : u.record.kind === FunctionKind.AudioVad
+            ? { ...this.executor.load(u.unit), ...this.vad.load(u.unit) }
+            : this.executor.load(u.unit);
       loads.push({
         fn: u.unit,
         mode: u.mode,
@@ -283,6 +289,11 @@ export class WorkerService implements OnModuleInit, OnApplicationBootstrap, OnAp
     return n;
   }
 
+  /** Time the device ran models since the last call, ms: the executor's batches and the VAD steps. */
+  takeBusyMs(): number {
+    return this.executor.takeBusyMs() + this.vad.takeBusyMs();
+  }
+
   /** The periodic retune: batch limits follow measured times (the heartbeat timer calls it). */
   retuneBatching(): void {
     this.feedback.retuneChanged(this.reconciler.units());
@@ -297,6 +308,7 @@ export class WorkerService implements OnModuleInit, OnApplicationBootstrap, OnAp
     await this.endpoints?.stop();
     const until = Date.now() + 5_000;
     while (this.executor.queued + this.executor.running > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+    await this.vad.drain(until);
     this.executor.stop(EparaError.noCapacity(`worker ${this.config.device} is shutting down; retry`));
     this.functions?.stop();
     this.placement?.stop();

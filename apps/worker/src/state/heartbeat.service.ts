@@ -43,7 +43,7 @@ export class HeartbeatService implements OnApplicationBootstrap, OnApplicationSh
     const now = performance.now();
     const intervalMs = Math.max(1, now - this.lastBeatMs);
     this.lastBeatMs = now;
-    const utilization = Math.min(1, this.worker.executor.takeBusyMs() / intervalMs / this.config.concurrency);
+    const utilization = Math.min(1, this.worker.takeBusyMs() / intervalMs / this.config.concurrency);
     const functions = this.worker.functionLoads();
     const used = this.worker.usedMemoryBytes();
     return {

@@ -1,4 +1,5 @@
 import { Mode, subjects } from '@epara/contracts';
+import { chooseStickyReplica } from '@epara/policy';
 import { STALE_AFTER_MS } from './replica-staleness';
 import type { ReplicaViewPort, RoutableReplica } from './replica-view';
 import { RequestRouter, RouterConfig } from './request-router';
@@ -145,6 +146,37 @@ describe('RequestRouter', () => {
       const sut = routerWith({ f: [replica('gpu-0')] });
 
       expect(routeSubject(sut.route('f'))).toBe(subjects.device(Mode.Dp, 'f', 'gpu-0'));
+    });
+  });
+
+  describe('route with a stream key (sticky)', () => {
+    const three = () => [replica('a', { queued: 9 }), replica('b'), replica('c')];
+
+    it('sends a stream to its rendezvous replica whatever the load and the policy', () => {
+      const expected = chooseStickyReplica(three(), 'mic-1');
+      const d = expected.kind === 'replica' ? expected.device : '';
+      for (const policy of [stateAware, { name: 'naive', routing: 'queue-group' } as const]) {
+        const route = routerWith({ f: three() }, policy).route('f', undefined, undefined, 'mic-1');
+        expect(route).toMatchObject({ target: RouteTarget.Replica, device: d, streamKey: 'mic-1' });
+        expect(route.reason).toMatch(/^sticky: stream "mic-1"/);
+      }
+    });
+
+    it('on retry keeps the key and moves the stream to its next replica', () => {
+      const sut = routerWith({ f: three() });
+      const first = sut.route('f', undefined, undefined, 'mic-1');
+      const retry = sut.retryTarget(first);
+      const next = chooseStickyReplica(
+        three().filter((r) => r.device !== first.device),
+        'mic-1',
+      );
+      expect(retry).toMatchObject({ target: RouteTarget.Replica, streamKey: 'mic-1', device: next.kind === 'replica' ? next.device : '' });
+    });
+
+    it('falls back to the queue group when no replica looks ready, and is unplaced when none is placed', () => {
+      const sut = routerWith({ f: [replica('a', { ready: false })] });
+      expect(sut.route('f', undefined, undefined, 'k')).toMatchObject({ target: RouteTarget.QueueGroup, streamKey: 'k' });
+      expect(sut.route('g', undefined, undefined, 'k').target).toBe(RouteTarget.Unplaced);
     });
   });
 

@@ -3,6 +3,7 @@ import type { ServingPolicy } from '@epara/policy';
 // Leaf modules, not the index: the simulator calls these per request, and each call through a re-export costs a getter under tsx.
 import { chooseBatchReplica } from '@epara/policy/routing/choose-batch-replica';
 import { chooseReplica } from '@epara/policy/routing/choose-replica';
+import { chooseStickyReplica } from '@epara/policy/routing/choose-sticky-replica';
 import type { RouteParams } from '@epara/policy/routing/types';
 import { STALE_AFTER_MS } from './replica-staleness';
 import type { ReplicaViewPort, RoutableReplica } from './replica-view';
@@ -22,7 +23,9 @@ export interface RouterConfig {
  * The gateway's request routing, free of I/O: from what the replica view reports, where a request (or
  * one pipeline stage of it) goes, when it must be done, and where it goes again after "no responders".
  * The leaf choice is libs/policy's: power of two choices over the load (`chooseReplica`), or the batch
- * window (`chooseBatchReplica`) for `batch`-mode functions. The live gateway and the simulator both run it.
+ * window (`chooseBatchReplica`) for `batch`-mode functions, or, for a request of a stateful stream, the
+ * replica that holds its state (`chooseStickyReplica`, rendezvous hashing of the stream id over the live
+ * replicas). The live gateway and the simulator both run it.
  */
 export class RequestRouter<F, C extends RoutableReplica = RoutableReplica> {
   private readonly params: RouteParams;
@@ -45,8 +48,13 @@ export class RequestRouter<F, C extends RoutableReplica = RoutableReplica> {
     return clientDeadlineMs && clientDeadlineMs > 0 ? Math.min(own, clientDeadlineMs) : own;
   }
 
-  /** Where a request of `fn` (or its pipeline stage `stage`) goes. `exclude` skips a device that just failed. */
-  route(fn: F, exclude?: string, stage?: number): Route<F, C> {
+  /**
+   * Where a request of `fn` (or its pipeline stage `stage`) goes. `exclude` skips a device that just failed.
+   * `streamKey` (a stream id) pins the request to the replica that holds the stream's state, whatever the
+   * policy's routing: a stream's state is not a policy choice.
+   */
+  route(fn: F, exclude?: string, stage?: number, streamKey?: string): Route<F, C> {
+    if (streamKey !== undefined) return this.routeSticky(fn, streamKey, exclude, stage);
     if (this.config.policy.routing === 'queue-group') {
       const mode = this.view.placedMode(fn, stage);
       if (mode === undefined) return new Route<F, C>(RouteTarget.Unplaced, fn, Mode.Dp, 'no replica placed', undefined, stage);
@@ -79,11 +87,32 @@ export class RequestRouter<F, C extends RoutableReplica = RoutableReplica> {
     return new Route<F, C>(RouteTarget.Replica, fn, chosen.mode, d.reason, chosen, stage);
   }
 
+  private routeSticky(fn: F, streamKey: string, exclude: string | undefined, stage: number | undefined): Route<F, C> {
+    const replicas = this.view.replicas(fn, stage);
+    if (replicas.length === 0) return new Route<F, C>(RouteTarget.Unplaced, fn, Mode.Dp, 'no replica placed', undefined, stage, streamKey);
+    const candidates = exclude === undefined ? replicas : replicas.filter((r) => r.device !== exclude);
+    const d = chooseStickyReplica(candidates, streamKey, this.params);
+    if (d.kind === 'none') {
+      // Nobody looks ready from here: the queue group picks one, and the stream restarts there (its reply says so).
+      return new Route<F, C>(
+        RouteTarget.QueueGroup,
+        fn,
+        replicas[0].mode,
+        `fallback to queue group: ${d.reason}`,
+        undefined,
+        stage,
+        streamKey,
+      );
+    }
+    const chosen = candidates[d.index];
+    return new Route<F, C>(RouteTarget.Replica, fn, chosen.mode, d.reason, chosen, stage, streamKey);
+  }
+
   /**
    * Where a request goes after its route had no responders (nothing ran, so one retry is safe): another
    * replica, or the whole queue group when the view has no other; a queue-group route stays as it was.
    */
   retryTarget(failed: Route<F, C>): Route<F, C> {
-    return failed.replica ? this.route(failed.fn, failed.replica.device, failed.stage) : failed;
+    return failed.replica ? this.route(failed.fn, failed.replica.device, failed.stage, failed.streamKey) : failed;
   }
 }

@@ -24,6 +24,8 @@ export class Route<F, C extends RoutableReplica = RoutableReplica> {
     readonly replica?: C,
     /** The pipeline stage routed, if any. */
     readonly stage?: number,
+    /** The stream id the route is pinned by (sticky routing), kept for the retry. */
+    readonly streamKey?: string,
   ) {}
 
   /** The chosen replica's device, for `Replica` only. */
