@@ -1,11 +1,23 @@
 #!/usr/bin/env node
 // `npm test`: installs dependencies when needed, makes sure a nats-server binary exists (the integration
-// tests start their own servers on free ports; they never use 4222), fetches the real models, builds
+// tests start their own servers on free ports; they never use 4222) and Chromium (the dashboard's browser
+// test drives it), installing Debian's packages when missing and possible, fetches the real models, builds
 // dist/ when the sources changed (some tests run the apps as processes), then runs jest. Extra arguments go to jest: `npm test -- --selectProjects unit --testPathPatterns libs/policy`.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { relative } from 'node:path';
-import { ensureBuild, ensureDeps, ensureModels, ensureNatsServerBinary, localBin, repoRoot, runMain, ScriptError } from './lib/index.mjs';
+import {
+  ensureBuild,
+  ensureChromiumBinary,
+  ensureDeps,
+  ensureModels,
+  ensureNatsServerBinary,
+  localBin,
+  repoRoot,
+  runMain,
+  ScriptError,
+  warn,
+} from './lib/index.mjs';
 
 function jestArgs(argv) {
   const args = argv[0] === '--' ? argv.slice(1) : argv;
@@ -37,11 +49,26 @@ function runJest(args, env) {
   });
 }
 
+/**
+ * CHROMIUM_BIN for the dashboard's browser test. Without Chromium the other tests still run, and that one
+ * fails with this reason (EPARA_TEST_NO_CHROMIUM): it never passes without a browser.
+ */
+function chromiumOrWhyNot() {
+  try {
+    return { CHROMIUM_BIN: ensureChromiumBinary() };
+  } catch (e) {
+    if (!(e instanceof ScriptError)) throw e;
+    warn(`${e.message}; the dashboard's browser test will fail`);
+    return { EPARA_TEST_NO_CHROMIUM: e.message };
+  }
+}
+
 runMain(async () => {
   ensureDeps();
   const natsServerBin = ensureNatsServerBinary();
+  const browser = chromiumOrWhyNot();
   ensureModels();
   // The failover tests run the apps as separate processes, from dist/.
   ensureBuild();
-  return runJest(jestArgs(process.argv.slice(2)), { ...process.env, NATS_SERVER_BIN: natsServerBin });
+  return runJest(jestArgs(process.argv.slice(2)), { ...process.env, NATS_SERVER_BIN: natsServerBin, ...browser });
 });

@@ -16,5 +16,6 @@ export {
   parseNatsUrl,
   probeNats,
 } from './nats.mjs';
+export { CHROMIUM, canInstallWithApt, ensureBinary, ensureChromiumBinary, findBinary } from './os-packages.mjs';
 export { fromRoot, localBin, npmCmd, repoRoot } from './paths.mjs';
 export { Supervisor } from './supervisor.mjs';

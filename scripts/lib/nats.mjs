@@ -1,9 +1,8 @@
 // nats-server: finding (or installing) the binary, asking whether a server answers, starting the bundled one.
-import { spawnSync } from 'node:child_process';
-import { accessSync, constants, existsSync, mkdirSync, statSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { connect } from 'node:net';
-import { delimiter, join } from 'node:path';
-import { ScriptError, step } from './log.mjs';
+import { ScriptError } from './log.mjs';
+import { ensureBinary, findBinary } from './os-packages.mjs';
 import { fromRoot, repoRoot } from './paths.mjs';
 
 export const DEFAULT_NATS_URL = 'nats://127.0.0.1:4222';
@@ -15,48 +14,11 @@ const NOT_INSTALLED =
   'or download from the NATS releases page (https://github.com/nats-io/nats-server/releases); ' +
   'or set NATS_URL to a running server with JetStream (or NATS_SERVER_BIN to the binary)';
 
-const EXTRA_DIRS = ['/usr/sbin', '/usr/bin', '/usr/local/bin', '/opt/homebrew/bin'];
-const EXE = process.platform === 'win32' ? 'nats-server.exe' : 'nats-server';
-
-function isExecutableFile(path) {
-  try {
-    if (!statSync(path).isFile()) return false;
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
+const NATS_SERVER = { names: ['nats-server'], envVar: 'NATS_SERVER_BIN', aptPackage: 'nats-server', notInstalled: NOT_INSTALLED };
 
 /** NATS_SERVER_BIN, else nats-server on PATH, /usr/sbin, /usr/bin, ...; undefined when there is none. */
 export function findNatsServerBinary(env = process.env) {
-  if (env.NATS_SERVER_BIN) {
-    if (isExecutableFile(env.NATS_SERVER_BIN)) return env.NATS_SERVER_BIN;
-    throw new ScriptError(`NATS_SERVER_BIN=${env.NATS_SERVER_BIN} is not an executable file; fix or unset it`);
-  }
-  const dirs = [...(env.PATH ?? '').split(delimiter).filter(Boolean), ...EXTRA_DIRS];
-  return dirs.map((d) => join(d, EXE)).find(isExecutableFile);
-}
-
-function canInstallWithApt() {
-  return (
-    process.platform === 'linux' &&
-    process.getuid?.() === 0 &&
-    existsSync('/etc/debian_version') &&
-    spawnSync('apt-get', ['--version'], { stdio: 'ignore' }).status === 0
-  );
-}
-
-function apt(args) {
-  const r = spawnSync('apt-get', args, {
-    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
-    encoding: 'utf8',
-    maxBuffer: 32 * 1024 * 1024,
-  });
-  if (r.status !== 0) {
-    const tail = `${r.stdout ?? ''}${r.stderr ?? ''}`.trim().split('\n').slice(-5).join(' | ');
-    throw new ScriptError(`\`apt-get ${args.join(' ')}\` failed (exit ${r.status ?? r.error?.message}): ${tail}. ${NOT_INSTALLED}`);
-  }
+  return findBinary(NATS_SERVER, env);
 }
 
 /**
@@ -64,17 +26,7 @@ function apt(args) {
  * Debian's package (apt-get update && apt-get install -y nats-server); otherwise fails saying how to install it.
  */
 export function ensureNatsServerBinary() {
-  const found = findNatsServerBinary();
-  if (found) return found;
-  if (!canInstallWithApt()) throw new ScriptError(NOT_INSTALLED);
-  step('nats-server not found: installing it with apt-get (root on Debian/Ubuntu) …');
-  apt(['update']);
-  apt(['install', '-y', '--no-install-recommends', 'nats-server']);
-  const installed = findNatsServerBinary();
-  if (!installed)
-    throw new ScriptError(`apt-get installed nats-server but no binary was found on PATH or in ${EXTRA_DIRS.join(', ')}. ${NOT_INSTALLED}`);
-  step(`installed ${installed}`);
-  return installed;
+  return ensureBinary(NATS_SERVER);
 }
 
 /** host and port of a NATS URL (the first of a comma-separated list; `host:port` without a scheme is fine). */

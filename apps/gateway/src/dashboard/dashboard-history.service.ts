@@ -1,4 +1,4 @@
-import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { MetricValue } from 'prom-client';
 import { unitKey } from '@epara/contracts';
 import { STALE_AFTER_MS } from '@epara/core';
@@ -34,7 +34,7 @@ export interface DashboardSeries extends HistorySlice {
  * pays nothing more), the heartbeats and the placement of its cluster view.
  */
 @Injectable()
-export class DashboardHistory implements OnModuleInit, OnApplicationShutdown {
+export class DashboardHistory implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(DashboardHistory.name);
   private readonly history = new LiveHistory(SAMPLES_KEPT);
   private timer?: NodeJS.Timeout;
@@ -46,7 +46,8 @@ export class DashboardHistory implements OnModuleInit, OnApplicationShutdown {
     private readonly registry: FunctionRegistry,
   ) {}
 
-  onModuleInit(): void {
+  /** After every module's init: the cluster view has its placement mirror by then. */
+  onApplicationBootstrap(): void {
     this.observePlacement();
     this.cluster.state.onPlacement(() => this.observePlacement());
     this.timer = setInterval(() => void this.sample(), SAMPLE_PERIOD_MS).unref();

@@ -1,4 +1,4 @@
-import { Controller, Get, Header, Query } from '@nestjs/common';
+import { Controller, Get, Header, Query, StreamableFile } from '@nestjs/common';
 import { ApiExcludeController, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { EparaError, Scope } from '@epara/contracts';
 import { NeedsScope, OpenRoute } from '@epara/nats';
@@ -26,16 +26,16 @@ export class DashboardController {
   @OpenRoute()
   @Header('Content-Type', 'text/javascript; charset=utf-8')
   @Header('Cache-Control', 'public, max-age=86400')
-  uplotJs(): Buffer {
-    return UPLOT_JS();
+  uplotJs(): StreamableFile {
+    return new StreamableFile(UPLOT_JS());
   }
 
   @Get('dashboard/uplot.css')
   @OpenRoute()
   @Header('Content-Type', 'text/css; charset=utf-8')
   @Header('Cache-Control', 'public, max-age=86400')
-  uplotCss(): Buffer {
-    return UPLOT_CSS();
+  uplotCss(): StreamableFile {
+    return new StreamableFile(UPLOT_CSS());
   }
 }
 

@@ -99,6 +99,7 @@ let samples = [], changes = [], lastSampleAt = 0, lastChangeAt = 0, capacity = 9
 const keysOf = (pick) => [...new Set(samples.flatMap((s) => Object.keys(pick(s))))].sort();
 const pct = (v) => (v == null ? null : v * 100);
 // Per plot: its series (label, colour index, dash, value of a sample) from the keys seen in the history.
+const PERCENT_PLOTS = new Set(['slo', 'utilization']);
 const PLOTS = {
   goodput: () => keysOf((s) => s.functions).filter((f) => !f.includes('#')).flatMap((f, i) => [
     { label: f + ' goodput', color: i, get: (s) => s.functions[f]?.goodputRps },
@@ -136,7 +137,8 @@ function drawPlots() {
     plots[id]?.destroy();
     const u = new uPlot({
       width: Math.max(300, el.clientWidth), height: 200,
-      scales: { x: { time: true } },
+      // From zero, so a small wobble does not fill the plot; shares on a 0–100 scale.
+      scales: { x: { time: true }, y: { range: (_, min, max) => (PERCENT_PLOTS.has(id) ? [0, 100] : [0, max > 0 ? max * 1.1 : 1]) } },
       series: [{}, ...series.map((x) => ({ label: x.label, stroke: PALETTE[x.color % PALETTE.length], dash: x.dash, width: 1.5, value: (_, v) => round(v) }))],
       axes: [{}, { size: 56, values: (_, ticks) => ticks.map(round) }],
       hooks: { draw: [markPlacementChanges] },
