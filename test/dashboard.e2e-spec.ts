@@ -94,7 +94,8 @@ describe('dashboard: live plots of the history in a real browser (real apps, Deb
     const series = await waitFor(
       async () => {
         const s = (await http(`${c.gatewayUrl}/v1/dashboard/series`)).json();
-        const good = (fn: string) => s.samples.some((x: { functions: Record<string, { goodputRps: number }> }) => x.functions[fn]?.goodputRps > 0);
+        const good = (fn: string) =>
+          s.samples.some((x: { functions: Record<string, { goodputRps: number }> }) => x.functions[fn]?.goodputRps > 0);
         return good('add') && good('mlp') && s;
       },
       20_000,
@@ -120,12 +121,19 @@ describe('dashboard: live plots of the history in a real browser (real apps, Deb
 
     const plots = await page.waitForFunction(
       () => {
-        const all = (window as unknown as { eparaPlots?: Record<string, { series: { label?: string }[]; data: (number | null)[][]; root: HTMLElement }> })
-          .eparaPlots;
+        const all = (
+          window as unknown as {
+            eparaPlots?: Record<string, { series: { label?: string }[]; data: (number | null)[][]; root: HTMLElement }>;
+          }
+        ).eparaPlots;
         if (!all || Object.keys(all).length < 7) return undefined;
         const out: Record<string, PlotData> = {};
         for (const [id, u] of Object.entries(all))
-          out[id] = { labels: u.series.slice(1).map((s) => String(s.label)), data: u.data, canvases: u.root.querySelectorAll('canvas').length };
+          out[id] = {
+            labels: u.series.slice(1).map((s) => String(s.label)),
+            data: u.data,
+            canvases: u.root.querySelectorAll('canvas').length,
+          };
         return out.goodput.data[0].length > 0 ? out : undefined;
       },
       undefined,
@@ -148,7 +156,9 @@ describe('dashboard: live plots of the history in a real browser (real apps, Deb
     expect(Math.max(...units)).toBeGreaterThan(0);
 
     const summary = await page.locator('#summary').innerText();
-    expect(summary).toMatch(/add dp, SLO 2000 ms: (goodput \d+\.\d req\/s of \d+\.\d offered \(\d+(\.\d)?% within the 2000 ms SLO\)|idle: no requests)/);
+    expect(summary).toMatch(
+      /add dp, SLO 2000 ms: (goodput \d+\.\d req\/s of \d+\.\d offered \(\d+(\.\d)?% within the 2000 ms SLO\)|idle: no requests)/,
+    );
     const text = (id: string) => page.locator(`#${id}`).innerText();
     expect(await text('devices')).toContain('cpu-0');
     expect(await text('functions')).toMatch(/mlp[\s\S]*batch/);

@@ -75,7 +75,9 @@ export function ensureBinary(binary) {
   apt(['install', '-y', '--no-install-recommends', binary.aptPackage], binary.notInstalled);
   const installed = findBinary(binary);
   if (!installed)
-    throw new ScriptError(`apt-get installed ${binary.aptPackage} but no ${what} was found on PATH or in ${EXTRA_DIRS.join(', ')}. ${binary.notInstalled}`);
+    throw new ScriptError(
+      `apt-get installed ${binary.aptPackage} but no ${what} was found on PATH or in ${EXTRA_DIRS.join(', ')}. ${binary.notInstalled}`,
+    );
   step(`installed ${installed}`);
   return installed;
 }

@@ -69,7 +69,9 @@ export class DashboardHistory implements OnApplicationBootstrap, OnApplicationSh
   private observePlacement(): void {
     this.history.observePlacement(
       Date.now(),
-      this.cluster.state.placement().map((p) => ({ device: p.device, units: p.assignments.map((a) => unitKey(a.fn, a.stage)), reason: p.reason })),
+      this.cluster.state
+        .placement()
+        .map((p) => ({ device: p.device, units: p.assignments.map((a) => unitKey(a.fn, a.stage)), reason: p.reason })),
     );
   }
 
@@ -86,7 +88,11 @@ export class DashboardHistory implements OnApplicationBootstrap, OnApplicationSh
   }
 
   private async read(): Promise<Reading> {
-    const [requests, good, latency] = await Promise.all([this.metrics.requests.get(), this.metrics.goodRequests.get(), this.metrics.latency.get()]);
+    const [requests, good, latency] = await Promise.all([
+      this.metrics.requests.get(),
+      this.metrics.goodRequests.get(),
+      this.metrics.latency.get(),
+    ]);
     const functions: Record<string, FunctionTotals> = {};
     const totalsOf = (fn: string) => (functions[fn] ??= { offered: 0, judged: 0, good: 0, latencySeconds: { bounds: [], counts: [] } });
     for (const v of requests.values) {

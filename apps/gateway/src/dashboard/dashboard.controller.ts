@@ -60,9 +60,14 @@ export class DashboardSeriesController {
 
   @Get('series')
   @ApiOperation({
-    summary: "The gateway's recent history, one sample per period: per function goodput, offered rate, share within the SLO, latency percentiles, queue and batch size; per device utilization, queue and units; placement changes",
+    summary:
+      "The gateway's recent history, one sample per period: per function goodput, offered rate, share within the SLO, latency percentiles, queue and batch size; per device utilization, queue and units; placement changes",
   })
-  @ApiQuery({ name: 'since', required: false, description: 'epoch ms: only samples and changes after it (the page polls with its last sample time)' })
+  @ApiQuery({
+    name: 'since',
+    required: false,
+    description: 'epoch ms: only samples and changes after it (the page polls with its last sample time)',
+  })
   series(@Query('since') since?: string): DashboardSeries {
     return this.history.series(parseSince(since));
   }
