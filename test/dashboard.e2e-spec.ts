@@ -122,8 +122,11 @@ describe('dashboard: live plots of the history in a real browser (real apps, Deb
     const plots = await page.waitForFunction(
       () => {
         const all = (
-          window as unknown as {
-            eparaPlots?: Record<string, { series: { label?: string }[]; data: (number | null)[][]; root: HTMLElement }>;
+          globalThis as unknown as {
+            eparaPlots?: Record<
+              string,
+              { series: { label?: string }[]; data: (number | null)[][]; root: { querySelectorAll(selector: string): { length: number } } }
+            >;
           }
         ).eparaPlots;
         if (!all || Object.keys(all).length < 7) return undefined;
@@ -170,7 +173,7 @@ describe('dashboard: live plots of the history in a real browser (real apps, Deb
     const before = p.goodput.data[0].length;
     await invoke(10);
     await page.waitForFunction(
-      (n) => (window as unknown as { eparaPlots: Record<string, { data: unknown[][] }> }).eparaPlots.goodput.data[0].length > n,
+      (n) => (globalThis as unknown as { eparaPlots: Record<string, { data: unknown[][] }> }).eparaPlots.goodput.data[0].length > n,
       before,
       { timeout: 20_000 },
     );

@@ -1,5 +1,5 @@
 import { histogramDelta, histogramQuantile } from './histogram-quantile';
-import { describeFunction, FunctionTotals, LiveHistory, Reading, RingBuffer, Sample } from './live-history';
+import { describeFunction, FunctionPoint, FunctionTotals, LiveHistory, quietPoint, Reading, RingBuffer, Sample } from './live-history';
 
 const BOUNDS = [0.01, 0.02, 0.05, Infinity];
 
@@ -132,19 +132,7 @@ describe(LiveHistory.name, () => {
 });
 
 describe(describeFunction.name, () => {
-  const point = (p: Partial<Sample['functions'][string]>) => ({
-    offeredRps: 0,
-    judgedRps: 0,
-    goodputRps: 0,
-    withinSlo: null,
-    p50Ms: null,
-    p95Ms: null,
-    p99Ms: null,
-    queued: 0,
-    batchSize: null,
-    servedRps: 0,
-    ...p,
-  });
+  const point = (p: Partial<FunctionPoint>): FunctionPoint => ({ ...quietPoint(), ...p });
   const samples = (...points: ReturnType<typeof point>[]): Sample[] =>
     points.map((p, i) => ({ at: i, functions: { mlp: p }, devices: {} }));
 

@@ -123,6 +123,22 @@ export interface HistorySlice {
   placementChanges: PlacementChange[];
 }
 
+/** A function's point in a period with no request and no heartbeat of it: the start every point is built from. */
+export function quietPoint(): FunctionPoint {
+  return {
+    offeredRps: 0,
+    judgedRps: 0,
+    goodputRps: 0,
+    withinSlo: null,
+    p50Ms: null,
+    p95Ms: null,
+    p99Ms: null,
+    queued: 0,
+    batchSize: null,
+    servedRps: 0,
+  };
+}
+
 /** Latency percentiles the history keeps. */
 const QUANTILES = [
   ['p50Ms', 0.5],
@@ -170,7 +186,7 @@ export class LiveHistory {
     for (const d of r.devices) {
       devices[d.device] = { utilization: d.utilization, queued: d.queued, units: d.units.length };
       for (const u of d.units) {
-        const p = (functions[u.fn] ??= this.gatewayPoint(undefined, undefined, seconds));
+        const p = (functions[u.fn] ??= quietPoint());
         p.queued += u.queued;
         p.batchSize = Math.max(p.batchSize ?? 0, u.batchSize);
         p.servedRps = round3(p.servedRps + gain(u.completed, earlier.get(d.device)?.get(u.fn)) / seconds);
@@ -181,24 +197,19 @@ export class LiveHistory {
     return sample;
   }
 
-  private gatewayPoint(t: FunctionTotals | undefined, before: FunctionTotals | undefined, seconds: number): FunctionPoint {
-    const judged = t ? gain(t.judged, before?.judged) : 0;
-    const good = t ? gain(t.good, before?.good) : 0;
-    const latency = t ? histogramDelta(t.latencySeconds, before?.latencySeconds) : undefined;
+  private gatewayPoint(t: FunctionTotals, before: FunctionTotals | undefined, seconds: number): FunctionPoint {
+    const judged = gain(t.judged, before?.judged);
+    const good = gain(t.good, before?.good);
+    const latency = histogramDelta(t.latencySeconds, before?.latencySeconds);
     const point: FunctionPoint = {
-      offeredRps: t ? round3(gain(t.offered, before?.offered) / seconds) : 0,
+      ...quietPoint(),
+      offeredRps: round3(gain(t.offered, before?.offered) / seconds),
       judgedRps: round3(judged / seconds),
       goodputRps: round3(good / seconds),
       withinSlo: judged > 0 ? round3(Math.min(1, good / judged)) : null,
-      p50Ms: null,
-      p95Ms: null,
-      p99Ms: null,
-      queued: 0,
-      batchSize: null,
-      servedRps: 0,
     };
     for (const [key, q] of QUANTILES) {
-      const s = latency ? histogramQuantile(q, latency) : NaN;
+      const s = histogramQuantile(q, latency);
       point[key] = Number.isFinite(s) ? round3(s * 1000) : null;
     }
     return point;
