@@ -88,36 +88,7 @@ export class DashboardHistory implements OnApplicationBootstrap, OnApplicationSh
   }
 
   private async read(): Promise<Reading> {
-    const [requests, good, latency] = await Promise.all([
-      this.metrics.requests.get(),
-      this.metrics.goodRequests.get(),
-      this.metrics.latency.get(),
-    ]);
-    const functions: Record<string, FunctionTotals> = {};
-    const totalsOf = (fn: string) => (functions[fn] ??= { offered: 0, judged: 0, good: 0, latencySeconds: { bounds: [], counts: [] } });
-    for (const v of requests.values) {
-      const fn = deployedFunction(v);
-      if (!fn) continue;
-      const t = totalsOf(fn);
-      t.offered += v.value;
-      if (!UNJUDGED_OUTCOMES.has(String(v.labels.outcome))) t.judged += v.value;
-    }
-    for (const v of good.values) {
-      const fn = deployedFunction(v);
-      if (fn) totalsOf(fn).good += v.value;
-    }
-    const buckets = new Map<string, Map<number, number>>();
-    for (const v of latency.values) {
-      const fn = deployedFunction(v);
-      if (!fn || v.metricName?.endsWith('_bucket') !== true) continue;
-      const bound = (v.labels as { le?: string | number }).le; // a bucket's label, which the label types leave out
-      const le = bound === '+Inf' ? Infinity : Number(bound);
-      let byBound = buckets.get(fn);
-      if (!byBound) buckets.set(fn, (byBound = new Map()));
-      // Summed over the transports: each bucket is cumulative in its own series, so their sum is too.
-      byBound.set(le, (byBound.get(le) ?? 0) + v.value);
-    }
-    for (const [fn, byBound] of buckets) totalsOf(fn).latencySeconds = cumulative(byBound);
+    const functions = await readFunctionTotals(this.metrics);
     const devices = this.cluster.state
       .allDevices()
       .filter((d) => this.cluster.state.ageMs(d.device) <= STALE_AFTER_MS)
@@ -129,6 +100,43 @@ export class DashboardHistory implements OnApplicationBootstrap, OnApplicationSh
       }));
     return { at: Date.now(), functions, devices };
   }
+}
+
+/**
+ * Per deployed function, what the gateway's Prometheus metrics have counted since it started: requests
+ * (all outcomes; judged: those whose outcome it saw), good ones, and the latency histogram over both
+ * transports. Read once per sample, so the request path pays nothing for the dashboard.
+ */
+export async function readFunctionTotals(
+  metrics: Pick<GatewayMetrics, 'requests' | 'goodRequests' | 'latency'>,
+): Promise<Record<string, FunctionTotals>> {
+  const [requests, good, latency] = await Promise.all([metrics.requests.get(), metrics.goodRequests.get(), metrics.latency.get()]);
+  const functions: Record<string, FunctionTotals> = {};
+  const totalsOf = (fn: string) => (functions[fn] ??= { offered: 0, judged: 0, good: 0, latencySeconds: { bounds: [], counts: [] } });
+  for (const v of requests.values) {
+    const fn = deployedFunction(v);
+    if (!fn) continue;
+    const t = totalsOf(fn);
+    t.offered += v.value;
+    if (!UNJUDGED_OUTCOMES.has(String(v.labels.outcome))) t.judged += v.value;
+  }
+  for (const v of good.values) {
+    const fn = deployedFunction(v);
+    if (fn) totalsOf(fn).good += v.value;
+  }
+  const buckets = new Map<string, Map<number, number>>();
+  for (const v of latency.values) {
+    const fn = deployedFunction(v);
+    if (!fn || v.metricName?.endsWith('_bucket') !== true) continue;
+    const bound = (v.labels as { le?: string | number }).le; // a bucket's label, which the label types leave out
+    const le = bound === '+Inf' ? Infinity : Number(bound);
+    let byBound = buckets.get(fn);
+    if (!byBound) buckets.set(fn, (byBound = new Map()));
+    // Summed over the transports: each bucket is cumulative in its own series, so their sum is too.
+    byBound.set(le, (byBound.get(le) ?? 0) + v.value);
+  }
+  for (const [fn, byBound] of buckets) totalsOf(fn).latencySeconds = cumulative(byBound);
+  return functions;
 }
 
 /** The function a series is labelled with, unless it is the label of names that are not deployed. */
