@@ -2,6 +2,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, BrowserContext } from 'playwright-core';
+import { headers as natsHeaders } from '@nats-io/transport-node';
+import { Header, MediaType, subjects } from '@epara/contracts';
 import { buildAdd, buildMlp } from '@epara/runtime';
 import { startCluster, TestCluster, TEST_ADMIN_KEY, waitFor } from './support/cluster';
 import { deployMultipart, http, httpAsIs, postJson } from './support/http';
@@ -55,14 +57,17 @@ describe('dashboard: live plots of the history in a real browser (real apps, Deb
     await c?.stop();
   });
 
-  /** Real invocations over HTTP, every answer checked. */
+  /** Real invocations over HTTP, and over NATS with direct reply (the worker answers the producer), every answer checked. */
   const invoke = async (n: number) => {
+    const json = natsHeaders();
+    json.set(Header.ContentType, MediaType.Json);
     for (let i = 0; i < n; i++) {
-      const replies = await Promise.all([
+      const [add, mlp, overNats] = await Promise.all([
         postJson(`${c.gatewayUrl}/v1/functions/add/invoke`, addBody),
         postJson(`${c.gatewayUrl}/v1/functions/mlp/invoke`, mlpBody),
+        c.client.request(subjects.invoke('add'), JSON.stringify(addBody), { timeout: 10_000, headers: json }),
       ]);
-      expect(replies.map((r) => r.status)).toEqual([200, 200]);
+      expect([add.status, mlp.status, overNats.headers?.get('Nats-Service-Error-Code') || 'ok']).toEqual([200, 200, 'ok']);
     }
   };
 
@@ -101,6 +106,13 @@ describe('dashboard: live plots of the history in a real browser (real apps, Deb
       20_000,
       'a sample with goodput for add and mlp',
     );
+    // NATS requests forwarded with direct reply are offered here, but their outcome is the worker's: not judged here.
+    expect(
+      series.samples.some(
+        (x: { functions: Record<string, { offeredRps: number; judgedRps: number }> }) =>
+          x.functions.add?.offeredRps > x.functions.add?.judgedRps,
+      ),
+    ).toBe(true);
     const goodAt = series.samples.find((x: { functions: Record<string, { goodputRps: number }> }) => x.functions.add?.goodputRps > 0).at;
 
     profileDir = mkdtempSync(join(tmpdir(), 'epara-chromium-profile-'));
@@ -147,10 +159,11 @@ describe('dashboard: live plots of the history in a real browser (real apps, Deb
 
     expect(Object.keys(p).sort()).toEqual(['batch', 'goodput', 'latency', 'queue', 'slo', 'units', 'utilization']);
     for (const plot of Object.values(p)) expect(plot.canvases).toBeGreaterThan(0);
-    expect(p.goodput.labels).toEqual(['add goodput', 'add offered', 'mlp goodput', 'mlp offered']);
+    expect(p.goodput.labels).toEqual(['add goodput', 'add offered', 'add served', 'mlp goodput', 'mlp offered', 'mlp served']);
     expect(p.goodput.data[0][0]).toBeLessThanOrEqual(goodAt / 1000);
     expect(Math.max(...(column(p.goodput, 'add goodput') as number[]))).toBeGreaterThan(0);
     expect(Math.max(...(column(p.goodput, 'mlp offered') as number[]))).toBeGreaterThan(0);
+    expect(Math.max(...(column(p.goodput, 'mlp served') as number[]))).toBeGreaterThan(0);
     expect(column(p.slo, 'add')).toContain(100);
     expect(Math.max(...(column(p.latency, 'mlp p99').filter((v) => v !== null) as number[]))).toBeGreaterThan(0);
     expect(p.utilization.labels).toEqual(['cpu-0', 'cpu-1']);

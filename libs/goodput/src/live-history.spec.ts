@@ -145,6 +145,12 @@ describe(describeFunction.name, () => {
     expect(describeFunction(s, 'mlp', 50)).toBe('goodput 42.0 req/s of 50.3 offered (83% within the 50 ms SLO), p99 31.2 ms');
   });
 
+  it('says apart the requests forwarded with direct reply, whose outcome only the workers see', () => {
+    expect(describeFunction(samples(point({ offeredRps: 30, judgedRps: 10, goodputRps: 10 })), 'mlp', 50)).toBe(
+      'goodput 10.0 req/s of 10.0 offered (100% within the 50 ms SLO); 20.0 req/s more forwarded with direct reply (the workers judge their SLO)',
+    );
+  });
+
   it('never rounds a share just below all to 100%', () => {
     expect(describeFunction(samples(point({ offeredRps: 1000, judgedRps: 1000, goodputRps: 996 })), 'mlp')).toBe(
       'goodput 996 req/s of 1,000 offered (99.6% within the SLO)',

@@ -250,7 +250,8 @@ export class LiveHistory {
 /**
  * One line an operator reads at a glance, over the given samples (say the last 10 s): "goodput 42.0
  * req/s of 50.3 offered (83% within the 50 ms SLO), p99 31.2 ms". Rates are means over the samples;
- * the share within the SLO counts requests, not samples; p99 is the worst period's.
+ * the share within the SLO counts requests, not samples; p99 is the worst period's. Requests this
+ * gateway forwarded with direct reply (their outcome is the workers') are said apart.
  */
 export function describeFunction(samples: readonly Sample[], fn: string, sloMs?: number): string {
   const points = samples.map((s) => s.functions[fn]).filter((p): p is FunctionPoint => p !== undefined);
@@ -267,6 +268,10 @@ export function describeFunction(samples: readonly Sample[], fn: string, sloMs?:
   const share = good / judged;
   const p99s = points.map((p) => p.p99Ms).filter((v): v is number => v !== null);
   const p99 = p99s.length ? `, p99 ${fmtMs(Math.max(...p99s))} ms` : '';
+  // Forwarded requests are offered here but judged by the workers: counting them against the goodput would read as misses.
+  const forwarded = offered - judged;
+  const alsoForwarded =
+    forwarded >= 0.05 ? `; ${fmtRps(forwarded)} req/s more forwarded with direct reply (the workers judge their SLO)` : '';
   // 99.6% must not read as 100%: one decimal just below all.
-  return `goodput ${fmtRps(good)} req/s of ${fmtRps(offered)} offered (${fmtPct(share, share > 0.99 && share < 1 ? 1 : 0)} within the ${slo})${p99}`;
+  return `goodput ${fmtRps(good)} req/s of ${fmtRps(judged)} offered (${fmtPct(share, share > 0.99 && share < 1 ? 1 : 0)} within the ${slo})${p99}${alsoForwarded}`;
 }

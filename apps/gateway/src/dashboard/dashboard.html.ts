@@ -26,7 +26,7 @@ th{background:#f5f5f5}.bad{color:#b00}.ok{color:#070}code{font-size:12px}small{c
 <h2>Over time <small id="span"></small></h2>
 <p><small>One sample every 2 s, kept 30 min by this gateway. Dashed vertical lines: placement changes.</small></p>
 <div class="plots">
-<div class="plot"><h3>Goodput and offered load, req/s</h3><p>solid: completed within the SLO (goodput); dashed: requests that reached this gateway</p><div id="plot-goodput"></div></div>
+<div class="plot"><h3>Goodput and offered load, req/s</h3><p>solid: completed within the SLO (goodput); dashed: requests that reached this gateway; dotted: answered by the workers (all gateways, and NATS requests forwarded with direct reply)</p><div id="plot-goodput"></div></div>
 <div class="plot"><h3>Within the SLO, %</h3><p>share of the requests whose outcome this gateway saw that completed within their SLO</p><div id="plot-slo"></div></div>
 <div class="plot"><h3>Latency p50 · p95 · p99, ms</h3><p>end to end at this gateway, from its latency histogram (as Prometheus' histogram_quantile)</p><div id="plot-latency"></div></div>
 <div class="plot"><h3>Queue depth, requests</h3><p>waiting in the workers' batchers, all devices together (heartbeats)</p><div id="plot-queue"></div></div>
@@ -103,7 +103,8 @@ const PERCENT_PLOTS = new Set(['slo', 'utilization']);
 const PLOTS = {
   goodput: () => keysOf((s) => s.functions).filter((f) => !f.includes('#')).flatMap((f, i) => [
     { label: f + ' goodput', color: i, get: (s) => s.functions[f]?.goodputRps },
-    { label: f + ' offered', color: i, dash: [6, 4], get: (s) => s.functions[f]?.offeredRps }]),
+    { label: f + ' offered', color: i, dash: [6, 4], get: (s) => s.functions[f]?.offeredRps },
+    { label: f + ' served', color: i, dash: [2, 3], get: (s) => s.functions[f]?.servedRps }]),
   slo: () => keysOf((s) => s.functions).filter((f) => !f.includes('#')).map((f, i) => ({ label: f, color: i, get: (s) => pct(s.functions[f]?.withinSlo) })),
   latency: () => keysOf((s) => s.functions).filter((f) => !f.includes('#')).flatMap((f, i) => [
     { label: f + ' p50', color: i, dash: [2, 3], get: (s) => s.functions[f]?.p50Ms },
