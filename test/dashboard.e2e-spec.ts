@@ -177,7 +177,7 @@ describe('dashboard: live plots of the history in a real browser (real apps, Deb
     );
     const text = (id: string) => page.locator(`#${id}`).innerText();
     expect(await text('devices')).toContain('cpu-0');
-    expect(await text('functions')).toMatch(/mlp[\s\S]*batch/);
+    expect(await text('functions')).toMatch(/add\s+tensor\s+2000\s*ms[\s\S]*mlp\s+tensor\s+2000\s*ms/);
     expect(await text('placement')).toContain('add');
     expect(await text('changes')).toMatch(/cpu-[01]\s+(add|mlp)/);
     expect(pageErrors).toEqual([]);
