@@ -1,13 +1,16 @@
 #!/usr/bin/env node
 // `npm test`: installs dependencies when needed, makes sure a nats-server binary exists (the integration
-// tests start their own servers on free ports; they never use 4222) and the audio tools the audio-vad
-// test makes its speech with (espeak-ng, sox), fetches the real models, builds
+// tests start their own servers on free ports; they never use 4222), Chromium (the dashboard's browser
+// test drives it) and the command-line tools some tests run (espeak-ng and sox make the audio tests'
+// speech; curl and mosquitto_pub run the README's examples and the MQTT test), installing Debian's
+// packages when missing and possible, fetches the real models, builds
 // dist/ when the sources changed (some tests run the apps as processes), then runs jest. Extra arguments go to jest: `npm test -- --selectProjects unit --testPathPatterns libs/policy`.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { relative } from 'node:path';
 import {
   ensureBuild,
+  ensureChromiumBinary,
   ensureDeps,
   ensureModels,
   ensureNatsServerBinary,
@@ -19,10 +22,12 @@ import {
   warn,
 } from './lib/index.mjs';
 
-/** What test/audio-vad.e2e-spec.ts runs to make its audio. */
-const AUDIO_TOOLS = [
+/** Commands the tests run: the audio-vad test's speech and resampling, the README's and MQTT tests' clients. */
+const TEST_TOOLS = [
   { command: 'espeak-ng', package: 'espeak-ng' },
   { command: 'sox', package: 'sox' },
+  { command: 'curl', package: 'curl' },
+  { command: 'mosquitto_pub', package: 'mosquitto-clients' },
 ];
 
 function jestArgs(argv) {
@@ -55,18 +60,33 @@ function runJest(args, env) {
   });
 }
 
+/**
+ * CHROMIUM_BIN for the dashboard's browser test. Without Chromium the other tests still run, and that one
+ * fails with this reason (EPARA_TEST_NO_CHROMIUM): it never passes without a browser.
+ */
+function chromiumOrWhyNot() {
+  try {
+    return { CHROMIUM_BIN: ensureChromiumBinary() };
+  } catch (e) {
+    if (!(e instanceof ScriptError)) throw e;
+    warn(`${e.message}; the dashboard's browser test will fail`);
+    return { EPARA_TEST_NO_CHROMIUM: e.message };
+  }
+}
+
 runMain(async () => {
   ensureDeps();
   const natsServerBin = ensureNatsServerBinary();
   try {
-    ensureOsCommands(AUDIO_TOOLS, 'the audio-vad end-to-end test makes speech with espeak-ng and resamples it with sox');
+    ensureOsCommands(TEST_TOOLS, 'the audio-vad, MQTT and README-example tests run them');
   } catch (e) {
-    // The rest of the suite runs without them; that one test fails, saying the same.
+    // The rest of the suite runs without them; the tests that need them fail, saying the same.
     if (!(e instanceof ScriptError)) throw e;
     warn(e.message);
   }
+  const browser = chromiumOrWhyNot();
   ensureModels();
   // The failover tests run the apps as separate processes, from dist/.
   ensureBuild();
-  return runJest(jestArgs(process.argv.slice(2)), { ...process.env, NATS_SERVER_BIN: natsServerBin });
+  return runJest(jestArgs(process.argv.slice(2)), { ...process.env, NATS_SERVER_BIN: natsServerBin, ...browser });
 });

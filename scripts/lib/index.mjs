@@ -16,6 +16,15 @@ export {
   parseNatsUrl,
   probeNats,
 } from './nats.mjs';
-export { aptInstall, canInstallWithApt, ensureOsCommands, findCommand } from './os-packages.mjs';
+export {
+  aptInstall,
+  CHROMIUM,
+  canInstallWithApt,
+  ensureBinary,
+  ensureChromiumBinary,
+  ensureOsCommands,
+  findBinary,
+  findCommand,
+} from './os-packages.mjs';
 export { fromRoot, localBin, npmCmd, repoRoot } from './paths.mjs';
 export { Supervisor } from './supervisor.mjs';

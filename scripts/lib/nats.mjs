@@ -1,8 +1,8 @@
 // nats-server: finding (or installing) the binary, asking whether a server answers, starting the bundled one.
 import { mkdirSync } from 'node:fs';
 import { connect } from 'node:net';
-import { ScriptError, step } from './log.mjs';
-import { aptInstall, canInstallWithApt, EXTRA_BIN_DIRS, findCommand, isExecutableFile } from './os-packages.mjs';
+import { ScriptError } from './log.mjs';
+import { ensureBinary, findBinary } from './os-packages.mjs';
 import { fromRoot, repoRoot } from './paths.mjs';
 
 export const DEFAULT_NATS_URL = 'nats://127.0.0.1:4222';
@@ -14,13 +14,11 @@ const NOT_INSTALLED =
   'or download from the NATS releases page (https://github.com/nats-io/nats-server/releases); ' +
   'or set NATS_URL to a running server with JetStream (or NATS_SERVER_BIN to the binary)';
 
+const NATS_SERVER = { names: ['nats-server'], envVar: 'NATS_SERVER_BIN', aptPackage: 'nats-server', notInstalled: NOT_INSTALLED };
+
 /** NATS_SERVER_BIN, else nats-server on PATH, /usr/sbin, /usr/bin, ...; undefined when there is none. */
 export function findNatsServerBinary(env = process.env) {
-  if (env.NATS_SERVER_BIN) {
-    if (isExecutableFile(env.NATS_SERVER_BIN)) return env.NATS_SERVER_BIN;
-    throw new ScriptError(`NATS_SERVER_BIN=${env.NATS_SERVER_BIN} is not an executable file; fix or unset it`);
-  }
-  return findCommand('nats-server', env);
+  return findBinary(NATS_SERVER, env);
 }
 
 /**
@@ -28,18 +26,7 @@ export function findNatsServerBinary(env = process.env) {
  * Debian's package (apt-get update && apt-get install -y nats-server); otherwise fails saying how to install it.
  */
 export function ensureNatsServerBinary() {
-  const found = findNatsServerBinary();
-  if (found) return found;
-  if (!canInstallWithApt()) throw new ScriptError(NOT_INSTALLED);
-  step('nats-server not found: installing it with apt-get (root on Debian/Ubuntu) …');
-  aptInstall(['nats-server'], NOT_INSTALLED);
-  const installed = findNatsServerBinary();
-  if (!installed)
-    throw new ScriptError(
-      `apt-get installed nats-server but no binary was found on PATH or in ${EXTRA_BIN_DIRS.join(', ')}. ${NOT_INSTALLED}`,
-    );
-  step(`installed ${installed}`);
-  return installed;
+  return ensureBinary(NATS_SERVER);
 }
 
 /** host and port of a NATS URL (the first of a comma-separated list; `host:port` without a scheme is fine). */

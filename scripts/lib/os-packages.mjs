@@ -1,11 +1,12 @@
-// OS packages the scripts need (nats-server; espeak-ng and sox for the audio tests): find a command on
-// the PATH, else install its Debian package with apt-get when that is possible (root on Debian/Ubuntu).
+// Binaries the platform or its tests need from the OS (nats-server; Chromium for the dashboard's browser
+// test; espeak-ng and sox for the audio tests): finding them, and installing Debian's package with apt-get
+// when one is missing and we are root on Debian/Ubuntu.
 import { spawnSync } from 'node:child_process';
 import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { ScriptError, step } from './log.mjs';
 
-/** Where packages put binaries that a minimal PATH (a container, sudo) may lack. */
+/** Where packages put binaries, searched after PATH (a root shell's PATH may lack /usr/sbin, say). */
 export const EXTRA_BIN_DIRS = ['/usr/sbin', '/usr/bin', '/usr/local/bin', '/opt/homebrew/bin'];
 
 export function isExecutableFile(path) {
@@ -18,11 +19,29 @@ export function isExecutableFile(path) {
   }
 }
 
+/**
+ * `binary.envVar` when set (it must be an executable file), else the first of `binary.names` on PATH or in
+ * the usual directories; undefined when there is none.
+ * binary: { names: ['nats-server'], envVar: 'NATS_SERVER_BIN' }
+ */
+export function findBinary(binary, env = process.env) {
+  const override = binary.envVar && env[binary.envVar];
+  if (override) {
+    if (isExecutableFile(override)) return override;
+    throw new ScriptError(`${binary.envVar}=${override} is not an executable file; fix or unset it`);
+  }
+  const exe = (name) => (process.platform === 'win32' ? `${name}.exe` : name);
+  const dirs = [...(env.PATH ?? '').split(delimiter).filter(Boolean), ...EXTRA_BIN_DIRS];
+  for (const name of binary.names) {
+    const found = dirs.map((d) => join(d, exe(name))).find(isExecutableFile);
+    if (found) return found;
+  }
+  return undefined;
+}
+
 /** The path of `command` on PATH or in EXTRA_BIN_DIRS; undefined when there is none. */
 export function findCommand(command, env = process.env) {
-  const exe = process.platform === 'win32' ? `${command}.exe` : command;
-  const dirs = [...(env.PATH ?? '').split(delimiter).filter(Boolean), ...EXTRA_BIN_DIRS];
-  return dirs.map((d) => join(d, exe)).find(isExecutableFile);
+  return findBinary({ names: [command] }, env);
 }
 
 /** Whether this process may install Debian packages: root on Debian/Ubuntu with apt-get. */
@@ -36,7 +55,7 @@ export function canInstallWithApt() {
 }
 
 /** Runs `apt-get <args>` non-interactively; a failure is a ScriptError with the output's tail and `hint`. */
-export function aptGet(args, hint = '') {
+function aptGet(args, hint) {
   const r = spawnSync('apt-get', args, {
     env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
     encoding: 'utf8',
@@ -51,7 +70,7 @@ export function aptGet(args, hint = '') {
 /** apt-get update once per run: a fresh machine's package lists are empty. */
 let aptUpdated = false;
 
-/** Installs Debian packages (after one `apt-get update` per run). */
+/** Installs Debian packages (after one `apt-get update` per run); `hint` says how to do it by hand. */
 export function aptInstall(packages, hint = '') {
   if (!aptUpdated) {
     aptGet(['update'], hint);
@@ -61,9 +80,29 @@ export function aptInstall(packages, hint = '') {
 }
 
 /**
- * Makes sure each `{ command, package }` is installed: the ones missing are installed with apt-get (root
- * on Debian/Ubuntu), else a ScriptError names them, what needs them (`why`) and how to install them.
- * Returns the command paths by command name.
+ * The path of a binary (see findBinary). When there is none and we are root on Debian/Ubuntu, installs
+ * `binary.aptPackage`; otherwise fails with `binary.notInstalled`, which says how to install it.
+ * binary: { names, envVar, aptPackage, notInstalled }
+ */
+export function ensureBinary(binary) {
+  const found = findBinary(binary);
+  if (found) return found;
+  const what = binary.names[0];
+  if (!canInstallWithApt()) throw new ScriptError(binary.notInstalled);
+  step(`${what} not found: installing Debian's ${binary.aptPackage} package with apt-get (root on Debian/Ubuntu) …`);
+  aptInstall([binary.aptPackage], binary.notInstalled);
+  const installed = findBinary(binary);
+  if (!installed)
+    throw new ScriptError(
+      `apt-get installed ${binary.aptPackage} but no ${what} was found on PATH or in ${EXTRA_BIN_DIRS.join(', ')}. ${binary.notInstalled}`,
+    );
+  step(`installed ${installed}`);
+  return installed;
+}
+
+/**
+ * Makes sure each `{ command, package }` is installed, all missing ones in one apt-get run: else a
+ * ScriptError names them, what needs them (`why`) and how to install them. Returns the paths by command.
  */
 export function ensureOsCommands(specs, why) {
   const missing = specs.filter((s) => !findCommand(s.command));
@@ -77,9 +116,23 @@ export function ensureOsCommands(specs, why) {
   const paths = {};
   for (const s of specs) {
     const path = findCommand(s.command);
-    if (!path)
-      throw new ScriptError(`apt-get installed ${s.package} but no ${s.command} was found on PATH or in ${EXTRA_BIN_DIRS.join(', ')}`);
+    if (!path) throw new ScriptError(`apt-get installed ${s.package} but no ${s.command} was found on PATH or in ${EXTRA_BIN_DIRS.join(', ')}`);
     paths[s.command] = path;
   }
   return paths;
+}
+
+/** Chromium, for the dashboard's browser test (playwright-core drives it; it downloads no browser of its own). */
+export const CHROMIUM = {
+  names: ['chromium', 'chromium-browser'],
+  envVar: 'CHROMIUM_BIN',
+  aptPackage: 'chromium',
+  notInstalled:
+    'Chromium is not installed; the dashboard test (test/dashboard.e2e-spec.ts) drives it. Install it: Debian `sudo apt-get install chromium`, ' +
+    'Ubuntu `sudo snap install chromium`, or set CHROMIUM_BIN to a Chromium or Chrome binary',
+};
+
+/** The path of a Chromium binary, installed with apt-get when missing where that is possible (see ensureBinary). */
+export function ensureChromiumBinary() {
+  return ensureBinary(CHROMIUM);
 }

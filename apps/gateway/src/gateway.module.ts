@@ -12,7 +12,8 @@ import { ClusterView } from './cluster/cluster-view.service';
 import { GatewayMetrics } from './common/gateway-metrics';
 import { HttpErrorFilter } from './common/http-errors';
 import { GATEWAY_CONFIG, GatewayConfig } from './config';
-import { DashboardController } from './dashboard/dashboard.controller';
+import { DashboardController, DashboardSeriesController } from './dashboard/dashboard.controller';
+import { DashboardHistory } from './dashboard/dashboard-history.service';
 import { DeployService } from './functions/deploy.service';
 import { FunctionRegistry } from './functions/function-registry.service';
 import { FunctionsController } from './functions/functions.controller';
@@ -53,6 +54,7 @@ export class GatewayModule {
         KserveController,
         HealthController,
         DashboardController,
+        DashboardSeriesController,
         InvokeNatsController,
         KeysController,
       ],
@@ -86,6 +88,7 @@ export class GatewayModule {
         AsyncService,
         MqttService,
         GatewayMetrics,
+        DashboardHistory,
       ],
     };
   }

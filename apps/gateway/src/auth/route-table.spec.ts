@@ -78,6 +78,8 @@ describe(routeTable.name, () => {
       '/health/ready',
       '/',
       '/dashboard',
+      '/dashboard/uplot.js',
+      '/dashboard/uplot.css',
     ]);
   });
 });
