@@ -85,7 +85,7 @@ export function resolveCommand(argv: readonly string[]): Resolved {
     return { kind: 'command', command, rest: argv.filter((_, i) => !taken.has(i) || argv[i] === '-h' || argv[i] === '--help'), help };
   if (words.length === 0) {
     if (next === undefined) return { kind: 'help', lines: topHelp() };
-    const firsts = [...new Set(COMMANDS.map((c) => c.path[0]))];
+    const firsts = [...new Set(COMMANDS.filter((c) => !c.hidden).map((c) => c.path[0]))];
     throw new UsageError(`unknown command "${next}"${didYouMean(next, firsts)}; commands: ${firsts.join(', ')}`);
   }
   const subs = COMMANDS.filter((c) => startsWith(c.path, words)).map((c) => c.path[words.length]);
