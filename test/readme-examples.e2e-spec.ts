@@ -301,6 +301,13 @@ describe('README examples', () => {
     if (key) platform.lastKeyId = key[1] ?? key[2];
   });
 
+  it("says which of npm start's NATS users to take when a NATS command runs without one (the common mistake)", async () => {
+    const r = await runShell('npm run -s epara -- kv ls epara_functions', dir, env);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('authorization violation');
+    expect(r.err).toContain('--nkey .epara/credentials/operator.nk --inbox-prefix _INBOX_operator');
+  });
+
   it('`epara __complete functions` lists the deployed functions for shell completion', async () => {
     const r = await runShell('epara __complete functions', dir, env);
     expect(r.code).toBe(0);
