@@ -229,6 +229,7 @@ if (require.main === module) {
   run(process.argv.slice(2), {
     out: (line) => process.stdout.write(`${line}\n`),
     err: (line) => process.stderr.write(`${line}\n`),
+    errTty: process.stderr.isTTY ? { write: (text) => process.stderr.write(text), columns: process.stderr.columns } : undefined,
     env: process.env,
     cwd: process.cwd(),
     signal: stop.signal,
