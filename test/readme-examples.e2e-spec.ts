@@ -5,10 +5,10 @@
  * scheduler, the demo functions) — from a directory that looks like a checkout after `npm start`
  * (`.epara/credentials/`, `test/fixtures/`).
  *
- * What counts as an example: every fenced block labelled `bash`, `sh`, `shell` or `console`. One
- * command is a line (with its `\` continuations); comment lines are not commands, and a comment line
- * right after a command that starts with `# {` shows its output: the output must hold the same JSON
- * field names. An unlabelled block whose lines look like commands fails the test: label it.
+ * What counts as an example: every fenced block labelled `bash`, `sh`, `shell` or `console` (there
+ * only the `$ ` lines). One command is a line (with its `\` continuations); comment lines are not
+ * commands, and a comment line right after a command that starts with `# {` (in a console block: an
+ * output line starting with `{`) shows its output: the output must hold the same JSON field names. An unlabelled block whose lines look like commands fails the test: label it.
  *
  * Each command must end with exit 0 (curl runs with --fail-with-body, so an HTTP error fails it), or
  * be excused:
@@ -104,12 +104,14 @@ function readmeExamples(markdown: string): { examples: Example[]; unlabelled: st
     let before = start - 1;
     while (before >= 0 && lines[before].trim() === '') before--;
     const skip = before >= 0 ? SKIP_MARK.exec(lines[before].trim())?.[1] : undefined;
-    for (let j = 0; j < body.length; j++) {
+    // A console block shows a session: its commands are the `$ ` lines, the rest is their output.
+    const commandLines = language === 'console' ? body.map((l) => (l.startsWith('$ ') ? l.slice(2) : `# ${l}`)) : body;
+    for (let j = 0; j < commandLines.length; j++) {
       const first = j;
-      let command = body[j];
-      while (command.endsWith('\\') && j + 1 < body.length) command = `${command.slice(0, -1)} ${body[++j].trim()}`;
+      let command = commandLines[j];
+      while (command.endsWith('\\') && j + 1 < commandLines.length) command = `${command.slice(0, -1)} ${commandLines[++j].trim()}`;
       if (command.trim() === '' || command.trim().startsWith('#')) continue;
-      const next = body[j + 1]?.trim();
+      const next = commandLines[j + 1]?.trim();
       examples.push({
         line: start + 2 + first,
         section,
