@@ -84,6 +84,29 @@ describe('completion tree, from the command table', () => {
   });
 });
 
+describe('zsh and fish scripts', () => {
+  it('zsh loads the bash functions through bashcompinit', () => {
+    const zsh = completionScript('zsh', COMMANDS, GLOBAL_OPTIONS);
+    expect(zsh.split('\n')[0]).toBe('#compdef epara');
+    expect(zsh).toContain('autoload -U +X bashcompinit && bashcompinit');
+    expect(zsh).toContain(completionScript('bash', COMMANDS, GLOBAL_OPTIONS).split('\n').slice(2).join('\n'));
+  });
+
+  it('fish is one `complete -c epara` line per word, option and positional, function names from the hidden command', () => {
+    const lines = completionScript('fish', COMMANDS, GLOBAL_OPTIONS).trimEnd().split('\n');
+    expect(lines.filter((l) => !l.startsWith('#')).every((l) => l.startsWith('complete -c epara'))).toBe(true);
+    expect(lines).toContain(
+      "complete -c epara -n '__fish_use_subcommand' -a 'deploy' -d 'deploy a function from a spec file, uploading its ONNX model with --model'",
+    );
+    expect(lines).toContain(
+      "complete -c epara -n '__fish_seen_subcommand_from invoke' -f -r -a '(epara __complete functions 2>/dev/null)'",
+    );
+    expect(lines).toContain(
+      "complete -c epara -n '__fish_seen_subcommand_from invoke' -l over -f -r -a 'http nats' -d 'transport (default http, through the gateway)'",
+    );
+  });
+});
+
 /**
  * The generated bash script, sourced in a real bash: `_epara` is called as bash calls it on TAB, with
  * COMP_WORDS and COMP_CWORD, and what it put in COMPREPLY is printed one per line.

@@ -6,9 +6,11 @@ import { Command } from './commands/types';
  * GLOBAL_OPTIONS): a command or option added there completes without touching this file.
  *
  * What completes: command words and subcommands, each command's options plus the global ones, the
- * values of an option whose placeholder lists them (`http|nats`), file names for FILE options and for
- * positionals other than `<fn>`, and deployed function names for `<fn>` (asked of the gateway through
- * the hidden `epara __complete functions`, which prints nothing when no gateway answers).
+ * values of an option or positional whose placeholder lists them (`http|nats`), file names for FILE
+ * options and file/JSON/body positionals, and deployed function names for `<fn>` (asked of the gateway
+ * through the hidden `epara __complete functions`, which prints nothing when no gateway answers).
+ * bash's script is tested in bash; zsh runs the same functions through bashcompinit; fish gets its own
+ * `complete` lines (neither shell is on the test machines).
  */
 
 export const SHELLS = ['bash', 'zsh', 'fish'] as const;
