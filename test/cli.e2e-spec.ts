@@ -85,8 +85,9 @@ describe('epara CLI against real apps', () => {
     const model = bundledModelPath('ppocr-rec', process.env.EPARA_CACHE_DIR); // 10.3 MB, fetched by npm test
     const deployed = await cli('deploy', join(dir, 'rec.json'), '--model', model);
     expect(deployed.code).toBe(0);
-    expect(deployed.err).toMatch(/^uploading ppocr-rec\.onnx: 10% \(\d+ of 11 MB\)/);
-    expect(deployed.err.split('\n').at(-1)).toBe('uploaded ppocr-rec.onnx (11 MB); the gateway inspects it…');
+    // Not a terminal here: a line at each tenth, then how it ended.
+    expect(deployed.err).toMatch(/^uploading ppocr-rec\.onnx +\d+% \[#+\.+\] [\d.]+ of 10\.8 MB · \d+ s/);
+    expect(deployed.err.split('\n').at(-1)).toMatch(/^uploaded ppocr-rec\.onnx \(10\.8 MB\) in \d+ s; the gateway inspects it…$/);
     expect(deployed.out).toContain('deployed rec (tensor');
     expect((await cli('rm', 'rec')).code).toBe(0);
   });

@@ -6,6 +6,7 @@
 import { createInbox, errors, headers as natsHeaders, Msg, MsgHdrs, NatsConnection } from '@nats-io/transport-node';
 import { GoodputRecorder } from '@epara/goodput';
 import { classifyNatsError, NatsFailure } from '@epara/nats/nats-errors';
+import { benchProgress } from '../lib/progress';
 import type { Schedule } from '@epara/workload';
 
 export interface ReplayFunction {
@@ -152,6 +153,7 @@ export async function replay(
       });
   };
 
+  const progressDone = benchProgress.start({ lengthMs: n ? schedule.sendMs[n - 1] : 0, answered: () => next - outstanding });
   await new Promise<void>((resolve) => {
     const tick = () => {
       const t = performance.now() - t0;
@@ -166,6 +168,7 @@ export async function replay(
     tick();
   });
   if (outstanding > 0) await drained;
+  progressDone();
   const sortedLags = Float64Array.from(lags).sort();
   return {
     latencyMs,

@@ -8,6 +8,7 @@ import * as http from 'node:http';
 import { Msg, MsgHdrs, NatsConnection, headers as natsHeaders, nuid } from '@nats-io/transport-node';
 import * as ort from 'onnxruntime-node';
 import { classifyNatsError, NatsFailure } from '@epara/nats/nats-errors';
+import { benchProgress } from './progress';
 
 /** One request. Resolves when it succeeded; rejects with an InvokeError (or any error) when it did not. */
 export type Invoke = () => Promise<void>;
@@ -85,6 +86,7 @@ export async function sequential(invoke: Invoke, o: { requests: number; warmup?:
   for (let i = 0; i < (o.warmup ?? Math.min(200, o.requests)); i++) await invoke().catch(() => undefined);
   const r = new Recorder();
   const t0 = now();
+  const done = benchProgress.start({ total: o.requests, answered: () => r.ok });
   for (let i = 0; i < o.requests; i++) {
     const s = now();
     r.sent++;
@@ -96,6 +98,7 @@ export async function sequential(invoke: Invoke, o: { requests: number; warmup?:
       r.error(e);
     }
   }
+  done();
   return r.result(now() - t0);
 }
 
@@ -126,7 +129,9 @@ export async function closedLoop(invoke: Invoke, o: { concurrency: number; durat
       }
     }
   };
+  const done = benchProgress.start({ lengthMs: end - start, answered: () => r.ok });
   await Promise.all(Array.from({ length: o.concurrency }, caller));
+  done();
   return r.result(o.durationMs);
 }
 
@@ -189,6 +194,7 @@ export async function openLoop(
   let allDone: () => void = () => undefined;
   const drained = new Promise<void>((res) => (allDone = res));
   let firing = true;
+  const done = benchProgress.start({ lengthMs: end - start, answered: () => r.ok });
   const fire = (scheduled: number) => {
     const counted = scheduled >= countFrom;
     if (counted) r.sent++;
@@ -237,6 +243,7 @@ export async function openLoop(
     tick();
   });
   if (outstanding > 0) await Promise.race([drained, sleep(o.drainMs ?? 5000)]);
+  done();
   const unanswered = outstanding;
   if (unanswered > 0) {
     r.errors['unanswered'] = (r.errors['unanswered'] ?? 0) + unanswered;

@@ -7,6 +7,8 @@ export interface CliIo {
   out: (line: string) => void;
   /** Writes one line for the person at the terminal: progress, serving headers, errors. */
   err: (line: string) => void;
+  /** Standard error when it is a terminal: raw text, for a progress line redrawn in place. Absent: progress goes line by line to `err`. */
+  errTty?: { write: (text: string) => void; columns?: number };
   /** Environment the CLI reads: EPARA_GATEWAY_URL, EPARA_API_KEY, NATS_URL, EPARA_DEBUG (print stacks of unexpected errors). */
   env: NodeJS.ProcessEnv;
   /** Where the key file `.epara/credentials/admin.key` is looked for; unset: it is not (tests). */

@@ -61,6 +61,9 @@ export function topHelp(): string[] {
     'Operators (straight over NATS, like the nats CLI):',
     ...summaryLines(COMMANDS.filter((c) => c.group === CommandGroup.Operators)),
     '',
+    'Shell:',
+    ...summaryLines(COMMANDS.filter((c) => c.group === CommandGroup.Shell && !c.hidden)),
+    '',
     'Global options:',
     ...optionLines([...GLOBAL_OPTIONS, { name: 'help', kind: 'flag', help: 'show help (also -h, and `epara help <command>`)' }]),
     '',
@@ -70,7 +73,7 @@ export function topHelp(): string[] {
 
 /** `epara kv --help`: the subcommands of a group. */
 export function groupHelp(group: string): string[] {
-  const commands = COMMANDS.filter((c) => c.path[0] === group);
+  const commands = COMMANDS.filter((c) => c.path[0] === group && !c.hidden);
   return [
     `Usage: epara ${group} <${commands.map((c) => c.path[1]).join('|')}> [args] [options]`,
     '',

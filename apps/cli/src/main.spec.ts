@@ -59,7 +59,7 @@ describe('run without servers', () => {
   it.each([
     [
       ['lss'],
-      'epara: unknown command "lss" (did you mean "ls"?); commands: deploy, ls, get, rm, patch, invoke, devices, placement, keys, micro, kv, models, sub, events, req',
+      'epara: unknown command "lss" (did you mean "ls"?); commands: deploy, ls, get, rm, patch, invoke, devices, placement, keys, micro, kv, models, sub, events, req, completion',
     ],
     [['kv'], 'epara: `epara kv` needs a subcommand: ls, get, watch'],
     [['keys'], 'epara: `epara keys` needs a subcommand: create, ls, revoke'],

@@ -85,7 +85,7 @@ export function resolveCommand(argv: readonly string[]): Resolved {
     return { kind: 'command', command, rest: argv.filter((_, i) => !taken.has(i) || argv[i] === '-h' || argv[i] === '--help'), help };
   if (words.length === 0) {
     if (next === undefined) return { kind: 'help', lines: topHelp() };
-    const firsts = [...new Set(COMMANDS.map((c) => c.path[0]))];
+    const firsts = [...new Set(COMMANDS.filter((c) => !c.hidden).map((c) => c.path[0]))];
     throw new UsageError(`unknown command "${next}"${didYouMean(next, firsts)}; commands: ${firsts.join(', ')}`);
   }
   const subs = COMMANDS.filter((c) => startsWith(c.path, words)).map((c) => c.path[words.length]);
@@ -229,6 +229,7 @@ if (require.main === module) {
   run(process.argv.slice(2), {
     out: (line) => process.stdout.write(`${line}\n`),
     err: (line) => process.stderr.write(`${line}\n`),
+    errTty: process.stderr.isTTY ? { write: (text) => process.stderr.write(text), columns: process.stderr.columns } : undefined,
     env: process.env,
     cwd: process.cwd(),
     signal: stop.signal,

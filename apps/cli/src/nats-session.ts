@@ -50,6 +50,14 @@ export function cliNatsSecurity(opts: ParsedArgs, env: Record<string, string | u
   return { security, names };
 }
 
+/** Who connects without a credential (natsConnectionSecurity's word for it). */
+const ANONYMOUS = 'anonymous';
+
+/** The likeliest case of an anonymous refusal: npm start's NATS, which has a user per role. */
+const NPM_START_USERS_HINT =
+  ". With npm start's NATS, connect as one of its users: --nkey .epara/credentials/operator.nk --inbox-prefix _INBOX_operator to inspect" +
+  ' (micro, kv, events, sub), --nkey .epara/credentials/producer.nk --inbox-prefix _INBOX_producer to invoke (invoke --over nats, req)';
+
 /** How long connecting may take before the CLI gives up, ms. */
 const CONNECT_TIMEOUT_MS = 3000;
 
@@ -84,7 +92,10 @@ export class NatsSession {
       return new NatsSession(nc, url, security.identity);
     } catch (e) {
       const refusal = describeNatsRefusal(e, security.identity);
-      if (refusal) throw new CliError(`cannot use NATS at ${url}: ${refusal}`, ExitCode.Failed, { cause: e });
+      if (refusal) {
+        const hint = security.identity === ANONYMOUS ? NPM_START_USERS_HINT : '';
+        throw new CliError(`cannot use NATS at ${url}: ${refusal}${hint}`, ExitCode.Failed, { cause: e });
+      }
       const tls = tlsFailureHint(e, security.tls);
       if (tls) throw new CliError(`cannot reach NATS at ${url}: ${(e as Error).message}: ${tls}`, ExitCode.Failed, { cause: e });
       const failure = classifyNatsError(e);

@@ -3,6 +3,7 @@ import { FunctionRecord } from '@epara/contracts';
 import { OptionKind } from '../args';
 import { formatBytes, table } from '../format';
 import { parseUserJson, readInputFile } from '../input';
+import { formatSeconds, Progress } from '../progress';
 import { multipartDeploy } from '../upload';
 import { Command, CommandContext, CommandGroup } from './types';
 
@@ -30,20 +31,17 @@ function describeRecord(ctx: CommandContext, verb: string, r: FunctionRecord): v
 /** Models at least this large show upload progress on stderr. */
 const PROGRESS_FROM_BYTES = 8 << 20;
 
-/** Tells the upload's progress on stderr in tenths, for large models only (and not with --json). */
-function uploadProgress(ctx: CommandContext, name: string): (sent: number, total: number) => void {
-  let told = 0;
+/** Tells the upload's progress on stderr (in place on a terminal), for large models only and not with --json. */
+function uploadProgress(ctx: CommandContext, name: string, sizeBytes: number): (sent: number, total: number) => void {
+  if (sizeBytes < PROGRESS_FROM_BYTES || ctx.json) return () => undefined;
+  const out = { tty: ctx.io.errTty?.write, columns: ctx.io.errTty?.columns, line: ctx.io.err };
+  const progress = new Progress(out, `uploading ${name}`, sizeBytes, 'bytes');
   return (sent, total) => {
-    if (total < PROGRESS_FROM_BYTES || ctx.json) return;
-    const tenth = Math.floor((sent / total) * 10);
-    if (tenth <= told && sent < total) return;
-    told = tenth;
-    const mb = (n: number) => (n / 1e6).toFixed(0);
-    ctx.io.err(
-      sent < total
-        ? `uploading ${name}: ${tenth * 10}% (${mb(sent)} of ${mb(total)} MB)`
-        : `uploaded ${name} (${mb(total)} MB); the gateway inspects it…`,
-    );
+    if (sent < total) progress.update(sent);
+    else
+      progress.finish(
+        `uploaded ${name} (${(total / 1e6).toFixed(1)} MB) in ${formatSeconds(progress.elapsedMs)}; the gateway inspects it…`,
+      );
   };
 }
 
@@ -69,7 +67,12 @@ export const deployCommand: Command = {
     let record: FunctionRecord;
     if (modelPath !== undefined) {
       const model = await readInputFile(modelPath, 'model file');
-      const upload = multipartDeploy(JSON.stringify(spec), model, basename(modelPath), uploadProgress(ctx, basename(modelPath)));
+      const upload = multipartDeploy(
+        JSON.stringify(spec),
+        model,
+        basename(modelPath),
+        uploadProgress(ctx, basename(modelPath), model.byteLength),
+      );
       record = await gw.json<FunctionRecord>('/v1/functions', { method: 'POST', ...upload, timeoutMs: DEPLOY_TIMEOUT_MS });
     } else {
       record = await gw.json<FunctionRecord>('/v1/functions', { method: 'POST', json: spec, timeoutMs: DEPLOY_TIMEOUT_MS });

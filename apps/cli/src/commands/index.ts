@@ -1,4 +1,5 @@
 import { devicesCommand, placementCommand } from './cluster';
+import { completeFunctionsCommand, completionCommand } from './completion';
 import { deployCommand, getCommand, lsCommand, patchCommand, rmCommand } from './functions';
 import { invokeCommand } from './invoke';
 import { keysCreateCommand, keysLsCommand, keysRevokeCommand } from './keys';
@@ -33,4 +34,6 @@ export const COMMANDS: readonly Command[] = [
   subCommand,
   eventsCommand,
   reqCommand,
+  completionCommand,
+  completeFunctionsCommand,
 ];

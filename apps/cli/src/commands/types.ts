@@ -21,13 +21,16 @@ export interface CommandContext {
 }
 
 /** Which audience a command serves; the top-level help groups by it. */
-export const CommandGroup = { Functions: 'functions', Operators: 'operators' } as const;
+export const CommandGroup = { Functions: 'functions', Operators: 'operators', Shell: 'shell' } as const;
 export type CommandGroup = (typeof CommandGroup)[keyof typeof CommandGroup];
 
 export interface Command {
   /** Words after `epara`: `['kv', 'get']`. */
   path: string[];
-  /** Positional arguments as shown in help: `<bucket> <key>`. */
+  /**
+   * Positional arguments as shown in help: `<bucket> <key>`. Shell completion reads it too: `<fn>` is a
+   * deployed function's name (completed from the gateway), any other placeholder a file name.
+   */
   usage: string;
   summary: string;
   /** Further help paragraphs (lines). */
@@ -37,6 +40,8 @@ export interface Command {
   /** How many positional arguments it takes. */
   args: { min: number; max: number };
   group: CommandGroup;
+  /** Left out of help, "did you mean" and completion: for the completion scripts' own calls. */
+  hidden?: boolean;
   /** Resolves with the exit code; throws CliError for failures a user can act on. */
   run(ctx: CommandContext): Promise<number>;
 }
