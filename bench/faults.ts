@@ -164,13 +164,7 @@ const SCENARIOS: Record<string, Scenario> = {
       const back = load.elapsed();
       await bed.restart('h2', 'worker');
       const placed = await timeUntil(() => placedOn(bed, deviceOf('h2')), back, load);
-      await at(19_000);
-      return {
-        notes: [
-          `h2 placed again ${placed} after its restart`,
-          `h2's share of the last 5 s: ${shareServedBy(load.outcomes, deviceOf('h2'), 19_000)}`,
-        ],
-      };
+      return { notes: [`h2 placed again ${placed} after its restart`], shareOf: { device: deviceOf('h2'), fromMs: 19_000 } };
     },
   },
   'host-cut': {
@@ -192,7 +186,7 @@ const SCENARIOS: Record<string, Scenario> = {
   'worker-nats-kill': {
     what: "SIGKILL of h2's nats-server (the worker there reconnects to another node) at 5 s; started again at 12 s",
     durationMs: 22_000,
-    async run({ bed, load, deviceOf, at }) {
+    async run({ bed, deviceOf, at }) {
       await at(FAULT_AT_MS);
       await bed.kill('h2', 'nats');
       await at(12_000);
