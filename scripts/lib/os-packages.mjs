@@ -116,7 +116,8 @@ export function ensureOsCommands(specs, why) {
   const paths = {};
   for (const s of specs) {
     const path = findCommand(s.command);
-    if (!path) throw new ScriptError(`apt-get installed ${s.package} but no ${s.command} was found on PATH or in ${EXTRA_BIN_DIRS.join(', ')}`);
+    if (!path)
+      throw new ScriptError(`apt-get installed ${s.package} but no ${s.command} was found on PATH or in ${EXTRA_BIN_DIRS.join(', ')}`);
     paths[s.command] = path;
   }
   return paths;
