@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { headers as natsHeaders, Msg, MsgHdrs } from '@nats-io/transport-node';
 import { EparaError, FunctionRecord, Header, MediaType } from '@epara/contracts';
 import { ForwardLedger, RequestRouter, Route, routeSubject, RouteTarget } from '@epara/core';
-import { NatsClient, natsFailure } from '@epara/nats';
+import { errorHeaders, errorPayload, NatsClient, natsFailure } from '@epara/nats';
 import { ClusterReplicaView } from '../cluster/cluster-replica-view';
 import { ClusterView } from '../cluster/cluster-view.service';
 import { GATEWAY_CONFIG, GatewayConfig } from '../config';
@@ -36,8 +36,11 @@ export class WorkerCaller {
   private readonly router: RequestRouter<string>;
   /** Per device, how to fail the requests waiting on it when it is found gone. */
   private readonly waiting = new Map<string, Set<(e: DeviceGoneError) => void>>();
-  /** Direct-reply forwards per device, to send again elsewhere when the device is found gone. */
-  private readonly forwards = new ForwardLedger<() => Promise<void>>();
+  /**
+   * Direct-reply forwards per device: when the device is found gone, each is sent again elsewhere while
+   * its deadline allows (`late` false) or its producer is told it was lost (`late` true).
+   */
+  private readonly forwards = new ForwardLedger<(late: boolean, why: string) => Promise<void>>();
 
   constructor(
     private readonly nats: NatsClient,
@@ -49,8 +52,10 @@ export class WorkerCaller {
       const waiters = this.waiting.get(device);
       this.waiting.delete(device);
       for (const fail of waiters ?? []) fail(new DeviceGoneError(device, why));
-      const resend = this.forwards.takeOpen(device, Date.now());
-      for (const again of resend) again().catch(() => undefined); // best effort: the producer's own timeout remains
+      const { resend, late } = this.forwards.takeGone(device, Date.now());
+      // Best effort: the producer's own timeout remains if this fails too.
+      for (const again of resend) again(false, why).catch(() => undefined);
+      for (const tell of late) tell(true, why).catch(() => undefined);
     });
   }
 
@@ -91,11 +96,18 @@ export class WorkerCaller {
     // lost one, and a frame run twice, or after the later frames, would corrupt the stream on its new
     // replica. A lost frame ends in the producer's timeout; the stream's next frame restarts it there.
     if (!route.device || route.streamKey !== undefined) return;
+    const device = route.device;
     this.forwards.record(
-      route.device,
+      device,
       deadline,
-      async () => {
-        if (Date.now() >= deadline) return;
+      async (late, why) => {
+        if (late || Date.now() >= deadline) {
+          const err = EparaError.deadline(
+            `device ${device} was lost (${why}) while it held this request, and its deadline passed before it could be sent elsewhere`,
+          );
+          this.nats.nc.publish(reply, errorPayload(err), { headers: errorHeaders(err, h.get(Header.RequestId) || undefined) });
+          return;
+        }
         const again = this.retryRoute(record, route);
         await this.nats.payloads.publish(this.nats.nc, routeSubject(again), data, { reply, headers: h });
       },
