@@ -13,6 +13,7 @@
  * The producer is a NATS client on h3's server sending request/reply to `epara.v1.invoke.cnn` in an open
  * loop (Poisson arrivals) from this process; it reports its own lag (scheduled → sent).
  */
+import { spawnSync } from 'node:child_process';
 import { connect, headers as natsHeaders, NatsConnection } from '@nats-io/transport-node';
 import { Kvm } from '@nats-io/kv';
 import { encodeTensorsMsgpack, Header } from '@epara/contracts';
@@ -130,6 +131,8 @@ interface Scenario {
   what: string;
   /** How long the load runs, ms. */
   durationMs: number;
+  /** Requests/s of the load; default --rate. */
+  rate?: number;
   /** Extra processes started before the function is deployed. */
   setup?(bed: NetnsBed): Promise<void>;
   run(c: ScenarioContext): Promise<ScenarioRun>;
@@ -255,7 +258,112 @@ const SCENARIOS: Record<string, Scenario> = {
       }
     },
   },
+  'async-worker-crash': {
+    what: '300 async requests submitted over 3 s from 1 s on; SIGKILL of the worker on h2 at 2.5 s',
+    durationMs: 12_000,
+    async run({ bed, at }) {
+      await at(1000);
+      const ids: string[] = [];
+      const refused: string[] = [];
+      const submitting = (async () => {
+        for (let i = 0; i < ASYNC_REQUESTS; i++) {
+          const r = await http(`${bed.gatewayUrl}/v1/functions/${FN}/async`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/msgpack' },
+            body: BODY,
+          });
+          if (r.status === 202) ids.push(r.json<{ id: string }>().id);
+          else refused.push(`${r.status} ${r.body.toString().slice(0, 120)}`);
+          await sleep(10);
+        }
+      })();
+      await at(2500);
+      await bed.kill('h2', 'worker');
+      await submitting;
+      const status = new Map<string, string>();
+      const until = Date.now() + 60_000;
+      while (Date.now() < until && status.size < ids.length) {
+        for (const id of ids) {
+          if (status.has(id)) continue;
+          const r = await http(`${bed.gatewayUrl}/v1/requests/${id}`);
+          const st = r.status === 200 ? r.json<{ status: string }>().status : `http ${r.status}`;
+          if (st === 'done' || st === 'failed') status.set(id, st);
+        }
+        if (status.size < ids.length) await sleep(500);
+      }
+      const done = [...status.values()].filter((v) => v === 'done').length;
+      const failed = status.size - done;
+      return {
+        notes: [
+          `async: ${ids.length} accepted${refused.length ? `, ${refused.length} refused (${refused[0]})` : ''}, ${done} done, ${failed} failed, ${ids.length - status.size} unfinished 60 s after the last`,
+        ],
+      };
+    },
+  },
 };
+
+/** Minutes of the soak (--soak-minutes); 0: no soak. */
+const SOAK_MINUTES = args.num('soak-minutes', 0);
+/** The soak's rate: about 70% of what the bed served at most on this machine (--soak-rate). */
+const SOAK_RATE = args.num('soak-rate', 150);
+/** Samples of the first part of a soak are left out of the RSS slope: caches and JIT still fill. */
+const SOAK_WARMUP_SHARE = 0.2;
+const RSS_SAMPLE_MS = 10_000;
+
+/** Resident memory of a process group (role.mjs and the server or app it runs), bytes. */
+function groupRssBytes(pgid: number): number | undefined {
+  const r = spawnSync('ps', ['-o', 'rss=', '-g', String(pgid)], { encoding: 'utf8' });
+  if (r.status !== 0) return undefined;
+  const kb = r.stdout
+    .split('\n')
+    .map((l) => Number(l.trim()))
+    .filter((n) => n > 0);
+  return kb.length ? kb.reduce((a, b) => a + b, 0) * 1024 : undefined;
+}
+
+/** Least-squares slope of (t ms, bytes) samples, in MB per 10 minutes. */
+function slopeMbPer10Min(samples: [number, number][]): number {
+  const n = samples.length;
+  if (n < 2) return 0;
+  const mt = samples.reduce((a, [t]) => a + t, 0) / n;
+  const mb = samples.reduce((a, [, b]) => a + b, 0) / n;
+  let num = 0;
+  let den = 0;
+  for (const [t, b] of samples) {
+    num += (t - mt) * (b - mb);
+    den += (t - mt) ** 2;
+  }
+  return den ? ((num / den) * 600_000) / 1e6 : 0;
+}
+
+if (SOAK_MINUTES > 0)
+  SCENARIOS.soak = {
+    what: `${SOAK_MINUTES} min at ${SOAK_RATE} req/s, no fault; RSS of every process sampled every ${RSS_SAMPLE_MS / 1000} s`,
+    durationMs: SOAK_MINUTES * 60_000,
+    rate: SOAK_RATE,
+    async run({ bed, load }) {
+      const series = new Map<string, [number, number][]>();
+      const end = SOAK_MINUTES * 60_000;
+      while (load.elapsed() < end - RSS_SAMPLE_MS) {
+        for (const p of bed.procs.filter((x) => x.running && x.proc.pid)) {
+          const rss = groupRssBytes(p.proc.pid!);
+          const key = `${p.name}@${p.host.name}`;
+          if (rss !== undefined) series.set(key, [...(series.get(key) ?? []), [load.elapsed(), rss]]);
+        }
+        await sleep(RSS_SAMPLE_MS);
+      }
+      const from = end * SOAK_WARMUP_SHARE;
+      const notes = [...series.entries()].map(([key, samples]) => {
+        const kept = samples.filter(([t]) => t >= from);
+        const last = samples.at(-1)![1];
+        return `${key} ${(last / 1e6).toFixed(0)} MB at the end, ${slopeMbPer10Min(kept).toFixed(2)} MB per 10 min after the first ${Math.round((from / 60_000) * 10) / 10} min`;
+      });
+      return { notes };
+    },
+  };
+
+/** How many durable invocations the async scenario submits. */
+const ASYNC_REQUESTS = 300;
 
 /** The environment the bed gave its first scheduler, for a standby beside it. */
 function schedulerEnv(bed: NetnsBed): Record<string, string> {
@@ -324,7 +432,7 @@ async function runScenario(name: string, s: Scenario): Promise<ScenarioResult> {
       // Warm the producer's inbox interest across the cluster before counting anything.
       await producer.request(`epara.v1.invoke.${FN}`, BODY, { timeout: 5000 }).catch(() => undefined);
       console.log(`[bench:faults] ${name}: ${s.what}`);
-      const load = new FaultLoad(producer, RATE);
+      const load = new FaultLoad(producer, s.rate ?? RATE);
       const at = async (ms: number) => {
         const wait = ms - load.elapsed();
         if (wait > 0) await sleep(wait);
@@ -358,6 +466,7 @@ async function main(): Promise<void> {
   const why = netnsUnavailableReason();
   if (why) throw new Error(`bench:faults needs the netns bed: ${why}`);
   const names = args.has('scenarios') ? args.str('scenarios', '').split(',').filter(Boolean) : Object.keys(SCENARIOS);
+  // (the soak is among them only when --soak-minutes is given)
   for (const n of names) if (!SCENARIOS[n]) throw new Error(`unknown scenario ${n}; known: ${Object.keys(SCENARIOS).join(', ')}`);
   const started = new Date().toISOString();
   console.log(`[bench:faults] ${machineLine()}`);
