@@ -154,6 +154,21 @@ async function timeUntil(what: () => Promise<boolean>, fromMs: number, load: Fau
   }
 }
 
+/** SIGKILL of `name` on `host` at the fault, started again at once; notes how long it took to come back. */
+function killAndRestart(host: string, name: string, what: string, backAs: string, meanwhile = ''): Scenario {
+  return {
+    what: `SIGKILL of ${what} at 5 s, started again at once${meanwhile}`,
+    durationMs: 20_000,
+    async run({ bed, load, at }) {
+      await at(FAULT_AT_MS);
+      await bed.kill(host, name);
+      const back = load.elapsed();
+      await bed.restart(host, name);
+      return { notes: [`${backAs} again ${((load.elapsed() - back) / 1000).toFixed(1)} s after the kill`] };
+    },
+  };
+}
+
 const placedOn = async (bed: NetnsBed, device: string) => (await replicasOf(bed.gatewayUrl, FN)).includes(device);
 
 const SCENARIOS: Record<string, Scenario> = {
@@ -197,28 +212,8 @@ const SCENARIOS: Record<string, Scenario> = {
       return { notes: [], shareOf: { device: deviceOf('h2'), fromMs: 17_000 } };
     },
   },
-  'nats-restart': {
-    what: "SIGKILL of h1's nats-server (the gateway's and the scheduler's) at 5 s, started again at once",
-    durationMs: 20_000,
-    async run({ bed, load, at }) {
-      await at(FAULT_AT_MS);
-      await bed.kill('h1', 'nats');
-      const back = load.elapsed();
-      await bed.restart('h1', 'nats');
-      return { notes: [`h1's server healthy again ${((load.elapsed() - back) / 1000).toFixed(1)} s after the kill`] };
-    },
-  },
-  'gateway-restart': {
-    what: 'SIGKILL of the only gateway at 5 s, started again at once (producers meet no responders meanwhile)',
-    durationMs: 20_000,
-    async run({ bed, load, at }) {
-      await at(FAULT_AT_MS);
-      await bed.kill('h1', 'gateway');
-      const back = load.elapsed();
-      await bed.restart('h1', 'gateway');
-      return { notes: [`gateway up again ${((load.elapsed() - back) / 1000).toFixed(1)} s after the kill`] };
-    },
-  },
+  'nats-restart': killAndRestart('h1', 'nats', "h1's nats-server (the gateway's and the scheduler's)", "h1's server healthy"),
+  'gateway-restart': killAndRestart('h1', 'gateway', 'the only gateway', 'gateway up', ' (producers meet no responders meanwhile)'),
   'scheduler-failover': {
     what: 'a standby scheduler on h1; SIGKILL of the leader at 5 s, then a new function deployed',
     durationMs: 24_000,
