@@ -8,6 +8,11 @@ import { FunctionKind } from './vocabulary';
 export interface KindCapabilities {
   /** Whether one request can be cut into parts that run on several devices (`sp` mode). */
   readonly canSplit: boolean;
+  /**
+   * The models a function of this kind is deployed with, in stage order, when the kind is a pipeline of
+   * models of its own (always served `pp`, one unit per model); absent: one model.
+   */
+  readonly stageModels?: readonly string[];
 }
 
 export const KIND_CAPABILITIES: Readonly<Record<FunctionKind, KindCapabilities>> = {
@@ -16,6 +21,8 @@ export const KIND_CAPABILITIES: Readonly<Record<FunctionKind, KindCapabilities>>
   [FunctionKind.TextDetection]: { canSplit: true },
   // Each token depends on the previous ones; there is nothing to cut.
   [FunctionKind.TextGeneration]: { canSplit: false },
+  // Lines are found on the whole image; the three models run as pipeline stages instead.
+  [FunctionKind.Ocr]: { canSplit: false, stageModels: ['det', 'cls', 'rec'] },
 };
 
 export function kindCapabilities(kind: FunctionKind): KindCapabilities {

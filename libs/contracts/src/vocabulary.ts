@@ -16,8 +16,15 @@ export type Footprint = (typeof Footprint)[keyof typeof Footprint];
  * - `tensor`: raw tensors in, raw tensors out (Open Inference Protocol layout).
  * - `text-detection`: PNG/JPEG bytes in, text boxes out (PP-OCR DBNet detector).
  * - `text-generation`: a prompt in, tokens out (streamed), from a decoder with a KV cache; batched per iteration.
+ * - `ocr`: PNG/JPEG/WebP bytes in, text lines out: a pipeline of three models (PP-OCR detector, line
+ *   orientation classifier, recognizer), each a stage of its own.
  */
-export const FunctionKind = { Tensor: 'tensor', TextDetection: 'text-detection', TextGeneration: 'text-generation' } as const;
+export const FunctionKind = {
+  Tensor: 'tensor',
+  TextDetection: 'text-detection',
+  TextGeneration: 'text-generation',
+  Ocr: 'ocr',
+} as const;
 export type FunctionKind = (typeof FunctionKind)[keyof typeof FunctionKind];
 export const FUNCTION_KINDS: readonly FunctionKind[] = Object.values(FunctionKind);
 
