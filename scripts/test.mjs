@@ -1,11 +1,21 @@
 #!/usr/bin/env node
 // `npm test`: installs dependencies when needed, makes sure a nats-server binary exists (the integration
-// tests start their own servers on free ports; they never use 4222), fetches the real models, builds
+// tests start their own servers on free ports; they never use 4222), fetches the real models, installs the font the OCR tests render with, builds
 // dist/ when the sources changed (some tests run the apps as processes), then runs jest. Extra arguments go to jest: `npm test -- --selectProjects unit --testPathPatterns libs/policy`.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { relative } from 'node:path';
-import { ensureBuild, ensureDeps, ensureModels, ensureNatsServerBinary, localBin, repoRoot, runMain, ScriptError } from './lib/index.mjs';
+import {
+  ensureBuild,
+  ensureDeps,
+  ensureModels,
+  ensureNatsServerBinary,
+  ensureTestFonts,
+  localBin,
+  repoRoot,
+  runMain,
+  ScriptError,
+} from './lib/index.mjs';
 
 function jestArgs(argv) {
   const args = argv[0] === '--' ? argv.slice(1) : argv;
@@ -41,6 +51,7 @@ runMain(async () => {
   ensureDeps();
   const natsServerBin = ensureNatsServerBinary();
   ensureModels();
+  ensureTestFonts();
   // The failover tests run the apps as separate processes, from dist/.
   ensureBuild();
   return runJest(jestArgs(process.argv.slice(2)), { ...process.env, NATS_SERVER_BIN: natsServerBin });

@@ -38,7 +38,8 @@ export function findNatsServerBinary(env = process.env) {
   return dirs.map((d) => join(d, EXE)).find(isExecutableFile);
 }
 
-function canInstallWithApt() {
+/** Root on Debian/Ubuntu with apt-get: missing OS packages can be installed for the user. */
+export function canInstallWithApt() {
   return (
     process.platform === 'linux' &&
     process.getuid?.() === 0 &&
@@ -47,7 +48,8 @@ function canInstallWithApt() {
   );
 }
 
-function apt(args) {
+/** Runs apt-get non-interactively; a failure names the command, its output's tail and `help` (how to install by hand). */
+export function apt(args, help = NOT_INSTALLED) {
   const r = spawnSync('apt-get', args, {
     env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
     encoding: 'utf8',
@@ -55,7 +57,7 @@ function apt(args) {
   });
   if (r.status !== 0) {
     const tail = `${r.stdout ?? ''}${r.stderr ?? ''}`.trim().split('\n').slice(-5).join(' | ');
-    throw new ScriptError(`\`apt-get ${args.join(' ')}\` failed (exit ${r.status ?? r.error?.message}): ${tail}. ${NOT_INSTALLED}`);
+    throw new ScriptError(`\`apt-get ${args.join(' ')}\` failed (exit ${r.status ?? r.error?.message}): ${tail}. ${help}`);
   }
 }
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Invocation, InvocationResult } from '@epara/contracts';
 import { createSession, inspectModel, LoadedModel, type KindHandler, withModelMetadata } from '@epara/runtime';
 import { DICTIONARY_METADATA_KEY, ocrStageHandler, type OcrDocument } from './ocr-stages';
-import { characterAccuracy, renderTextImage } from './ocr-text-images';
+import { characterAccuracy, renderTextImage } from '../../../../test/support/text-images';
 
 // The real PP-OCR models, chained in-process through the kind's three stage handlers (what the three
 // stage units do on their workers). Not skipped when a model is missing: run `npm run fetch-models`.
