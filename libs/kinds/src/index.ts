@@ -1,7 +1,7 @@
 // The built-in kinds' pre- and post-processing (tensor, text-detection with sharp) and the handler per
 // kind. What a kind can do (canSplit) is plain data in @epara/contracts, for processes that need not load this.
 export { kindHandler, stageKindHandler } from './kind-registry';
-export { DICTIONARY_METADATA_KEY, imageBytesOf, OCR_STAGE_CARRIES, OcrTensor } from './ocr/ocr-stages';
+export { batchFirst, DICTIONARY_METADATA_KEY, imageBytesOf, OCR_STAGE_CARRIES, OcrTensor } from './ocr/ocr-stages';
 export type { OcrDocument, OcrLine } from './ocr/ocr-stages';
 export { recognitionClasses } from './ocr/recognition';
 export { prepareTensors, selectOutputs, tensorKind } from './tensor/tensor-kind';

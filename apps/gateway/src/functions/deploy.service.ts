@@ -20,7 +20,7 @@ import {
 import { EVENT_PUBLISHER, NatsClient } from '@epara/nats';
 import { DeployedFunction, initialCategory } from '@epara/core';
 import { MODEL_MEMORY_FACTOR } from '@epara/policy';
-import { DICTIONARY_METADATA_KEY, OCR_STAGE_CARRIES, recognitionClasses } from '@epara/kinds';
+import { batchFirst, DICTIONARY_METADATA_KEY, OCR_STAGE_CARRIES, recognitionClasses } from '@epara/kinds';
 import {
   bundledModelPath,
   inspectModel,
@@ -225,7 +225,7 @@ export class DeployService {
       const fetched = await this.modelBytes(ref, field);
       const bytes = role === 'rec' ? await this.withDictionary(fetched.bytes, ref, field) : fetched.bytes;
       const dictionary = role === 'rec' ? readModelMetadata(bytes)[DICTIONARY_METADATA_KEY] : undefined;
-      const signature = await inspectModel(bytes);
+      const signature = batchFirst(await inspectModel(bytes));
       checkOcrModel(role, signature, field, dictionary === undefined ? undefined : recognitionClasses(dictionary).length);
       const sha256 = sha256Of(bytes);
       await this.store(sha256, bytes);

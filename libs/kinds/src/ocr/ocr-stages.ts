@@ -27,6 +27,16 @@ export const DROP_SCORE = 0.5;
 /** ONNX metadata key of the recognizer's dictionary, one class per line (as RapidOCR's models carry it). */
 export const DICTIONARY_METADATA_KEY = 'character';
 
+/**
+ * A PP-OCR model's signature with its batch axis stated: every input and output is N-first, but the
+ * exporter names each dynamic dimension apart (p2o.DynamicDimension.0 in, .3 out), so inspection
+ * cannot tell an output's batch axis, and without it requests could not share a run.
+ */
+export function batchFirst<S extends { inputs: TensorSpec[]; outputs: TensorSpec[]; batchable: boolean }>(signature: S): S {
+  const first = (t: TensorSpec) => ({ ...t, batchAxis: 0 });
+  return { ...signature, inputs: signature.inputs.map(first), outputs: signature.outputs.map(first), batchable: true };
+}
+
 /** The tensors the `ocr` stages pass along (the gateway carries them between stages as msgpack). */
 export const OcrTensor = {
   Image: 'image',

@@ -1,9 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import type { Invocation, InvocationResult } from '@epara/contracts';
+import type { Invocation, InvocationResult, Tensor } from '@epara/contracts';
 import { createSession, inspectModel, LoadedModel, type KindHandler, withModelMetadata } from '@epara/runtime';
-import { DICTIONARY_METADATA_KEY, ocrStageHandler, type OcrDocument } from './ocr-stages';
+import { batchFirst, DICTIONARY_METADATA_KEY, ocrStageHandler, type OcrDocument } from './ocr-stages';
 import { characterAccuracy, renderTextImage } from '../../../../test/support/text-images';
 
 // The real PP-OCR models, chained in-process through the kind's three stage handlers (what the three
@@ -17,7 +17,7 @@ async function stage(index: number, file: string, props: Record<string, string> 
   const path = join(MODELS, file);
   if (!existsSync(path)) throw new Error(`${path} is missing: run \`npm run fetch-models\` first`);
   const bytes = withModelMetadata(readFileSync(path), props);
-  const info = { sha256: '', sizeBytes: bytes.byteLength, format: 'onnx' as const, ...(await inspectModel(bytes)), source: file };
+  const info = { sha256: '', sizeBytes: bytes.byteLength, format: 'onnx' as const, ...batchFirst(await inspectModel(bytes)), source: file };
   const created = await createSession(bytes, { provider: 'cpu', intraOpNumThreads: 1 });
   return new LoadedModel(
     info,
@@ -85,6 +85,41 @@ describe('ocr stages with the real PP-OCR models', () => {
   it('answers no lines for an image without text', async () => {
     const doc = await ocr(await renderTextImage(320, 200, []));
     expect(doc).toEqual({ lines: [], count: 0 });
+  });
+
+  it('batches lines of several requests in one classifier and one recognizer run, each request getting its own lines back', async () => {
+    const images = [
+      await renderTextImage(720, 300, LINES),
+      await renderTextImage(400, 240, []),
+      await renderTextImage(720, 300, LINES.slice(0, 2), 180),
+    ];
+    const alone = await Promise.all(images.map((png) => ocr(png)));
+    // Stage 0 per image, then stages 1 and 2 as the worker's batcher runs them: the requests of one group key together.
+    let invocations: Invocation[] = images.map((bytes) => ({ type: 'media', mediaType: 'image/png', bytes }));
+    let documents: InvocationResult[] = [];
+    const largestBatch: number[] = [];
+    for (const s of stages) {
+      const prepared = await Promise.all(invocations.map((inv) => s.kind.prepare(inv, s.info)));
+      const groups = new Map<string, number[]>();
+      prepared.forEach((p, r) => groups.set(p.groupKey, [...(groups.get(p.groupKey) ?? []), r]));
+      largestBatch.push(Math.max(...[...groups.values()].map((g) => g.length)));
+      const outputs: Tensor[][] = [];
+      for (const members of groups.values()) {
+        const run = await s.run(members.map((r) => prepared[r]));
+        members.forEach((r, k) => (outputs[r] = run[k]));
+      }
+      documents = await Promise.all(prepared.map((p, r) => s.kind.finish(outputs[r], p)));
+      invocations = documents.map((d, r) => ({
+        type: 'tensors',
+        inputs: [...(invocations[r].type === 'tensors' ? invocations[r].inputs : []), ...(d.type === 'tensors' ? d.outputs : [])],
+      }));
+    }
+    // The classifier takes every request at once; the recognizer the two whose lines pad to the same width.
+    expect(largestBatch.slice(1)).toEqual([3, 2]);
+    expect(documents.map((d) => (d as { body: OcrDocument }).body.lines.map((l) => l.text))).toEqual(
+      alone.map((d) => d.lines.map((l) => l.text)),
+    );
+    expect(alone.map((d) => d.count)).toEqual([3, 0, 2]);
   });
 
   it('reads the text fixtures', async () => {
