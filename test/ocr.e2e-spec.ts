@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { headers as natsHeaders } from '@nats-io/transport-node';
 import { Header } from '@epara/contracts';
+import { run as cli } from '../apps/cli/src/main';
 import { startCluster, TestCluster, waitFor } from './support/cluster';
 import { http, postJson } from './support/http';
 import { characterAccuracy, renderTextImage } from './support/text-images';
@@ -163,6 +164,29 @@ describe('ocr: PP-OCR detection → orientation → recognition as a three-stage
     });
     expect(reply.headers?.get(Header.ServiceErrorCode) ?? '').toBe('');
     expect(reply.json<OcrReply>().lines.map((l) => l.text)).toEqual(['Hello NATS 2026', 'edge worker ok']);
+  });
+
+  it('answers the epara CLI invoking with a PNG file over NATS (the README example)', async () => {
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await cli(['invoke', 'ocr', '--data', join(FIXTURES, 'text-2-lines.png'), '--over', 'nats'], {
+      out: (line) => out.push(line),
+      err: (line) => err.push(line),
+      env: { NATS_URL: c.nats.url },
+    });
+    expect(code).toBe(0);
+    // The serving headers go to stderr, the reply to stdout.
+    expect(err.join('\n')).toContain('Epara-Mode: pp');
+    expect(out.join('\n')).toContain('Hello NATS 2026');
+  });
+
+  it('serves concurrent requests through the stages, each answered with its own lines', async () => {
+    const page = readFileSync(join(FIXTURES, 'text-page.png'));
+    const two = readFileSync(join(FIXTURES, 'text-2-lines.png'));
+    const replies = await Promise.all([page, two, page, two, two].map((img) => ocr(img)));
+    expect(replies.map((r) => r.status)).toEqual([200, 200, 200, 200, 200]);
+    const counts = replies.map((r) => r.json<OcrReply>().count);
+    expect(counts).toEqual([6, 2, 6, 2, 2]);
   });
 
   (hasMosquitto ? it : it.skip)('answers a camera that publishes PNG bytes over MQTT (mosquitto_pub -f)', async () => {
