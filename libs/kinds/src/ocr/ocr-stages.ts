@@ -7,7 +7,14 @@ import { Datatype, type Tensor } from '@epara/contracts/tensor';
 import { kindCapabilities } from '@epara/contracts/kind-capabilities';
 import { FunctionKind } from '@epara/contracts/vocabulary';
 import type { KindHandler } from '@epara/runtime';
-import { decodeWithOriginal, type DetectionContext, detectorTensor, detectTextRegions, type TextBox } from '../text-detection';
+import {
+  decodeWithOriginal,
+  type DetectionContext,
+  detectorTensor,
+  detectTextRegions,
+  readingOrder,
+  type TextBox,
+} from '../text-detection';
 import { type Point, type Quad, quadSize } from './geometry';
 import { cropLines, LINE_HEIGHT, type LineCrops, linesTensorData, rotateLine180 } from './line-crops';
 import { ctcDecode, recognitionClasses } from './recognition';
@@ -141,10 +148,13 @@ const detectStage: KindHandler = {
     const [, , h, w] = map.shape;
     const { image, detection } = prepared.context as DetectContext;
     // Clipping to the image can flatten a region on its edge: nothing is left there to read.
-    const regions = detectTextRegions(map.data as Float32Array, w, h, detection, { minRectSide: MIN_LINE_SIDE }).filter((r) => {
+    const found = detectTextRegions(map.data as Float32Array, w, h, detection, { minRectSide: MIN_LINE_SIDE }).filter((r) => {
       const size = quadSize(r.quad);
       return Math.min(size.width, size.height) >= 1;
     });
+    // Reading order by each line's top-left corner, as PP-OCR's sorted_boxes: on a tilted page the
+    // axis-aligned boxes of neighbouring lines overlap, their starts do not.
+    const regions = readingOrder(found, ({ quad }) => ({ x: quad[0].x, y: quad[0].y, width: 0, height: quadSize(quad).height, score: 0 }));
     const crops = cropLines(
       image,
       regions.map((r) => r.quad),

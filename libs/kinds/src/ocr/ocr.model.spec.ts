@@ -59,7 +59,7 @@ describe('ocr stages with the real PP-OCR models', () => {
     { text: 'Total 98.50 EUR paid', x: 40, baseline: 230, fontSize: 40 },
   ];
 
-  it.each([0, 4, -5])('reads three lines turned by %d°, upright', async (deg) => {
+  it.each([0, 4, -5, 8, -8])('reads three lines turned by %d°, upright', async (deg) => {
     const doc = await ocr(await renderTextImage(720, 300, LINES, deg));
     expect(
       characterAccuracy(
