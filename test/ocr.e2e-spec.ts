@@ -1,4 +1,4 @@
-import { execFile, execFileSync, spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +7,7 @@ import { headers as natsHeaders } from '@nats-io/transport-node';
 import { Header } from '@epara/contracts';
 import { run as cli } from '../apps/cli/src/main';
 import { startCluster, TestCluster, waitFor } from './support/cluster';
+import { hasMosquitto } from './support/mosquitto';
 import { http, postJson } from './support/http';
 import { characterAccuracy, renderTextImage } from './support/text-images';
 
@@ -35,15 +36,6 @@ interface OcrReply {
   }[];
   count: number;
 }
-
-const hasMosquitto = (() => {
-  try {
-    execFileSync('mosquitto_pub', ['--help'], { stdio: 'ignore' });
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code !== 'ENOENT';
-  }
-})();
 
 /**
  * The `ocr` kind on the real platform: three stage units (detector, orientation classifier,

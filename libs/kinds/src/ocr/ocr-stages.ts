@@ -302,14 +302,5 @@ export function ocrStageHandler(stage: number, metadata: () => Record<string, st
   throw new EparaError(500, `an ocr function has stages 0, 1 and 2, not ${stage}`);
 }
 
-/** The `ocr` function itself runs as its three stages; this handler only answers what every kind answers. */
-export const ocrKind: KindHandler = {
-  ...kindCapabilities(FunctionKind.Ocr),
-  prepare: async () => {
-    throw new EparaError(500, 'ocr requests are served by its three pipeline stages, not by one unit');
-  },
-  finish: () => {
-    throw new EparaError(500, 'ocr requests are served by its three pipeline stages, not by one unit');
-  },
-  sample: detectStage.sample,
-};
+/** A detector request for profiling: what the `ocr` function's own handler answers `sample` with. */
+export const ocrDetectSample: KindHandler['sample'] = (model) => detectStage.sample(model);
