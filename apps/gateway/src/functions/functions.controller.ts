@@ -28,7 +28,7 @@ export class FunctionsController {
   @ApiExtraModels(DeployFunctionDto)
   @ApiBody({
     description:
-      'multipart: `spec` (the JSON below, as a text field or a file part) and `model` (the ONNX file); or the spec alone as JSON, naming `model.bundled` or `model.sha256`',
+      'multipart: `spec` (the JSON below, as a text field or a file part) and `model` (the ONNX file); or the spec alone as JSON, naming `model.bundled` or `model.sha256` (an `ocr` function names its three models in `models.det`, `models.cls`, `models.rec`)',
     schema: {
       oneOf: [
         { $ref: getSchemaPath(DeployFunctionDto) },
