@@ -172,6 +172,15 @@ describe('ocr: PP-OCR detection → orientation → recognition as a three-stage
     expect(out.join('\n')).toContain('Hello NATS 2026');
   });
 
+  it('epara models ls counts each of the three stored models as used by the ocr function', async () => {
+    const out: string[] = [];
+    const code = await cli(['models', 'ls'], { out: (line) => out.push(line), err: () => undefined, env: { NATS_URL: c.nats.url } });
+    expect(code).toBe(0);
+    const rows = out.join('\n').split('\n');
+    const stages = (await http(`${c.gatewayUrl}/v1/functions/ocr`)).json().model.stages as { sha256: string }[];
+    for (const { sha256 } of stages) expect(rows.find((row) => row.includes(sha256.slice(0, 12)))).toMatch(/\bocr\b/);
+  });
+
   it('serves concurrent requests through the stages, each answered with its own lines', async () => {
     const page = readFileSync(join(FIXTURES, 'text-page.png'));
     const two = readFileSync(join(FIXTURES, 'text-2-lines.png'));
