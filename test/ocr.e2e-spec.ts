@@ -232,7 +232,7 @@ describe('ocr: PP-OCR detection → orientation → recognition as a three-stage
     expect((JSON.parse(out) as OcrReply).lines.map((l) => l.text)).toEqual(['Hello NATS 2026', 'edge worker ok']);
   });
 
-  it('refuses an ocr spec without its three models, or with a model that cannot play its role', async () => {
+  it('refuses an ocr spec without its three models, or with a model that cannot play its role, and a patch to another mode', async () => {
     const missing = await postJson(`${c.gatewayUrl}/v1/functions`, {
       ...OCR_SPEC,
       name: 'ocr-bad',
@@ -255,5 +255,12 @@ describe('ocr: PP-OCR detection → orientation → recognition as a three-stage
     });
     expect(noRec.status).toBe(400);
     expect(noRec.json().error.message).toMatch(/models.cls is required/);
+    const patch = await http(`${c.gatewayUrl}/v1/functions/ocr`, {
+      method: 'PATCH',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ hints: { mode: 'dp' } }),
+    });
+    expect(patch.status).toBe(400);
+    expect(patch.json().error.message).toMatch(/its mode stays pp, not dp/);
   });
 });

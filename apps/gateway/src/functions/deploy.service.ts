@@ -9,6 +9,7 @@ import {
   EventPublisher,
   FunctionKind,
   FunctionRecord,
+  kindCapabilities,
   Mode,
   ModelInfo,
   ModelRefDto,
@@ -299,6 +300,11 @@ export class DeployService {
 
   async patch(name: string, raw: unknown): Promise<FunctionRecord> {
     const patch = validateDto(PatchFunctionDto, raw, 'patch');
+    const kind = this.registry.find(name)?.kind;
+    if (kind && kindCapabilities(kind).stageModels && patch.hints?.mode !== undefined && patch.hints.mode !== Mode.Pp)
+      throw EparaError.badInput(`a ${kind} function runs as the pipeline of its models: its mode stays pp, not ${patch.hints.mode}`, {
+        field: 'hints.mode',
+      });
     const next = await this.registry.update(name, (record) => {
       const changed: FunctionRecord = {
         ...record,
