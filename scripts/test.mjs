@@ -3,7 +3,7 @@
 // tests start their own servers on free ports; they never use 4222), Chromium (the dashboard's browser
 // test drives it) and the command-line tools some tests run (espeak-ng and sox make the audio tests'
 // speech; curl and mosquitto_pub run the README's examples and the MQTT test), installing Debian's
-// packages when missing and possible, fetches the real models, builds
+// packages when missing and possible, fetches the real models, installs the font the OCR tests render with, builds
 // dist/ when the sources changed (some tests run the apps as processes), then runs jest. Extra arguments go to jest: `npm test -- --selectProjects unit --testPathPatterns libs/policy`.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -15,6 +15,7 @@ import {
   ensureModels,
   ensureNatsServerBinary,
   ensureOsCommands,
+  ensureTestFonts,
   localBin,
   repoRoot,
   runMain,
@@ -86,6 +87,7 @@ runMain(async () => {
   }
   const browser = chromiumOrWhyNot();
   ensureModels();
+  ensureTestFonts();
   // The failover tests run the apps as separate processes, from dist/.
   ensureBuild();
   return runJest(jestArgs(process.argv.slice(2)), { ...process.env, NATS_SERVER_BIN: natsServerBin, ...browser });

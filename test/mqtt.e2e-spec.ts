@@ -1,22 +1,14 @@
-import { execFile, execFileSync, spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
 import { INestApplication } from '@nestjs/common';
 import { buildAdd } from '@epara/runtime';
 import { startGateway } from '../apps/gateway/src/app';
 import { loadGatewayConfig } from '../apps/gateway/src/config';
 import { startCluster, TestCluster, waitFor } from './support/cluster';
+import { hasMosquitto } from './support/mosquitto';
 import { deployMultipart, http } from './support/http';
 
 const run = promisify(execFile);
-const hasMosquitto = (() => {
-  try {
-    execFileSync('mosquitto_pub', ['--help'], { stdio: 'ignore' });
-    return true;
-  } catch (e) {
-    // mosquitto_pub --help exits 1 but runs: only a missing binary is a reason to skip
-    return (e as NodeJS.ErrnoException).code !== 'ENOENT';
-  }
-})();
 
 const addRequest = JSON.stringify({
   inputs: [

@@ -36,6 +36,19 @@ export const DEMO_FUNCTIONS = [
     }),
   },
   {
+    name: 'ocr',
+    request: () => ({
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({
+        name: 'ocr',
+        kind: 'ocr',
+        slo: { latencyMs: 2000 },
+        models: { det: { bundled: 'ppocr-det' }, cls: { bundled: 'ppocr-cls' }, rec: { bundled: 'ppocr-rec' } },
+        description: 'PP-OCRv4 text recognition: PNG/JPEG in, text lines out (detector → orientation → recognizer, three pipeline stages)',
+      }),
+    }),
+  },
+  {
     name: 'vad',
     kind: 'audio-vad',
     request: () => ({
@@ -170,6 +183,12 @@ export function banner({ gatewayUrl, natsUrl, natsNote, schedulerPort, workerPor
     lines.push(`  espeak-ng -w /tmp/hello.wav 'hello edge' && sox /tmp/hello.wav -r 16000 -c 1 -b 16 /tmp/hello16.wav`);
     lines.push(
       `  curl -s${auth} -H 'Content-Type: audio/wav' -H 'Epara-Stream-Id: mic-1' --data-binary @/tmp/hello16.wav ${publicUrl}/v1/functions/vad/invoke`,
+    );
+  }
+  if (functions.includes('ocr')) {
+    lines.push('', h('Read the text in an image') + ' (raw PNG bytes; lines with text, confidence and boxes):');
+    lines.push(
+      `  curl -s${auth} -H 'Content-Type: image/png' --data-binary @test/fixtures/text-2-lines.png ${publicUrl}/v1/functions/ocr/invoke`,
     );
   }
   if (functions.includes('mlp')) {

@@ -3,6 +3,7 @@
 export { APPS, appEntry, compiledRuntimeModule, ensureBuild, nestBuild, whyBuild } from './build.mjs';
 export { ensureDeps, installEnv, whyInstall } from './deps.mjs';
 export { color, formatDuration, runMain, ScriptError, step, useColor, warn } from './log.mjs';
+export { ensureTestFonts } from './fonts.mjs';
 export { ensureModels, modelCacheDir } from './models.mjs';
 export {
   BUNDLED_CONFIG,

@@ -14,6 +14,11 @@ export interface KindCapabilities {
    * Absent: false.
    */
   readonly streamState?: boolean;
+  /**
+   * The models a function of this kind is deployed with, in stage order, when the kind is a pipeline of
+   * models of its own (always served `pp`, one unit per model); absent: one model.
+   */
+  readonly stageModels?: readonly string[];
 }
 
 export const KIND_CAPABILITIES: Readonly<Record<FunctionKind, KindCapabilities>> = {
@@ -24,6 +29,8 @@ export const KIND_CAPABILITIES: Readonly<Record<FunctionKind, KindCapabilities>>
   [FunctionKind.TextGeneration]: { canSplit: false },
   // A stream's windows run one after another through its recurrent state; the state lives on one replica.
   [FunctionKind.AudioVad]: { canSplit: false, streamState: true },
+  // Lines are found on the whole image; the three models run as pipeline stages instead.
+  [FunctionKind.Ocr]: { canSplit: false, stageModels: ['det', 'cls', 'rec'] },
 };
 
 export function kindCapabilities(kind: FunctionKind): KindCapabilities {

@@ -36,6 +36,12 @@ export interface StageInfo {
   inputs: TensorSpec[];
   outputs: TensorSpec[];
   batchable: boolean;
+  /**
+   * A kind's own stage (the `ocr` kind's detector, classifier, recognizer): the tensors the stage unit
+   * reads and returns around its model, when the worker's kind processing makes them differ from the
+   * model's `inputs` and `outputs` (what the chain carries; the model's own signature stays above).
+   */
+  carries?: { inputs: TensorSpec[]; outputs: TensorSpec[] };
 }
 
 /** The unit placed on devices and reported in heartbeats: a function, or one stage of it (`<fn>#<stage>`). */

@@ -18,12 +18,15 @@ export type Footprint = (typeof Footprint)[keyof typeof Footprint];
  * - `text-generation`: a prompt in, tokens out (streamed), from a decoder with a KV cache; batched per iteration.
  * - `audio-vad`: frames of 16 kHz mono audio of one stream (`Epara-Stream-Id`) in, speech probabilities per
  *   512-sample window and speech start/end events out; the worker keeps each stream's recurrent state (Silero VAD v5).
+ * - `ocr`: PNG/JPEG/WebP bytes in, text lines out: a pipeline of three models (PP-OCR detector, line
+ *   orientation classifier, recognizer), each a stage of its own.
  */
 export const FunctionKind = {
   Tensor: 'tensor',
   TextDetection: 'text-detection',
   TextGeneration: 'text-generation',
   AudioVad: 'audio-vad',
+  Ocr: 'ocr',
 } as const;
 export type FunctionKind = (typeof FunctionKind)[keyof typeof FunctionKind];
 export const FUNCTION_KINDS: readonly FunctionKind[] = Object.values(FunctionKind);

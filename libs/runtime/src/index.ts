@@ -7,6 +7,7 @@ export type { RunnableSession } from './onnx/threaded-session';
 export { inspectModel, signatureOf } from './onnx/model-inspector';
 export type { ModelSignature } from './onnx/model-inspector';
 export { LoadedModel } from './onnx/loaded-model';
+export { readModelMetadata, withModelMetadata } from './onnx/model-metadata';
 export type { KindHandler } from './onnx/kind-handler';
 export { hasGuessedDims, sampleTensors } from './onnx/sample-inputs';
 export { splitTensor, stackTensors } from './batching/stack';

@@ -5,13 +5,17 @@ import { formatBytes, table } from '../format';
 import { NatsSession } from '../nats-session';
 import { Command, CommandGroup } from './types';
 
-/** sha256 → names of the functions whose record points at it (empty when the bucket is missing). */
+/** sha256 → names of the functions whose record points at it, as its model or a stage's (empty when the bucket is missing). */
 async function functionsBySha(session: NatsSession): Promise<Map<string, string[]>> {
   const out = new Map<string, string[]>();
   const kv = await session.kv(Bucket.Functions).catch(() => undefined);
   if (!kv) return out;
   // A record that is not JSON is not a function of ours, and is left out.
-  for (const r of await new FunctionReader(kv).all()) out.set(r.model.sha256, [...(out.get(r.model.sha256) ?? []), r.name]);
+  for (const r of await new FunctionReader(kv).all()) {
+    // A pp function's stages and an ocr function's three models are artifacts of their own.
+    for (const sha of new Set([r.model.sha256, ...(r.model.stages ?? []).map((st) => st.sha256)]))
+      out.set(sha, [...(out.get(sha) ?? []), r.name]);
+  }
   return out;
 }
 

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import {
   DeployFunctionDto,
   EparaError,
@@ -8,21 +9,34 @@ import {
   EventPublisher,
   FunctionKind,
   FunctionRecord,
+  kindCapabilities,
   Mode,
   ModelInfo,
+  ModelRefDto,
   PatchFunctionDto,
+  StageInfo,
   unservableInput,
   validateDto,
 } from '@epara/contracts';
 import { EVENT_PUBLISHER, NatsClient } from '@epara/nats';
 import { DeployedFunction, initialCategory } from '@epara/core';
-import { sileroSignatureProblem } from '@epara/kinds';
 import { MODEL_MEMORY_FACTOR } from '@epara/policy';
-import { bundledModelPath, inspectModel, partitionModel, probeStageSignatures, sampleTensors, sha256Of } from '@epara/runtime';
+import { batchFirst, DICTIONARY_METADATA_KEY, OCR_STAGE_CARRIES, recognitionClasses, sileroSignatureProblem } from '@epara/kinds';
+import {
+  bundledModelPath,
+  inspectModel,
+  partitionModel,
+  probeStageSignatures,
+  readModelMetadata,
+  sampleTensors,
+  sha256Of,
+  withModelMetadata,
+} from '@epara/runtime';
 import { ClusterView } from '../cluster/cluster-view.service';
 import { GATEWAY_CONFIG, GatewayConfig } from '../config';
 import { FunctionRegistry } from './function-registry.service';
 import { modelTooLarge } from './model-upload-limit';
+import { BUNDLED_DICTIONARY, checkOcrModel, OCR_MODEL_ROLES } from './ocr-models';
 
 /** Capacity assumed for categorization before any worker has reported, bytes (a small edge box). */
 const DEFAULT_DEVICE_MEMORY = 2 * 1024 ** 3;
@@ -69,34 +83,42 @@ export class DeployService {
     return validateDto(DeployFunctionDto, plain, 'spec');
   }
 
-  private async modelBytes(spec: DeployFunctionDto, upload?: Uint8Array): Promise<{ bytes?: Uint8Array; sha256: string; source: string }> {
+  /** The model `ref` names (at spec field `field`, e.g. `model` or `models.rec`), or the upload. */
+  private async modelBytes(
+    ref: ModelRefDto | undefined,
+    field: string,
+    upload?: Uint8Array,
+  ): Promise<{ bytes: Uint8Array; sha256: string; source: string }> {
     const limit = this.config.maxModelBytes;
     if (upload && upload.byteLength > limit) throw modelTooLarge(limit, 'the uploaded model', upload.byteLength);
     if (upload && upload.byteLength > 0) return { bytes: upload, sha256: sha256Of(upload), source: 'upload' };
-    if (spec.model?.bundled) {
-      const path = bundledModelPath(spec.model.bundled, this.config.cacheDir);
+    if (ref?.bundled) {
+      const path = bundledModelPath(ref.bundled, this.config.cacheDir);
       if (!existsSync(path)) {
         throw EparaError.badInput(
-          `bundled model "${spec.model.bundled}" is not on this gateway (${path}); run "npm run fetch-models" or upload the model file`,
-          { field: 'model.bundled' },
+          `bundled model "${ref.bundled}" is not on this gateway (${path}); run "npm run fetch-models" or upload the model file`,
+          { field: `${field}.bundled` },
         );
       }
       const bytes = await readFile(path);
-      return { bytes, sha256: sha256Of(bytes), source: `bundled:${spec.model.bundled}` };
+      return { bytes, sha256: sha256Of(bytes), source: `bundled:${ref.bundled}` };
     }
-    if (spec.model?.sha256) {
+    if (ref?.sha256) {
       const os = await this.nats.modelStore();
-      const info = await os.info(spec.model.sha256);
-      if (!info || info.deleted) throw EparaError.badInput(`no stored model has sha256 ${spec.model.sha256}`, { field: 'model.sha256' });
+      const info = await os.info(ref.sha256);
+      if (!info || info.deleted) throw EparaError.badInput(`no stored model has sha256 ${ref.sha256}`, { field: `${field}.sha256` });
       // Anyone who can write the object store could have put it there: the upload limit holds for it too.
-      if (info.size > limit) throw modelTooLarge(limit, `stored model ${spec.model.sha256}`, info.size);
-      const bytes = await os.getBlob(spec.model.sha256);
-      if (!bytes) throw EparaError.badInput(`stored model ${spec.model.sha256} could not be read`, { field: 'model.sha256' });
-      return { bytes, sha256: spec.model.sha256, source: 'stored' };
+      if (info.size > limit) throw modelTooLarge(limit, `stored model ${ref.sha256}`, info.size);
+      const bytes = await os.getBlob(ref.sha256);
+      if (!bytes) throw EparaError.badInput(`stored model ${ref.sha256} could not be read`, { field: `${field}.sha256` });
+      return { bytes, sha256: ref.sha256, source: 'stored' };
     }
-    throw EparaError.badInput('no model: upload it as the multipart file field "model", or set spec.model.bundled or spec.model.sha256', {
-      field: 'model',
-    });
+    throw EparaError.badInput(
+      `no model: upload it as the multipart file field "model", or set spec.${field}.bundled or spec.${field}.sha256`,
+      {
+        field,
+      },
+    );
   }
 
   private async store(sha256: string, bytes: Uint8Array): Promise<void> {
@@ -117,8 +139,45 @@ export class DeployService {
     const spec = this.parseSpec(rawSpec);
     if (this.registry.find(spec.name))
       throw new EparaError(409, `function "${spec.name}" already exists: PATCH it, or DELETE it first`, { function: spec.name });
-    const { bytes, sha256, source } = await this.modelBytes(spec, upload);
-    const signature = await inspectModel(bytes!);
+    // An ocr function's models are its stages already; a single model is cut into stages when it needs pp.
+    const { model, bytes } =
+      spec.kind === FunctionKind.Ocr ? { model: await this.ocrModels(spec, upload) } : await this.singleModel(spec, upload);
+    const hints = spec.kind === FunctionKind.Ocr ? { ...spec.hints, mode: Mode.Pp } : spec.hints;
+    const category = this.categorizeNow({ ...spec, hints }, model);
+    if (category.mode === Mode.Pp && bytes) await this.partition(spec.name, bytes, model);
+    const now = Date.now();
+    const record: FunctionRecord = {
+      name: spec.name,
+      kind: spec.kind,
+      ...(spec.description ? { description: spec.description } : {}),
+      slo: { latencyMs: spec.slo.latencyMs },
+      ...(hints ? { hints: { ...hints } } : {}),
+      ...(spec.expected ? { expected: { ...spec.expected } } : {}),
+      model,
+      category,
+      profiles: {},
+      createdAt: now,
+      updatedAt: now,
+    };
+    await this.registry.create(record);
+    this.events.emit(EventKind.Deployed, { function: record.name, sha256: model.sha256, category: record.category });
+    this.logger.log(
+      `deployed ${record.name} (${record.kind}, ${(model.sizeBytes / 1e6).toFixed(1)} MB, ${record.category.mode}): ${record.category.reason}`,
+    );
+    return record;
+  }
+
+  /** A function of one model: checked against its kind, stored by sha256. */
+  private async singleModel(spec: DeployFunctionDto, upload?: Uint8Array): Promise<{ model: ModelInfo; bytes: Uint8Array }> {
+    if (spec.models)
+      throw EparaError.badInput(
+        `spec.models names the models of an ${FunctionKind.Ocr} function; a ${spec.kind} function takes one "model"`,
+        {
+          field: 'models',
+        },
+      );
+    const { bytes, sha256, source } = await this.modelBytes(spec.model, 'model', upload);
+    const signature = await inspectModel(bytes);
     const unservable = unservableInput(signature.inputs, this.config.maxBodyBytes, 'EPARA_MAX_BODY_MB');
     if (unservable) throw EparaError.badInput(`this model cannot be served: ${unservable}`, { field: 'model' });
     if (
@@ -141,30 +200,64 @@ export class DeployService {
     }
     const notVad = spec.kind === FunctionKind.AudioVad ? sileroSignatureProblem(signature) : undefined;
     if (notVad) throw EparaError.badInput(notVad, { field: 'kind' });
-    await this.store(sha256, bytes!);
-    const model: ModelInfo = { sha256, sizeBytes: bytes!.byteLength, format: 'onnx', ...signature, source };
-    const category = this.categorizeNow(spec, model);
-    if (category.mode === Mode.Pp) await this.partition(spec.name, bytes!, model);
-    const now = Date.now();
-    const record: FunctionRecord = {
-      name: spec.name,
-      kind: spec.kind,
-      ...(spec.description ? { description: spec.description } : {}),
-      slo: { latencyMs: spec.slo.latencyMs },
-      ...(spec.hints ? { hints: { ...spec.hints } } : {}),
-      ...(spec.expected ? { expected: { ...spec.expected } } : {}),
-      model,
-      category,
-      profiles: {},
-      createdAt: now,
-      updatedAt: now,
+    await this.store(sha256, bytes);
+    return { model: { sha256, sizeBytes: bytes.byteLength, format: 'onnx', ...signature, source }, bytes };
+  }
+
+  /**
+   * An `ocr` function's three models (spec.models: det, cls, rec), checked and stored by sha256, as the
+   * three stages of its pipeline. The recognizer's dictionary travels inside its model, in the ONNX
+   * metadata `character` (a bundled recognizer gets the dictionary fetched beside it written there), so
+   * a worker holding the stage has everything it needs.
+   */
+  private async ocrModels(spec: DeployFunctionDto, upload?: Uint8Array): Promise<ModelInfo> {
+    if (upload?.byteLength)
+      throw EparaError.badInput('an ocr function is deployed from three models: name them in spec.models (det, cls, rec), not one upload', {
+        field: 'models',
+      });
+    if (!spec.models)
+      throw EparaError.badInput(
+        'an ocr function needs spec.models: {"det": {"bundled": "ppocr-det"}, "cls": {"bundled": "ppocr-cls"}, "rec": {"bundled": "ppocr-rec"}} (or stored models by sha256)',
+        { field: 'models' },
+      );
+    const refs = OCR_MODEL_ROLES.map((role) => ({ role, ref: spec.models![role] }));
+    const stages: StageInfo[] = [];
+    const sources: string[] = [];
+    for (const [index, { role, ref }] of refs.entries()) {
+      const field = `models.${role}`;
+      const fetched = await this.modelBytes(ref, field);
+      const bytes = role === 'rec' ? await this.withDictionary(fetched.bytes, ref, field) : fetched.bytes;
+      const dictionary = role === 'rec' ? readModelMetadata(bytes)[DICTIONARY_METADATA_KEY] : undefined;
+      const signature = batchFirst(await inspectModel(bytes));
+      checkOcrModel(role, signature, field, dictionary === undefined ? undefined : recognitionClasses(dictionary).length);
+      const sha256 = sha256Of(bytes);
+      await this.store(sha256, bytes);
+      stages.push({ index, sha256, sizeBytes: bytes.byteLength, ...signature, carries: OCR_STAGE_CARRIES[index] });
+      sources.push(`${role} ${fetched.source}`);
+    }
+    return {
+      sha256: stages[0].sha256,
+      sizeBytes: stages.reduce((n, st) => n + st.sizeBytes, 0),
+      format: 'onnx',
+      inputs: OCR_STAGE_CARRIES[0].inputs,
+      outputs: [],
+      batchable: false,
+      source: sources.join(', '),
+      stages,
+      partitionReason: 'ocr: detector → orientation classifier → recognizer, one stage per model',
     };
-    await this.registry.create(record);
-    this.events.emit(EventKind.Deployed, { function: record.name, sha256, category: record.category });
-    this.logger.log(
-      `deployed ${record.name} (${record.kind}, ${(model.sizeBytes / 1e6).toFixed(1)} MB, ${record.category.mode}): ${record.category.reason}`,
-    );
-    return record;
+  }
+
+  /** The recognizer with its dictionary in its metadata: already there, or the one fetched beside a bundled model. */
+  private async withDictionary(bytes: Uint8Array, ref: ModelRefDto | undefined, field: string): Promise<Uint8Array> {
+    if (readModelMetadata(bytes)[DICTIONARY_METADATA_KEY]) return bytes;
+    const path = ref?.bundled ? join(dirname(bundledModelPath(ref.bundled, this.config.cacheDir)), BUNDLED_DICTIONARY) : undefined;
+    if (!path || !existsSync(path))
+      throw EparaError.badInput(
+        `the recognizer has no dictionary: its ONNX metadata "${DICTIONARY_METADATA_KEY}" is empty${path ? ` and ${path} is missing (run "npm run fetch-models")` : ''}`,
+        { field },
+      );
+    return withModelMetadata(bytes, { [DICTIONARY_METADATA_KEY]: await readFile(path, 'utf8') });
   }
 
   /**
@@ -209,6 +302,11 @@ export class DeployService {
 
   /** `patch` is checked already: the global ValidationPipe validates the body as PatchFunctionDto. */
   async patch(name: string, patch: PatchFunctionDto): Promise<FunctionRecord> {
+    const kind = this.registry.find(name)?.kind;
+    if (kind && kindCapabilities(kind).stageModels && patch.hints?.mode !== undefined && patch.hints.mode !== Mode.Pp)
+      throw EparaError.badInput(`a ${kind} function runs as the pipeline of its models: its mode stays pp, not ${patch.hints.mode}`, {
+        field: 'hints.mode',
+      });
     const next = await this.registry.update(name, (record) => {
       const changed: FunctionRecord = {
         ...record,

@@ -34,7 +34,7 @@ export class FunctionsController {
     requestBody: {
       required: true,
       description:
-        'The spec is validated as `DeployFunctionDto` either way (unknown fields are refused); as JSON it names `model.bundled` or `model.sha256`.',
+        'The spec is validated as `DeployFunctionDto` either way (unknown fields are refused); as JSON it names `model.bundled` or `model.sha256` (an `ocr` function names its three models in `models.det`, `models.cls`, `models.rec`).',
       content: {
         'application/json': {
           schema: { $ref: getSchemaPath(DeployFunctionDto) },

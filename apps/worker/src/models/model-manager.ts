@@ -1,9 +1,9 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { join } from 'node:path';
-import { EparaError, FunctionKind, FunctionRecord, ModelInfo } from '@epara/contracts';
+import { EparaError, FunctionKind, FunctionRecord, ModelInfo, unitKey } from '@epara/contracts';
 import { NatsClient } from '@epara/nats';
-import { kindHandler } from '@epara/kinds';
-import { createSession, defaultCacheDir, LoadedModel, ModelCache, sha256Of, THREAD_MIN_RUN_MS, withTimeout } from '@epara/runtime';
+import { kindHandler, stageKindHandler } from '@epara/kinds';
+import { createSession, defaultCacheDir, LoadedModel, ModelCache, readModelMetadata, sha256Of, THREAD_MIN_RUN_MS, withTimeout } from '@epara/runtime';
 import { WORKER_CONFIG, WorkerConfig } from '../config';
 
 /** Longest a model fetch from the object store may take before the load fails and is retried. */
@@ -44,26 +44,32 @@ export class ModelManager {
     return bytes;
   }
 
-  /** Loads a function's model, or `info` (one pipeline stage of it). Stages are always plain tensor models. */
-  async load(record: FunctionRecord, info: ModelInfo = record.model): Promise<LoadResult> {
+  /**
+   * Loads a function's model, or `info`, its pipeline stage `stage`: plain tensors for a model the
+   * partitioner cut, the kind's own processing for a kind built of several models (`ocr`).
+   */
+  async load(record: FunctionRecord, info: ModelInfo = record.model, stage?: number): Promise<LoadResult> {
     const t0 = performance.now();
     const rss0 = process.memoryUsage().rss;
     const bytes = await this.bytesOf(info.sha256);
-    const kind = info === record.model ? record.kind : FunctionKind.Tensor;
+    const whole = stage === undefined;
+    const kind = whole ? record.kind : FunctionKind.Tensor;
+    const handler = whole ? kindHandler(kind) : stageKindHandler(record.kind, stage, () => readModelMetadata(bytes));
+    const unit = unitKey(record.name, stage);
     const created = await createSession(bytes, {
       provider: this.config.provider,
       intraOpNumThreads: this.config.threads,
       deviceId: this.config.deviceIndex,
       // The generation engine drives its session step by step and keeps its KV-cache tensors: in-process.
       thread: this.config.sessionThreads && kind !== FunctionKind.TextGeneration,
-      label: `"${record.name}"`,
+      label: `"${unit}"`,
       onMove: ({ moved, reason }) =>
         moved
-          ? this.logger.log(`${record.name}: runs take ${THREAD_MIN_RUN_MS} ms or more, so its model now runs on a thread of its own (requests and heartbeats are not held during a run)`)
-          : this.logger.warn(`${record.name}: could not move its model to a thread of its own, so it keeps running in-process (a run holds this worker's requests and heartbeats): ${reason}`),
+          ? this.logger.log(`${unit}: runs take ${THREAD_MIN_RUN_MS} ms or more, so its model now runs on a thread of its own (requests and heartbeats are not held during a run)`)
+          : this.logger.warn(`${unit}: could not move its model to a thread of its own, so it keeps running in-process (a run holds this worker's requests and heartbeats): ${reason}`),
     });
-    if (created.note) this.logger.warn(`${record.name}: ${created.note}`);
-    const model = new LoadedModel(info, kindHandler(kind), created);
+    if (created.note) this.logger.warn(`${unit}: ${created.note}`);
+    const model = new LoadedModel(info, handler, created);
     const memoryBytes = Math.max(info.sizeBytes, process.memoryUsage().rss - rss0);
     return { model, loadMs: performance.now() - t0, memoryBytes };
   }

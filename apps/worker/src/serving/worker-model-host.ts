@@ -37,7 +37,7 @@ export class WorkerModelHost implements ModelHost<WorkerWanted, LoadedModel> {
 
   async load(w: WorkerWanted): Promise<LoadedUnit<LoadedModel>> {
     const { record, info, assignment } = w;
-    const { model, loadMs, memoryBytes } = await this.models.load(record, info);
+    const { model, loadMs, memoryBytes } = await this.models.load(record, info, assignment.stage);
     if (model.providerNote) this.providerNote = model.providerNote;
     this.provider = model.provider;
     let profile: Profile | undefined = record.profiles[this.deviceClass];

@@ -93,6 +93,24 @@ export class ModelRefDto {
   bundled?: string;
 }
 
+/** The three models of an `ocr` function: PP-OCR text detector, line orientation classifier, recognizer. */
+export class OcrModelsDto {
+  @IsDefined({ message: 'models.det is required: the text detector, e.g. {"bundled": "ppocr-det"}' })
+  @ValidateNested()
+  @Type(() => ModelRefDto)
+  det!: ModelRefDto;
+
+  @IsDefined({ message: 'models.cls is required: the line orientation classifier, e.g. {"bundled": "ppocr-cls"}' })
+  @ValidateNested()
+  @Type(() => ModelRefDto)
+  cls!: ModelRefDto;
+
+  @IsDefined({ message: 'models.rec is required: the text recognizer, e.g. {"bundled": "ppocr-rec"}' })
+  @ValidateNested()
+  @Type(() => ModelRefDto)
+  rec!: ModelRefDto;
+}
+
 /** Settings shared by a spec and a patch (the SLO is added by each: required in one, optional in the other). */
 class FunctionSettingsDto {
   @IsOptional()
@@ -147,4 +165,10 @@ export class DeployFunctionDto extends FunctionSettingsDto {
   @ValidateNested()
   @Type(() => ModelRefDto)
   model?: ModelRefDto;
+
+  /** A kind built of several models (`ocr`): each named like `model` (bundled or stored). */
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => OcrModelsDto)
+  models?: OcrModelsDto;
 }

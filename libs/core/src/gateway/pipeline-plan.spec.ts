@@ -29,6 +29,28 @@ describe('PipelinePlan', () => {
     ]);
   });
 
+  it("plans a kind's own stages by what they carry, not by their models' tensors (ocr)", () => {
+    const own = (index: number, model: [string[], string[]], carries: [string[], string[]]): StageInfo => ({
+      ...stage(index, ...model),
+      carries: { inputs: carries[0].map(spec), outputs: carries[1].map(spec) },
+    });
+    const sut = PipelinePlan.of(
+      {
+        name: 'ocr',
+        model: {
+          outputs: [],
+          stages: [own(0, [['x'], ['map']], [['image'], ['crops', 'boxes']]), own(1, [['x'], ['probs']], [['crops', 'boxes'], []])],
+        },
+      },
+      [],
+    );
+
+    expect(sut.stages.map((s) => [s.inputs.map((i) => i.name), s.returns])).toEqual([
+      [['image'], ['crops', 'boxes']],
+      [['crops', 'boxes'], []],
+    ]);
+  });
+
   it('asks each stage only for what a later stage reads or the caller wants', () => {
     const sut = PipelinePlan.of(record);
 

@@ -36,13 +36,20 @@ export class PipelinePlan {
     readonly wanted: readonly string[],
     stages: readonly StageInfo[],
   ) {
+    // A kind's own stage carries other tensors than its model reads and writes (StageInfo.carries).
+    const carried = (s: StageInfo) => s.carries ?? s;
     this.stages = stages.map((stage) => {
-      const needed = new Set([...wanted, ...stages.filter((s) => s.index > stage.index).flatMap((s) => s.inputs.map((i) => i.name))]);
+      const needed = new Set([
+        ...wanted,
+        ...stages.filter((s) => s.index > stage.index).flatMap((s) => carried(s).inputs.map((i) => i.name)),
+      ]);
       return {
         index: stage.index,
         unit: unitKey(fn, stage.index),
-        inputs: stage.inputs,
-        returns: stage.outputs.map((o) => o.name).filter((n) => needed.has(n)),
+        inputs: carried(stage).inputs,
+        returns: carried(stage)
+          .outputs.map((o) => o.name)
+          .filter((n) => needed.has(n)),
       };
     });
   }

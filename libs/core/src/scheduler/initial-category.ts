@@ -21,7 +21,14 @@ export function initialCategory(
   /** Whether a pp category could get stage models; the gateway cuts them after categorizing (absent: yes). */
   canHaveStages?: boolean,
 ): Categorization {
-  if (!policy.categorize) return uncategorized(policy.name, nowMs);
+  if (!policy.categorize) {
+    const same = uncategorized(policy.name, nowMs);
+    // A kind built of several models has no single model to serve alike: it runs as their pipeline.
+    const staged = kindCapabilities(f.kind).stageModels;
+    return staged
+      ? { ...same, mode: 'pp', reason: `${same.reason}; a ${f.kind} function runs as the pipeline of its ${staged.length} models (pp)` }
+      : same;
+  }
   const d = categorize({
     slo: { latencyMs: f.slo.latencyMs },
     expectedRps: f.expected?.rps,

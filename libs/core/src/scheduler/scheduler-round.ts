@@ -190,7 +190,7 @@ export class SchedulerRound {
   private assignment(r: FunctionRecord, stage: number | undefined): Assignment {
     const mode = r.category.mode;
     const batchable = stage === undefined ? r.model.batchable : r.model.stages![stage].batchable;
-    const limits = assignmentFor(mode, r.slo.latencyMs, profileOf(r)?.execMsByBatch, r.hints, batchable);
+    const limits = assignmentFor(mode, r.slo.latencyMs, profileOf(r)?.execMsByBatch, r.hints, batchable, r.category.sensitivity);
     const sha256 = stage === undefined ? r.model.sha256 : r.model.stages![stage].sha256;
     const alone = this.policy.batching === 'off';
     return {

@@ -1,5 +1,5 @@
 import { mulberry32 } from '@epara/runtime';
-import { boxesDocument, postprocessBoxes } from './index';
+import { boxesDocument, detectTextRegions, postprocessBoxes } from './index';
 
 /** A probability map with the given rectangles (inclusive-exclusive map coordinates) set to `p`. */
 function mapWith(width: number, height: number, rects: { x0: number; y0: number; x1: number; y1: number; p: number }[]): Float32Array {
@@ -96,5 +96,38 @@ describe('boxesDocument', () => {
     const boxes = [{ x: 1, y: 2, width: 3, height: 4, score: 0.9 }];
     expect(boxesDocument(boxes)).toEqual({ boxes, count: 1 });
     expect(boxesDocument([], 12.5)).toEqual({ boxes: [], count: 0, ms: 12.5 });
+  });
+});
+
+describe('detectTextRegions', () => {
+  it('gives an axis-aligned region the same rectangle as its quad, grown by the unclip distance and scaled', () => {
+    const map = mapWith(100, 50, [{ x0: 10, y0: 20, x1: 40, y1: 30, p: 0.9 }]); // 30x10: grow 6
+    const [region] = detectTextRegions(map, 100, 50, HALF);
+    expect(region.quad.map((p) => [Math.round(p.x), Math.round(p.y)])).toEqual([
+      [8, 28],
+      [92, 28],
+      [92, 72],
+      [8, 72],
+    ]);
+  });
+
+  it("follows a tilted line with a rotated rectangle (its area near the line's, not its bounding box's)", () => {
+    const width = 200;
+    const map = new Float32Array(width * 100);
+    // A band 10 px thick along y = 20 + 0.25 x (about 14°).
+    for (let x = 20; x < 180; x++) for (let y = 0; y < 10; y++) map[Math.floor(20 + 0.25 * x + y) * width + x] = 0.9;
+    const [region] = detectTextRegions(map, width, 100, { scaleX: 1, scaleY: 1, width, height: 100 }, { unclipRatio: 0 });
+    const [tl, tr, , bl] = region.quad;
+    expect((tr.y - tl.y) / (tr.x - tl.x)).toBeCloseTo(0.25, 1);
+    const side = Math.hypot(tr.x - tl.x, tr.y - tl.y) * Math.hypot(bl.x - tl.x, bl.y - tl.y);
+    expect(side).toBeLessThan(0.5 * region.box.width * region.box.height);
+  });
+
+  it('drops a region thinner than minRectSide (a 1 px diagonal), which text detection keeps', () => {
+    const map = new Float32Array(20 * 20);
+    for (let i = 0; i < 20; i++) map[i * 20 + i] = 0.9;
+    const ctx = { scaleX: 1, scaleY: 1, width: 20, height: 20 };
+    expect(detectTextRegions(map, 20, 20, ctx, { unclipRatio: 0, minRectSide: 3 })).toEqual([]);
+    expect(detectTextRegions(map, 20, 20, ctx, { unclipRatio: 0 })).toHaveLength(1);
   });
 });

@@ -1,3 +1,4 @@
+import { growRect, minAreaRect, orderQuad, type Point, type Quad, rectCorners } from '../ocr/geometry';
 import type { DetectionContext } from './preprocess';
 
 /** A detected text region in original-image pixels (integers, clipped to the image). */
@@ -19,6 +20,11 @@ export interface PostprocessOptions {
   minArea?: number;
   /** DB unclip ratio: how far the shrunk region the model predicts is grown back. */
   unclipRatio?: number;
+  /**
+   * A region whose rotated rectangle is thinner than this (map pixels) is dropped: PP-OCR's min_size,
+   * 3, for the `ocr` kind, which crops each region; 0 (keep every region) for text detection.
+   */
+  minRectSide?: number;
 }
 
 export interface BoxesDocument {
@@ -28,6 +34,13 @@ export interface BoxesDocument {
   ms?: number;
 }
 
+/** A text region as found: its axis-aligned box, and its minimum-area rotated rectangle as PP-OCR finds it. */
+export interface TextRegion {
+  box: TextBox;
+  /** Corners in original-image pixels: top-left, top-right, bottom-right, bottom-left. */
+  quad: Quad;
+}
+
 interface Component {
   minX: number;
   minY: number;
@@ -35,6 +48,8 @@ interface Component {
   maxY: number;
   pixels: number;
   probabilitySum: number;
+  /** Leftmost and rightmost pixel of each row, by row: enough for the region's convex hull. */
+  rows: Map<number, [number, number]>;
 }
 
 /** 8-connected components of the pixels above threshold, by an explicit stack (a text block can be huge). */
@@ -45,7 +60,7 @@ function connectedComponents(probMap: Float32Array, width: number, height: numbe
   const components: Component[] = [];
   for (let start = 0; start < size; start++) {
     if (visited[start] || !(probMap[start] > threshold)) continue;
-    const c: Component = { minX: width, minY: height, maxX: -1, maxY: -1, pixels: 0, probabilitySum: 0 };
+    const c: Component = { minX: width, minY: height, maxX: -1, maxY: -1, pixels: 0, probabilitySum: 0, rows: new Map() };
     let top = 0;
     stack[top++] = start;
     visited[start] = 1;
@@ -59,6 +74,10 @@ function connectedComponents(probMap: Float32Array, width: number, height: numbe
       if (x > c.maxX) c.maxX = x;
       if (y < c.minY) c.minY = y;
       if (y > c.maxY) c.maxY = y;
+      const row = c.rows.get(y);
+      if (!row) c.rows.set(y, [x, x]);
+      else if (x < row[0]) row[0] = x;
+      else if (x > row[1]) row[1] = x;
       for (let dy = -1; dy <= 1; dy++) {
         const ny = y + dy;
         if (ny < 0 || ny >= height) continue;
@@ -83,36 +102,47 @@ function connectedComponents(probMap: Float32Array, width: number, height: numbe
  * half the smaller box's height). A plain comparator cannot express "same line" transitively, so
  * this sorts by top and then lets neighbours on one line swap, as PaddleOCR's sorted_boxes does.
  */
-function readingOrder(boxes: TextBox[]): TextBox[] {
-  const sorted = [...boxes].sort((a, b) => a.y - b.y || a.x - b.x);
+export function readingOrder<T>(items: readonly T[], boxOf: (item: T) => TextBox): T[] {
+  const sorted = [...items].sort((p, q) => boxOf(p).y - boxOf(q).y || boxOf(p).x - boxOf(q).x);
   for (let i = 0; i < sorted.length - 1; i++) {
     for (let j = i; j >= 0; j--) {
-      const [a, b] = [sorted[j], sorted[j + 1]];
+      const [a, b] = [boxOf(sorted[j]), boxOf(sorted[j + 1])];
       const sameLine = Math.abs(b.y - a.y) < Math.min(a.height, b.height) / 2;
       if (!sameLine || a.x <= b.x) break;
-      [sorted[j], sorted[j + 1]] = [b, a];
+      [sorted[j], sorted[j + 1]] = [sorted[j + 1], sorted[j]];
     }
   }
   return sorted;
 }
 
+/** The pixel corners of each row's extremes: their hull is the component's. */
+function outline(c: Component): Point[] {
+  const points: Point[] = [];
+  for (const [y, [left, right]] of c.rows) {
+    points.push({ x: left, y }, { x: right + 1, y }, { x: left, y: y + 1 }, { x: right + 1, y: y + 1 });
+  }
+  return points;
+}
+
 /**
- * Turns the DBNet probability map into text boxes in original-image pixels. DBNet predicts text
- * regions shrunk towards their centre; each kept region's bounding box is grown back by the DB
- * unclip distance, area × unclipRatio / perimeter, then scaled to the image and clipped.
+ * Turns the DBNet probability map into text regions in original-image pixels, in reading order.
+ * DBNet predicts text regions shrunk towards their centre; each kept region is grown back by the DB
+ * unclip distance, area × unclipRatio / perimeter: its axis-aligned bounding box (rounded outwards and
+ * clipped, the `text-detection` kind's boxes), and its minimum-area rotated rectangle (PP-OCR's box,
+ * which follows a tilted line; scaled to the image and clipped, as PP-OCR clips its corners).
  */
-export function postprocessBoxes(
+export function detectTextRegions(
   probMap: Float32Array,
   mapWidth: number,
   mapHeight: number,
   ctx: DetectionContext,
   opts: PostprocessOptions = {},
-): TextBox[] {
-  const { threshold = 0.3, boxThreshold = 0.5, minArea = 16, unclipRatio = 1.6 } = opts;
+): TextRegion[] {
+  const { threshold = 0.3, boxThreshold = 0.5, minArea = 16, unclipRatio = 1.6, minRectSide = 0 } = opts;
   if (probMap.length < mapWidth * mapHeight) {
     throw new Error(`probability map has ${probMap.length} values, fewer than ${mapWidth}x${mapHeight}`);
   }
-  const boxes: TextBox[] = [];
+  const regions: TextRegion[] = [];
   for (const c of connectedComponents(probMap, mapWidth, mapHeight, threshold)) {
     if (c.pixels < minArea) continue;
     const score = c.probabilitySum / c.pixels;
@@ -126,9 +156,28 @@ export function postprocessBoxes(
     const right = Math.min(ctx.width, Math.ceil((c.maxX + 1 + grow) * ctx.scaleX));
     const bottom = Math.min(ctx.height, Math.ceil((c.maxY + 1 + grow) * ctx.scaleY));
     if (right <= left || bottom <= top) continue;
-    boxes.push({ x: left, y: top, width: right - left, height: bottom - top, score });
+    const rect = minAreaRect(outline(c));
+    if (Math.min(rect.width, rect.height) < minRectSide) continue;
+    const rectGrow = (rect.width * rect.height * unclipRatio) / (2 * (rect.width + rect.height));
+    const clip = (p: Point): Point => ({
+      x: Math.min(ctx.width, Math.max(0, p.x * ctx.scaleX)),
+      y: Math.min(ctx.height, Math.max(0, p.y * ctx.scaleY)),
+    });
+    const quad = orderQuad(rectCorners(growRect(rect, rectGrow)).map(clip));
+    regions.push({ box: { x: left, y: top, width: right - left, height: bottom - top, score }, quad });
   }
-  return readingOrder(boxes);
+  return readingOrder(regions, (r) => r.box);
+}
+
+/** The axis-aligned text boxes of `detectTextRegions`, in reading order. */
+export function postprocessBoxes(
+  probMap: Float32Array,
+  mapWidth: number,
+  mapHeight: number,
+  ctx: DetectionContext,
+  opts: PostprocessOptions = {},
+): TextBox[] {
+  return detectTextRegions(probMap, mapWidth, mapHeight, ctx, opts).map((r) => r.box);
 }
 
 /** The response document of the text-detection kind. */

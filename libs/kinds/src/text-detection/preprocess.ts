@@ -2,7 +2,7 @@
 // that need reflect-metadata loaded first); they are the same modules the barrel re-exports.
 import { EparaError } from '@epara/contracts/errors';
 import { Datatype, type Tensor } from '@epara/contracts/tensor';
-import sharp, { type Metadata } from 'sharp';
+import sharp, { type Metadata, type Sharp } from 'sharp';
 
 /** PP-OCR detection normalization (ImageNet statistics), applied per channel in the model's B, G, R order. */
 export const DET_MEAN = [0.485, 0.456, 0.406] as const;
@@ -57,16 +57,8 @@ export interface DetectorPixels extends DetectionContext {
   inputHeight: number;
 }
 
-/**
- * Decodes an image and resizes it to the detector's input size. As PaddleOCR does, the image is
- * stretched to the snapped size (so the aspect ratio changes by at most half a stride per side)
- * rather than padded, and the scales map the probability map back to original pixels. The `sp` mode
- * cuts its bands from these pixels, so every band is an exact window of what the whole image feeds.
- */
-export async function decodeForDetector(bytes: Uint8Array, opts: PreprocessOptions = {}): Promise<DetectorPixels> {
-  const { maxSide = DET_MAX_SIDE, minSide = DET_STRIDE } = opts;
-  if (!(maxSide > 0) || !(minSide > 0)) throw EparaError.badInput(`maxSide (${maxSide}) and minSide (${minSide}) must be positive`);
-
+/** Reads the image's header: refuses what the API does not take, gives its size after EXIF orientation. */
+async function imageSize(bytes: Uint8Array): Promise<{ width: number; height: number }> {
   let meta: Metadata;
   try {
     meta = await sharp(bytes, { autoOrient: true }).metadata();
@@ -75,32 +67,70 @@ export async function decodeForDetector(bytes: Uint8Array, opts: PreprocessOptio
   }
   // sharp also reads SVG, GIF, TIFF, HEIF...: accept only what the API documents.
   if (!ACCEPTED_FORMATS.has(meta.format)) throw notAnImage(`format ${meta.format}`);
-  const { width, height } = meta.autoOrient;
+  return meta.autoOrient;
+}
 
-  const ratio = Math.min(1, maxSide / Math.max(width, height));
-  const inputWidth = snappedSide(width, ratio, minSide, maxSide);
-  const inputHeight = snappedSide(height, ratio, minSide, maxSide);
-
-  let rgb: Buffer;
-  try {
-    ({ data: rgb } = await sharp(bytes, { autoOrient: true })
+/** The decoding every path shares: EXIF orientation, white paper under transparency, 3-channel sRGB. */
+function rgbPipeline(input: Uint8Array | Buffer, raw?: { width: number; height: number }): Sharp {
+  return (
+    sharp(input, raw ? { raw: { ...raw, channels: 3 } } : { autoOrient: true })
       // Transparent pixels become white paper, not black ink (removeAlpha alone would leave them black).
       .flatten({ background: '#ffffff' })
       // Grayscale and CMYK inputs become 3-channel sRGB, so callers always get 3 bytes per pixel.
       .toColourspace('srgb')
-      // Bilinear, like the cv2.resize PaddleOCR trains and infers with.
-      .resize(inputWidth, inputHeight, { fit: 'fill', kernel: 'linear' })
-      .raw()
-      .toBuffer({ resolveWithObject: true }));
+  );
+}
+
+async function rawPixels(pipeline: Sharp): Promise<Buffer> {
+  try {
+    return (await pipeline.raw().toBuffer({ resolveWithObject: true })).data;
   } catch (e) {
     throw notAnImage(e instanceof Error ? e.message : String(e));
   }
+}
+
+/** The detector's input size for an image of `width`×`height` (see `decodeForDetector`). */
+function detectorSize(width: number, height: number, opts: PreprocessOptions): { inputWidth: number; inputHeight: number } {
+  const { maxSide = DET_MAX_SIDE, minSide = DET_STRIDE } = opts;
+  if (!(maxSide > 0) || !(minSide > 0)) throw EparaError.badInput(`maxSide (${maxSide}) and minSide (${minSide}) must be positive`);
+  const ratio = Math.min(1, maxSide / Math.max(width, height));
+  return { inputWidth: snappedSide(width, ratio, minSide, maxSide), inputHeight: snappedSide(height, ratio, minSide, maxSide) };
+}
+
+/** Bilinear, like the cv2.resize PaddleOCR trains and infers with. */
+const stretch = (pipeline: Sharp, width: number, height: number) => pipeline.resize(width, height, { fit: 'fill', kernel: 'linear' });
+
+/**
+ * Decodes an image and resizes it to the detector's input size. As PaddleOCR does, the image is
+ * stretched to the snapped size (so the aspect ratio changes by at most half a stride per side)
+ * rather than padded, and the scales map the probability map back to original pixels. The `sp` mode
+ * cuts its bands from these pixels, so every band is an exact window of what the whole image feeds.
+ */
+export async function decodeForDetector(bytes: Uint8Array, opts: PreprocessOptions = {}): Promise<DetectorPixels> {
+  const { width, height } = await imageSize(bytes);
+  const { inputWidth, inputHeight } = detectorSize(width, height, opts);
+  const rgb = await rawPixels(stretch(rgbPipeline(bytes), inputWidth, inputHeight));
   return { rgb, inputWidth, inputHeight, scaleX: width / inputWidth, scaleY: height / inputHeight, width, height };
 }
 
-/** Decodes an image and turns it into the PP-OCR detector's input (see `decodeForDetector`). */
-export async function preprocessImage(bytes: Uint8Array, opts: PreprocessOptions = {}): Promise<PreprocessedImage> {
-  const { rgb, inputWidth, inputHeight, scaleX, scaleY, width, height } = await decodeForDetector(bytes, opts);
+/** An image decoded at its own size, and resized to the detector's input (the `ocr` kind crops lines from the former). */
+export interface DecodedImage {
+  original: { data: Buffer; width: number; height: number };
+  detector: DetectorPixels;
+}
+
+/** Decodes an image once at its own size and resizes those pixels for the detector, as `decodeForDetector` would. */
+export async function decodeWithOriginal(bytes: Uint8Array, opts: PreprocessOptions = {}): Promise<DecodedImage> {
+  const { width, height } = await imageSize(bytes);
+  const { inputWidth, inputHeight } = detectorSize(width, height, opts);
+  const data = await rawPixels(rgbPipeline(bytes));
+  const rgb = await rawPixels(stretch(rgbPipeline(data, { width, height }), inputWidth, inputHeight));
+  const detector = { rgb, inputWidth, inputHeight, scaleX: width / inputWidth, scaleY: height / inputHeight, width, height };
+  return { original: { data, width, height }, detector };
+}
+
+/** The detector's input tensor from its pixels: BGR planes, normalized with DET_MEAN and DET_STD. */
+export function detectorTensor({ rgb, inputWidth, inputHeight }: DetectorPixels): Tensor {
   const plane = inputWidth * inputHeight;
   const data = new Float32Array(3 * plane);
   // Output channel c takes RGB channel 2 - c (BGR), normalized with DET_MEAN[c] / DET_STD[c].
@@ -112,11 +142,12 @@ export async function preprocessImage(bytes: Uint8Array, opts: PreprocessOptions
     data[plane + i] = rgb[px + 1] * scale[1] - offset[1];
     data[2 * plane + i] = rgb[px] * scale[2] - offset[2];
   }
-  return {
-    tensor: { name: DET_INPUT_NAME, datatype: Datatype.Fp32, shape: [1, 3, inputHeight, inputWidth], data },
-    scaleX,
-    scaleY,
-    width,
-    height,
-  };
+  return { name: DET_INPUT_NAME, datatype: Datatype.Fp32, shape: [1, 3, inputHeight, inputWidth], data };
+}
+
+/** Decodes an image and turns it into the PP-OCR detector's input (see `decodeForDetector`). */
+export async function preprocessImage(bytes: Uint8Array, opts: PreprocessOptions = {}): Promise<PreprocessedImage> {
+  const pixels = await decodeForDetector(bytes, opts);
+  const { scaleX, scaleY, width, height } = pixels;
+  return { tensor: detectorTensor(pixels), scaleX, scaleY, width, height };
 }

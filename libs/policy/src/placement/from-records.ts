@@ -2,7 +2,7 @@
  * How a function record becomes placement input and a device assignment: shared by the scheduler and
  * the simulator, so both place alike.
  */
-import type { Mode } from '@epara/contracts/vocabulary';
+import type { Mode, Sensitivity } from '@epara/contracts/vocabulary';
 import { chooseBatchParams } from '../batching/choose-batch-params';
 import { MODEL_MEMORY_FACTOR } from '../categorize/types';
 import type { ServingPolicy } from '../serving-policy/serving-policy';
@@ -80,15 +80,22 @@ export interface AssignmentLimits {
   maxQueueDelayMs: number;
 }
 
-/** A function's assignment on a device: its mode, with the batch limits for it. */
+/**
+ * A function's assignment on a device: its mode, with the batch limits for it. A `pp` stage batches
+ * for throughput, except in a latency-sensitive pipeline (a pinned `ocr` chain, a latency × multi
+ * model that cannot split): there each stage takes what is queued without waiting, as `dp` does,
+ * since every stage waiting SLO/4 for a batch would spend most of the request's one deadline waiting.
+ */
 export function assignmentFor(
   categoryMode: Mode,
   sloMs: number,
   execMsByBatch: Readonly<Record<string, number>> | undefined,
   hints: { maxBatchSize?: number; maxQueueDelayMs?: number } | undefined,
   batchable: boolean,
+  sensitivity?: Sensitivity,
 ): AssignmentLimits {
   const mode = categoryMode;
-  const chosen = chooseBatchParams({ execMsByBatch, sloMs, mode: mode === 'batch' || mode === 'pp' ? 'batch' : 'dp', hints, batchable });
+  const throughputFirst = mode === 'batch' || (mode === 'pp' && sensitivity !== 'latency');
+  const chosen = chooseBatchParams({ execMsByBatch, sloMs, mode: throughputFirst ? 'batch' : 'dp', hints, batchable });
   return { mode, maxBatchSize: chosen.maxBatchSize, maxQueueDelayMs: chosen.maxQueueDelayMs };
 }

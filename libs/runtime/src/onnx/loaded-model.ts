@@ -36,8 +36,19 @@ export class LoadedModel {
     return this.created.note;
   }
 
-  /** Runs the requests (all of one group key) together; returns outputs per request, in model output order. */
+  /**
+   * Runs the requests (all of one group key) together; returns outputs per request, in model output
+   * order. A request with no items (an `ocr` image without text lines) needs no run: it gets no outputs.
+   */
   async run(batch: readonly PreparedRequest[]): Promise<Tensor[][]> {
+    const running = batch.filter((r) => r.items > 0);
+    if (running.length === batch.length) return this.runAll(batch);
+    const outputs = running.length ? await this.runAll(running) : [];
+    let next = 0;
+    return batch.map((r) => (r.items > 0 ? outputs[next++] : []));
+  }
+
+  private async runAll(batch: readonly PreparedRequest[]): Promise<Tensor[][]> {
     const feeds: Record<string, ort.Tensor> = {};
     this.info.inputs.forEach((spec, i) => {
       const t = stackTensors(
