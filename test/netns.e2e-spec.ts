@@ -109,20 +109,16 @@ describeNetns('netns bed, cluster: three hosts, a three-node NATS cluster', () =
   // Once failed now and then (2 of 10 runs) when h2's server hosted the consumers behind the apps' KV
   // watches: their mirror of epara_placement stayed stale for 10 s and more. KvMirror now restarts a
   // stalled watch (test/kv-mirror.e2e-spec.ts).
-  it(
-    'moves the placement off the cut device',
-    async () => {
-      await waitFor(
-        async () => {
-          const placed = await replicasOf(bed.gatewayUrl, 'add');
-          return placed.length > 0 && !placed.includes(deviceOf('h2'));
-        },
-        25_000,
-        'placement off the cut h2',
-      );
-    },
-    30_000,
-  );
+  it('moves the placement off the cut device', async () => {
+    await waitFor(
+      async () => {
+        const placed = await replicasOf(bed.gatewayUrl, 'add');
+        return placed.length > 0 && !placed.includes(deviceOf('h2'));
+      },
+      25_000,
+      'placement off the cut h2',
+    );
+  }, 30_000);
 
   it('sees h2 heartbeat again once its link is restored', async () => {
     bed.restore('h2');
