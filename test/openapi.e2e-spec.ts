@@ -104,7 +104,7 @@ describe('OpenAPI document and body validation (gateway from dist/)', () => {
         'an unknown field',
         { ...ok, replicas: 2 },
         'replicas',
-        /unknown field replicas: allowed fields are name, kind, slo, model, description, hints, expected/,
+        /unknown field replicas: allowed fields are name, kind, slo, model, models, description, hints, expected/,
       ],
       [
         'an unknown nested field',

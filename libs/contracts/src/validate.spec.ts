@@ -44,7 +44,7 @@ describe(validateDto.name, () => {
       }
     })();
     expect(err?.message).toBe(
-      'invalid spec: unknown field replicas: allowed fields are name, kind, slo, model, description, hints, expected; slo.latencyMs must be a number of milliseconds',
+      'invalid spec: unknown field replicas: allowed fields are name, kind, slo, model, models, description, hints, expected; slo.latencyMs must be a number of milliseconds',
     );
     expect((err?.details as { fields: { field: string }[] }).fields.map((f) => f.field)).toEqual(['replicas', 'slo.latencyMs']);
   });
