@@ -162,7 +162,7 @@ async function runPolicy(policy: PolicyName, w: Workload, models: LiveModel[], b
     // One request each, in turn: does every function answer at all?
     for (let i = 0; i < w.functions.length; i++) {
       const f = w.functions[i];
-      const h = requestHeaders(contentTypeFor(models[i]));
+      const h = requestHeaders(contentTypeFor(models[i]), models[i].streams ? `${f.name}-probe` : undefined);
       let err: string | undefined;
       for (let attempt = 0; attempt < 5; attempt++) {
         try {
@@ -198,6 +198,7 @@ async function runPolicy(policy: PolicyName, w: Workload, models: LiveModel[], b
         contentType: contentTypeFor(models[i]),
         timeoutMs: f.sloMs + 1000,
         stream: models[i].stream,
+        streams: models[i].streams,
       })),
       recorder,
     );

@@ -9,10 +9,13 @@ import { encodeTensorsMsgpack, FunctionKind, MediaType, Tensor } from '@epara/co
 import { buildCnn, buildMlp, bundledModelPath } from '@epara/runtime';
 import { buildTinyGpt } from '@epara/generation/tiny-gpt';
 import type { WorkloadFunction } from '@epara/workload';
+import { renderTextImage } from '../../test/support/text-images';
 
 export interface LiveModel {
   /** Model part of the deploy spec: `{ bundled }`, or undefined when `bytes` are uploaded. */
   model?: { bundled: string };
+  /** An `ocr` function's three models instead of `model`. */
+  models?: Record<'det' | 'cls' | 'rec', { bundled: string }>;
   bytes?: Uint8Array;
   /** Function kind to deploy. Default tensor. */
   kind?: FunctionKind;
@@ -20,6 +23,8 @@ export interface LiveModel {
   inputs?: Tensor[];
   body?: Uint8Array;
   contentType?: string;
+  /** A stateful stream kind: each arrival source of the workload is one stream (`Epara-Stream-Id`). */
+  streams?: boolean;
   /** Generative: the request streams tokens; its latency is the time to first token and its TPOT must meet `tpotSloMs`. */
   stream?: { tpotSloMs: number };
   label: string;
@@ -34,6 +39,21 @@ const pageImage = (): Promise<Buffer> =>
 /** Generation requests: 32 new tokens after a short prompt; TPOT SLO 30 ms (5× a decode step). */
 const GPT_PROMPT = { prompt: 'The camera at the gate reports', max_tokens: 32, stream: true };
 const GPT_TPOT_SLO_MS = 30;
+
+/** `n` samples of 16-bit little-endian PCM: a tone, as a microphone's frame. */
+const pcmFrame = (n: number): Uint8Array => {
+  const pcm = new Int16Array(n);
+  for (let i = 0; i < n; i++) pcm[i] = Math.round(3000 * Math.sin(i / 5));
+  return new Uint8Array(pcm.buffer);
+};
+
+/** A small receipt: three lines of dark text on white. */
+const receiptImage = (): Promise<Buffer> =>
+  renderTextImage(480, 200, [
+    { text: 'EDGE MARKET 0417', x: 30, baseline: 50, fontSize: 30 },
+    { text: 'coffee beans 12.40', x: 30, baseline: 110, fontSize: 30 },
+    { text: 'total EUR 15.90', x: 30, baseline: 170, fontSize: 30 },
+  ]);
 
 const wave = (n: number, k = 7) => Float32Array.from({ length: n }, (_, i) => 0.1 * Math.sin(i / k));
 
@@ -54,14 +74,23 @@ const MODELS: Record<string, () => LiveModel | Promise<LiveModel>> = {
     bytes: buildMlp(),
     inputs: [{ name: 'x', datatype: 'FP32', shape: [1, 256], data: wave(256) }],
   }),
+  // A microphone: each arrival is one 32 ms frame (512 samples of 16 kHz 16-bit PCM) of its own stream;
+  // the worker keeps the stream's recurrent state (the audio-vad kind), the device sends audio only.
   vad: () => ({
-    label: 'Silero VAD (bundled silero-vad, 512 samples)',
+    label: 'Silero VAD as audio-vad streams (bundled silero-vad, 512-sample PCM frames, one stream per source)',
+    kind: FunctionKind.AudioVad,
     model: bundled('silero-vad'),
-    inputs: [
-      { name: 'input', datatype: 'FP32', shape: [1, 512], data: wave(512) },
-      { name: 'state', datatype: 'FP32', shape: [2, 1, 128], data: new Float32Array(256) },
-      { name: 'sr', datatype: 'INT64', shape: [], data: BigInt64Array.from([16000n]) },
-    ],
+    body: pcmFrame(512),
+    contentType: 'audio/pcm',
+    streams: true,
+  }),
+  // A receipt scanner: a 3-line text image through the ocr kind (detector → orientation → recognizer).
+  ocr_receipt: async () => ({
+    label: 'PP-OCR text recognition (ocr kind: bundled ppocr-det, ppocr-cls, ppocr-rec) on a 3-line 480×200 image',
+    kind: FunctionKind.Ocr,
+    models: { det: bundled('ppocr-det'), cls: bundled('ppocr-cls'), rec: bundled('ppocr-rec') },
+    body: await receiptImage(),
+    contentType: 'image/png',
   }),
   ocr_det: () => ({
     label: 'PP-OCR det (bundled ppocr-det, x [1,3,320,320])',
@@ -111,6 +140,7 @@ export function deploySpec(f: WorkloadFunction, m: LiveModel): Record<string, un
   if (f.expectedRps !== undefined) spec.expected = { rps: f.expectedRps };
   if (f.hints && Object.keys(f.hints).length) spec.hints = { ...f.hints };
   if (m.model) spec.model = m.model;
+  if (m.models) spec.models = m.models;
   return spec;
 }
 

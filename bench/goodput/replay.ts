@@ -14,6 +14,8 @@ export interface ReplayFunction {
   body: Uint8Array;
   contentType: string;
   timeoutMs: number;
+  /** A stateful stream kind (audio-vad): each arrival source is one stream, named in `Epara-Stream-Id`. */
+  streams?: boolean;
   /** Generative: tokens stream to an inbox (a message each, then `Epara-Stream: end` with the summary); good = first token within the SLO and TPOT ≤ this. */
   stream?: { tpotSloMs: number };
 }
@@ -45,10 +47,11 @@ export const OUTCOME_TIMEOUT = 1;
 export const OUTCOME_NO_RESPONDERS = 2;
 export const OUTCOME_OTHER = 999;
 
-/** Headers of one invocation: its content type, and msgpack replies for msgpack requests. */
-export function requestHeaders(contentType: string): MsgHdrs {
+/** Headers of one invocation: its content type, msgpack replies for msgpack requests, the stream it belongs to. */
+export function requestHeaders(contentType: string, streamId?: string): MsgHdrs {
   const h = natsHeaders();
   h.set('Content-Type', contentType);
+  if (streamId !== undefined) h.set('Epara-Stream-Id', streamId);
   if (contentType === 'application/msgpack') h.set('Accept', 'application/msgpack');
   return h;
 }
@@ -86,6 +89,14 @@ export async function replay(
   };
   const lags = new Float64Array(n);
   const hdrsOf = fns.map((f) => requestHeaders(f.contentType));
+  // A stream kind's headers per arrival source (one microphone each), made once.
+  const streamHdrs = new Map<number, MsgHdrs>();
+  const headersFor = (fnIdx: number, source: number): MsgHdrs => {
+    if (!fns[fnIdx].streams) return hdrsOf[fnIdx];
+    let h = streamHdrs.get(source);
+    if (!h) streamHdrs.set(source, (h = requestHeaders(fns[fnIdx].contentType, `${fns[fnIdx].subject.split('.').pop()}-s${source}`)));
+    return h;
+  };
   let outstanding = 0;
   let next = 0;
   let allSent = false;
@@ -111,10 +122,11 @@ export async function replay(
       recorder.drop(fnIdx, sendMs, code);
       return false;
     };
+    const headers = headersFor(fnIdx, schedule.sourceIndex[i]);
     const sent = f.stream
-      ? streamed(nc, f, hdrsOf[fnIdx], t0)
+      ? streamed(nc, f, headers, t0)
       : nc
-          .request(f.subject, f.body, { timeout: f.timeoutMs, headers: hdrsOf[fnIdx] })
+          .request(f.subject, f.body, { timeout: f.timeoutMs, headers })
           .then((m) => ({ first: m, firstMs: performance.now() - t0, tpotMs: null }));
     sent
       .then(

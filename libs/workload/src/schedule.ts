@@ -7,6 +7,11 @@ export interface Schedule {
   sendMs: Float64Array;
   /** Index into `Workload.functions` of each request. */
   fnIndex: Uint32Array;
+  /**
+   * The arrival source each request came from: a stream with `count: 8` is eight sources. A live
+   * replay names a stateful stream (a microphone) by it, so each source keeps its own state.
+   */
+  sourceIndex: Uint32Array;
 }
 
 /**
@@ -54,6 +59,7 @@ export function buildSchedule(w: Workload, seed = w.seed): Schedule {
   let cap = 1024;
   let sendMs = new Float64Array(cap);
   let fnIndex = new Uint32Array(cap);
+  let sourceIndex = new Uint32Array(cap);
   let count = 0;
   while (size > 0) {
     const s = heap[0];
@@ -65,8 +71,12 @@ export function buildSchedule(w: Workload, seed = w.seed): Schedule {
       const f = new Uint32Array(cap);
       f.set(fnIndex);
       fnIndex = f;
+      const src = new Uint32Array(cap);
+      src.set(sourceIndex);
+      sourceIndex = src;
     }
     sendMs[count] = next[s];
+    sourceIndex[count] = s;
     fnIndex[count++] = sources[s].fnIndex;
     next[s] = sources[s].process.next();
     if (next[s] === Infinity) {
@@ -74,5 +84,5 @@ export function buildSchedule(w: Workload, seed = w.seed): Schedule {
     }
     if (size > 0) down(0);
   }
-  return { sendMs: sendMs.subarray(0, count), fnIndex: fnIndex.subarray(0, count) };
+  return { sendMs: sendMs.subarray(0, count), fnIndex: fnIndex.subarray(0, count), sourceIndex: sourceIndex.subarray(0, count) };
 }
