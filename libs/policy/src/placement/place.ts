@@ -1,6 +1,6 @@
-import { fmtBytes, fmtList, fmtNum } from '../util/format';
+import { fmtBytes, fmtList } from '../util/format';
 import { CandidateHeap } from './candidate-heap';
-import { placementOutput } from './placement-output';
+import { describeEstimate, placementOutput } from './placement-output';
 import { PlacementState } from './placement-state';
 import { PlacementDecision, PlacementInput, PlacementParams } from './types';
 
@@ -236,7 +236,7 @@ export function place(input: PlacementInput): PlacementDecision {
   const demand = st.demand();
   const parts = [
     `greedy placement: ${kept} kept, ${out.changes.added.length} added (${greedyAdded} for goodput), ${out.changes.removed.length} removed`,
-    `goodput ≈ ${fmtNum(out.estimatedGoodput)} of ${fmtNum(demand)} rps${demand > 0 ? ` (${fmtNum((100 * out.estimatedGoodput) / demand)}%)` : ''}`,
+    describeEstimate(out.estimatedGoodput, demand),
   ];
   const gone = goneDevices(st, input.current);
   if (gone.length) parts.push(`gone devices: ${fmtList(gone)}`);

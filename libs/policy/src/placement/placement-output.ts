@@ -1,3 +1,4 @@
+import { fmtNum } from '../util/format';
 import { PlacementDecision } from './types';
 import { PlacementState } from './placement-state';
 
@@ -34,4 +35,13 @@ export function placementOutput(
 
 function byCodeUnit(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * The placement's estimate in an operator's words: of the requests asked for (observed or expected
+ * rates), how many per second its load model expects served within their SLOs.
+ */
+export function describeEstimate(goodput: number, demand: number): string {
+  if (!(demand > 0)) return 'no requests asked for yet (no rate observed or expected)';
+  return `the load model expects ${fmtNum(goodput)} of the ${fmtNum(demand)} req/s asked for to finish within their SLO (${fmtNum((100 * goodput) / demand)}%)`;
 }

@@ -1,5 +1,5 @@
-import { fmtList, fmtNum } from '../util/format';
-import { placementOutput } from './placement-output';
+import { fmtList } from '../util/format';
+import { describeEstimate, placementOutput } from './placement-output';
 import { PlacementState } from './placement-state';
 import { DEFAULT_PLACEMENT_PARAMS, PlacementDecision, PlacementDevice, PlacementFunction } from './types';
 
@@ -27,7 +27,7 @@ export function simplePlacement(
   const out = placementOutput(st, current, '');
   out.reason =
     `simple placement: every function on every live device where it fits; ${replicas} replicas; ` +
-    `goodput ≈ ${fmtNum(out.estimatedGoodput)} of ${fmtNum(st.demand())} rps` +
+    describeEstimate(out.estimatedGoodput, st.demand()) +
     (unplaced.length ? `; unplaced (fits no device): ${fmtList(unplaced)}` : '');
   return out;
 }
