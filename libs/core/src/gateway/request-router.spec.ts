@@ -130,6 +130,21 @@ describe('RequestRouter', () => {
       expect(routeSubject(route)).toBe(subjects.mode(Mode.Dp, 'f'));
     });
 
+    it('sends a pipeline stage to one of its replicas under a queue-group policy too (stages have no queue-group subject)', () => {
+      const sut = routerWith(
+        { 'f#1': [replica('a', { mode: Mode.Pp }), replica('b', { mode: Mode.Pp })] },
+        { name: 'naive', routing: 'queue-group' },
+        () => 0.9,
+      );
+
+      const route = sut.route('f', undefined, 1);
+
+      expect(route.target).toBe(RouteTarget.Replica);
+      expect(route.device).toBe('b');
+      expect(routeSubject(route)).toBe(subjects.device(Mode.Pp, 'f', 'b'));
+      expect(sut.route('f', 'b', 1).device).toBe('a');
+    });
+
     it('routes a pipeline stage to one of its replicas even when none looks ready (stages have no queue group)', () => {
       const sut = routerWith({ 'f#1': [replica('a', { ready: false }), replica('b', { ready: false })] });
 

@@ -55,6 +55,7 @@ export class RequestRouter<F, C extends RoutableReplica = RoutableReplica> {
    */
   route(fn: F, exclude?: string, stage?: number, streamKey?: string): Route<F, C> {
     if (streamKey !== undefined) return this.routeSticky(fn, streamKey, exclude, stage);
+    if (this.config.policy.routing === 'queue-group' && stage !== undefined) return this.routeStageAtRandom(fn, exclude, stage);
     if (this.config.policy.routing === 'queue-group') {
       const mode = this.view.placedMode(fn, stage);
       if (mode === undefined) return new Route<F, C>(RouteTarget.Unplaced, fn, Mode.Dp, 'no replica placed', undefined, stage);
@@ -85,6 +86,27 @@ export class RequestRouter<F, C extends RoutableReplica = RoutableReplica> {
     }
     const chosen = candidates[d.index];
     return new Route<F, C>(RouteTarget.Replica, fn, chosen.mode, d.reason, chosen, stage);
+  }
+
+  /**
+   * A pipeline stage under a queue-group policy: stages listen on their devices' subjects only (one per
+   * function and device, `Epara-Stage` picks the stage), so there is no group to leave the pick to. What a
+   * queue group would do stands in: one of the stage's replicas, uniformly at random.
+   */
+  private routeStageAtRandom(fn: F, exclude: string | undefined, stage: number): Route<F, C> {
+    const replicas = this.view.replicas(fn, stage);
+    if (replicas.length === 0) return new Route<F, C>(RouteTarget.Unplaced, fn, Mode.Dp, 'no replica placed', undefined, stage);
+    const others = exclude === undefined ? replicas : replicas.filter((r) => r.device !== exclude);
+    const pool = others.length ? others : replicas;
+    const r = pool[Math.min(pool.length - 1, Math.floor(this.random() * pool.length))];
+    return new Route<F, C>(
+      RouteTarget.Replica,
+      fn,
+      r.mode,
+      `policy ${this.config.policy.name}: stage ${stage} has no queue group; a replica at random, as one would pick`,
+      r,
+      stage,
+    );
   }
 
   private routeSticky(fn: F, streamKey: string, exclude: string | undefined, stage: number | undefined): Route<F, C> {
