@@ -364,7 +364,7 @@ const ASYNC_REQUESTS = 300;
 
 /** The environment the bed gave its first scheduler, for a standby beside it. */
 function schedulerEnv(bed: NetnsBed): Record<string, string> {
-  const first = bed.procs.find((p) => p.name === 'scheduler') as unknown as { env: Record<string, string> } | undefined;
+  const first = bed.procs.find((p) => p.name === 'scheduler');
   return { ...(first?.env ?? {}) };
 }
 

@@ -198,7 +198,7 @@ async function runPolicy(policy: PolicyName, w: Workload, models: LiveModel[], b
         contentType: contentTypeFor(models[i]),
         timeoutMs: f.sloMs + 1000,
         stream: models[i].stream,
-        streams: models[i].streams,
+        streamPrefix: models[i].streams ? f.name : undefined,
       })),
       recorder,
     );

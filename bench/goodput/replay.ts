@@ -14,8 +14,8 @@ export interface ReplayFunction {
   body: Uint8Array;
   contentType: string;
   timeoutMs: number;
-  /** A stateful stream kind (audio-vad): each arrival source is one stream, named in `Epara-Stream-Id`. */
-  streams?: boolean;
+  /** A stateful stream kind (audio-vad): each arrival source is one stream, `Epara-Stream-Id: <streamPrefix>-s<source>`. */
+  streamPrefix?: string;
   /** Generative: tokens stream to an inbox (a message each, then `Epara-Stream: end` with the summary); good = first token within the SLO and TPOT ≤ this. */
   stream?: { tpotSloMs: number };
 }
@@ -92,9 +92,10 @@ export async function replay(
   // A stream kind's headers per arrival source (one microphone each), made once.
   const streamHdrs = new Map<number, MsgHdrs>();
   const headersFor = (fnIdx: number, source: number): MsgHdrs => {
-    if (!fns[fnIdx].streams) return hdrsOf[fnIdx];
+    const prefix = fns[fnIdx].streamPrefix;
+    if (prefix === undefined) return hdrsOf[fnIdx];
     let h = streamHdrs.get(source);
-    if (!h) streamHdrs.set(source, (h = requestHeaders(fns[fnIdx].contentType, `${fns[fnIdx].subject.split('.').pop()}-s${source}`)));
+    if (!h) streamHdrs.set(source, (h = requestHeaders(fns[fnIdx].contentType, `${prefix}-s${source}`)));
     return h;
   };
   let outstanding = 0;

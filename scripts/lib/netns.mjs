@@ -340,42 +340,53 @@ export class NetnsBed {
   }
 
   /**
+   * Polls the host server's monitoring endpoint `path` every 200 ms until `done(response)` says so;
+   * throws `failure` with the last answer seen after `timeoutMs`.
+   */
+  async pollMonitor(hostName, path, done, timeoutMs, failure) {
+    const h = this.host(hostName);
+    const until = Date.now() + timeoutMs;
+    let last = '';
+    while (Date.now() < until) {
+      try {
+        const res = await fetch(`http://${h.ip}:${MONITOR_PORT}${path}`, { signal: AbortSignal.timeout(1000) });
+        const ok = await done(res);
+        if (ok === true) return;
+        last = ok.slice(0, 200);
+      } catch (e) {
+        last = e.message;
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    throw new Error(`${failure} in ${timeoutMs} ms: ${last}`);
+  }
+
+  /**
    * Waits until the host's server says it is healthy on its monitoring port (`/healthz`: with JetStream,
    * once it knows the meta leader and can serve JetStream requests, which the apps need at start).
    */
-  async waitForNats(hostName, timeoutMs = 30_000) {
-    const h = this.host(hostName);
-    const until = Date.now() + timeoutMs;
-    let last = '';
-    while (Date.now() < until) {
-      try {
-        const res = await fetch(`http://${h.ip}:${MONITOR_PORT}/healthz`, { signal: AbortSignal.timeout(1000) });
-        if (res.ok) return;
-        last = (await res.text()).slice(0, 200);
-      } catch (e) {
-        last = e.message;
-      }
-      await new Promise((r) => setTimeout(r, 200));
-    }
-    throw new Error(`nats-server on ${hostName} (${h.ip}) not healthy in ${timeoutMs} ms: ${last}`);
+  waitForNats(hostName, timeoutMs = 30_000) {
+    return this.pollMonitor(
+      hostName,
+      '/healthz',
+      async (res) => res.ok || (await res.text()),
+      timeoutMs,
+      `nats-server on ${hostName} (${this.host(hostName).ip}) not healthy`,
+    );
   }
 
   /** Waits until a site's server has its leaf connection to the hub up. */
-  async waitForLeaf(hostName, timeoutMs = 20_000) {
-    const h = this.host(hostName);
-    const until = Date.now() + timeoutMs;
-    let last = '';
-    while (Date.now() < until) {
-      try {
-        const body = await (await fetch(`http://${h.ip}:${MONITOR_PORT}/leafz`, { signal: AbortSignal.timeout(1000) })).json();
-        if (body.leafnodes > 0) return;
-        last = JSON.stringify(body).slice(0, 200);
-      } catch (e) {
-        last = e.message;
-      }
-      await new Promise((r) => setTimeout(r, 200));
-    }
-    throw new Error(`the leaf node on ${hostName} did not connect to the hub in ${timeoutMs} ms: ${last}`);
+  waitForLeaf(hostName, timeoutMs = 20_000) {
+    return this.pollMonitor(
+      hostName,
+      '/leafz',
+      async (res) => {
+        const body = await res.json();
+        return body.leafnodes > 0 || JSON.stringify(body);
+      },
+      timeoutMs,
+      `the leaf node on ${hostName} did not connect to the hub`,
+    );
   }
 
   /** Addresses, for the CLI and for logs. */

@@ -32,7 +32,7 @@ export interface NetnsBed {
     env?: Record<string, string>,
   ): { waitForLog(marker: RegExp, timeoutMs?: number): Promise<void> };
   /** The processes of the bed, running or not: where their pids are read for RSS samples. */
-  procs: { name: string; role: string; running: boolean; host: { name: string }; proc: { pid?: number } }[];
+  procs: { name: string; role: string; env: Record<string, string>; running: boolean; host: { name: string }; proc: { pid?: number } }[];
   destroy(graceMs?: number): Promise<void>;
   describe(): Record<string, unknown>;
 }
