@@ -8,6 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, join } from 'node:path';
 import { AUTH_INCLUDE_FILE, inboxPrefixFor, NATS_ROLES } from '@epara/nats/security';
+import { importEsm } from '../test/support/esm';
 
 // js-yaml is installed with @nestjs/swagger (it writes the OpenAPI document as YAML); it ships no types.
 const { load } = createRequire(__filename)('js-yaml') as { load(text: string): unknown };
@@ -22,6 +23,7 @@ interface Service {
   volumes?: string[];
   entrypoint?: string[];
   build?: { args?: Record<string, string> };
+  sysctls?: Record<string, number | string>;
   deploy?: { resources?: { reservations?: { devices?: { driver: string; count: number; capabilities: string[] }[] } } };
 }
 interface ComposeFile {
@@ -109,13 +111,27 @@ describe('docker/compose.yaml', () => {
       expect({ name, serverName: e.NATS_SERVER_NAME, cluster: e.NATS_CLUSTER_NAME }).toEqual({ name, serverName: name, cluster: 'epara' });
       const routes = e.NATS_ROUTES.split(',');
       for (const [other, o] of natsNodes.filter(([n]) => n !== name))
-        expect({ name, routes }).toEqual({ name, routes: expect.arrayContaining([`nats://${other}:${clusterPort(o)}`]) });
+        expect({ name, routes }).toEqual({ name, routes: expect.arrayContaining([`nats-route://${other}:${clusterPort(o)}`]) });
       expect({ name, volumes: s.volumes }).toEqual({ name, volumes: [`${name}-jetstream:${e.NATS_JETSTREAM_DIR}`] });
       expect(compose.volumes).toHaveProperty(`${name}-jetstream`);
     }
     const clientUrls = natsNodes.map(([n, s]) => `nats://${n}:${env(s).NATS_LISTEN.split(':').pop()}`).join(',');
     for (const [name, s] of services.filter(([, s]) => env(s).NATS_URL !== undefined))
       expect({ name, url: env(s).NATS_URL }).toEqual({ name, url: clientUrls });
+  });
+
+  it('gives each NATS node an environment the nats role accepts, with edge timing and a short TCP give-up', async () => {
+    // The same reader scripts/role.mjs runs at the container's start: a variable it refuses stops the node.
+    const { natsConfigFromEnv, renderNatsServerConfig } = await importEsm<any>(join(__dirname, '..', 'scripts', 'lib', 'nats-config.mjs'));
+    for (const [name, s] of natsNodes) {
+      const text: string = renderNatsServerConfig(natsConfigFromEnv(env(s)));
+      expect({ name, routes: text.match(/nats-route:\/\//g)?.length, ping: /ping_interval: "1s"/.test(text) }).toEqual({
+        name,
+        routes: 3,
+        ping: true,
+      });
+      expect({ name, sysctls: s.sysctls }).toEqual({ name, sysctls: { 'net.ipv4.tcp_retries2': 3 } });
+    }
   });
 
   it('gives every service the secret behind each credential path it reads, and no secret inline', () => {

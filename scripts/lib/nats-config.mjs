@@ -14,6 +14,9 @@ const quote = (value) => JSON.stringify(String(value));
  *   listen           host:port for clients
  *   monitorPort      the HTTP monitoring port (/varz, /routez, /leafz, /jsz)
  *   maxPayload       e.g. '8MB' (Epara sends tensors inline up to this size)
+ *   pingInterval     e.g. '1s': how often the server pings each connection (clients, routes, leaf nodes)
+ *   pingMax          unanswered pings after which it closes the connection
+ *   writeDeadline    e.g. '2s': how long a write to one connection may block before it is closed as a slow consumer
  *   jetStreamDir     turns JetStream on with its store here
  *   cluster          { name, listen, routes: ['nats-route://host:6222', …] }
  *   leafListen       host:port where leaf nodes connect (the hub side)
@@ -27,6 +30,9 @@ export function renderNatsServerConfig(o = {}) {
   if (o.listen) lines.push(`listen: ${o.listen}`);
   if (o.monitorPort) lines.push(`http_port: ${o.monitorPort}`);
   if (o.maxPayload) lines.push(`max_payload: ${o.maxPayload}`);
+  if (o.pingInterval) lines.push(`ping_interval: ${quote(o.pingInterval)}`);
+  if (o.pingMax) lines.push(`ping_max: ${o.pingMax}`);
+  if (o.writeDeadline) lines.push(`write_deadline: ${quote(o.writeDeadline)}`);
   if (o.jetStreamDir) lines.push(`jetstream {\n  store_dir: ${quote(o.jetStreamDir)}\n}`);
   if (o.cluster) {
     const { name, listen, routes = [] } = o.cluster;
@@ -51,6 +57,25 @@ export function renderNatsServerConfig(o = {}) {
   }
   for (const file of o.includes ?? []) lines.push(`include ${quote(file)}`);
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * Connection timing for servers across hosts. nats-server's defaults (a ping every 2 minutes, writes
+ * blocking up to 10 s) suit a data centre, not edge links: measured on the netns bed, a worker host cut
+ * off kept its route open for the whole cut, the writes queued for it blocked the server's internal
+ * sends for 10 s — JetStream lost its meta leader on the two servers still connected, so no KV write
+ * (heartbeats, placement) went through — and after the link came back TCP's retransmission backoff kept
+ * the old route silent for seconds more. A route to a gone host now closes within about 3 s of silence
+ * (or 2 s of blocked writes), and a fresh one connects within a second of the link's return.
+ */
+export const NATS_EDGE_TIMING = { pingInterval: '1s', pingMax: 3, writeDeadline: '2s' };
+
+const DURATION = /^\d+(ms|s|m)$/;
+
+function duration(env, name, fallback) {
+  const value = (env[name] ?? '').trim() || fallback;
+  if (!DURATION.test(value)) throw new ScriptError(`${name}=${value} is not a duration (e.g. 500ms, 2s, 1m)`);
+  return value;
 }
 
 const HOST_PORT = /^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/;
@@ -78,7 +103,8 @@ function urlList(env, name, scheme) {
 
 /**
  * renderNatsServerConfig's options from the EPARA_ROLE=nats variables (README, "Roles"): NATS_SERVER_NAME,
- * NATS_LISTEN, NATS_MONITOR_PORT, NATS_MAX_PAYLOAD, NATS_JETSTREAM_DIR, NATS_CLUSTER_NAME,
+ * NATS_LISTEN, NATS_MONITOR_PORT, NATS_MAX_PAYLOAD, NATS_PING_INTERVAL, NATS_PING_MAX,
+ * NATS_WRITE_DEADLINE (defaults: NATS_EDGE_TIMING), NATS_JETSTREAM_DIR, NATS_CLUSTER_NAME,
  * NATS_CLUSTER_LISTEN, NATS_ROUTES, NATS_LEAF_LISTEN, NATS_LEAF_REMOTES. NATS_INCLUDE is the caller's
  * (its path must be made relative to where the config is written). Throws naming a wrong variable.
  */
@@ -95,11 +121,16 @@ export function natsConfigFromEnv(env) {
   const serverName = (env.NATS_SERVER_NAME ?? '').trim() || undefined;
   if (clusterName && jetStreamDir && !serverName)
     throw new ScriptError('a JetStream cluster needs NATS_SERVER_NAME, different on each server');
+  const pingMax = (env.NATS_PING_MAX ?? '').trim() || String(NATS_EDGE_TIMING.pingMax);
+  if (!/^[1-9]\d{0,2}$/.test(pingMax)) throw new ScriptError(`NATS_PING_MAX=${pingMax} is not a count of pings (e.g. 3)`);
   return {
     serverName,
     listen: hostPort(env, 'NATS_LISTEN', NATS_DEFAULT_LISTEN),
     monitorPort: monitor ? Number(monitor) : undefined,
     maxPayload: (env.NATS_MAX_PAYLOAD ?? '').trim() || '8MB',
+    pingInterval: duration(env, 'NATS_PING_INTERVAL', NATS_EDGE_TIMING.pingInterval),
+    pingMax: Number(pingMax),
+    writeDeadline: duration(env, 'NATS_WRITE_DEADLINE', NATS_EDGE_TIMING.writeDeadline),
     jetStreamDir,
     cluster: clusterName ? { name: clusterName, listen: clusterListen, routes } : undefined,
     leafListen: hostPort(env, 'NATS_LEAF_LISTEN'),

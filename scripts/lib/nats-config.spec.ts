@@ -22,6 +22,9 @@ describe('nats-server config from the EPARA_ROLE=nats variables', () => {
         'listen: 10.0.0.1:4222',
         'http_port: 8222',
         'max_payload: 8MB',
+        'ping_interval: "1s"',
+        'ping_max: 3',
+        'write_deadline: "2s"',
         'jetstream {\n  store_dir: "/var/lib/nats"\n}',
         'cluster {\n  name: "epara"\n  listen: 10.0.0.1:6222\n  routes: [\n    "nats-route://10.0.0.2:6222"\n    "nats-route://10.0.0.3:6222"\n  ]\n}',
         'include "../auth.conf"',
@@ -38,6 +41,9 @@ describe('nats-server config from the EPARA_ROLE=nats variables', () => {
         'server_name: "site1"',
         'listen: 0.0.0.0:4222',
         'max_payload: 8MB',
+        'ping_interval: "1s"',
+        'ping_max: 3',
+        'write_deadline: "2s"',
         'leafnodes {\n  remotes: [\n    { url: "nats-leaf://10.0.0.1:7422" }\n  ]\n}',
         '',
       ].join('\n'),
@@ -50,6 +56,9 @@ describe('nats-server config from the EPARA_ROLE=nats variables', () => {
   it('refuses what nats-server would refuse or misread, naming the variable', async () => {
     const { natsConfigFromEnv } = await load();
     expect(() => natsConfigFromEnv({ NATS_LISTEN: '4222' })).toThrow(/NATS_LISTEN=4222 is not host:port/);
+    expect(() => natsConfigFromEnv({ NATS_PING_INTERVAL: '1' })).toThrow(/NATS_PING_INTERVAL=1 is not a duration/);
+    expect(() => natsConfigFromEnv({ NATS_WRITE_DEADLINE: 'soon' })).toThrow(/NATS_WRITE_DEADLINE=soon is not a duration/);
+    expect(() => natsConfigFromEnv({ NATS_PING_MAX: '0' })).toThrow(/NATS_PING_MAX=0 is not a count/);
     expect(() => natsConfigFromEnv({ NATS_ROUTES: 'nats-route://h2:6222' })).toThrow(/need NATS_CLUSTER_NAME/);
     expect(() => natsConfigFromEnv({ NATS_CLUSTER_NAME: 'c', NATS_CLUSTER_LISTEN: '0.0.0.0:6222', NATS_ROUTES: 'nats://h2:6222' })).toThrow(
       /NATS_ROUTES: nats:\/\/h2:6222 should be a nats-route:\/\/ URL/,
