@@ -32,7 +32,16 @@ export interface NetnsBed {
     env?: Record<string, string>,
   ): { waitForLog(marker: RegExp, timeoutMs?: number): Promise<void> };
   /** The processes of the bed, running or not: where their pids are read for RSS samples. */
-  procs: { name: string; role: string; env: Record<string, string>; running: boolean; host: { name: string }; proc: { pid?: number } }[];
+  procs: {
+    name: string;
+    role: string;
+    env: Record<string, string>;
+    running: boolean;
+    host: { name: string };
+    proc: { pid?: number };
+    /** The last part of what it wrote to stdout and stderr. */
+    log: string;
+  }[];
   destroy(graceMs?: number): Promise<void>;
   describe(): Record<string, unknown>;
 }

@@ -16,6 +16,10 @@ export class SchedulerEnv extends CommonEnv {
   @IntEnv(500, 600_000)
   EPARA_DEVICE_LOST_MS: number = LOOP_DEFAULTS.deviceLostMs;
 
+  /** How long a lost device's placement key is kept for its return, ms; 0: removed at once. Default 600000. */
+  @IntEnv(0, 86_400_000)
+  EPARA_DEVICE_REJOIN_MS: number = LOOP_DEFAULTS.deviceRejoinMs;
+
   /** Leader lock refresh period, ms; the lock expires after 3 missed refreshes. Default 2000. */
   @IntEnv(100, 60_000)
   EPARA_LEADER_REFRESH_MS: number = 2_000;
@@ -38,6 +42,7 @@ export interface SchedulerConfig {
   jetStreamReplicas: number;
   periodMs: number;
   deviceLostMs: number;
+  deviceRejoinMs: number;
   leaderRefreshMs: number;
   port: number;
   id: string;
@@ -53,6 +58,7 @@ export function loadSchedulerConfig(env: NodeJS.ProcessEnv = process.env): Sched
     jetStreamReplicas: e.EPARA_JETSTREAM_REPLICAS,
     periodMs: e.EPARA_PLACEMENT_PERIOD_MS,
     deviceLostMs: e.EPARA_DEVICE_LOST_MS,
+    deviceRejoinMs: e.EPARA_DEVICE_REJOIN_MS,
     leaderRefreshMs: e.EPARA_LEADER_REFRESH_MS,
     port: e.EPARA_SCHEDULER_PORT,
     id: e.EPARA_SCHEDULER_ID ?? `scheduler-${process.pid}`,

@@ -41,7 +41,7 @@ export class SchedulerService implements OnApplicationBootstrap, OnApplicationSh
         clock: realClock,
         log: this.logger,
       },
-      { policy: this.config.policy, deviceLostMs: this.config.deviceLostMs },
+      { policy: this.config.policy, deviceLostMs: this.config.deviceLostMs, deviceRejoinMs: this.config.deviceRejoinMs },
     ));
     cluster.onHeartbeat((s) => loop.onHeartbeat(s));
     // A device found gone by its liveness probes has no heartbeat age any more: re-place its work now.

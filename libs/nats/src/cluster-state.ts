@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { Subscription } from '@nats-io/transport-node';
 import { Bucket, DevicePlacement, DeviceState, EventKind, EventMessage, Mode, subjects, unitKey } from '@epara/contracts';
-import { LIVENESS_PROBE_MS, LIVENESS_TIMEOUT_MS, LivenessVerdicts, ProbeOutcome, STALE_AFTER_MS } from '@epara/core';
+import { LIVENESS_PROBE_MS, LIVENESS_SILENCE_MS, LivenessVerdicts, ProbeOutcome, STALE_AFTER_MS } from '@epara/core';
 import { Empty } from '@nats-io/transport-node';
 import { natsFailure } from './nats-errors';
 import { decodeJson } from './codec/json-codec';
@@ -18,13 +18,17 @@ export interface ReplicaView {
   ageMs: number;
 }
 
+/** After this app's own reconnect, how long liveness probes wait for the workers to resubscribe, ms. */
+const RESUBSCRIBE_GRACE_MS = 3000;
+/** A probe tick this late (ms since the last) means this process itself stalled: its verdicts start again. */
+const PROBER_STALL_MS = 300;
+/** Probes of one device in flight at most (a silent device's pile up until their timeout). */
+const MAX_PROBES_IN_FLIGHT = 8;
+
 /**
  * What gateways and the scheduler know of the cluster: device heartbeats (the `epara.v1.state.*`
  * subject, seeded from KV `epara_devices`) and the placement (KV `epara_placement`). Reads are memory only.
  */
-/** After this app's own reconnect, how long liveness probes wait for the workers to resubscribe, ms. */
-const RESUBSCRIBE_GRACE_MS = 3000;
-
 export class ClusterState {
   private readonly logger = new Logger(ClusterState.name);
   private readonly devices = new Map<string, DeviceState>();
@@ -36,9 +40,12 @@ export class ClusterState {
   private lostSub?: Subscription;
   private readonly heartbeatListeners: ((s: DeviceState) => void)[] = [];
   private readonly goneListeners: ((device: string, why: string) => void)[] = [];
-  private readonly liveness = new LivenessVerdicts();
-  private readonly probing = new Set<string>();
+  /** Probes in flight per device. */
+  private readonly probing = new Map<string, number>();
+  /** When the last probe tick ran, ms (this.now()). */
+  private lastProbeAt = Number.POSITIVE_INFINITY;
   private probeTimer?: NodeJS.Timeout;
+  private readonly liveness: LivenessVerdicts;
   private readonly placementListeners: (() => void)[] = [];
 
   constructor(
@@ -46,7 +53,11 @@ export class ClusterState {
     private readonly now: () => number = Date.now,
     /** How often each known device's liveness subject is probed, ms; 0: never (heartbeat age only). */
     private readonly probeMs = LIVENESS_PROBE_MS,
-  ) {}
+    /** How long a device may answer no probe before it is gone, ms. */
+    private readonly silenceMs = LIVENESS_SILENCE_MS,
+  ) {
+    this.liveness = new LivenessVerdicts(silenceMs);
+  }
 
   async start(): Promise<this> {
     this.sub = this.nats.nc.subscribe(subjects.stateAny, {
@@ -95,31 +106,55 @@ export class ClusterState {
   }
 
   /**
-   * Probes every device heard from lately on its liveness subject, one probe per device at a time.
-   * Cheap (a few empty messages a second per device) and far faster than heartbeat age: a SIGKILLed
-   * worker is noticed within one probe period, and no request is routed to it after that.
+   * Probes every device heard from lately on its liveness subject, one probe per device each period
+   * whether the last came back or not, and calls a device gone once it has answered none for the
+   * silence period (LivenessVerdicts). Cheap (ten empty messages a second per device) and far faster
+   * than heartbeat age: a SIGKILLed worker is noticed within two probe periods, a host cut off within
+   * the silence period, and no request is routed to it after that.
    */
   private probeAll(): void {
-    // An outage of our own says nothing of the devices, nor do the seconds after it, while the workers resubscribe.
-    if (this.nats.health.down() || this.nats.health.reconnectedWithin(RESUBSCRIBE_GRACE_MS)) return;
+    const now = this.now();
+    const late = now - this.lastProbeAt > PROBER_STALL_MS;
+    this.lastProbeAt = now;
+    // An outage of our own says nothing of the devices, nor do the seconds after it, while the workers
+    // resubscribe; nor does silence measured across a stall of this process, whose answers wait unread.
+    if (late || this.nats.health.down() || this.nats.health.reconnectedWithin(RESUBSCRIBE_GRACE_MS)) {
+      this.liveness.forgetAll();
+      return;
+    }
     for (const device of this.devices.keys()) {
-      if (this.probing.has(device) || this.ageMs(device) > STALE_AFTER_MS) continue;
-      this.probing.add(device);
+      if (this.ageMs(device) > STALE_AFTER_MS) {
+        this.liveness.forget(device);
+        continue;
+      }
+      const why = this.liveness.check(device, now);
+      if (why) {
+        this.declareGone(device, why);
+        continue;
+      }
+      if ((this.probing.get(device) ?? 0) >= MAX_PROBES_IN_FLIGHT) continue;
+      this.probing.set(device, (this.probing.get(device) ?? 0) + 1);
+      this.liveness.sent(device, now);
       this.nats.nc
-        .request(subjects.live(device), Empty, { timeout: LIVENESS_TIMEOUT_MS })
+        .request(subjects.live(device), Empty, { timeout: this.silenceMs })
         .then(
           () => ProbeOutcome.Answered,
           (e: unknown) => (natsFailure.isNoResponders(e) ? ProbeOutcome.NoResponders : ProbeOutcome.Missed),
         )
         .then((outcome) => {
-          this.probing.delete(device);
-          if (outcome === ProbeOutcome.Missed && this.nats.health.down()) return;
-          const why = this.devices.has(device) ? this.liveness.observe(device, outcome) : undefined;
-          if (!why) return;
-          this.logger.warn(`device ${device} is gone: ${why}; no more requests are routed to it`);
-          this.drop(device, why);
+          const left = (this.probing.get(device) ?? 1) - 1;
+          if (left > 0) this.probing.set(device, left);
+          else this.probing.delete(device);
+          if (!this.devices.has(device)) return;
+          const gone = this.liveness.observe(device, outcome);
+          if (gone) this.declareGone(device, gone);
         });
     }
+  }
+
+  private declareGone(device: string, why: string): void {
+    this.logger.warn(`device ${device} is gone: ${why}; no more requests are routed to it`);
+    this.drop(device, why);
   }
 
   stop(): void {

@@ -65,7 +65,9 @@ export class ModelManager {
       label: `"${unit}"`,
       onMove: ({ moved, reason }) =>
         moved
-          ? this.logger.log(`${unit}: runs take ${THREAD_MIN_RUN_MS} ms or more, so its model now runs on a thread of its own (requests and heartbeats are not held during a run)`)
+          ? this.logger.log(
+              `${unit}: ${reason ?? `runs take ${THREAD_MIN_RUN_MS} ms or more, so its model now runs on a thread of its own (requests and heartbeats are not held during a run)`}`,
+            )
           : this.logger.warn(`${unit}: could not move its model to a thread of its own, so it keeps running in-process (a run holds this worker's requests and heartbeats): ${reason}`),
     });
     if (created.note) this.logger.warn(`${unit}: ${created.note}`);

@@ -9,5 +9,5 @@ export { PipelineRun } from './pipeline-run';
 export type { PipelineStep, StageServed } from './pipeline-run';
 export { AdmissionThrottle } from './admission-throttle';
 export type { AdmissionThrottleConfig } from './admission-throttle';
-export { LIVENESS_MISSES, LIVENESS_PROBE_MS, LIVENESS_TIMEOUT_MS, LivenessVerdicts, ProbeOutcome } from './liveness';
+export { LIVENESS_PROBE_MS, LIVENESS_SILENCE_MS, LivenessVerdicts, ProbeOutcome } from './liveness';
 export { ForwardLedger } from './forward-ledger';

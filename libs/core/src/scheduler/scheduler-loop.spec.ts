@@ -121,6 +121,48 @@ describe(SchedulerLoop.name, () => {
     expect(f.said.filter((s) => s === 'lost cpu-1')).toHaveLength(1);
   });
 
+  it('keeps a lost device’s key for its return within the rejoin window: it serves again on its first heartbeat, with no write', async () => {
+    const f = fakePorts([record('a')]);
+    const sut = new SchedulerLoop(f.ports, { ...CONFIG, deviceRejoinMs: 60_000 });
+    for (const d of ['cpu-0', 'cpu-1']) {
+      f.join(heartbeat(d));
+      sut.onHeartbeat(heartbeat(d));
+    }
+    await sut.settled();
+    const kept = f.placements.get('cpu-1');
+    f.age('cpu-1', 4_000);
+    sut.checkLostDevices();
+    await sut.settled();
+    expect(f.said.find((s) => s.startsWith('warn device cpu-1 lost'))).toMatch(/its assignments wait 60 s for its return/);
+    expect(f.placements.get('cpu-1')).toBe(kept);
+    // Back within the window: the round it triggers finds the key as it would write it.
+    f.said.length = 0;
+    f.advance(10_000);
+    f.join(heartbeat('cpu-1'));
+    sut.onHeartbeat(heartbeat('cpu-1'));
+    await sut.settled();
+    expect(f.placements.get('cpu-1')).toBe(kept);
+    expect(f.said.filter((s) => s.startsWith('placed'))).toEqual([]);
+  });
+
+  it('removes a lost device’s key once the rejoin window has passed', async () => {
+    const f = fakePorts([record('a')]);
+    const sut = new SchedulerLoop(f.ports, { ...CONFIG, deviceRejoinMs: 60_000 });
+    for (const d of ['cpu-0', 'cpu-1']) {
+      f.join(heartbeat(d));
+      sut.onHeartbeat(heartbeat(d));
+    }
+    await sut.settled();
+    f.age('cpu-1', 4_000);
+    sut.checkLostDevices();
+    await sut.settled();
+    expect([...f.placements.keys()].sort()).toEqual(['cpu-0', 'cpu-1']);
+    f.advance(60_000);
+    sut.trigger('period');
+    await sut.settled();
+    expect([...f.placements.keys()]).toEqual(['cpu-0']);
+  });
+
   it('folds triggers that arrive while a round is pending into that round', async () => {
     const f = fakePorts([record('a')]);
     let rounds = 0;

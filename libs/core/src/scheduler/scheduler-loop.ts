@@ -1,4 +1,4 @@
-import type { DeviceState } from '@epara/contracts';
+import type { DevicePlacement, DeviceState } from '@epara/contracts';
 import { RateTracker } from './rate-tracker';
 import { SchedulerRound } from './scheduler-round';
 import type { SchedulerLoopConfig, SchedulerPorts } from './types';
@@ -20,6 +20,8 @@ export class SchedulerLoop {
   readonly rates = new RateTracker();
   private readonly decider: SchedulerRound;
   private readonly knownDevices = new Set<string>();
+  /** Devices lost, and when (clock ms): their placement keys are kept for their return (deviceRejoinMs). */
+  private readonly lostAt = new Map<string, number>();
   private running: Promise<void> = Promise.resolve();
   private pending = false;
   lastDecision?: LastDecision;
@@ -36,7 +38,8 @@ export class SchedulerLoop {
     this.rates.observeHeartbeat(state, this.ports.clock.nowMs());
     if (!this.knownDevices.has(state.device)) {
       this.knownDevices.add(state.device);
-      this.trigger(`device ${state.device} joined`);
+      const back = this.lostAt.delete(state.device);
+      this.trigger(back ? `device ${state.device} came back` : `device ${state.device} joined`);
     }
   }
 
@@ -51,7 +54,12 @@ export class SchedulerLoop {
       this.knownDevices.delete(id);
       this.ports.devices.forget(id);
       this.ports.events.deviceLost(id);
-      this.ports.log.warn(`device ${id} lost (no heartbeat for ${this.config.deviceLostMs} ms); re-placing its work`);
+      this.lostAt.set(id, this.ports.clock.nowMs());
+      const keep = this.config.deviceRejoinMs ?? 0;
+      this.ports.log.warn(
+        `device ${id} lost (no heartbeat for ${this.config.deviceLostMs} ms); re-placing its work` +
+          (keep > 0 ? `; its assignments wait ${Math.round(keep / 1000)} s for its return` : ''),
+      );
       this.trigger(`device ${id} lost`);
     }
   }
@@ -73,6 +81,22 @@ export class SchedulerLoop {
     return this.running;
   }
 
+  /**
+   * Devices whose keys wait for their return: lost within deviceRejoinMs. A key of a device neither live
+   * nor known lost (the previous leader lost it) starts its wait now.
+   */
+  private away(stored: readonly DevicePlacement[], live: ReadonlySet<string>, nowMs: number): string[] {
+    const keep = this.config.deviceRejoinMs ?? 0;
+    if (keep <= 0) return [];
+    for (const p of stored) if (!live.has(p.device) && !this.lostAt.has(p.device)) this.lostAt.set(p.device, nowMs);
+    const out: string[] = [];
+    for (const [device, at] of this.lostAt) {
+      if (nowMs - at < keep) out.push(device);
+      else this.lostAt.delete(device);
+    }
+    return out;
+  }
+
   private async round(why: string): Promise<void> {
     const { functions, placements, devices, events, clock, log } = this.ports;
     const live = devices.liveDevices(this.config.deviceLostMs).filter((d) => !d.draining);
@@ -82,6 +106,7 @@ export class SchedulerLoop {
       // Heartbeats carry no speed yet: every device counts as the reference one.
       devices: live.map((d) => ({ id: d.device, memoryBytes: d.memoryBytes, computeScale: 1 })),
       placements: placements.all(),
+      away: this.away(placements.all(), new Set(live.map((d) => d.device)), clock.nowMs()),
       why,
       nowMs: clock.nowMs(),
     });

@@ -37,6 +37,21 @@ describe(SchedulerRound.name, () => {
     expect(plan.deletes).toEqual(['cpu-9']);
   });
 
+  it('keeps the key of a device away for its return while each of its assignments is what the round would write', () => {
+    const sut = new SchedulerRound(servingPolicy('epara'), new RateTracker());
+    const first = sut.run(input({ functions: [record('a')] }));
+    const away = { ...first.puts[0], device: 'cpu-9' };
+    const kept = sut.run(input({ functions: [record('a')], placements: [...first.puts, away], away: ['cpu-9'] }));
+    expect(kept.deletes).toEqual([]);
+    // A function changed while the device was away (new model): its old key would load the old one.
+    const changed = sut.run(
+      input({ functions: [record('a', { model: { ...record('a').model, sha256: 'sha-a2' } })], placements: [away], away: ['cpu-9'] }),
+    );
+    expect(changed.deletes).toEqual(['cpu-9']);
+    // Deleted meanwhile: the same.
+    expect(sut.run(input({ functions: [], placements: [away], away: ['cpu-9'] })).deletes).toEqual(['cpu-9']);
+  });
+
   it('places a pipeline stage by stage, each with its own model, and skips a pp function without stages', () => {
     const stage = (index: number) => ({ index, sha256: `stage-${index}`, sizeBytes: 5e6, inputs: [], outputs: [], batchable: true });
     const piped = record('big', {

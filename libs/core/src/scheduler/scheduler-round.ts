@@ -31,6 +31,12 @@ export interface RoundInput {
   devices: readonly RoundDevice[];
   /** What `epara_placement` holds now, one entry per device key. */
   placements: readonly DevicePlacement[];
+  /**
+   * Devices lost lately whose keys are kept for their return (not live, so nothing new goes there): a
+   * kept key is left as it is while every assignment in it is still what this round would write, and
+   * removed once one is not (a function deleted or changed while the device was away).
+   */
+  away?: readonly string[];
   /** Why the round runs (a trigger's text), carried into each written key's reason. */
   why: string;
   nowMs: number;
@@ -47,7 +53,7 @@ export interface RoundPlan {
   recategorized: Recategorization[];
   /** Device keys whose assignments changed. */
   puts: DevicePlacement[];
-  /** Device keys of devices that are gone. */
+  /** Device keys of devices that are gone (and not kept for their return). */
   deletes: string[];
   /** The placement's own reason. */
   reason: string;
@@ -203,7 +209,7 @@ export class SchedulerRound {
     };
   }
 
-  /** Only the device keys whose assignments changed are written; keys of devices that are gone are removed. */
+  /** Only the device keys whose assignments changed are written; keys of devices that are gone are removed, unless kept (`away`). */
   private writes(
     decision: PlacementDecision,
     records: readonly FunctionRecord[],
@@ -245,7 +251,11 @@ export class SchedulerRound {
       this.lastWritten.set(d.id, { names, placement: p });
     }
     const live = new Set(input.devices.map((d) => d.id));
-    const deletes = input.placements.filter((p) => !live.has(p.device)).map((p) => p.device);
+    const away = new Set(input.away ?? []);
+    const kept = (p: DevicePlacement) =>
+      away.has(p.device) &&
+      p.assignments.every((a) => assignments.has(unitKey(a.fn, a.stage)) && sameAssignment(assignments.get(unitKey(a.fn, a.stage))!, a));
+    const deletes = input.placements.filter((p) => !live.has(p.device) && !kept(p)).map((p) => p.device);
     return { puts, deletes };
   }
 }

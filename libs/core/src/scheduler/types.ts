@@ -57,4 +57,6 @@ export interface SchedulerLoopConfig {
   policy: RoundPolicy;
   /** A device whose last heartbeat is older than this is lost, ms. */
   deviceLostMs: number;
+  /** How long a lost device's placement key is kept for its return, ms (0: removed at once). Default 0. */
+  deviceRejoinMs?: number;
 }

@@ -48,22 +48,33 @@ describe(chooseReplica.name, () => {
     [
       'tie → lower exec time',
       [replica('a', { queued: 1, execMsEwma: 12 }), replica('b', { running: 1, execMsEwma: 8 })],
-      [0.9, 0.9],
+      [0.2, 0.9, 0.9],
       { kind: 'replica', index: 1, device: 'b' },
     ],
+    [
+      'an exploring tie goes to the first sampled, slower or not',
+      [replica('a', { queued: 1, execMsEwma: 12 }), replica('b', { running: 1, execMsEwma: 8 })],
+      [0.2, 0.9, 0.01],
+      { kind: 'replica', index: 0, device: 'a' },
+    ],
     // i = floor(0.9 × 2) = 1 (b), j = 0 (a): the first sampled wins a full tie, whatever the list order.
-    ['full tie → the first sampled', [replica('a'), replica('b')], [0.9, 0.2], { kind: 'replica', index: 1, device: 'b' }],
-    ['full tie → the first sampled (other order)', [replica('a'), replica('b')], [0.2, 0.9], { kind: 'replica', index: 0, device: 'a' }],
+    ['full tie → the first sampled', [replica('a'), replica('b')], [0.9, 0.2, 0.9], { kind: 'replica', index: 1, device: 'b' }],
+    [
+      'full tie → the first sampled (other order)',
+      [replica('a'), replica('b')],
+      [0.2, 0.9, 0.9],
+      { kind: 'replica', index: 0, device: 'a' },
+    ],
     [
       'exec times within the tolerance are a tie',
       [replica('a', { execMsEwma: 10 }), replica('b', { execMsEwma: 12 })],
-      [0.9, 0.2],
+      [0.9, 0.2, 0.9],
       { kind: 'replica', index: 1, device: 'b' },
     ],
     [
       'sub-millisecond differences are a tie',
       [replica('a', { execMsEwma: 0.15 }), replica('b', { execMsEwma: 0.27 })],
-      [0.9, 0.2],
+      [0.9, 0.2, 0.9],
       { kind: 'replica', index: 1, device: 'b' },
     ],
     // ordinals: i = floor(0.99 × 3) = 2, j = floor(0.99 × 2) = 1 → c vs b; b is less loaded.
@@ -104,7 +115,7 @@ describe(chooseReplica.name, () => {
     }
     const loads = replicas.map(loadScore);
     // 1000 each on average; p2c keeps the spread to a few requests (random choice would spread ~±100).
-    expect(Math.max(...loads) - Math.min(...loads)).toBeLessThanOrEqual(3);
+    expect(Math.max(...loads) - Math.min(...loads)).toBeLessThanOrEqual(5);
   });
 
   it('shares light load (every request alone, all loads 0) between replicas whose exec estimates differ a little', () => {
@@ -122,9 +133,23 @@ describe(chooseReplica.name, () => {
     expect(served.warm).toBeGreaterThan(800);
   });
 
-  it('still prefers a clearly faster device on ties', () => {
+  it('still prefers a clearly faster device on ties, all but the exploring share', () => {
     const replicas = [replica('cpu', { execMsEwma: 10 }), replica('gpu', { execMsEwma: 2 })];
     const random = seeded(7);
-    for (let r = 0; r < 100; r++) expect(chooseReplica(replicas, random)).toMatchObject({ device: 'gpu' });
+    let gpu = 0;
+    for (let r = 0; r < 2000; r++) if (chooseReplica(replicas, random).device === 'gpu') gpu++;
+    // The cpu wins only exploring ties it was sampled first in: about EXEC_TIME_EXPLORE_SHARE / 2.
+    expect(gpu / 2000).toBeGreaterThan(0.95);
+    expect(gpu).toBeLessThan(2000);
+  });
+
+  it('lets a replica with a stale, far too high estimate serve some of the light load, so that its estimate can come down', () => {
+    // Measured on the fault suite's bed: a worker reported its cold first runs (2.95 ms) beside a warm
+    // one (0.40 ms), outside both tie bands; without exploring it served nothing for ten seconds.
+    const replicas = [replica('warm', { execMsEwma: 0.4 }), replica('cold', { execMsEwma: 2.95 })];
+    const random = seeded(11);
+    let cold = 0;
+    for (let r = 0; r < 1000; r++) if (chooseReplica(replicas, random).device === 'cold') cold++;
+    expect(cold).toBeGreaterThan(5);
   });
 });

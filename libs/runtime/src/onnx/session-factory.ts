@@ -1,5 +1,5 @@
 import * as ort from 'onnxruntime-node';
-import { OffloadingSession, RunnableSession } from './threaded-session';
+import { OffloadingSession, RunnableSession, ThreadedSession } from './threaded-session';
 
 /** Execution providers Epara asks onnxruntime for. `cuda` needs the CUDA provider libraries installed. */
 export const ExecutionProvider = { Cpu: 'cpu', Cuda: 'cuda', WebGpu: 'webgpu' } as const;
@@ -39,11 +39,28 @@ function providerConfig(o: SessionOptions): ort.InferenceSession.ExecutionProvid
 }
 
 /**
+ * A model file this large is loaded on a thread of its own from the start (`thread` on). onnxruntime
+ * builds a session synchronously on the calling thread — about 12 ms per MB of model on this project's
+ * 2-core test machine (silero-vad 2.3 MB: 23 ms, ppocr-rec 10.8 MB: 129 ms) — and a worker whose event
+ * loop is held that long answers no request, heartbeat or liveness probe meanwhile: gateways would call
+ * it gone (LIVENESS_SILENCE_MS). A model this large runs long enough to move to a thread anyway.
+ */
+export const THREAD_AT_LOAD_BYTES = 16 * 1024 * 1024;
+
+/**
  * Creates a session on the asked provider. onnxruntime throws (it does not fall back) when a provider's
  * libraries are missing, so a failed GPU provider is retried on CPU explicitly and the reason is returned.
  */
 export async function createSession(model: Uint8Array, o: SessionOptions): Promise<CreatedSession> {
   const open = async (options: ort.InferenceSession.SessionOptions): Promise<Pick<CreatedSession, 'session' | 'local'>> => {
+    if (o.thread && model.byteLength >= THREAD_AT_LOAD_BYTES) {
+      const session = await ThreadedSession.create(model, options, o.label ?? 'a model');
+      o.onMove?.({
+        moved: true,
+        reason: `its model (${(model.byteLength / 1048576).toFixed(0)} MB) loads and runs on a thread of its own, so that loading it does not hold requests and heartbeats`,
+      });
+      return { session };
+    }
     const local = await ort.InferenceSession.create(model, options);
     if (o.thread) return { session: new OffloadingSession(local, model, options, o.label ?? 'a model', o.onMove) };
     return { session: local, local };
