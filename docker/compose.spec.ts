@@ -4,11 +4,12 @@
  * scripts/role.mjs knows, each app's healthcheck asks its own /health/ready, the NATS nodes form one
  * cluster, and every credential a service is told to read is a secret it is given, with its user's inbox.
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { AUTH_INCLUDE_FILE, inboxPrefixFor, NATS_ROLES } from '@epara/nats/security';
-import { importEsm } from '../test/support/esm';
 
 // js-yaml is installed with @nestjs/swagger (it writes the OpenAPI document as YAML); it ships no types.
 const { load } = createRequire(__filename)('js-yaml') as { load(text: string): unknown };
@@ -51,6 +52,19 @@ const env = (s: Service) => s.environment ?? {};
 const withRole = (...roles: string[]) => services.filter(([, s]) => roles.includes(env(s).EPARA_ROLE));
 const natsNodes = withRole('nats');
 const apps = withRole(...APP_ROLES);
+
+/**
+ * The config scripts/role.mjs would write for a NATS node with this environment (it stops the node on
+ * a variable it refuses, and so does this). In a child process: jest's ESM support breaks when two test
+ * files of one worker import the same .mjs.
+ */
+function natsConfigOf(vars: Record<string, string>): string {
+  const module = pathToFileURL(join(__dirname, '..', 'scripts', 'lib', 'nats-config.mjs')).href;
+  const script = `import(${JSON.stringify(module)}).then((m) => process.stdout.write(m.renderNatsServerConfig(m.natsConfigFromEnv(JSON.parse(process.argv[1])))))`;
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script, JSON.stringify(vars)], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`the nats role refuses this environment: ${r.stderr}`);
+  return r.stdout;
+}
 
 /** Where a service's secret appears inside its container: /run/secrets/<name>, or its absolute target. */
 function secretPaths(s: Service): Map<string, string> {
@@ -120,11 +134,9 @@ describe('docker/compose.yaml', () => {
       expect({ name, url: env(s).NATS_URL }).toEqual({ name, url: clientUrls });
   });
 
-  it('gives each NATS node an environment the nats role accepts, with edge timing and a short TCP give-up', async () => {
-    // The same reader scripts/role.mjs runs at the container's start: a variable it refuses stops the node.
-    const { natsConfigFromEnv, renderNatsServerConfig } = await importEsm<any>(join(__dirname, '..', 'scripts', 'lib', 'nats-config.mjs'));
+  it('gives each NATS node an environment the nats role accepts, with edge timing and a short TCP give-up', () => {
     for (const [name, s] of natsNodes) {
-      const text: string = renderNatsServerConfig(natsConfigFromEnv(env(s)));
+      const text = natsConfigOf(env(s));
       expect({ name, routes: text.match(/nats-route:\/\//g)?.length, ping: /ping_interval: "1s"/.test(text) }).toEqual({
         name,
         routes: 3,

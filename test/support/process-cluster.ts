@@ -75,9 +75,10 @@ export async function replicasOf(gatewayUrl: string, fn: string): Promise<string
   const placement = (await http(`${gatewayUrl}/v1/placement`)).json().placement as {
     device: string;
     assignments: { fn: string }[];
+    away?: boolean;
   }[];
   return placement
-    .filter((p) => p.assignments.some((a) => a.fn === fn))
+    .filter((p) => !p.away && p.assignments.some((a) => a.fn === fn))
     .map((p) => p.device)
     .sort();
 }

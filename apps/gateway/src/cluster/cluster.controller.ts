@@ -26,9 +26,18 @@ export class ClusterController {
     };
   }
 
+  /**
+   * What each device serves. `away: true` marks the key of a device not heard from lately (lost, or cut
+   * off): the scheduler keeps it for the device's return (`EPARA_DEVICE_REJOIN_MS`), nothing is routed
+   * there meanwhile, and its work is placed on the live devices.
+   */
   @Get('placement')
-  @ApiOperation({ summary: 'What each device serves: assignments and the reason' })
-  placement(): { placement: DevicePlacement[] } {
-    return { placement: this.cluster.state.placement() };
+  @ApiOperation({ summary: 'What each device serves: assignments and the reason; away: kept for a device not heard from lately' })
+  placement(): { placement: (DevicePlacement & { away?: true })[] } {
+    return {
+      placement: this.cluster.state
+        .placement()
+        .map((p) => (this.cluster.state.ageMs(p.device) <= STALE_AFTER_MS ? p : { ...p, away: true as const })),
+    };
   }
 }

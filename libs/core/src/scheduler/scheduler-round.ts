@@ -135,8 +135,10 @@ export class SchedulerRound {
   }
 
   private decide(records: readonly FunctionRecord[], input: RoundInput): PlacementDecision {
+    // What live devices hold: a key kept for a device that is away holds nothing anyone can reach.
+    const live = new Set(input.devices.map((d) => d.id));
     const current: Record<string, string[]> = {};
-    for (const p of input.placements) current[p.device] = p.assignments.map((a) => unitKey(a.fn, a.stage));
+    for (const p of input.placements) if (live.has(p.device)) current[p.device] = p.assignments.map((a) => unitKey(a.fn, a.stage));
     const deviceCount = input.devices.length;
     const functions: PlacementFunction[] = [];
     for (const r of records) {
