@@ -202,6 +202,11 @@ export interface DeviceState {
   running: number;
   functions: FunctionLoad[];
   draining: boolean;
+  /**
+   * Why gateways should send nothing here yet although the worker runs: its NATS server was cut off from
+   * its cluster and not every route is back (a reply sent now could be dropped on its way).
+   */
+  rejoining?: string;
   startedAt: number;
   at: number;
   version: string;

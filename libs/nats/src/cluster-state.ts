@@ -76,7 +76,7 @@ export class ClusterState {
         if (err) return;
         try {
           const device = decodeJson<Partial<EventMessage<typeof EventKind.DeviceLost>>>(msg.data, `event on ${msg.subject}`).device;
-          if (device) this.drop(device, 'the scheduler declared it lost');
+          if (device && this.devices.has(device)) this.declareGone(device, 'the scheduler declared it lost');
         } catch {
           /* not an event we understand */
         }

@@ -20,7 +20,8 @@ export class ClusterReplicaView implements ReplicaViewPort<string> {
       return {
         device: r.device,
         mode: r.mode,
-        ready: load?.ready ?? false,
+        // A worker whose NATS server is rejoining its cluster could get a request and lose the reply.
+        ready: (load?.ready ?? false) && !r.state?.rejoining,
         ageMs: r.ageMs,
         // The device total: functions on one device share its compute.
         queued: r.state?.queued ?? 0,

@@ -1,10 +1,14 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { KV } from '@nats-io/kv';
 import { Bucket, DeviceState, EventKind, EventPublisher, subjects } from '@epara/contracts';
+import { MeshSettling } from '@epara/core';
 import { encodeJson, EVENT_PUBLISHER, NatsClient } from '@epara/nats';
 import { WORKER_CONFIG, WorkerConfig } from '../config';
 import { WORKER_VERSION, WorkerService } from '../serving/worker.service';
 import { WorkerMetrics } from './worker-metrics';
+
+/** How often the worker looks at how many servers its NATS server's cluster lists, ms. */
+const MESH_CHECK_MS = 100;
 
 /**
  * State sync (the middle time scale): every period the worker publishes its state on
@@ -19,6 +23,10 @@ export class HeartbeatService implements OnApplicationBootstrap, OnApplicationSh
   private readonly startedAt = Date.now();
   private lastBeatMs = performance.now();
   private draining = false;
+  private readonly mesh = new MeshSettling();
+  /** What the last look at this worker's NATS server's cluster found (MeshSettling). */
+  private rejoining?: string;
+  private meshTimer?: NodeJS.Timeout;
 
   constructor(
     private readonly nats: NatsClient,
@@ -32,6 +40,15 @@ export class HeartbeatService implements OnApplicationBootstrap, OnApplicationSh
     this.kv = await this.nats.kv(Bucket.Devices);
     await this.beat();
     this.events.emit(EventKind.DeviceJoined, { device: this.config.device });
+    // A property read every 100 ms: the moment every route is back, gateways hear of it from a beat.
+    this.meshTimer = setInterval(() => {
+      const why = this.mesh.observe(this.nats.nc.info?.connect_urls?.length, Date.now());
+      if (why === this.rejoining) return;
+      if (why) this.logger.warn(`not taking requests: ${why}`);
+      else this.logger.log('taking requests again: every route of its NATS server is back');
+      this.rejoining = why;
+      this.beat().catch((e) => this.logger.warn(`heartbeat failed: ${(e as Error).message}`));
+    }, MESH_CHECK_MS);
     this.timer = setInterval(() => {
       // The periodic retune shares the heartbeat's period: batch limits follow measured times.
       this.worker.retuneBatching();
@@ -61,6 +78,7 @@ export class HeartbeatService implements OnApplicationBootstrap, OnApplicationSh
       running: this.worker.executor.running,
       functions,
       draining: this.draining,
+      ...(this.rejoining ? { rejoining: this.rejoining } : {}),
       startedAt: this.startedAt,
       at: Date.now(),
       version: WORKER_VERSION,
@@ -81,6 +99,7 @@ export class HeartbeatService implements OnApplicationBootstrap, OnApplicationSh
 
   async onApplicationShutdown(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
+    if (this.meshTimer) clearInterval(this.meshTimer);
     this.draining = true;
     // Leave at once rather than after the TTL: the scheduler re-places this device's work now.
     await this.kv?.delete(this.config.device).catch(() => undefined);

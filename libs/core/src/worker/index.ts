@@ -5,3 +5,4 @@ export * from './serving-unit';
 export * from './types';
 export * from './batch-feedback';
 export * from './worker-reconciler';
+export * from './mesh-settling';
