@@ -18,6 +18,8 @@ export interface EventMap {
   [EventKind.ModelFailed]: { function: string; device: string; reason: string; attempts: number; retryInMs?: number };
   [EventKind.DeviceJoined]: { device: string };
   [EventKind.DeviceLost]: { device: string };
+  /** The worker's NATS connection dropped at `disconnectedAt` (its clock, epoch ms) and is back now. */
+  [EventKind.DeviceReconnected]: { device: string; disconnectedAt: number };
   [EventKind.Recategorized]: { function: string; from: Categorization; to: Categorization };
   [EventKind.Profiled]: { function: string; device: string; profile: Profile };
 }

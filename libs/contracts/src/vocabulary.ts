@@ -41,6 +41,8 @@ export const EventKind = {
   ModelFailed: 'model-failed',
   DeviceJoined: 'device-joined',
   DeviceLost: 'device-lost',
+  /** A worker's NATS connection came back: what was sent to it meanwhile may not have arrived. */
+  DeviceReconnected: 'device-reconnected',
   Recategorized: 'recategorized',
   Profiled: 'profiled',
 } as const;

@@ -40,6 +40,8 @@ export class ClusterState {
   private lostSub?: Subscription;
   private readonly heartbeatListeners: ((s: DeviceState) => void)[] = [];
   private readonly goneListeners: ((device: string, why: string) => void)[] = [];
+  private readonly reconnectedListeners: ((device: string, disconnectedAt: number) => void)[] = [];
+  private reconnectedSub?: Subscription;
   /** Probes in flight per device. */
   private readonly probing = new Map<string, number>();
   /** When the last probe tick ran, ms (this.now()). */
@@ -82,6 +84,18 @@ export class ClusterState {
         }
       },
     });
+    this.reconnectedSub = this.nats.nc.subscribe(subjects.event(EventKind.DeviceReconnected), {
+      callback: (err, msg) => {
+        if (err) return;
+        try {
+          const e = decodeJson<Partial<EventMessage<typeof EventKind.DeviceReconnected>>>(msg.data, `event on ${msg.subject}`);
+          if (typeof e.device === 'string' && typeof e.disconnectedAt === 'number')
+            for (const l of this.reconnectedListeners) l(e.device, e.disconnectedAt);
+        } catch {
+          /* not an event we understand */
+        }
+      },
+    });
     // An unreadable entry is left out; it expires with the bucket TTL.
     const seeded = await new ReadonlyKvRepository<DeviceState>(await this.nats.kv(Bucket.Devices), Bucket.Devices).all();
     for (const s of seeded) {
@@ -103,6 +117,11 @@ export class ClusterState {
   /** Told when a device is found gone — by its liveness probes, or a `device-lost` event — and forgotten until its next heartbeat. */
   onDeviceGone(listener: (device: string, why: string) => void): void {
     this.goneListeners.push(listener);
+  }
+
+  /** Told when a worker says its NATS connection came back (`device-reconnected`), with when it dropped. */
+  onDeviceReconnected(listener: (device: string, disconnectedAt: number) => void): void {
+    this.reconnectedListeners.push(listener);
   }
 
   /**
@@ -161,6 +180,7 @@ export class ClusterState {
     if (this.probeTimer) clearInterval(this.probeTimer);
     this.sub?.unsubscribe();
     this.lostSub?.unsubscribe();
+    this.reconnectedSub?.unsubscribe();
     this.placements?.stop();
   }
 

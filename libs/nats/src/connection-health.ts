@@ -24,6 +24,7 @@ export class ConnectionHealth {
   private disconnectedAt?: number;
   private reconnectedAt?: number;
   private lastProbe?: { at: number; link: Promise<NatsLink> };
+  private readonly reconnectListeners: ((disconnectedAt: number) => void)[] = [];
 
   constructor(
     private readonly nc: NatsConnection,
@@ -35,8 +36,10 @@ export class ConnectionHealth {
       for await (const s of nc.status()) {
         if (s.type === 'disconnect') this.disconnectedAt ??= this.clock();
         else if (s.type === 'reconnect') {
+          const since = this.disconnectedAt ?? this.clock();
           this.disconnectedAt = undefined;
           this.reconnectedAt = this.clock();
+          for (const l of this.reconnectListeners) l(since);
         }
       }
     })().catch(() => undefined); // the iterator ends when the connection closes
@@ -48,6 +51,11 @@ export class ConnectionHealth {
     if (this.disconnectedAt === undefined) return undefined;
     const s = ((this.clock() - this.disconnectedAt) / 1000).toFixed(1);
     return `NATS is unreachable: disconnected from ${this.nc.getServer()} ${s} s ago, reconnecting`;
+  }
+
+  /** Told after each reconnect (the subscriptions are back by then) when the connection had dropped. */
+  onReconnect(listener: (disconnectedAt: number) => void): void {
+    this.reconnectListeners.push(listener);
   }
 
   /** Reconnected less than `ms` ago: other clients may not have resubscribed yet. */

@@ -70,6 +70,7 @@ class FakeCluster {
   readonly state = {
     replicas: (fn: string, stage?: number) => this.units.get(stage === undefined ? fn : `${fn}#${stage}`) ?? [],
     onDeviceGone: (l: (device: string, why: string) => void) => void this.goneListeners.push(l),
+    onDeviceReconnected: () => undefined,
   };
   /** The liveness probes found `device` gone. */
   gone(device: string): void {

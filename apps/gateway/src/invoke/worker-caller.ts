@@ -22,6 +22,12 @@ export class DeviceGoneError extends Error {
   }
 }
 
+/**
+ * Forwards sent this long before a worker's own disconnect time are resent too when it reconnects, ms:
+ * what sat in the buffers of a server that died, and the difference between two hosts' clocks.
+ */
+const RECONNECT_MARGIN_MS = 250;
+
 /** Longest a non-streamed generation may take, ms. */
 const GENERATION_TIMEOUT_MS = 120_000;
 
@@ -56,6 +62,12 @@ export class WorkerCaller {
       // Best effort: the producer's own timeout remains if this fails too.
       for (const again of resend) again(false, why).catch(() => undefined);
       for (const tell of late) tell(true, why).catch(() => undefined);
+    });
+    cluster.state.onDeviceReconnected((device, disconnectedAt) => {
+      // Clocks of two hosts differ a little: take a margin before the worker's own disconnect time.
+      const again = this.forwards.takeSentSince(device, disconnectedAt - RECONNECT_MARGIN_MS, Date.now());
+      const why = 'its NATS connection dropped and came back';
+      for (const send of again) send(false, why).catch(() => undefined);
     });
   }
 

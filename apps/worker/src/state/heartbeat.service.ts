@@ -40,6 +40,11 @@ export class HeartbeatService implements OnApplicationBootstrap, OnApplicationSh
     this.kv = await this.nats.kv(Bucket.Devices);
     await this.beat();
     this.events.emit(EventKind.DeviceJoined, { device: this.config.device });
+    // Requests sent here while the connection was down (or inside a server that died) never arrived:
+    // gateways send theirs again elsewhere while their deadlines allow.
+    this.nats.health.onReconnect((disconnectedAt) =>
+      this.events.emit(EventKind.DeviceReconnected, { device: this.config.device, disconnectedAt }),
+    );
     // A property read every 100 ms: the moment every route is back, gateways hear of it from a beat.
     this.meshTimer = setInterval(() => {
       const why = this.mesh.observe(this.nats.nc.info?.connect_urls?.length, Date.now());

@@ -17,4 +17,16 @@ describe(ForwardLedger.name, () => {
     for (let t = 0; t < 10_000; t++) l.record('cpu-0', t + 50, t, t);
     expect(l.size('cpu-0')).toBeLessThanOrEqual(151);
   });
+
+  it('gives back, once, what was sent to a device since its connection dropped and is still within its deadline', () => {
+    const l = new ForwardLedger<string>(500);
+    l.record('cpu-0', 2_000, 'before', 900);
+    l.record('cpu-0', 2_000, 'during', 1_100);
+    l.record('cpu-0', 1_150, 'expired', 1_050);
+    l.record('cpu-1', 2_000, 'other', 1_100);
+    expect(l.takeSentSince('cpu-0', 1_000, 1_200)).toEqual(['during']);
+    expect(l.takeSentSince('cpu-0', 1_000, 1_200)).toEqual([]);
+    // The rest stay for a later verdict: gone after all.
+    expect(l.takeGone('cpu-0', 1_200)).toEqual({ resend: ['before'], late: ['expired'] });
+  });
 });

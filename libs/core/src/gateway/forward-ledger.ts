@@ -19,11 +19,12 @@ export interface GoneForwards<T> {
  * so the gateway never learns they were served), kept until LATE_NOTICE_MS after their deadline. When
  * the device is found gone, the ones still within their deadline can be sent again elsewhere
  * (inference is safe to run twice, and a producer that got its answer already ignores a second one), and
- * the ones past it can be answered with an error instead of silence. Pure: the caller decides what an
+ * the ones past it can be answered with an error instead of silence; when its worker only reconnected,
+ * the ones sent since its connection dropped can be sent again. Pure: the caller decides what an
  * entry is and how to resend or answer it.
  */
 export class ForwardLedger<T> {
-  private readonly byDevice = new Map<string, { deadline: number; item: T }[]>();
+  private readonly byDevice = new Map<string, { deadline: number; sentAt: number; item: T }[]>();
 
   constructor(private readonly lateNoticeMs = LATE_NOTICE_MS) {}
 
@@ -35,7 +36,7 @@ export class ForwardLedger<T> {
     let expired = 0;
     while (expired < list.length && list[expired].deadline + this.lateNoticeMs <= nowMs) expired++;
     if (expired) list.splice(0, expired);
-    list.push({ deadline, item });
+    list.push({ deadline, sentAt: nowMs, item });
   }
 
   /** The requests forwarded to `device`, split by whether their deadline has passed by `nowMs`; forgets them all. */
@@ -47,6 +48,24 @@ export class ForwardLedger<T> {
       if (e.deadline > nowMs) out.resend.push(e.item);
       else if (e.deadline + this.lateNoticeMs > nowMs) out.late.push(e.item);
     }
+    return out;
+  }
+
+  /**
+   * The requests forwarded to `device` from `sinceMs` on whose deadline has not passed by `nowMs`, taken
+   * out of the ledger: a worker whose NATS connection dropped at `sinceMs` and came back may never have
+   * received them (they were inside a server that died, or published while it had no subscription).
+   */
+  takeSentSince(device: string, sinceMs: number, nowMs: number): T[] {
+    const list = this.byDevice.get(device);
+    if (!list) return [];
+    const out: T[] = [];
+    const kept: typeof list = [];
+    for (const e of list) {
+      if (e.sentAt >= sinceMs && e.deadline > nowMs) out.push(e.item);
+      else kept.push(e);
+    }
+    this.byDevice.set(device, kept);
     return out;
   }
 
