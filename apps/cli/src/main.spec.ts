@@ -82,7 +82,7 @@ describe('run without servers', () => {
     [['invoke', 'f', '{}', '--over', 'carrier-pigeon'], '--over must be http or nats, got "carrier-pigeon"'],
     [
       ['events', 'exploded'],
-      'unknown event kind "exploded": one of deployed, updated, deleted, placed, model-loaded, model-failed, device-joined, device-lost, recategorized, profiled',
+      'unknown event kind "exploded": one of deployed, updated, deleted, placed, model-loaded, model-failed, device-joined, device-lost, device-reconnected, recategorized, profiled',
     ],
     [
       ['ls', '--gateway', 'localhost:8080'],
