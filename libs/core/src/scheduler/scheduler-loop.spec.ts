@@ -121,7 +121,8 @@ describe(SchedulerLoop.name, () => {
     expect(f.said.filter((s) => s === 'lost cpu-1')).toHaveLength(1);
   });
 
-  it('keeps a lost device’s key for its return within the rejoin window: it serves again on its first heartbeat, with no write', async () => {
+  /** Two devices placed with a 60 s rejoin window, then cpu-1 lost; returns its key as it was. */
+  async function loseOneOfTwo() {
     const f = fakePorts([record('a')]);
     const sut = new SchedulerLoop(f.ports, { ...CONFIG, deviceRejoinMs: 60_000 });
     for (const d of ['cpu-0', 'cpu-1']) {
@@ -133,6 +134,11 @@ describe(SchedulerLoop.name, () => {
     f.age('cpu-1', 4_000);
     sut.checkLostDevices();
     await sut.settled();
+    return { f, sut, kept };
+  }
+
+  it('keeps a lost device’s key for its return within the rejoin window: it serves again on its first heartbeat, with no write', async () => {
+    const { f, sut, kept } = await loseOneOfTwo();
     expect(f.said.find((s) => s.startsWith('warn device cpu-1 lost'))).toMatch(/its assignments wait 60 s for its return/);
     expect(f.placements.get('cpu-1')).toBe(kept);
     // Back within the window: the round it triggers finds the key as it would write it.
@@ -146,16 +152,7 @@ describe(SchedulerLoop.name, () => {
   });
 
   it('removes a lost device’s key once the rejoin window has passed', async () => {
-    const f = fakePorts([record('a')]);
-    const sut = new SchedulerLoop(f.ports, { ...CONFIG, deviceRejoinMs: 60_000 });
-    for (const d of ['cpu-0', 'cpu-1']) {
-      f.join(heartbeat(d));
-      sut.onHeartbeat(heartbeat(d));
-    }
-    await sut.settled();
-    f.age('cpu-1', 4_000);
-    sut.checkLostDevices();
-    await sut.settled();
+    const { f, sut } = await loseOneOfTwo();
     expect([...f.placements.keys()].sort()).toEqual(['cpu-0', 'cpu-1']);
     f.advance(60_000);
     sut.trigger('period');
