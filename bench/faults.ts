@@ -56,6 +56,8 @@ class FaultLoad {
   private running = true;
   private pending = new Set<Promise<void>>();
   private readonly t0 = performance.now();
+  /** The load's start, epoch ms: to find a lost request's moment in the apps' logs (`--logs`). */
+  readonly startedAtWall = Date.now();
   private done: Promise<void>;
 
   constructor(
@@ -488,6 +490,14 @@ async function runScenario(name: string, s: Scenario): Promise<ScenarioResult> {
       if (shareOf)
         notes.push(
           `${shareOf.device}'s share of the answers from ${shareOf.fromMs / 1000} s on: ${shareServedBy(outcomes, shareOf.device, shareOf.fromMs)}`,
+        );
+      const lost = outcomes.filter((o) => o.kind === 'lost');
+      if (lost.length)
+        notes.push(
+          `lost requests were sent at ${lost
+            .slice(0, 5)
+            .map((o) => new Date(load.startedAtWall + o.at).toISOString().slice(11, 23))
+            .join(', ')}${lost.length > 5 ? ', …' : ''} UTC (for the logs)`,
         );
       const result = judge(name, s, outcomes, lagP99Ms, notes);
       console.log(`[bench:faults] ${name}: ${formatKinds(result.byKind)}; ${result.notes.join('; ')}`);
