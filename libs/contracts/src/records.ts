@@ -204,7 +204,8 @@ export interface DeviceState {
   draining: boolean;
   /**
    * Why gateways should send nothing here yet although the worker runs: its NATS server was cut off from
-   * its cluster and not every route is back (a reply sent now could be dropped on its way).
+   * its cluster and not every route is back (a reply sent now could be dropped on its way). Its units
+   * say `ready: false` meanwhile.
    */
   rejoining?: string;
   startedAt: number;

@@ -20,8 +20,7 @@ export class ClusterReplicaView implements ReplicaViewPort<string> {
       return {
         device: r.device,
         mode: r.mode,
-        // A worker whose NATS server is rejoining its cluster could get a request and lose the reply.
-        ready: (load?.ready ?? false) && !r.state?.rejoining,
+        ready: load?.ready ?? false,
         ageMs: r.ageMs,
         // The device total: functions on one device share its compute.
         queued: r.state?.queued ?? 0,

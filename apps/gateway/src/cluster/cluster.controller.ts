@@ -20,7 +20,7 @@ export class ClusterController {
         .allDevices()
         .map((d) => {
           const ageMs = this.cluster.state.ageMs(d.device);
-          return { ...d, live: ageMs <= STALE_AFTER_MS, ageMs: Number.isFinite(ageMs) ? ageMs : -1 };
+          return { ...d, live: this.live(d.device), ageMs: Number.isFinite(ageMs) ? ageMs : -1 };
         })
         .sort((a, b) => a.device.localeCompare(b.device)),
     };
@@ -35,9 +35,12 @@ export class ClusterController {
   @ApiOperation({ summary: 'What each device serves: assignments and the reason; away: kept for a device not heard from lately' })
   placement(): { placement: (DevicePlacement & { away?: true })[] } {
     return {
-      placement: this.cluster.state
-        .placement()
-        .map((p) => (this.cluster.state.ageMs(p.device) <= STALE_AFTER_MS ? p : { ...p, away: true as const })),
+      placement: this.cluster.state.placement().map((p) => (this.live(p.device) ? p : { ...p, away: true as const })),
     };
+  }
+
+  /** Heard from lately: its last heartbeat is fresh enough to route by. */
+  private live(device: string): boolean {
+    return this.cluster.state.ageMs(device) <= STALE_AFTER_MS;
   }
 }

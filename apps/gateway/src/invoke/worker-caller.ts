@@ -64,7 +64,6 @@ export class WorkerCaller {
       for (const tell of late) tell(true, why).catch(() => undefined);
     });
     cluster.state.onDeviceReconnected((device, disconnectedAt) => {
-      // Clocks of two hosts differ a little: take a margin before the worker's own disconnect time.
       const again = this.forwards.takeSentSince(device, disconnectedAt - RECONNECT_MARGIN_MS, Date.now());
       const why = 'its NATS connection dropped and came back';
       for (const send of again) send(false, why).catch(() => undefined);

@@ -66,7 +66,9 @@ export class HeartbeatService implements OnApplicationBootstrap, OnApplicationSh
     const intervalMs = Math.max(1, now - this.lastBeatMs);
     this.lastBeatMs = now;
     const utilization = Math.min(1, this.worker.takeBusyMs() / intervalMs / this.config.concurrency);
-    const functions = this.worker.functionLoads();
+    // While its NATS server rejoins its cluster a reply could be dropped on its way: no unit takes requests.
+    const loads = this.worker.functionLoads();
+    const functions = this.rejoining ? loads.map((f) => ({ ...f, ready: false })) : loads;
     const used = this.worker.usedMemoryBytes();
     return {
       device: this.config.device,

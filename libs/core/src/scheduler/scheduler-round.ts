@@ -93,8 +93,9 @@ export class SchedulerRound {
       const changed = new Map(recategorized.map((c) => [c.record.name, c.record]));
       functions = functions.map((r) => changed.get(r.name) ?? r);
     }
-    const decision = this.decide(functions, input);
-    const { puts, deletes } = this.writes(decision, functions, input);
+    const live = new Set(input.devices.map((d) => d.id));
+    const decision = this.decide(functions, input, live);
+    const { puts, deletes } = this.writes(decision, functions, input, live);
     return { recategorized, puts, deletes, reason: decision.reason };
   }
 
@@ -134,9 +135,8 @@ export class SchedulerRound {
     return out;
   }
 
-  private decide(records: readonly FunctionRecord[], input: RoundInput): PlacementDecision {
+  private decide(records: readonly FunctionRecord[], input: RoundInput, live: ReadonlySet<string>): PlacementDecision {
     // What live devices hold: a key kept for a device that is away holds nothing anyone can reach.
-    const live = new Set(input.devices.map((d) => d.id));
     const current: Record<string, string[]> = {};
     for (const p of input.placements) if (live.has(p.device)) current[p.device] = p.assignments.map((a) => unitKey(a.fn, a.stage));
     const deviceCount = input.devices.length;
@@ -216,6 +216,7 @@ export class SchedulerRound {
     decision: PlacementDecision,
     records: readonly FunctionRecord[],
     input: RoundInput,
+    live: ReadonlySet<string>,
   ): { puts: DevicePlacement[]; deletes: string[] } {
     // One assignment per unit per round: every device that holds the unit gets the same object.
     const assignments = new Map<string, Assignment>();
@@ -252,11 +253,12 @@ export class SchedulerRound {
       puts.push(p);
       this.lastWritten.set(d.id, { names, placement: p });
     }
-    const live = new Set(input.devices.map((d) => d.id));
     const away = new Set(input.away ?? []);
-    const kept = (p: DevicePlacement) =>
-      away.has(p.device) &&
-      p.assignments.every((a) => assignments.has(unitKey(a.fn, a.stage)) && sameAssignment(assignments.get(unitKey(a.fn, a.stage))!, a));
+    const stillCurrent = (a: Assignment) => {
+      const now = assignments.get(unitKey(a.fn, a.stage));
+      return now !== undefined && sameAssignment(now, a);
+    };
+    const kept = (p: DevicePlacement) => away.has(p.device) && p.assignments.every(stillCurrent);
     const deletes = input.placements.filter((p) => !live.has(p.device) && !kept(p)).map((p) => p.device);
     return { puts, deletes };
   }

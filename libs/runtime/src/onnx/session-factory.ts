@@ -40,10 +40,11 @@ function providerConfig(o: SessionOptions): ort.InferenceSession.ExecutionProvid
 
 /**
  * A model file this large is loaded on a thread of its own from the start (`thread` on). onnxruntime
- * builds a session synchronously on the calling thread — about 12 ms per MB of model on this project's
- * 2-core test machine (silero-vad 2.3 MB: 23 ms, ppocr-rec 10.8 MB: 129 ms) — and a worker whose event
- * loop is held that long answers no request, heartbeat or liveness probe meanwhile: gateways would call
- * it gone (LIVENESS_SILENCE_MS). A model this large runs long enough to move to a thread anyway.
+ * builds a session synchronously on the calling thread — on this project's 2-core test machine
+ * silero-vad (2.3 MB) held the event loop 23 ms, ppocr-det (4.7 MB) 90 ms, ppocr-rec (10.8 MB) 129 ms,
+ * and even ppocr-cls (0.6 MB) 68 ms: at this size, a few hundred ms — and a worker whose event loop is
+ * held that long answers no request, heartbeat or liveness probe meanwhile, and gateways call it gone
+ * after LIVENESS_SILENCE_MS. A model this large usually runs long enough to move to a thread anyway.
  */
 export const THREAD_AT_LOAD_BYTES = 16 * 1024 * 1024;
 
